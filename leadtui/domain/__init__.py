@@ -1,0 +1,1 @@
+"""Pure domain logic: imports neither textual nor tinydb."""

@@ -1,0 +1,61 @@
+"""Where leadtui keeps its files. `--home` or `$LEADTUI_HOME` puts everything in one folder."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+APP = "leadtui"
+
+
+@dataclass(frozen=True, slots=True)
+class Paths:
+    """The folders and files leadtui uses."""
+
+    data_dir: Path
+    config_dir: Path
+
+    @property
+    def db(self) -> Path:
+        return self.data_dir / "leads.json"
+
+    @property
+    def config(self) -> Path:
+        return self.config_dir / "config.toml"
+
+    @property
+    def themes(self) -> Path:
+        return self.config_dir / "themes"
+
+    @property
+    def scripts(self) -> Path:
+        return self.config_dir / "scripts"
+
+    def as_dict(self) -> dict[str, str]:
+        return {
+            "data_dir": str(self.data_dir),
+            "db": str(self.db),
+            "config": str(self.config),
+            "themes": str(self.themes),
+        }
+
+
+def resolve_paths(home: str | os.PathLike[str] | None = None) -> Paths:
+    """`home` (the `--home` flag), else `$LEADTUI_HOME`, else the platform's usual folders."""
+    home = home or os.environ.get("LEADTUI_HOME") or None
+    if home:
+        base = Path(home).expanduser().resolve()
+        return Paths(data_dir=base, config_dir=base)
+    return Paths(
+        data_dir=Path(platformdirs.user_data_dir(APP)),
+        config_dir=Path(platformdirs.user_config_dir(APP)),
+    )
+
+
+def ensure_private_dir(path: Path) -> None:
+    """Create `path` (and parents) with mode 0700, whatever the umask."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.chmod(path, 0o700)

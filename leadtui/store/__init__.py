@@ -1,0 +1,1 @@
+"""Durable storage. The only package that imports tinydb (in storage.py / repository.py)."""

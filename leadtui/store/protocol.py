@@ -1,0 +1,138 @@
+"""The store's interface, which the TUI and the CLI depend on.
+
+Backend-neutral on purpose: no TinyDB type crosses it, so a PostgreSQL implementation can
+follow. Every write method returns only once its change is durable on disk; a refused
+write raises `LeadError` (domain) with a message fit for the rep, a storage failure raises
+`StoreError`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from leadtui.domain.model import Lead, LeadDraft, Outcome, Touch
+
+
+class StoreError(Exception):
+    """The database could not be read or written. The message names the file."""
+
+
+class LeadNotFound(KeyError):
+    """No lead has that id."""
+
+    def __str__(self) -> str:
+        return f"no lead with id {self.args[0]!r}"
+
+
+@dataclass(frozen=True, slots=True)
+class AddResult:
+    """What `add_leads` did with one draft."""
+
+    lead: Lead
+    created: bool  # False: a duplicate; the inquiry was recorded on `lead`
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """A rep has a lead open on their screen."""
+
+    lead_id: str
+    rep: str
+    session: str  # one per running workstation, so one rep's two screens differ
+    expires_at: datetime  # UTC
+
+
+class LeadStore(Protocol):
+    """Durable storage of leads, touches, claims and blitz sessions."""
+
+    path: Path
+
+    # --- reading (served from memory; cheap "did anyone else write?" check first) ---
+    def leads(self) -> list[Lead]:
+        """Every lead, in insertion order."""
+        ...
+
+    def get_lead(self, lead_id: str) -> Lead:
+        """One lead; raises LeadNotFound."""
+        ...
+
+    def touches(self, lead_id: str) -> list[Touch]:
+        """A lead's touches, oldest first."""
+        ...
+
+    def touches_by_lead(self) -> Mapping[str, Sequence[Touch]]:
+        """Every lead's touches, oldest first, keyed by lead id."""
+        ...
+
+    def is_dnc(self, phone: str) -> bool:
+        """True when the E.164 number is on the do-not-call list."""
+        ...
+
+    def changed(self) -> bool:
+        """True when another process wrote since this one last read (cheap: no parse)."""
+        ...
+
+    def version(self) -> int:
+        """A number that grows with every change seen by this process (for cheap UI refresh)."""
+        ...
+
+    # --- writing (durable before returning) ---
+    def add_leads(self, drafts: Sequence[LeadDraft], now: datetime) -> list[AddResult]:
+        """Store new leads in one durable write. A draft whose phone (or email, when set)
+        matches an existing lead is not created: the inquiry is appended to that lead.
+        A number on the DNC list arrives with status `dnc`."""
+        ...
+
+    def log_touch(
+        self,
+        lead_id: str,
+        outcome: Outcome,
+        at: datetime,
+        *,
+        note: str = "",
+        when: datetime | None = None,
+        rep: str = "",
+        override_window: bool = False,
+        blitz_id: str | None = None,
+    ) -> Touch:
+        """Record a touch and update the lead's status. Refuses (LeadError) a call outcome
+        on a DNC lead and a callback/appointment without `when`."""
+        ...
+
+    def undo_last_touch(self, lead_id: str) -> Touch | None:
+        """Remove the lead's most recent touch (and restore its status); None if it had none."""
+        ...
+
+    def add_note(self, lead_id: str, text: str, at: datetime) -> Lead:
+        """Append a timestamped note to the lead."""
+        ...
+
+    # --- claims: which rep has which lead open (expire so a crashed screen frees them) ---
+    def claim(self, lead_id: str, rep: str, session: str, now: datetime, ttl_seconds: int) -> Claim:
+        """Take (or renew) a claim; replaces this session's previous claim."""
+        ...
+
+    def release(self, session: str) -> None:
+        """End every claim held by this session."""
+        ...
+
+    def claims(self, now: datetime) -> dict[str, Claim]:
+        """Unexpired claims keyed by lead id."""
+        ...
+
+    # --- blitz sessions (issue: call blitz) ---
+    def save_blitz(self, record: Mapping[str, Any]) -> None:
+        """Insert or replace a blitz session record (keyed by its "id")."""
+        ...
+
+    def blitzes(self) -> list[dict[str, Any]]:
+        """Every stored blitz session record, oldest first."""
+        ...
+
+    def close(self) -> None:
+        """Release files and locks."""
+        ...
