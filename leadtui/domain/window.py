@@ -1,0 +1,126 @@
+"""The calling window: the hours of the lead's local day in which we may call.
+
+Default 08:00-20:30 in the lead's own time zone (article 001: "not much after 8:30pm" for
+someone you don't know). Everything here takes and returns aware datetimes; results are UTC.
+
+DST is handled on the wall clock with `zoneinfo`: the next opening is "08:00 local on the
+right date", whatever the length of the day in between (23 or 25 hours). A wall-clock time
+that does not exist on a date (it falls in a spring-forward gap) resolves to the first
+instant of that date at which the local clock reads that time or later, i.e. the end of the
+gap. An ambiguous time (fall-back fold) resolves to its first occurrence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from leadtui.domain.model import LeadError
+
+__all__ = [
+    "CallingWindow",
+    "closes_at",
+    "is_open",
+    "local_instant",
+    "local_time",
+    "next_opening",
+    "zone",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class CallingWindow:
+    """Local hours in which a lead may be called: `start <= local time < end`."""
+
+    start: time = time(8, 0)
+    end: time = time(20, 30)
+
+    def __post_init__(self) -> None:
+        if self.start.tzinfo is not None or self.end.tzinfo is not None:
+            raise ValueError("calling window times are local wall-clock times (no zone)")
+        if not self.start < self.end:
+            raise ValueError(
+                f"calling window start {self.start:%H:%M} must be before its end {self.end:%H:%M}"
+            )
+
+
+@cache
+def zone(tz: str) -> ZoneInfo:
+    """The `ZoneInfo` for an IANA name (cached); LeadError for an unknown name."""
+    try:
+        return ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError, TypeError) as exc:
+        raise LeadError(f"unknown time zone {tz!r}") from exc
+
+
+def _aware(at: datetime) -> datetime:
+    if at.tzinfo is None:
+        raise ValueError(f"naive datetime {at.isoformat()}: an aware datetime is required")
+    return at
+
+
+def local_time(at: datetime, tz: str) -> datetime:
+    """`at` as an aware datetime on the wall clock of `tz`."""
+    return _aware(at).astimezone(zone(tz))
+
+
+def local_instant(day: date, clock: time, tz: str) -> datetime:
+    """The UTC instant at which the wall clock of `tz` first reads `clock` on `day`.
+
+    In a spring-forward gap (the time does not exist) this is the end of the gap; in a
+    fall-back fold (the time occurs twice) the first occurrence.
+    """
+    return _resolve(day, clock, zone(tz))
+
+
+def _resolve(day: date, clock: time, z: ZoneInfo) -> datetime:
+    wall = datetime(day.year, day.month, day.day, clock.hour, clock.minute, clock.second, tzinfo=z)
+    before = wall.utcoffset()
+    after = wall.replace(fold=1).utcoffset()
+    if before is None or after is None or before >= after:
+        # Normal time, or a fold (fold=0 is the first occurrence).
+        return wall.astimezone(UTC)
+    # A gap: fold=0 reads the wall clock with the old offset (an instant after the gap);
+    # fold=1 with the new one (an instant before it). The transition lies in between:
+    # find the first instant whose wall clock reads `clock` or later.
+    naive = wall.replace(tzinfo=None)
+    lo = wall.replace(fold=1).astimezone(UTC)  # wall clock < clock here
+    hi = wall.astimezone(UTC)  # wall clock >= clock here
+    while hi - lo > timedelta(seconds=1):
+        mid = lo + (hi - lo) / 2
+        if mid.astimezone(z).replace(tzinfo=None) >= naive:
+            hi = mid
+        else:
+            lo = mid
+    return hi.replace(microsecond=0)
+
+
+def is_open(window: CallingWindow, tz: str, at: datetime) -> bool:
+    """True when `at` falls inside the window on the lead's local clock."""
+    t = _aware(at).astimezone(zone(tz)).time()
+    return window.start <= t < window.end
+
+
+def next_opening(window: CallingWindow, tz: str, at: datetime) -> datetime:
+    """`at` (as UTC) when the window is open then; else the next local `start` (as UTC)."""
+    z = zone(tz)
+    local = _aware(at).astimezone(z)
+    t = local.time()
+    if window.start <= t < window.end:
+        return at.astimezone(UTC)
+    day = local.date()
+    if t >= window.end:
+        day += timedelta(days=1)
+    return _resolve(day, window.start, z)
+
+
+def closes_at(window: CallingWindow, tz: str, at: datetime) -> datetime:
+    """UTC end of the window that contains `at`, or of the next one when it is closed."""
+    z = zone(tz)
+    local = _aware(at).astimezone(z)
+    day = local.date()
+    if local.time() >= window.end:
+        day += timedelta(days=1)
+    return _resolve(day, window.end, z)
