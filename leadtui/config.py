@@ -1,0 +1,376 @@
+"""Settings: defaults <- the TOML config file <- LEADTUI_* environment variables <- flags.
+
+Every problem is a `ConfigError` whose message names where the bad value came from: the
+file and line (found by scanning the file's text, since tomllib reports no positions for
+keys), the environment variable, or the command-line option.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import tomllib
+import unicodedata
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import time, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import phonenumbers
+import tomli_w
+
+from leadtui.domain.window import CallingWindow
+
+
+class ConfigError(ValueError):
+    """A bad config file, environment variable or option; the message says where and what."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the rep can configure. Defaults work out of the box."""
+
+    rep_name: str = ""
+    rep_phone: str = ""
+    offer: str = "a short look at how we can help"
+    speed_to_lead_minutes: float = 5.0
+    window: CallingWindow = field(default_factory=CallingWindow)
+    default_region: str = "US"
+    default_timezone: str = "America/New_York"
+    cadence_file: Path | None = None
+    theme: str = "leadtui-dark"
+    keymap: dict[str, str] = field(default_factory=dict)  # binding id -> keys
+    claim_ttl_seconds: int = 120
+
+    @property
+    def threshold(self) -> timedelta:
+        """The speed-to-lead threshold: a never-called lead older than this is aging."""
+        return timedelta(minutes=self.speed_to_lead_minutes)
+
+
+# Environment variable -> setting key (flags use the setting keys directly).
+ENV_VARS: dict[str, str] = {
+    "LEADTUI_REP_NAME": "rep_name",
+    "LEADTUI_REP_PHONE": "rep_phone",
+    "LEADTUI_OFFER": "offer",
+    "LEADTUI_SPEED_TO_LEAD_MINUTES": "speed_to_lead_minutes",
+    "LEADTUI_WINDOW_START": "window_start",
+    "LEADTUI_WINDOW_END": "window_end",
+    "LEADTUI_DEFAULT_REGION": "default_region",
+    "LEADTUI_DEFAULT_TIMEZONE": "default_timezone",
+    "LEADTUI_CADENCE_FILE": "cadence_file",
+    "LEADTUI_THEME": "theme",
+}
+
+_UNSAFE_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+_THEME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+_BINDING_ID = re.compile(r"^[a-z][a-z0-9_.-]{0,63}$")
+
+
+class _Bad(ValueError):
+    """A bad value; the caller adds where it came from."""
+
+
+def _plain_text(max_length: int) -> Callable[[Any], str]:
+    def check(value: Any) -> str:
+        if not isinstance(value, str):
+            raise _Bad(f"must be text, got {_kind(value)}")
+        if _UNSAFE_CHARS.search(value):
+            raise _Bad("must not contain control or bidi characters")
+        value = unicodedata.normalize("NFC", value).strip()
+        if len(value) > max_length:
+            raise _Bad(f"must be at most {max_length} characters")
+        return value
+
+    return check
+
+
+def _minutes(value: Any) -> float:
+    if isinstance(value, str):
+        try:
+            value = float(value.strip())
+        except ValueError:
+            raise _Bad(f"must be a number of minutes, got {value!r}") from None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _Bad(f"must be a number of minutes, got {_kind(value)}")
+    if not 0 < value <= 7 * 24 * 60 or value != value:
+        raise _Bad(f"must be more than 0 and at most 10080 minutes, got {value}")
+    return float(value)
+
+
+def _hhmm(value: Any) -> time:
+    if isinstance(value, time):  # TOML local time: window_start = 08:00:00
+        return value.replace(second=0, microsecond=0, tzinfo=None)
+    if not isinstance(value, str) or not _HHMM.match(value.strip()):
+        raise _Bad(f"must be a 24-hour time like \"08:00\", got {_show(value)}")
+    hours, minutes = value.strip().split(":")
+    return time(int(hours), int(minutes))
+
+
+def _region(value: Any) -> str:
+    if not isinstance(value, str) or value.strip().upper() not in phonenumbers.SUPPORTED_REGIONS:
+        raise _Bad(f"must be a two-letter country code like \"US\" or \"GB\", got {_show(value)}")
+    return value.strip().upper()
+
+
+def _timezone(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip() or ".." in value or value.startswith("/"):
+        raise _Bad(f"must be an IANA time zone like \"America/Chicago\", got {_show(value)}")
+    try:
+        ZoneInfo(value.strip())
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise _Bad(f"is not a known time zone: {value!r}") from None
+    return value.strip()
+
+
+def _theme(value: Any) -> str:
+    if not isinstance(value, str) or not _THEME.match(value.strip()):
+        raise _Bad(f"must be a theme name (letters, digits, - _ .), got {_show(value)}")
+    return value.strip()
+
+
+def _ttl(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _Bad(f"must be a whole number of seconds, got {_kind(value)}")
+    if not 10 <= value <= 86_400:
+        raise _Bad(f"must be between 10 and 86400 seconds, got {value}")
+    return value
+
+
+def _keymap(value: Any) -> dict[str, str]:
+    if not isinstance(value, dict):
+        raise _Bad("must be a table: [keymap] then lines like no_answer = \"n\"")
+    keymap: dict[str, str] = {}
+    for binding, keys in value.items():
+        if not _BINDING_ID.match(binding):
+            raise _Bad(f"has a bad binding id {binding!r}")
+        if not isinstance(keys, str) or not keys.strip() or _UNSAFE_CHARS.search(keys):
+            raise _Bad(f"{binding!r} must be keys like \"n\" or \"ctrl+n,f2\", got {_show(keys)}")
+        keymap[binding] = keys.strip()
+    return keymap
+
+
+# Setting key -> parser. window_start/window_end combine into Settings.window.
+_PARSERS: dict[str, Callable[[Any], Any]] = {
+    "rep_name": _plain_text(80),
+    "rep_phone": _plain_text(40),
+    "offer": _plain_text(200),
+    "speed_to_lead_minutes": _minutes,
+    "window_start": _hhmm,
+    "window_end": _hhmm,
+    "default_region": _region,
+    "default_timezone": _timezone,
+    "cadence_file": lambda value: value,  # resolved against its origin below
+    "theme": _theme,
+    "claim_ttl_seconds": _ttl,
+    "keymap": _keymap,
+}
+KEYS = tuple(_PARSERS)
+
+
+def _kind(value: Any) -> str:
+    return {bool: "true/false", int: "a number", float: "a number", str: "text",
+            dict: "a table", list: "a list"}.get(type(value), type(value).__name__)
+
+
+def _show(value: Any) -> str:
+    return repr(value) if isinstance(value, str) else _kind(value)
+
+
+def load_settings(
+    path: Path,
+    env: Mapping[str, str] = os.environ,
+    overrides: Mapping[str, Any] = {},  # noqa: B006 - read only
+) -> Settings:
+    """Read the config file at `path` (missing = all defaults), then env, then `overrides`.
+
+    `overrides` uses the setting keys (e.g. {"theme": "leadtui-light"}); None values are
+    ignored so argparse namespaces can be passed through unchanged.
+    """
+    values: dict[str, Any] = {}
+    text = _read_text(path)
+    if text is not None:
+        values.update(_from_file(path, text))
+    for var, key in ENV_VARS.items():
+        raw = env.get(var)
+        if raw is not None and (raw.strip() or key in ("rep_name", "rep_phone")):
+            values[key] = _checked(key, raw, f"environment variable {var}", base=Path.cwd())
+    for key, raw in overrides.items():
+        if raw is None:
+            continue
+        if key not in _PARSERS:
+            raise ConfigError(f"unknown setting {key!r}")
+        values[key] = _checked(key, raw, f"option for {key}", base=Path.cwd())
+    return _build(values, path)
+
+
+def _read_text(path: Path) -> str | None:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as err:
+        raise ConfigError(f"{path}: cannot read the config file ({err.strerror})") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = data[: err.start].count(b"\n") + 1
+        raise ConfigError(f"{path} line {line}: the config file is not valid UTF-8") from None
+
+
+def _from_file(path: Path, text: str) -> dict[str, Any]:
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        message = str(err)
+        found = re.search(r"\(at line (\d+), column \d+\)", message)
+        reason = re.sub(r"\s*\(at .*\)$", "", message)
+        where = f"line {found.group(1)}" if found else f"line {text.count(chr(10)) + 1}"
+        raise ConfigError(f"{path} {where}: invalid TOML: {reason}") from None
+    values: dict[str, Any] = {}
+    for key, raw in doc.items():
+        line = find_key_line(text, key)
+        if key not in _PARSERS:
+            raise ConfigError(
+                f"{path} line {line}: unknown key {key!r} (known keys: {', '.join(KEYS)})"
+            )
+        if key == "keymap" and isinstance(raw, dict):
+            for binding, keys in raw.items():
+                try:
+                    _keymap({binding: keys})
+                except _Bad as err:
+                    line = find_key_line(text, binding, table="keymap")
+                    raise ConfigError(f"{path} line {line}: keymap {err}") from None
+        values[key] = _checked(key, raw, f"{path} line {line}", base=path.parent)
+    return values
+
+
+def _checked(key: str, raw: Any, where: str, *, base: Path) -> Any:
+    try:
+        if key == "cadence_file":
+            return _cadence_path(raw, base)
+        return _PARSERS[key](raw)
+    except _Bad as err:
+        raise ConfigError(f"{where}: {key} {err}") from None
+
+
+def _cadence_path(value: Any, base: Path) -> Path | None:
+    if isinstance(value, Path):
+        value = str(value)
+    if not isinstance(value, str):
+        raise _Bad(f"must be the path of a cadence TOML file, got {_kind(value)}")
+    if not value.strip():
+        return None  # empty = the packaged default cadence
+    candidate = Path(value.strip()).expanduser()
+    if not candidate.is_absolute():
+        candidate = base / candidate
+    if not candidate.is_file():
+        raise _Bad(f"points to {str(candidate)!r}, which is not a file")
+    return candidate
+
+
+def _build(values: dict[str, Any], path: Path) -> Settings:
+    defaults = Settings()
+    start = values.pop("window_start", defaults.window.start)
+    end = values.pop("window_end", defaults.window.end)
+    if not start < end:
+        raise ConfigError(
+            f"{path}: window_start ({start:%H:%M}) must be earlier than window_end ({end:%H:%M})"
+        )
+    return replace(defaults, window=CallingWindow(start=start, end=end), **values)
+
+
+def find_key_line(text: str, key: str, *, table: str | None = None) -> int:
+    """The 1-based line where `key` is set (in `[table]` when given), or 1 if not found.
+
+    Handles bare, quoted and dotted keys and `[key]` table headers; good enough for
+    pointing a rep at the right line, not a TOML parser.
+    """
+    escaped = re.escape(key)
+    name = rf"(?:{escaped}|\"{escaped}\"|'{escaped}')"
+    assign = re.compile(rf"^\s*{name}\s*(?:=|\.)")
+    header = re.compile(rf"^\s*\[\[?\s*{name}\s*(?:\]|\.)")
+    dotted = re.compile(rf"^\s*{re.escape(table)}\s*\.\s*{name}\s*=") if table else None
+    current: str | None = None
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        table_header = re.match(r"^\[\[?\s*([^\]]+?)\s*\]", stripped)
+        if table_header:
+            current = table_header.group(1).strip("\"'")
+            if table is None and header.match(stripped):
+                return number
+            continue
+        if table is None and current is None and assign.match(line):
+            return number
+        if table is not None and (
+            (current == table and assign.match(line)) or (dotted and dotted.match(line))
+        ):
+            return number
+    return 1
+
+
+def save_settings_values(path: Path, **values: Any) -> None:
+    """Set top-level keys in the config file, keeping every other key (and its comments).
+
+    Values are validated first. The file is replaced atomically with mode 0600. A file
+    that does not parse is left alone (ConfigError) rather than overwritten.
+    """
+    for key, value in values.items():
+        if key not in _PARSERS or key == "keymap":
+            raise ConfigError(f"cannot save unknown setting {key!r}")
+        _checked(key, value, f"value for {key}", base=path.parent)
+    plain = {key: (str(value) if isinstance(value, Path) else value)
+             for key, value in values.items()}
+    plain = {key: (f"{value:%H:%M}" if isinstance(value, time) else value)
+             for key, value in plain.items()}
+    text = _read_text(path) or ""
+    try:
+        current = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        _from_file(path, text)  # raises a ConfigError with the line
+        raise
+    new_text = _edit_lines(text, plain)
+    try:
+        ok = tomllib.loads(new_text) == {**current, **plain}
+    except tomllib.TOMLDecodeError:
+        ok = False
+    if not ok:  # an unusual layout: rewrite the whole document (comments are lost)
+        new_text = tomli_w.dumps({**current, **plain})
+    _write_private(path, new_text)
+
+
+def _edit_lines(text: str, values: Mapping[str, Any]) -> str:
+    lines = text.splitlines()
+    first_table = next(
+        (i for i, line in enumerate(lines) if re.match(r"^\s*\[", line)), len(lines)
+    )
+    for key, value in values.items():
+        rendered = tomli_w.dumps({key: value}).strip()
+        pattern = re.compile(rf"^\s*(?:{re.escape(key)}|\"{re.escape(key)}\")\s*=")
+        for i in range(first_table):
+            if pattern.match(lines[i]):
+                lines[i] = rendered
+                break
+        else:
+            lines.insert(first_table, rendered)
+            first_table += 1
+    return "\n".join(lines) + "\n"
+
+
+def _write_private(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".config-", suffix=".tmp")
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
