@@ -76,7 +76,7 @@ def local_instant(day: date, clock: time, tz: str) -> datetime:
 
 
 def _resolve(day: date, clock: time, z: ZoneInfo) -> datetime:
-    wall = datetime(day.year, day.month, day.day, clock.hour, clock.minute, clock.second, tzinfo=z)
+    wall = datetime.combine(day, clock.replace(tzinfo=None, fold=0), tzinfo=z)
     before = wall.utcoffset()
     after = wall.replace(fold=1).utcoffset()
     if before is None or after is None or before >= after:
