@@ -106,20 +106,20 @@ def _hhmm(value: Any) -> time:
     if isinstance(value, time):  # TOML local time: window_start = 08:00:00
         return value.replace(second=0, microsecond=0, tzinfo=None)
     if not isinstance(value, str) or not _HHMM.match(value.strip()):
-        raise _Bad(f"must be a 24-hour time like \"08:00\", got {_show(value)}")
+        raise _Bad(f'must be a 24-hour time like "08:00", got {_show(value)}')
     hours, minutes = value.strip().split(":")
     return time(int(hours), int(minutes))
 
 
 def _region(value: Any) -> str:
     if not isinstance(value, str) or value.strip().upper() not in phonenumbers.SUPPORTED_REGIONS:
-        raise _Bad(f"must be a two-letter country code like \"US\" or \"GB\", got {_show(value)}")
+        raise _Bad(f'must be a two-letter country code like "US" or "GB", got {_show(value)}')
     return value.strip().upper()
 
 
 def _timezone(value: Any) -> str:
     if not isinstance(value, str) or not value.strip() or ".." in value or value.startswith("/"):
-        raise _Bad(f"must be an IANA time zone like \"America/Chicago\", got {_show(value)}")
+        raise _Bad(f'must be an IANA time zone like "America/Chicago", got {_show(value)}')
     try:
         ZoneInfo(value.strip())
     except (ZoneInfoNotFoundError, ValueError, OSError):
@@ -143,13 +143,13 @@ def _ttl(value: Any) -> int:
 
 def _keymap(value: Any) -> dict[str, str]:
     if not isinstance(value, dict):
-        raise _Bad("must be a table: [keymap] then lines like no_answer = \"n\"")
+        raise _Bad('must be a table: [keymap] then lines like no_answer = "n"')
     keymap: dict[str, str] = {}
     for binding, keys in value.items():
         if not _BINDING_ID.match(binding):
             raise _Bad(f"has a bad binding id {binding!r}")
         if not isinstance(keys, str) or not keys.strip() or _UNSAFE_CHARS.search(keys):
-            raise _Bad(f"{binding!r} must be keys like \"n\" or \"ctrl+n,f2\", got {_show(keys)}")
+            raise _Bad(f'{binding!r} must be keys like "n" or "ctrl+n,f2", got {_show(keys)}')
         keymap[binding] = keys.strip()
     return keymap
 
@@ -173,8 +173,14 @@ KEYS = tuple(_PARSERS)
 
 
 def _kind(value: Any) -> str:
-    return {bool: "true/false", int: "a number", float: "a number", str: "text",
-            dict: "a table", list: "a list"}.get(type(value), type(value).__name__)
+    return {
+        bool: "true/false",
+        int: "a number",
+        float: "a number",
+        str: "text",
+        dict: "a table",
+        list: "a list",
+    }.get(type(value), type(value).__name__)
 
 
 def _show(value: Any) -> str:
@@ -323,10 +329,13 @@ def save_settings_values(path: Path, **values: Any) -> None:
         if key not in _PARSERS or key == "keymap":
             raise ConfigError(f"cannot save unknown setting {key!r}")
         _checked(key, value, f"value for {key}", base=path.parent)
-    plain = {key: (str(value) if isinstance(value, Path) else value)
-             for key, value in values.items()}
-    plain = {key: (f"{value:%H:%M}" if isinstance(value, time) else value)
-             for key, value in plain.items()}
+    plain = {
+        key: (str(value) if isinstance(value, Path) else value) for key, value in values.items()
+    }
+    plain = {
+        key: (f"{value:%H:%M}" if isinstance(value, time) else value)
+        for key, value in plain.items()
+    }
     text = _read_text(path) or ""
     try:
         current = tomllib.loads(text)
@@ -345,9 +354,7 @@ def save_settings_values(path: Path, **values: Any) -> None:
 
 def _edit_lines(text: str, values: Mapping[str, Any]) -> str:
     lines = text.splitlines()
-    first_table = next(
-        (i for i, line in enumerate(lines) if re.match(r"^\s*\[", line)), len(lines)
-    )
+    first_table = next((i for i, line in enumerate(lines) if re.match(r"^\s*\[", line)), len(lines))
     for key, value in values.items():
         rendered = tomli_w.dumps({key: value}).strip()
         pattern = re.compile(rf"^\s*(?:{re.escape(key)}|\"{re.escape(key)}\")\s*=")

@@ -1,0 +1,219 @@
+"""CSV import parsing: encodings, delimiters, header aliases, line numbers, hostile rows."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from leadtui.domain.model import LeadError
+from leadtui.io.csv_import import (
+    MAX_FIELD_CHARS,
+    ImportFileError,
+    decode_lines,
+    normalise_zone,
+    parse_csv,
+    parse_received,
+    sniff_delimiter,
+)
+
+
+def fields(data: bytes) -> list[tuple[int, dict[str, str]]]:
+    parsed = parse_csv(data)
+    return [(row.line, row.fields) for row in parsed.rows]
+
+
+def test_plain_comma_file() -> None:
+    data = b"Name,Phone,Email\nAnn Lee,212-555-0101,ann@example.com\nBo Chan,312-555-0102,\n"
+    assert fields(data) == [
+        (2, {"name": "Ann Lee", "phone": "212-555-0101", "email": "ann@example.com"}),
+        (3, {"name": "Bo Chan", "phone": "312-555-0102", "email": ""}),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("header", "expected_field"),
+    [
+        ("Full Name", "name"),
+        ("FULL_NAME", "name"),
+        ("Phone Number", "phone"),
+        ("mobile", "phone"),
+        ("Cell", "phone"),
+        ("Telephone", "phone"),
+        ("E-mail", "email"),
+        ("Email Address", "email"),
+        ("Lead Source", "source"),
+        ("Time Zone", "timezone"),
+        ("Created", "received"),
+        ("Created At", "received"),
+        ("Date", "received"),
+        ("Received", "received"),
+        ("Notes", "notes"),
+    ],
+)
+def test_header_aliases_case_insensitive(header: str, expected_field: str) -> None:
+    base = {"name": "Name", "phone": "Phone"}
+    base[expected_field] = header
+    columns = list(dict.fromkeys(base.values()))
+    data = ",".join(columns) + "\n" + ",".join(f"v{i}" for i in range(len(columns))) + "\n"
+    parsed = parse_csv(data.encode())
+    assert parsed.columns[expected_field] == [header]
+    assert parsed.rows[0].fields[expected_field] == f"v{columns.index(header)}"
+
+
+def test_first_and_last_name_are_joined() -> None:
+    data = b"First Name,Last Name,Mobile\nAnn,Lee,2125550101\n,Solo,2125550102\n"
+    assert [f["name"] for _, f in fields(data)] == ["Ann Lee", "Solo"]
+
+
+def test_full_name_wins_over_parts_when_present() -> None:
+    data = b"First Name,Last Name,Full Name,Phone\nA,B,Ann Lee,1\nC,D,,2\n"
+    assert [f["name"] for _, f in fields(data)] == ["Ann Lee", "C D"]
+
+
+def test_duplicated_headers_take_the_first_non_empty_value() -> None:
+    data = b"Name,Mobile,Phone,Phone\nAnn,111,,222\nBo,333,,\n"
+    assert [f["phone"] for _, f in fields(data)] == ["222", "333"]
+
+
+def test_utf8_bom_and_excel_sep_line() -> None:
+    data = "\ufeffsep=;\nName;Phone\nZoë Ünal;2125550101\n".encode()
+    assert fields(data) == [(3, {"name": "Zoë Ünal", "phone": "2125550101"})]
+
+
+def test_latin1_and_cp1252_fallback_per_line() -> None:
+    data = (
+        b"Name,Phone\n"
+        + "José Núñez,1\n".encode("cp1252")
+        + "Zoë,2\n".encode()
+        + b"Smart \x93Quotes\x94,3\n"
+    )
+    names = [f["name"] for _, f in fields(data)]
+    assert names == ["José Núñez", "Zoë", "Smart \u201cQuotes\u201d"]
+
+
+def test_utf16_with_bom() -> None:
+    data = "Name\tPhone\r\nAnn\t2125550101\r\n".encode("utf-16")
+    assert fields(data) == [(2, {"name": "Ann", "phone": "2125550101"})]
+
+
+@pytest.mark.parametrize(
+    ("line", "delimiter"),
+    [("a,b,c", ","), ("a;b;c", ";"), ("a\tb\tc", "\t"), ('"x;y",b,c', ","), ("abc", ",")],
+)
+def test_sniff_delimiter(line: str, delimiter: str) -> None:
+    assert sniff_delimiter(line) == delimiter
+
+
+def test_semicolon_and_tab_files() -> None:
+    semi = b"Name;Phone;Notes\nAnn;2125550101;likes a, comma\n"
+    tab = b"Name\tPhone\nAnn\t2125550101\n"
+    assert fields(semi)[0][1]["notes"] == "likes a, comma"
+    assert fields(tab)[0][1]["phone"] == "2125550101"
+
+
+def test_line_numbers_are_physical_lines_with_multiline_fields() -> None:
+    data = (
+        b"\n"  # a blank line before the header
+        b"Name,Phone,Notes\n"
+        b'Ann,1,"two\nline note"\n'
+        b"\n"
+        b'Bo,2,"three\nline\nnote"\n'
+        b"Cy,3,x\n"
+    )
+    assert [line for line, _ in fields(data)] == [3, 6, 9]
+
+
+def test_crlf_line_numbers() -> None:
+    data = b"Name,Phone\r\nAnn,1\r\nBo,2\r\n"
+    assert [line for line, _ in fields(data)] == [2, 3]
+
+
+def test_hostile_rows_are_rejected_one_by_one() -> None:
+    huge = "x" * (MAX_FIELD_CHARS + 5)
+    data = (
+        "Name,Phone,Email\n"
+        "Ann,1,a@example.com\n"
+        "Nul\x00Name,2,\n"
+        f"{huge},3,\n"
+        "Shifted,Name,4,x@example.com,extra\n"
+        "Short row\n"
+        "Bo,5,\n"
+    ).encode()
+    parsed = parse_csv(data)
+    assert [(r.line, r.fields["name"]) for r in parsed.rows] == [
+        (2, "Ann"), (6, "Short row"), (7, "Bo")
+    ]  # fmt: skip
+    reasons = {r.line: r.reason for r in parsed.rejections}
+    assert set(reasons) == {3, 4, 5}
+    assert "NUL" in reasons[3]
+    assert "characters long" in reasons[4]
+    assert "5 values but the header has 3" in reasons[5]
+    assert parsed.rows[1].fields["phone"] == ""  # rejected later as a missing phone
+
+
+def test_megabyte_field_beyond_csv_default_limit_does_not_crash() -> None:
+    data = b"Name,Phone\n" + b"A" * 2_000_000 + b",1\nBo,2\n"
+    parsed = parse_csv(data)
+    assert [r.line for r in parsed.rejections] == [2]
+    assert [r.fields["name"] for r in parsed.rows] == ["Bo"]
+
+
+def test_trailing_empty_cells_are_fine() -> None:
+    assert fields(b"Name,Phone\nAnn,1,,\n") == [(2, {"name": "Ann", "phone": "1"})]
+
+
+def test_markup_and_escapes_are_kept_for_validation() -> None:
+    data = b"Name,Phone\n[red]Bob[/red],1\n\x1b[31mEve\x1b[0m,2\n"
+    assert [f["name"] for _, f in fields(data)] == ["[red]Bob[/red]", "\x1b[31mEve\x1b[0m"]
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"", "empty"),
+        (b"\n\n", "empty"),
+        (b"Name,Email\nAnn,a@b.c\n", "no phone column"),
+        (b"Phone,Email\n1,a@b.c\n", "no name column"),
+        (b"Ann Lee,2125550101\n", "no name and no phone column"),
+    ],
+)
+def test_unusable_header_is_a_file_error(data: bytes, message: str) -> None:
+    with pytest.raises(ImportFileError, match=message):
+        parse_csv(data)
+
+
+def test_decode_lines_keeps_line_ends() -> None:
+    assert decode_lines(b"a\r\nb\nc") == ["a\r\n", "b\n", "c"]
+
+
+@pytest.mark.parametrize(
+    ("text", "zone", "region", "expected"),
+    [
+        (
+            "2025-03-10T14:05:00Z",
+            "America/New_York",
+            "US",
+            datetime(2025, 3, 10, 14, 5, tzinfo=UTC),
+        ),
+        ("2025-03-10 14:05", "America/New_York", "US", datetime(2025, 3, 10, 18, 5, tzinfo=UTC)),
+        ("03/10/2025 2:05 PM", "America/Chicago", "US", datetime(2025, 3, 10, 19, 5, tzinfo=UTC)),
+        ("10/03/2025 14:05", "Europe/London", "GB", datetime(2025, 3, 10, 14, 5, tzinfo=UTC)),
+        ("1741615500", "UTC", "US", datetime(2025, 3, 10, 14, 5, tzinfo=UTC)),
+        ("2025-03-10T14:05:00+11:00", "UTC", "AU", datetime(2025, 3, 10, 3, 5, tzinfo=UTC)),
+    ],
+)
+def test_parse_received(text: str, zone: str, region: str, expected: datetime) -> None:
+    assert parse_received(text, default_timezone=zone, region=region) == expected
+
+
+def test_parse_received_refuses_nonsense() -> None:
+    with pytest.raises(LeadError, match="cannot read the received time"):
+        parse_received("last tuesday", default_timezone="UTC")
+
+
+def test_normalise_zone() -> None:
+    assert normalise_zone("Eastern") == "America/New_York"
+    assert normalise_zone(" PST ") == "America/Los_Angeles"
+    assert normalise_zone("Europe/London") == "Europe/London"
+    assert normalise_zone("") is None
