@@ -1,0 +1,157 @@
+"""Export every lead as CSV (safe to open in a spreadsheet) or JSON Lines (lossless).
+
+JSON Lines: one object per lead with its touches; ASCII-only JSON, so every stored
+character (control characters, bidi marks, anything) round-trips through `json.loads`
+and nothing in the file can act on a terminal it is printed to.
+CSV: one row per lead; a text cell that a spreadsheet would run as a formula (starting
+with = + - @, tab or carriage return) is prefixed with a single quote.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+from leadtui.domain.model import Lead, Touch
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+CSV_COLUMNS = (
+    "id", "name", "phone", "email", "source", "timezone", "received_at", "status",
+    "calls", "touches", "last_outcome", "last_touch_at", "notes",
+)  # fmt: skip
+
+
+def iso(at: datetime | None) -> str | None:
+    """An aware datetime as UTC ISO 8601 (None stays None)."""
+    return None if at is None else at.astimezone(UTC).isoformat()
+
+
+def lead_to_dict(lead: Lead) -> dict[str, Any]:
+    """A lead as plain JSON-ready data (datetimes as UTC ISO 8601)."""
+    return {
+        "id": lead.id,
+        "name": lead.name,
+        "phone": lead.phone,
+        "email": lead.email,
+        "source": lead.source,
+        "timezone": lead.timezone,
+        "received_at": iso(lead.received_at),
+        "status": str(lead.status),
+        "notes": lead.notes,
+        "inquiries": [iso(at) for at in lead.inquiries],
+    }
+
+
+def touch_to_dict(touch: Touch) -> dict[str, Any]:
+    """A touch as plain JSON-ready data (datetimes as UTC ISO 8601)."""
+    return {
+        "id": touch.id,
+        "lead_id": touch.lead_id,
+        "outcome": str(touch.outcome),
+        "channel": str(touch.channel),
+        "at": iso(touch.at),
+        "note": touch.note,
+        "when": iso(touch.when),
+        "rep": touch.rep,
+        "override_window": touch.override_window,
+        "blitz_id": touch.blitz_id,
+    }
+
+
+def jsonl_lines(
+    leads: Iterable[Lead], touches_by_lead: Mapping[str, Sequence[Touch]]
+) -> Iterator[str]:
+    """One JSON line (with its newline) per lead, its touches oldest first."""
+    for lead in leads:
+        record = lead_to_dict(lead)
+        record["touches"] = [touch_to_dict(t) for t in touches_by_lead.get(lead.id, ())]
+        yield json.dumps(record, ensure_ascii=True, separators=(",", ":")) + "\n"
+
+
+def neutralise(cell: str) -> str:
+    """Prefix a cell a spreadsheet would treat as a formula with a single quote."""
+    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
+
+
+def csv_rows(
+    leads: Iterable[Lead], touches_by_lead: Mapping[str, Sequence[Touch]]
+) -> Iterator[list[str]]:
+    """The header, then one neutralised row per lead."""
+    yield list(CSV_COLUMNS)
+    for lead in leads:
+        touches = touches_by_lead.get(lead.id, ())
+        last = touches[-1] if touches else None
+        cells = [
+            lead.id, lead.name, lead.phone, lead.email, lead.source, lead.timezone,
+            iso(lead.received_at) or "", str(lead.status),
+            str(sum(1 for t in touches if t.outcome.is_call)), str(len(touches)),
+            str(last.outcome) if last else "", iso(last.at) if last else "", lead.notes,
+        ]  # fmt: skip
+        yield [neutralise(cell) for cell in cells]
+
+
+def write_csv(
+    out: IO[str], leads: Iterable[Lead], touches_by_lead: Mapping[str, Sequence[Touch]]
+) -> int:
+    """Write the CSV export to a text stream; returns the number of leads."""
+    writer = csv.writer(out, lineterminator="\r\n")
+    rows = csv_rows(leads, touches_by_lead)
+    writer.writerow(next(rows))
+    count = 0
+    for row in rows:
+        writer.writerow(row)
+        count += 1
+    return count
+
+
+def write_jsonl(
+    out: IO[str], leads: Iterable[Lead], touches_by_lead: Mapping[str, Sequence[Touch]]
+) -> int:
+    """Write the JSON Lines export to a text stream; returns the number of leads."""
+    count = 0
+    for line in jsonl_lines(leads, touches_by_lead):
+        out.write(line)
+        count += 1
+    return count
+
+
+def export_text(
+    fmt: str, leads: Sequence[Lead], touches_by_lead: Mapping[str, Sequence[Touch]]
+) -> tuple[str, int]:
+    """The whole export as text, and how many leads it holds."""
+    buffer = io.StringIO(newline="")
+    writer = write_csv if fmt == "csv" else write_jsonl
+    count = writer(buffer, leads, touches_by_lead)
+    return buffer.getvalue(), count
+
+
+def write_private_file(path: Path, text: str) -> None:
+    """Write `text` (UTF-8) to `path` atomically with mode 0600, whatever the umask.
+
+    The file appears complete or not at all (a temporary file in the same folder is
+    fsynced, then renamed over `path`). A path that exists but is not a regular file
+    (a FIFO, /dev/stdout) is written to directly.
+    """
+    if path.exists() and not path.is_file():
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        return
+    directory = path.parent if str(path.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
