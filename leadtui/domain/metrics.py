@@ -1,0 +1,355 @@
+"""Report figures: what speed and persistence earn. Pure functions of leads and touches.
+
+Definitions (the README's "Report JSON" section repeats them for users):
+
+- **Speed to lead** of a lead: from `received_at` to its first *call* touch (any call
+  outcome; email/text do not count). Median is the middle value (mean of the two middle
+  ones for an even count); the 90th percentile is the nearest-rank one: the smallest value
+  with at least 90% of the values at or below it. *Within the threshold* means first called
+  at most `threshold` after arrival; *never called* means no call touch at all. Both shares
+  are of every lead in scope.
+- **Contact**: a call outcome where the rep spoke with the lead (`Outcome.is_contact`:
+  talked, callback, appointment, not interested, won). A *dial* is any call outcome.
+  Contact rate per dial = contacts / dials; per lead = leads ever reached / leads.
+- **Persistency**: attempts per lead = calls up to and including the first contact, or all
+  calls for a lead never reached (still in progress or exhausted). *Unreached leads* are
+  those never reached (never-called ones included); the report gives the share of them
+  with at least 6 attempts and their median (typical) number of attempts.
+- **Contact rate by hour**: dials and contacts by the hour of the day on the lead's own
+  clock when the call was logged.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from leadtui.domain.blitz import BlitzSession, BlitzState, Tallies, record_status
+from leadtui.domain.model import Lead, LeadStatus, Outcome, Touch
+
+__all__ = [
+    "PERSISTENT_ATTEMPTS",
+    "SPEED_BUCKETS",
+    "BlitzSummary",
+    "ContactRate",
+    "Figures",
+    "HourRate",
+    "Persistency",
+    "SpeedToLead",
+    "blitz_history",
+    "by_source",
+    "compute",
+    "median",
+    "percentile",
+    "select_leads",
+    "share",
+    "source_label",
+]
+
+PERSISTENT_ATTEMPTS = 6  # article 001: six to twelve touches are what works
+NO_SOURCE = "(no source)"
+
+# Speed-to-lead histogram: (label, upper bound in seconds, inclusive); the last is open.
+SPEED_BUCKETS: tuple[tuple[str, float], ...] = (
+    ("<=1m", 60),
+    ("1-5m", 5 * 60),
+    ("5-30m", 30 * 60),
+    ("30m-2h", 2 * 3600),
+    ("2h-1d", 24 * 3600),
+    (">1d", math.inf),
+)
+NEVER = "never"
+
+
+def median(values: Sequence[float]) -> float | None:
+    """The middle value (mean of the two middle ones for an even count); None when empty."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    if len(ordered) % 2:
+        return float(ordered[mid])
+    return (ordered[mid - 1] + ordered[mid]) / 2
+
+
+def percentile(values: Sequence[float], pct: float) -> float | None:
+    """Nearest-rank percentile: the smallest value with at least `pct`% at or below it."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, math.ceil(pct / 100 * len(ordered)))
+    return float(ordered[rank - 1])
+
+
+def share(part: int, whole: int) -> float | None:
+    """part / whole, or None when there is nothing to divide."""
+    return part / whole if whole else None
+
+
+def source_label(lead: Lead) -> str:
+    """The lead's source as reports group it."""
+    return lead.source.strip() or NO_SOURCE
+
+
+@dataclass(frozen=True, slots=True)
+class SpeedToLead:
+    """How fast leads got their first call."""
+
+    leads: int
+    called: int
+    median_seconds: float | None
+    p90_seconds: float | None
+    within_threshold: int
+    never_called: int
+    histogram: tuple[tuple[str, int], ...]  # SPEED_BUCKETS labels + "never"
+
+
+@dataclass(frozen=True, slots=True)
+class ContactRate:
+    """How often a dial, and a lead, reached a person."""
+
+    dials: int
+    contacts: int
+    leads: int
+    leads_reached: int
+
+    @property
+    def per_dial(self) -> float | None:
+        return share(self.contacts, self.dials)
+
+    @property
+    def per_lead(self) -> float | None:
+        return share(self.leads_reached, self.leads)
+
+
+@dataclass(frozen=True, slots=True)
+class Persistency:
+    """How many attempts leads got before contact or giving up."""
+
+    attempts: tuple[tuple[int, int], ...]  # (attempts, leads) for 0..max
+    mean_attempts: float | None
+    median_attempts: float | None
+    unreached: int
+    unreached_persistent: int  # unreached with >= PERSISTENT_ATTEMPTS attempts
+    unreached_median_attempts: float | None
+    exhausted: int
+
+
+@dataclass(frozen=True, slots=True)
+class HourRate:
+    """Dials and contacts in one hour of the lead's local day."""
+
+    hour: int
+    dials: int
+    contacts: int
+
+    @property
+    def rate(self) -> float | None:
+        return share(self.contacts, self.dials)
+
+
+@dataclass(frozen=True, slots=True)
+class Figures:
+    """Every report figure for one group of leads."""
+
+    leads: int
+    speed: SpeedToLead
+    contact: ContactRate
+    persistency: Persistency
+    outcomes: dict[str, int]  # every Outcome value, zeros included
+    by_hour: tuple[HourRate, ...]  # 24 entries, hour 0..23
+
+
+@cache
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except Exception:  # an unknown zone in old data must not break the report
+        return ZoneInfo("UTC")
+
+
+def _speed_bucket(seconds: float) -> str:
+    for label, upper in SPEED_BUCKETS:
+        if seconds <= upper:
+            return label
+    return SPEED_BUCKETS[-1][0]  # pragma: no cover - the last bound is infinite
+
+
+def _attempts(calls: Sequence[Touch]) -> tuple[int, bool]:
+    """Calls up to and including the first contact, and whether the lead was reached."""
+    for index, touch in enumerate(calls, start=1):
+        if touch.outcome.is_contact:
+            return index, True
+    return len(calls), False
+
+
+def compute(
+    leads: Sequence[Lead], touches_by_lead: Mapping[str, Sequence[Touch]], threshold: timedelta
+) -> Figures:
+    """All figures for `leads` (each with its touches)."""
+    limit = threshold.total_seconds()
+    speeds: list[float] = []
+    buckets: Counter[str] = Counter()
+    within = never = dials = contacts = reached = exhausted = 0
+    attempt_counts: list[int] = []
+    unreached_attempts: list[int] = []
+    outcomes: Counter[str] = Counter()
+    hour_dials = [0] * 24
+    hour_contacts = [0] * 24
+    for lead in leads:
+        touches = sorted(touches_by_lead.get(lead.id, ()), key=lambda t: t.at)
+        calls = [t for t in touches if t.outcome.is_call]
+        for touch in touches:
+            outcomes[touch.outcome.value] += 1
+        if calls:
+            seconds = max(0.0, (calls[0].at - lead.received_at).total_seconds())
+            speeds.append(seconds)
+            buckets[_speed_bucket(seconds)] += 1
+            within += seconds <= limit
+        else:
+            never += 1
+            buckets[NEVER] += 1
+        tz = _zone(lead.timezone)
+        for call in calls:
+            hour = call.at.astimezone(tz).hour
+            hour_dials[hour] += 1
+            if call.outcome.is_contact:
+                hour_contacts[hour] += 1
+                contacts += 1
+        dials += len(calls)
+        count, was_reached = _attempts(calls)
+        attempt_counts.append(count)
+        if was_reached:
+            reached += 1
+        else:
+            unreached_attempts.append(count)
+        exhausted += lead.status is LeadStatus.EXHAUSTED
+    labels = [label for label, _ in SPEED_BUCKETS] + [NEVER]
+    histogram = Counter(attempt_counts)
+    top = max(attempt_counts, default=-1)
+    return Figures(
+        leads=len(leads),
+        speed=SpeedToLead(
+            leads=len(leads),
+            called=len(speeds),
+            median_seconds=median(speeds),
+            p90_seconds=percentile(speeds, 90),
+            within_threshold=within,
+            never_called=never,
+            histogram=tuple((label, buckets[label]) for label in labels),
+        ),
+        contact=ContactRate(
+            dials=dials, contacts=contacts, leads=len(leads), leads_reached=reached
+        ),
+        persistency=Persistency(
+            attempts=tuple((n, histogram[n]) for n in range(top + 1)),
+            mean_attempts=(sum(attempt_counts) / len(attempt_counts)) if attempt_counts else None,
+            median_attempts=median(attempt_counts),
+            unreached=len(unreached_attempts),
+            unreached_persistent=sum(n >= PERSISTENT_ATTEMPTS for n in unreached_attempts),
+            unreached_median_attempts=median(unreached_attempts),
+            exhausted=exhausted,
+        ),
+        outcomes={outcome.value: outcomes[outcome.value] for outcome in Outcome},
+        by_hour=tuple(HourRate(h, hour_dials[h], hour_contacts[h]) for h in range(24)),
+    )
+
+
+def select_leads(
+    leads: Iterable[Lead], *, since: datetime | None = None, source: str | None = None
+) -> list[Lead]:
+    """The leads a report covers: received at or after `since`, from `source` (any case)."""
+    wanted = source.strip().casefold() if source else None
+    chosen = []
+    for lead in leads:
+        if since is not None and lead.received_at < since:
+            continue
+        if wanted is not None and source_label(lead).casefold() != wanted:
+            continue
+        chosen.append(lead)
+    return chosen
+
+
+def by_source(
+    leads: Sequence[Lead], touches_by_lead: Mapping[str, Sequence[Touch]], threshold: timedelta
+) -> dict[str, Figures]:
+    """The figures for each source, sorted by source name."""
+    groups: dict[str, list[Lead]] = {}
+    for lead in leads:
+        groups.setdefault(source_label(lead), []).append(lead)
+    return {
+        name: compute(groups[name], touches_by_lead, threshold)
+        for name in sorted(groups, key=str.casefold)
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class BlitzSummary:
+    """One past (or running) blitz as history shows it."""
+
+    id: str
+    start: datetime
+    end: datetime | None
+    planned_minutes: float
+    goal: int | None
+    state: BlitzState
+    minutes_used: float
+    tallies: Tallies
+
+    @property
+    def ended_early(self) -> bool:
+        return self.state is BlitzState.ENDED_EARLY
+
+    @property
+    def dials_per_hour(self) -> float | None:
+        if self.minutes_used <= 0:
+            return None
+        return self.tallies.dials * 60.0 / self.minutes_used
+
+
+def _last_saved(record: Mapping[str, Any]) -> datetime | None:
+    try:
+        at = datetime.fromisoformat(str(record["updated_at"]))
+    except (KeyError, TypeError, ValueError):
+        return None
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+
+
+def blitz_history(
+    records: Iterable[Mapping[str, Any]], now: datetime, *, since: datetime | None = None
+) -> tuple[list[BlitzSummary], int]:
+    """Stored blitz records as summaries, oldest first, and how many were unreadable."""
+    summaries: list[BlitzSummary] = []
+    broken = 0
+    for record in records:
+        try:
+            session = BlitzSession.from_record(record)
+        except ValueError:
+            broken += 1
+            continue
+        if since is not None and session.started_at < since:
+            continue
+        state = record_status(session, now)
+        stop = session.ended_at or now
+        if session.ended_at is None and state is BlitzState.ENDED_EARLY:
+            stop = _last_saved(record) or session.due_end()  # abandoned: last known moment
+        summaries.append(
+            BlitzSummary(
+                id=session.id,
+                start=session.started_at,
+                end=session.ended_at,
+                planned_minutes=session.planned_minutes,
+                goal=session.goal,
+                state=state,
+                minutes_used=session.elapsed(stop) / 60.0,
+                tallies=session.tallies,
+            )
+        )
+    summaries.sort(key=lambda s: s.start.astimezone(UTC))
+    return summaries, broken
