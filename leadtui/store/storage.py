@@ -1,0 +1,561 @@
+"""A durable, crash-safe, multi-process TinyDB Storage whose writes cost O(change).
+
+The whole tree lives in memory. Each transaction appends one checksummed line to the
+journal and fsyncs before returning; now and then the tree is compacted into a fresh
+snapshot (temporary file, fsync, rename, directory fsync), the previous snapshot kept as
+`.bak` and the journal that led from it as `.journal.bak`. Records carry a sequence number
+and the snapshot names the last one it contains, so replay skips what it already has: a
+crash between the rename and the journal rotation neither loses nor repeats anything.
+
+Processes share the files under `fcntl.flock` on `<db>.lock`: exclusive around every
+read-modify-write, shared while catching up. A stat of the snapshot and of the journal tells
+whether anyone else wrote; catching up reads only the journal bytes that are new.
+
+Opening never writes to an existing database, whatever state it is in (a brand-new one is
+created). `StoreDamaged` / `StoreTooNew` name the file and what to do.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from tinydb.storages import Storage
+
+from leadtui.paths import ensure_private_dir
+from leadtui.store.files import (
+    FileNames,
+    Record,
+    Tree,
+    check_tree,
+    create_private,
+    damaged,
+    dumps,
+    encode_record,
+    encode_snapshot,
+    fsync_dir,
+    keep_copy,
+    parse_journal,
+    parse_snapshot,
+    write_all,
+    write_new_file,
+)
+from leadtui.store.protocol import StoreError
+
+MIN_COMPACT_BYTES = 1 << 20
+COMPACT_ENV = "LEADTUI_STORE_COMPACT_BYTES"
+
+Sig = tuple[int, int, int, int]  # device, inode, size, mtime (ns)
+
+
+class Listener(Protocol):
+    """Told about every change applied to the tree (own writes, replay, rollback)."""
+
+    def reset(self, tree: Tree) -> None: ...
+
+    def changed(
+        self, table: str, key: str, old: dict[str, Any] | None, new: dict[str, Any] | None
+    ) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Seen:
+    """The files as this process last read them."""
+
+    snapshot: Sig | None
+    journal: Sig | None
+    offset: int  # end of the last valid journal record
+
+
+def _sig(st: os.stat_result) -> Sig:
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def _stat(path: Path) -> Sig | None:
+    try:
+        return _sig(os.stat(path))
+    except FileNotFoundError:
+        return None
+
+
+class JournalStorage(Storage):
+    """TinyDB Storage: in-memory tree + fsynced journal + atomic snapshots."""
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        initial: Callable[[], Tree] | None = None,
+        compact_bytes: int | None = None,
+    ) -> None:
+        super().__init__()
+        self.names = FileNames(Path(path))
+        self.path = self.names.snapshot
+        env = os.environ.get(COMPACT_ENV, "")
+        self._compact_bytes = compact_bytes or (int(env) if env.isdigit() else None)
+        self._tlock = threading.RLock()
+        self._listeners: list[Listener] = []
+        self._tree: Tree = {}
+        self._max_ids: dict[str, int] = {}
+        self._seen = Seen(None, None, 0)
+        self.seq = 0
+        self.version = 0
+        self._depth = 0
+        self._ops: list[list[Any]] = []
+        self._undo: list[list[Any]] = []
+        self._lock_fd: int | None = None
+        self._closed = False
+        self._open(initial)
+
+    # --- opening ----------------------------------------------------------------------
+
+    def _open(self, initial: Callable[[], Tree] | None) -> None:
+        snap = self.names.snapshot
+        if not snap.parent.is_dir():
+            if initial is None:
+                raise StoreError(f"{snap}: no such database")
+            self._guard(lambda: ensure_private_dir(snap.parent), snap.parent)
+        self._lock_fd = self._open_lock()
+        try:
+            if not snap.exists():
+                if initial is None:
+                    raise StoreError(f"{snap}: no such database")
+                self._create(initial)
+            with self._locked(fcntl.LOCK_SH):
+                self._reload()
+        except BaseException:
+            self.close()
+            raise
+
+    def _open_lock(self) -> int | None:
+        lock = self.names.lock
+        try:
+            return create_private(lock, os.O_RDWR)
+        except FileExistsError:
+            pass
+        except OSError:
+            return None  # read-only directory: reads work unlocked, writes will fail
+        for flags in (os.O_RDWR, os.O_RDONLY):
+            try:
+                return os.open(lock, flags | os.O_CLOEXEC)
+            except OSError:
+                continue
+        return None
+
+    def _create(self, initial: Callable[[], Tree]) -> None:
+        names = self.names
+        with self._locked(fcntl.LOCK_EX):
+            if names.snapshot.exists():
+                return  # another process created it meanwhile
+            for other in (names.journal, names.backup, names.journal_backup):
+                if other.exists():
+                    raise damaged(names.snapshot, f"the file is missing but {other.name} exists")
+
+            def create() -> None:
+                ensure_private_dir(names.snapshot.parent)
+                temp = names.temp()
+                write_new_file(temp, encode_snapshot(initial(), 0))
+                os.replace(temp, names.snapshot)
+                fsync_dir(names.snapshot.parent)
+
+            self._guard(create, names.snapshot)
+
+    # --- reading from disk ------------------------------------------------------------
+
+    def _reload(self) -> None:
+        """Read the snapshot and the whole journal; replace the tree only when all is good."""
+        snap = self.names.snapshot
+        try:
+            with open(snap, "rb") as handle:
+                snap_sig = _sig(os.fstat(handle.fileno()))
+                data = handle.read()
+        except FileNotFoundError:
+            raise StoreError(f"{snap}: the database file has disappeared") from None
+        except OSError as exc:
+            raise StoreError(f"{snap}: cannot read it: {exc.strerror or exc}") from None
+        tree, seq = parse_snapshot(snap, data)
+        del data
+        journal_sig, records, offset = self._read_journal(0)
+        seq = self._apply_records(tree, seq, records, notify=False)
+        self._tree, self.seq = tree, seq
+        self._max_ids = {name: max(map(int, t), default=0) for name, t in tree.items()}
+        self._seen = Seen(snap_sig, journal_sig, offset)
+        self.version += 1
+        for listener in self._listeners:
+            listener.reset(tree)
+
+    def _read_journal(self, offset: int) -> tuple[Sig | None, list[Record], int]:
+        path = self.names.journal
+        try:
+            with open(path, "rb") as handle:
+                sig = _sig(os.fstat(handle.fileno()))
+                if offset:
+                    handle.seek(offset)
+                data = handle.read()
+        except FileNotFoundError:
+            return None, [], 0
+        except OSError as exc:
+            raise StoreError(f"{path}: cannot read it: {exc.strerror or exc}") from None
+        records, end = parse_journal(path, data, offset)
+        return sig, records, end
+
+    def _apply_records(self, tree: Tree, seq: int, records: list[Record], *, notify: bool) -> int:
+        """Check every record first (shape, no gap), then apply those newer than `seq`."""
+        path = self.names.journal
+        todo = [r for r in records if r.seq > seq]
+        for expected, record in enumerate(todo, start=seq + 1):
+            if record.seq != expected:
+                raise damaged(path, f"record {expected} is missing (found {record.seq})")
+            for op in record.ops:
+                _check_op(path, op)
+        for record in todo:
+            for op in record.ops:
+                self._apply(tree, op, notify)
+        return todo[-1].seq if todo else seq
+
+    def _catch_up(self) -> bool:
+        """Bring memory up to date with the files (a lock is held). True if anything new."""
+        seen = self._seen
+        snap_sig = _stat(self.names.snapshot)
+        journal_sig = _stat(self.names.journal)
+        if snap_sig is None:
+            raise StoreError(f"{self.names.snapshot}: the database file has disappeared")
+        rotated = seen.journal is not None and (
+            journal_sig is None or journal_sig[:2] != seen.journal[:2]
+        )
+        if snap_sig != seen.snapshot or rotated or (journal_sig and journal_sig[2] < seen.offset):
+            self._reload()
+            return True
+        if journal_sig == seen.journal:
+            return False
+        new_sig, records, offset = self._read_journal(seen.offset)
+        seq = self._apply_records(self._tree, self.seq, records, notify=True)
+        if seq != self.seq:
+            self.seq = seq
+            self.version += 1
+        self._seen = Seen(snap_sig, new_sig, offset)
+        return bool(records)
+
+    def refresh(self) -> bool:
+        """Catch up with other processes' writes if the files changed. True if anything new."""
+        with self._tlock:
+            self._check_open()
+            if self._depth or not self.changed():
+                return False
+            with self._locked(fcntl.LOCK_SH):
+                return self._catch_up()
+
+    def changed(self) -> bool:
+        """True when the files differ from what this process last read (two stats)."""
+        seen = self._seen
+        return (
+            _stat(self.names.snapshot) != seen.snapshot or _stat(self.names.journal) != seen.journal
+        )
+
+    # --- the TinyDB Storage interface -------------------------------------------------
+
+    def read(self) -> Tree:
+        """The live tree (never copy it; documents in it are replaced, never mutated)."""
+        self.refresh()
+        return self._tree
+
+    def write(self, data: dict[str, dict[str, Any]]) -> None:
+        """Replace the whole tree (TinyDB's fallback; our tables write single documents)."""
+        tree = json.loads(dumps(data))
+        check_tree(self.path, tree)
+        with self.transaction():
+            self._do(["t", tree])
+
+    def close(self) -> None:
+        with self._tlock:
+            self._closed = True
+            if self._lock_fd is not None:
+                os.close(self._lock_fd)
+                self._lock_fd = None
+
+    # --- single-document changes (inside a transaction) -------------------------------
+
+    def table(self, name: str) -> dict[str, dict[str, Any]]:
+        """The live documents of one table (empty dict if the table does not exist)."""
+        if not self._depth:
+            self.refresh()
+        return self._tree.get(name) or {}
+
+    def next_id(self, table: str) -> int:
+        """A document id unused in `table` (call inside a transaction)."""
+        return self._max_ids.get(table, 0) + 1
+
+    def put(self, table: str, doc_id: int, doc: dict[str, Any]) -> None:
+        """Insert or replace one document."""
+        with self.transaction():
+            self._do(["p", table, str(doc_id), json.loads(dumps(doc))])
+
+    def delete(self, table: str, doc_id: int) -> None:
+        with self.transaction():
+            if str(doc_id) in self._tree.get(table, {}):
+                self._do(["d", table, str(doc_id)])
+
+    def clear(self, table: str) -> None:
+        with self.transaction():
+            self._do(["c", table])
+
+    def drop(self, table: str) -> None:
+        with self.transaction():
+            if table in self._tree:
+                self._do(["x", table])
+
+    def add_listener(self, listener: Listener) -> None:
+        self._listeners.append(listener)
+        listener.reset(self._tree)
+
+    def transaction(self) -> Transaction:
+        """`with storage.transaction():` lock, catch up, change, then one durable record."""
+        return Transaction(self)
+
+    def compact(self) -> None:
+        """Write a fresh snapshot now and start a new journal."""
+        with self.transaction():
+            self._compact()
+
+    # --- internals --------------------------------------------------------------------
+
+    def _do(self, op: list[Any]) -> None:
+        if not self._depth:
+            raise RuntimeError("store changes must happen inside a transaction")
+        self._undo.extend(_inverse(self._tree, op))
+        self._apply(self._tree, op, notify=True)
+        self._ops.append(op)
+
+    def _apply(self, tree: Tree, op: list[Any], notify: bool) -> None:
+        kind, listeners = op[0], self._listeners if notify else ()
+        if kind == "t":
+            tree.clear()
+            tree.update(op[1])
+            self._max_ids = {name: max(map(int, t), default=0) for name, t in tree.items()}
+            for listener in listeners:
+                listener.reset(tree)
+            return
+        name = op[1]
+        if kind == "p":
+            table = tree.setdefault(name, {})
+            key, doc = op[2], op[3]
+            old = table.get(key)
+            table[key] = doc
+            if tree is self._tree and int(key) > self._max_ids.get(name, 0):
+                self._max_ids[name] = int(key)
+            for listener in listeners:
+                listener.changed(name, key, old, doc)
+            return
+        table = tree.get(name, {})
+        keys = [op[2]] if kind == "d" else list(table)
+        for key in keys:
+            old = table.pop(key, None)
+            if old is not None:
+                for listener in listeners:
+                    listener.changed(name, key, old, None)
+        if kind == "x":
+            tree.pop(name, None)
+
+    def _rollback(self) -> None:
+        undo, self._undo, self._ops = self._undo, [], []
+        for op in reversed(undo):
+            self._apply(self._tree, op, notify=True)
+        self.version += 1
+
+    def _commit(self) -> None:
+        names = self.names
+        seq = self.seq + 1
+        line = encode_record(seq, self._ops)
+        start = self._seen.offset
+        try:
+            try:
+                fd = os.open(names.journal, os.O_WRONLY | os.O_APPEND | os.O_CLOEXEC)
+            except FileNotFoundError:
+                fd = create_private(names.journal, os.O_WRONLY | os.O_APPEND)
+                fsync_dir(names.journal.parent)
+            try:
+                write_all(fd, line)
+                os.fsync(fd)
+                st = os.fstat(fd)
+            except OSError:
+                _truncate_quietly(fd, start)
+                raise
+            finally:
+                os.close(fd)
+        except OSError as exc:
+            self._rollback()
+            raise StoreError(
+                f"could not save to {names.journal}: {exc.strerror or exc}; nothing was saved"
+            ) from exc
+        self._ops, self._undo = [], []
+        self.seq = seq
+        self.version += 1
+        self._seen = Seen(self._seen.snapshot, _sig(st), st.st_size)
+
+    def _compact(self) -> None:
+        """Snapshot the tree (which includes record `seq`) and rotate the journal."""
+        names = self.names
+        for left_over in names.temps():
+            left_over.unlink(missing_ok=True)
+        temp = names.temp()
+        write_new_file(temp, encode_snapshot(self._tree, self.seq))
+        try:
+            keep_copy(names.snapshot, names.backup, names)
+            os.replace(temp, names.snapshot)
+        except BaseException:
+            temp.unlink(missing_ok=True)
+            raise
+        fsync_dir(names.snapshot.parent)
+        if names.journal.exists():
+            os.replace(names.journal, names.journal_backup)
+            fsync_dir(names.snapshot.parent)
+        self._seen = Seen(_stat(names.snapshot), None, 0)
+
+    def _maybe_compact(self) -> None:
+        seen = self._seen
+        size = seen.journal[2] if seen.journal else 0
+        torn = size > seen.offset
+        limit = self._compact_bytes or max(MIN_COMPACT_BYTES, (seen.snapshot or (0,) * 4)[2] // 2)
+        if torn or size > limit:
+            try:
+                self._compact()
+            except OSError:
+                # The journal still holds everything; read the files afresh next time.
+                self._seen = Seen(None, None, 0)
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise StoreError(f"{self.path}: the store is closed")
+
+    def _locked(self, kind: int) -> _FileLock:
+        return _FileLock(self, kind)
+
+    def _guard(self, action: Callable[[], None], path: Path) -> None:
+        try:
+            action()
+        except OSError as exc:
+            raise StoreError(f"{path}: cannot create it: {exc.strerror or exc}") from exc
+
+
+class _FileLock:
+    """flock on the lock file for the duration of a `with` block."""
+
+    def __init__(self, storage: JournalStorage, kind: int) -> None:
+        self._storage, self._kind = storage, kind
+
+    def __enter__(self) -> None:
+        fd = self._storage._lock_fd
+        if fd is None:
+            if self._kind == fcntl.LOCK_EX:
+                lock = self._storage.names.lock
+                raise StoreError(f"{lock}: cannot open the lock file, so cannot write")
+            return
+        fcntl.flock(fd, self._kind)
+
+    def __exit__(self, *exc: object) -> None:
+        fd = self._storage._lock_fd
+        if fd is not None:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+class Transaction:
+    """Exclusive lock + catch-up on entry; one fsynced journal record on exit (rollback of
+    memory on error). Re-entrant: nested transactions join the outermost one."""
+
+    def __init__(self, storage: JournalStorage) -> None:
+        self._s = storage
+        self._lock: _FileLock | None = None
+
+    def __enter__(self) -> JournalStorage:
+        s = self._s
+        s._tlock.acquire()
+        if s._depth:
+            s._depth += 1
+            return s
+        try:
+            s._check_open()
+            self._lock = s._locked(fcntl.LOCK_EX)
+            self._lock.__enter__()
+            try:
+                s._catch_up()
+                if s._seen.journal and s._seen.journal[2] > s._seen.offset:
+                    s._compact()  # a torn tail from a crashed writer: never append after it
+            except OSError as exc:
+                self._lock.__exit__()
+                raise StoreError(f"{s.path}: cannot write: {exc.strerror or exc}") from exc
+            except BaseException:
+                self._lock.__exit__()
+                raise
+        except BaseException:
+            s._tlock.release()
+            raise
+        s._depth, s._ops, s._undo = 1, [], []
+        return s
+
+    def __exit__(self, exc_type: type[BaseException] | None, *rest: object) -> None:
+        s = self._s
+        try:
+            s._depth -= 1
+            if s._depth:
+                return
+            try:
+                if exc_type is not None:
+                    s._rollback()
+                elif s._ops:
+                    s._commit()
+                    s._maybe_compact()
+            finally:
+                assert self._lock is not None
+                self._lock.__exit__()
+        finally:
+            s._tlock.release()
+
+
+def _truncate_quietly(fd: int, size: int) -> None:
+    try:
+        os.ftruncate(fd, size)
+        os.fsync(fd)
+    except OSError:
+        pass
+
+
+def _check_op(path: Path, op: Any) -> None:
+    ok = isinstance(op, list) and op and op[0] in ("p", "d", "c", "x", "t")
+    if ok and op[0] == "t":
+        ok = len(op) == 2
+        if ok:
+            check_tree(path, op[1])
+    elif ok:
+        ok = isinstance(op[1], str) if len(op) > 1 else False
+        if ok and op[0] in ("p", "d"):
+            ok = len(op) >= 3 and isinstance(op[2], str) and op[2].isdigit()
+        if ok and op[0] == "p":
+            ok = len(op) == 4 and isinstance(op[3], dict)
+    if not ok:
+        raise damaged(path, "a journal record has an unexpected shape")
+
+
+def _inverse(tree: Tree, op: list[Any]) -> list[list[Any]]:
+    """Operations that undo `op` on `tree` (applied in reverse order)."""
+    kind = op[0]
+    if kind == "t":
+        return [["t", dict(tree)]]
+    name = op[1]
+    exists = name in tree
+    table = tree.get(name, {})
+    undo: list[list[Any]] = [] if exists else [["x", name]]
+    if kind == "p":
+        old = table.get(op[2])
+        undo.append(["d", name, op[2]] if old is None else ["p", name, op[2], old])
+    elif kind == "d":
+        if op[2] in table:
+            undo.append(["p", name, op[2], table[op[2]]])
+    else:
+        undo.extend(["p", name, key, doc] for key, doc in table.items())
+    return undo
