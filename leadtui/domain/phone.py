@@ -1,0 +1,201 @@
+"""Phone numbers: normalise what people type into E.164, find the number's time zone.
+
+Built on `phonenumbers` (Google's libphonenumber data).
+
+Validity: a number is accepted when it parses and its length is *possible* for its
+country (`is_possible_number`), not only when it is *valid* (`is_valid_number`). Demo data
+and tests use fictional ranges such as 555-01xx that the US plan marks invalid; we still
+want those to work. What is refused: text that is not a phone number (letters, stray
+symbols), numbers that are too short or too long, numbers without an area code, unknown
+country codes and, for +1 numbers, area codes or exchanges starting with 0 or 1 (nobody
+can dial those).
+
+An extension ("x12", "ext. 12", "#12") is accepted and dropped from the E.164 form (which
+has no room for one); `parse_phone` returns it so intake can keep it in the notes.
+
+Time zone: `zone_for_phone` uses phonenumbers' time zone data for the number's prefix; see
+its docstring for what happens when the data lists several zones.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import phonenumbers
+from phonenumbers import NumberParseException, PhoneNumberFormat, ValidationResult
+from phonenumbers import timezone as pn_timezone
+
+from leadtui.domain.model import LeadError
+from leadtui.domain.text import clean_text
+
+__all__ = ["ParsedPhone", "format_phone", "normalise_phone", "parse_phone", "zone_for_phone"]
+
+MAX_PHONE_INPUT = 64  # characters of raw input we are willing to look at
+
+# Digits (any script), spaces, a leading "+", the usual separators, then an optional extension.
+_SHAPE = re.compile(
+    r"""
+    \+?\s*\(?\s*\+?                       # "+1", "(+44)"
+    [\d\s().\-/\u2010-\u2015\u2212]*\d    # digits and separators, ending on a digit
+    [\s)]*
+    (?:[\s,;]*(?:x|ext\.?|extn\.?|extension|\#)\s*\d{1,7})?   # optional extension
+    """,
+    re.VERBOSE | re.IGNORECASE,
+)
+
+_REASONS = {
+    ValidationResult.TOO_SHORT: "too short",
+    ValidationResult.TOO_LONG: "too long",
+    ValidationResult.INVALID_LENGTH: "wrong number of digits",
+    ValidationResult.INVALID_COUNTRY_CODE: "unknown country code",
+    ValidationResult.IS_POSSIBLE_LOCAL_ONLY: "missing its area code",
+}
+
+# Area codes whose zone list in phonenumbers puts a minority zone first. Keyed by E.164
+# prefix; the value is where most of the people behind that prefix live.
+_PREFERRED_ZONE = {
+    "+1208": "America/Boise",  # Idaho: mostly Mountain
+    "+1986": "America/Boise",
+    "+1605": "America/Chicago",  # South Dakota: mostly Central (Sioux Falls)
+    "+1701": "America/Chicago",  # North Dakota: mostly Central (Fargo, Bismarck)
+    "+1709": "America/St_Johns",  # Newfoundland and Labrador: mostly Newfoundland
+    "+1775": "America/Los_Angeles",  # northern Nevada
+    "+1907": "America/Anchorage",  # Alaska: Adak is a few hundred people
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedPhone:
+    """A normalised number and the extension typed after it ("" when none)."""
+
+    e164: str
+    extension: str = ""
+
+
+def _shown(raw: str) -> str:
+    """The raw value, made safe and short enough to quote in an error message."""
+    text = clean_text(raw, max_length=1 << 30, field="phone")
+    if len(text) > 40:
+        text = text[:39] + "\u2026"
+    return repr(text)
+
+
+def _parse(text: str, region: str) -> phonenumbers.PhoneNumber:
+    try:
+        return phonenumbers.parse(text, region)
+    except NumberParseException as exc:
+        if exc.error_type == NumberParseException.INVALID_COUNTRY_CODE:
+            if region not in phonenumbers.SUPPORTED_REGIONS and not text.lstrip().startswith("+"):
+                raise LeadError(
+                    f"phone {_shown(text)} has no country code and region {region!r} is "
+                    "unknown: start the number with +"
+                ) from None
+            raise LeadError(
+                f"phone {_shown(text)} is not a valid number (unknown country code)"
+            ) from None
+        raise LeadError(f"phone {_shown(text)} is not a valid number") from None
+
+
+def parse_phone(raw: str, region: str = "US") -> ParsedPhone:
+    """Normalise a typed number to E.164 and keep its extension; LeadError when it is not one.
+
+    `region` (ISO 3166 code, e.g. "US", "GB") is where a number without "+" is dialled from.
+    """
+    if raw is None:
+        raise LeadError("phone is required")
+    if not isinstance(raw, str):
+        raise LeadError(f"phone must be text, not {type(raw).__name__}")
+    if len(raw) > MAX_PHONE_INPUT * 4:
+        raise LeadError(f"phone is longer than {MAX_PHONE_INPUT} characters")
+    text = clean_text(raw, max_length=MAX_PHONE_INPUT, field="phone")
+    if not text:
+        raise LeadError("phone is required")
+    if not _SHAPE.fullmatch(text):
+        raise LeadError(f"phone {_shown(text)} is not a valid number (only digits expected)")
+    region = (region or "").strip().upper()
+    number = _parse(text, region)
+    reason = phonenumbers.is_possible_number_with_reason(number)
+    if reason != ValidationResult.IS_POSSIBLE and text.startswith("00"):
+        # "0044 20 ..." typed with a region whose international prefix is not 00
+        try:
+            retry = phonenumbers.parse("+" + text[2:], None)
+        except NumberParseException:
+            retry = None
+        if retry is not None and phonenumbers.is_possible_number(retry):
+            number, reason = retry, ValidationResult.IS_POSSIBLE
+    if reason != ValidationResult.IS_POSSIBLE:
+        detail = _REASONS.get(reason, "not possible")
+        raise LeadError(f"phone {_shown(text)} is not a valid number ({detail})")
+    national = str(number.national_number)
+    if number.country_code == 1 and (national[0] in "01" or national[3] in "01"):
+        raise LeadError(f"phone {_shown(text)} is not a valid number (no such area code)")
+    e164 = phonenumbers.format_number(number, PhoneNumberFormat.E164)
+    return ParsedPhone(e164=e164, extension=number.extension or "")
+
+
+def normalise_phone(raw: str, region: str = "US") -> str:
+    """The number in E.164 ("+14155552671"); LeadError with a one-line reason otherwise."""
+    return parse_phone(raw, region).e164
+
+
+@lru_cache(maxsize=1024)
+def _zone_exists(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except Exception:  # unknown to this machine's tz database, or not a key at all
+        return False
+    return True
+
+
+@lru_cache(maxsize=4096)
+def _zones(e164: str) -> tuple[tuple[str, ...], bool]:
+    """(usable zones for the number, True when the list is the whole country's)."""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except NumberParseException:
+        return (), False
+    listed = pn_timezone.time_zones_for_number(number)
+    whole_country = listed == pn_timezone._country_level_time_zones_for_number(number)
+    zones = tuple(z for z in listed if z != pn_timezone.UNKNOWN_TIMEZONE and _zone_exists(z))
+    return zones, whole_country and len(zones) > 1
+
+
+def zone_for_phone(e164: str, default: str | None = None) -> str | None:
+    """The IANA zone of a number (from phonenumbers' prefix data), or None if unknown.
+
+    One listed zone: that zone. Several (an area code that spans zones, a mobile range
+    valid across a country):
+      1. a small table of prefixes where the first listed zone is a minority wins;
+      2. `default` (the rep's default zone) when it is one of them;
+      3. a NANP number listed for the whole +1 area (toll-free, non-geographic, some
+         Caribbean islands): None, we do not know;
+      4. otherwise the first listed zone (at least the right country).
+    """
+    zones, whole_country = _zones(e164)
+    if not zones:
+        return None
+    if len(zones) == 1:
+        return zones[0]
+    preferred = _PREFERRED_ZONE.get(e164[:5])
+    if preferred and _zone_exists(preferred):
+        return preferred
+    if default and default in zones:
+        return default
+    if whole_country and e164.startswith("+1"):
+        return None
+    return zones[0]
+
+
+def format_phone(e164: str) -> str:
+    """A number for people to read: international format ("+1 415-555-2671").
+
+    Never raises: a value that does not parse is returned cleaned but otherwise as is.
+    """
+    try:
+        number = phonenumbers.parse(e164, None)
+    except (NumberParseException, TypeError):
+        return clean_text(str(e164), max_length=1 << 30)[:40]
+    return phonenumbers.format_number(number, PhoneNumberFormat.INTERNATIONAL)
