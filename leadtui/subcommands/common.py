@@ -1,0 +1,130 @@
+"""Shared helpers of the subcommands: safe text, JSON, times, and the queue entry shape."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime
+from typing import Any, TextIO
+
+from leadtui.domain.cadence import call_attempts, next_action
+from leadtui.domain.model import Lead, NextAction, QueueEntry, Touch
+from leadtui.domain.queue import describe_action
+from leadtui.domain.window import local_time
+from leadtui.io.export import iso, lead_to_dict
+from leadtui.subcommands.context import CommandFailed, Context
+
+# Characters that must never reach a terminal from data: C0/C1 controls, DEL, bidi
+# overrides and isolates, line/paragraph separators.
+_UNSAFE = re.compile(
+    r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
+)
+
+# json.dumps escapes C0 controls itself; these are what it leaves raw with ensure_ascii=False.
+_UNSAFE_IN_JSON = re.compile(r"[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def safe(value: str, width: int | None = None) -> str:
+    """Plain visible text on one line: unsafe characters become spaces; cut to `width`."""
+    text = " ".join(_UNSAFE.sub(" ", value).split())
+    if width is not None and len(text) > width:
+        text = text[: max(width - 1, 0)] + "…"
+    return text
+
+
+def dumps(data: Any, out: TextIO | None = None) -> str:
+    """JSON for stdout: readable Unicode, but every unsafe character escaped (\\uXXXX).
+
+    Falls back to pure ASCII when the output stream cannot encode UTF-8.
+    """
+    encoding = (getattr(out, "encoding", None) or "utf-8").lower().replace("-", "")
+    if encoding not in ("utf8", "utf8sig"):
+        return json.dumps(data, ensure_ascii=True, indent=2)
+    text = json.dumps(data, ensure_ascii=False, indent=2)
+    return _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def print_json(ctx: Context, data: Any) -> None:
+    """Print `data` as JSON on the command's stdout."""
+    ctx.print(dumps(data, ctx.stdout))
+
+
+def local_iso(at: datetime | None, tz: str) -> str | None:
+    """An instant as ISO 8601 with the lead's local offset."""
+    return None if at is None else local_time(at, tz).isoformat()
+
+
+def parse_iso(text: str, option: str) -> datetime:
+    """ISO 8601 with Z or an offset; naive means UTC. CommandFailed names the option."""
+    raw = text.strip()
+    try:
+        parsed = datetime.fromisoformat(raw[:-1] + "+00:00" if raw[-1:] in "zZ" else raw)
+    except (ValueError, IndexError):
+        raise CommandFailed(
+            f"{option} {safe(text, 40)!r} is not an ISO 8601 time (e.g. 2025-03-10T14:05-04:00)"
+        ) from None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def action_dict(action: NextAction, tz: str) -> dict[str, Any]:
+    """A next action as JSON-ready data, times in the lead's local offset."""
+    return {
+        "channel": str(action.channel),
+        "kind": action.kind,
+        "message": str(action.message),
+        "stage": action.stage,
+        "due_at": local_iso(action.due_at, tz),
+        "late_at": local_iso(action.late_at, tz),
+        "ignores_window": action.ignores_window,
+        "description": describe_action(action, tz),
+    }
+
+
+def entry_dict(entry: QueueEntry, now: datetime) -> dict[str, Any]:
+    """One queue entry in the `leadtui queue --json` shape."""
+    lead, action = entry.lead, entry.next_action
+    return {
+        "id": lead.id,
+        "name": lead.name,
+        "phone": lead.phone,
+        "email": lead.email,
+        "source": lead.source,
+        "timezone": lead.timezone,
+        "received_at": iso(lead.received_at),
+        "status": str(lead.status),
+        "attempts": entry.attempts,
+        "age_seconds": entry.age_seconds,
+        "aging": entry.aging,
+        "due": entry.due,
+        "due_at": local_iso(action.due_at, lead.timezone),
+        "local_time": local_iso(now, lead.timezone),
+        "claimed_by": entry.claimed_by,
+        "next_action": action_dict(action, lead.timezone),
+    }
+
+
+def lead_detail(
+    ctx: Context, lead: Lead, touches: list[Touch]
+) -> tuple[dict[str, Any], NextAction | None]:
+    """A lead as JSON-ready data with its attempts and local time, plus its next action."""
+    data = lead_to_dict(lead)
+    data["attempts"] = call_attempts(touches)
+    data["local_time"] = local_iso(ctx.now(), lead.timezone)
+    action = next_action(lead, touches, ctx.cadence, ctx.settings.window)
+    return data, action
+
+
+def local_label(at: datetime, tz: str) -> str:
+    """'Tue 10 Mar 14:05 EDT' in the lead's zone."""
+    local = local_time(at, tz)
+    return f"{local:%a %d %b %H:%M} {local.tzname()}"
+
+
+def next_summary(action: NextAction | None, lead: Lead, now: datetime) -> str:
+    """'call + first message, due Tue 10 Mar 15:35 EDT (in 30m)' or why there is none."""
+    from leadtui.domain.when import relative
+
+    if action is None:
+        return f"nothing: the lead is {lead.status}"
+    due = local_label(action.due_at, lead.timezone)
+    return f"{describe_action(action, lead.timezone)}, due {due} ({relative(action.due_at, now)})"

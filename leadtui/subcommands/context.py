@@ -1,0 +1,69 @@
+"""What every subcommand gets: paths, clock, settings, cadence and the store, opened lazily."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cached_property
+from typing import TYPE_CHECKING, TextIO
+
+from leadtui.clock import Clock
+from leadtui.config import Settings, load_settings
+from leadtui.paths import Paths, ensure_private_dir
+
+if TYPE_CHECKING:
+    from leadtui.domain.cadence import Cadence
+    from leadtui.store.protocol import LeadStore
+
+
+class CommandFailed(Exception):
+    """A refused or failed operation: exit status 1 with this one-line reason."""
+
+
+@dataclass
+class Context:
+    """Shared state of one command run. Nothing touches the disk until asked."""
+
+    paths: Paths
+    clock: Clock
+    stdout: TextIO
+    stderr: TextIO
+    env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    overrides: dict[str, object] = field(default_factory=dict)  # flags, by setting key
+    demo_dir: str | None = None
+    _store: LeadStore | None = None
+
+    def now(self) -> datetime:
+        """The current time (fixed by --now)."""
+        return self.clock.now()
+
+    @cached_property
+    def settings(self) -> Settings:
+        return load_settings(self.paths.config, env=self.env, overrides=self.overrides)
+
+    @cached_property
+    def cadence(self) -> Cadence:
+        from leadtui.domain.cadence import load_cadence
+
+        return load_cadence(self.settings.cadence_file)
+
+    @property
+    def store(self) -> LeadStore:
+        """The lead store, opened on first use (creates the data folder, mode 0700)."""
+        if self._store is None:
+            from leadtui.store.repository import open_store
+
+            ensure_private_dir(self.paths.data_dir)
+            self._store = open_store(self.paths.db, cadence=self.cadence)
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            store, self._store = self._store, None
+            store.close()
+
+    def print(self, text: str = "") -> None:
+        """One line (or block) of output on stdout."""
+        self.stdout.write(text + "\n")

@@ -1,0 +1,217 @@
+"""One lead at a time: add, show, log, undo, plan."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import timedelta
+
+from leadtui.domain.cadence import check_touch, plan
+from leadtui.domain.intake import prepare_lead
+from leadtui.domain.model import Outcome
+from leadtui.domain.when import parse_when
+from leadtui.domain.window import is_open
+from leadtui.io.export import lead_to_dict, touch_to_dict
+from leadtui.subcommands.common import (
+    action_dict,
+    lead_detail,
+    local_iso,
+    local_label,
+    next_summary,
+    parse_iso,
+    print_json,
+    safe,
+)
+from leadtui.subcommands.context import CommandFailed, Context
+
+OUTCOMES = [str(outcome) for outcome in Outcome]
+WHEN_OUTCOMES = (Outcome.TALKED, Outcome.CALLBACK, Outcome.APPOINTMENT)
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    add = commands.add_parser("add", help="add one lead; prints its id")
+    add.add_argument("--name", required=True, help="the lead's name")
+    add.add_argument("--phone", required=True, help="phone number (any common format)")
+    add.add_argument("--email", default="", help="email address")
+    add.add_argument("--source", default="", help="where the lead came from")
+    add.add_argument("--timezone", default=None, help="IANA zone (default: from the phone)")
+    add.add_argument("--received", default=None, help="when it arrived, ISO 8601 (default now)")
+    add.add_argument("--notes", default="", help="free text notes")
+    add.add_argument("--json", action="store_true", help="print the lead as JSON")
+    add.set_defaults(run=run_add)
+
+    show = commands.add_parser("show", help="a lead, its touches and its next action")
+    show.add_argument("lead", metavar="LEAD", help="lead id")
+    show.add_argument("--json", action="store_true")
+    show.set_defaults(run=run_show)
+
+    log = commands.add_parser("log", help="record a touch (an outcome) for a lead")
+    log.add_argument("lead", metavar="LEAD", help="lead id")
+    log.add_argument("outcome", metavar="OUTCOME", choices=OUTCOMES, help=", ".join(OUTCOMES))
+    log.add_argument("--note", default="", help="a note on this touch")
+    log.add_argument("--at", default=None, help="when it happened, ISO 8601 (default now)")
+    log.add_argument(
+        "--when",
+        default=None,
+        help="callback/appointment/follow-up time: ISO or 15:30, tomorrow 10am, +2h, in 3 days "
+        "(without an offset: the lead's local time)",
+    )
+    log.set_defaults(run=run_log)
+
+    undo = commands.add_parser("undo", help="remove a lead's most recent touch")
+    undo.add_argument("lead", metavar="LEAD", help="lead id")
+    undo.set_defaults(run=run_undo)
+
+    plan_ = commands.add_parser("plan", help="the rest of the cadence for a lead")
+    plan_.add_argument("lead", metavar="LEAD", help="lead id")
+    plan_.add_argument("--json", action="store_true")
+    plan_.set_defaults(run=run_plan)
+
+
+def run_add(ctx: Context, args: argparse.Namespace) -> int:
+    now = ctx.now()
+    settings = ctx.settings
+    received = parse_iso(args.received, "--received") if args.received else None
+    draft = prepare_lead(
+        name=args.name,
+        phone=args.phone,
+        email=args.email,
+        source=args.source,
+        timezone=args.timezone or None,
+        received_at=received,
+        notes=args.notes,
+        region=settings.default_region,
+        default_timezone=settings.default_timezone,
+        now=now,
+    )
+    (result,) = ctx.store.add_leads([draft], now)
+    if args.json:
+        print_json(ctx, {**lead_to_dict(result.lead), "duplicate": not result.created})
+    else:
+        ctx.print(result.lead.id)
+    return 0
+
+
+def run_show(ctx: Context, args: argparse.Namespace) -> int:
+    store = ctx.store
+    lead = store.get_lead(args.lead)
+    touches = store.touches(lead.id)
+    data, action = lead_detail(ctx, lead, touches)
+    if args.json:
+        print_json(
+            ctx,
+            {
+                "lead": data,
+                "touches": [touch_to_dict(t) for t in touches],
+                "next_action": action_dict(action, lead.timezone) if action else None,
+            },
+        )
+        return 0
+    tz = lead.timezone
+    rows = [
+        ("lead", f"{safe(lead.name)} ({lead.id})"),
+        ("phone", lead.phone),
+        ("email", safe(lead.email) or "-"),
+        ("source", safe(lead.source) or "-"),
+        ("timezone", f"{tz} (now {local_label(ctx.now(), tz)})"),
+        ("received", local_label(lead.received_at, tz)),
+        ("status", f"{lead.status}, {data['attempts']} call(s)"),
+        ("next", next_summary(action, lead, ctx.now())),
+    ]
+    for label, value in rows:
+        ctx.print(f"{label + ':':<10}{value}")
+    if lead.notes:
+        ctx.print("notes:")
+        for line in lead.notes.splitlines():
+            ctx.print(f"  {safe(line)}")
+    ctx.print(f"touches ({len(touches)}):" if touches else "touches: none yet")
+    for touch in touches:
+        extra = f" for {local_label(touch.when, tz)}" if touch.when else ""
+        flag = " [outside window]" if touch.override_window else ""
+        note = f"  {safe(touch.note)}" if touch.note else ""
+        ctx.print(f"  {local_label(touch.at, tz)}  {touch.outcome}{extra}{flag}{note}")
+    return 0
+
+
+def run_log(ctx: Context, args: argparse.Namespace) -> int:
+    store = ctx.store
+    now = ctx.now()
+    outcome = Outcome(args.outcome)
+    lead = store.get_lead(args.lead)
+    at = parse_iso(args.at, "--at") if args.at else now
+    if at > now + timedelta(minutes=1):
+        raise CommandFailed(f"--at {local_label(at, lead.timezone)} is in the future")
+    when = None
+    if args.when is not None:
+        if outcome not in WHEN_OUTCOMES:
+            raise CommandFailed(
+                f"--when applies to talked, callback and appointment, not to {outcome}"
+            )
+        when = parse_when(args.when, now, lead.timezone)
+    check_touch(lead, outcome, when)
+    override = outcome.is_call and not is_open(ctx.settings.window, lead.timezone, at)
+    touch = store.log_touch(
+        lead.id,
+        outcome,
+        at,
+        note=args.note,
+        when=when,
+        rep=ctx.settings.rep_name,
+        override_window=override,
+    )
+    lead = store.get_lead(lead.id)
+    _, action = lead_detail(ctx, lead, store.touches(lead.id))
+    asked = f" for {local_label(when, lead.timezone)}" if when else ""
+    flag = " (outside the lead's calling window: recorded as an override)" if override else ""
+    ctx.print(
+        f"logged {touch.outcome}{asked} for {safe(lead.name, 40)} ({lead.id}) at "
+        f"{local_label(touch.at, lead.timezone)}{flag}; next: {next_summary(action, lead, now)}"
+    )
+    return 0
+
+
+def run_undo(ctx: Context, args: argparse.Namespace) -> int:
+    store = ctx.store
+    lead = store.get_lead(args.lead)
+    touch = store.undo_last_touch(lead.id)
+    if touch is None:
+        raise CommandFailed(f"{safe(lead.name, 40)} ({lead.id}) has no touches to undo")
+    lead = store.get_lead(lead.id)
+    _, action = lead_detail(ctx, lead, store.touches(lead.id))
+    ctx.print(
+        f"removed {touch.outcome} logged at {local_label(touch.at, lead.timezone)} "
+        f"for {safe(lead.name, 40)} ({lead.id}); next: {next_summary(action, lead, ctx.now())}"
+    )
+    return 0
+
+
+def run_plan(ctx: Context, args: argparse.Namespace) -> int:
+    store = ctx.store
+    lead = store.get_lead(args.lead)
+    steps = plan(lead, store.touches(lead.id), ctx.cadence, ctx.settings.window, ctx.now())
+    if args.json:
+        data = {
+            "lead_id": lead.id,
+            "timezone": lead.timezone,
+            "steps": [
+                {
+                    "due_at": local_iso(step.due_at, lead.timezone),
+                    "channel": str(step.channel),
+                    "message": str(step.message),
+                    "stage": step.stage,
+                    "kind": step.kind,
+                }
+                for step in steps
+            ],
+        }
+        print_json(ctx, data)
+        return 0
+    ctx.print(f"plan for {safe(lead.name, 40)} ({lead.id}), times in {lead.timezone}:")
+    if not steps:
+        ctx.print(f"  nothing left: the lead is {lead.status}")
+    for number, step in enumerate(steps, start=1):
+        message = "" if str(step.message) == "none" else f", {step.message} message"
+        ctx.print(
+            f"  {number:>2}. {local_label(step.due_at, lead.timezone)}  "
+            f"{step.channel}{message}  [{step.stage}]"
+        )
+    return 0

@@ -1,0 +1,87 @@
+"""`leadtui queue`: the ranked call queue as a table or JSON (also the TUI's stand-in)."""
+
+from __future__ import annotations
+
+import argparse
+
+from leadtui.domain.model import QueueEntry
+from leadtui.domain.queue import describe_action, format_age, rank
+from leadtui.domain.when import relative
+from leadtui.domain.window import local_time
+from leadtui.subcommands.common import entry_dict, print_json, safe
+from leadtui.subcommands.context import Context
+
+
+def non_negative(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return value
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    queue = commands.add_parser("queue", help="the ranked call queue")
+    queue.add_argument("--all", action="store_true", help="every active lead, not only due ones")
+    queue.add_argument("--json", action="store_true", help="print JSON")
+    queue.add_argument("--limit", type=non_negative, default=None, help="at most N leads")
+    queue.set_defaults(run=run_queue)
+
+
+def queue_entries(ctx: Context, *, include_all: bool) -> list[QueueEntry]:
+    """The ranked queue now, with claims shown."""
+    store = ctx.store
+    now = ctx.now()
+    claims = {lead_id: claim.rep for lead_id, claim in store.claims(now).items()}
+    return rank(
+        store.leads(),
+        store.touches_by_lead(),
+        now,
+        ctx.cadence,
+        ctx.settings.window,
+        ctx.settings.threshold,
+        include_all=include_all,
+        claims=claims,
+    )
+
+
+def run_queue(ctx: Context, args: argparse.Namespace) -> int:
+    entries = queue_entries(ctx, include_all=args.all)
+    if args.limit is not None:
+        entries = entries[: args.limit]
+    if args.json:
+        now = ctx.now()
+        print_json(ctx, [entry_dict(entry, now) for entry in entries])
+        return 0
+    print_table(ctx, entries, include_all=args.all)
+    return 0
+
+
+def print_table(ctx: Context, entries: list[QueueEntry], *, include_all: bool) -> None:
+    """A plain-text table that fits 80 columns (ids of 8 characters); `!` marks aging leads."""
+    now = ctx.now()
+    if not entries:
+        what = "no active leads" if include_all else "nothing is due right now"
+        hint = "" if include_all else " (leadtui queue --all lists every active lead)"
+        ctx.print(f"{what}{hint}")
+        return
+    aging = [entry for entry in entries if entry.aging]
+    header = f"{len(entries)} lead(s)" + (" due now" if not include_all else " active")
+    if aging:
+        oldest = max(entry.age_seconds for entry in aging)
+        header += f"; {len(aging)} aging (oldest {format_age(oldest)})"
+    ctx.print(header)
+    ctx.print(f"  {'AGE':>6}  {'NAME':<17}  {'LOCAL':<5}  {'NEXT':<24}  {'DUE':<8}  ID")
+    for entry in entries:
+        lead, action = entry.lead, entry.next_action
+        mark = "!" if entry.aging else " "
+        due = "now" if entry.due else relative(action.due_at, now)
+        taken = f"  (taken by {safe(entry.claimed_by, 20)})" if entry.claimed_by else ""
+        ctx.print(
+            f"{mark} {format_age(entry.age_seconds):>6}  {safe(lead.name, 17):<17}  "
+            f"{local_time(now, lead.timezone):%H:%M}  "
+            f"{safe(describe_action(action, lead.timezone), 24):<24}  {due:<8}  "
+            f"{lead.id}{taken}"
+        )
