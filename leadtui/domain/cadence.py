@@ -24,7 +24,9 @@ Rules (documented in the packaged TOML too):
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
+from typing import NamedTuple
+from zoneinfo import ZoneInfo
 
 from leadtui.domain.cadence_file import (
     Anchor,
@@ -45,10 +47,11 @@ from leadtui.domain.model import (
     Outcome,
     Touch,
 )
-from leadtui.domain.window import CallingWindow, local_instant, next_opening, zone
+from leadtui.domain.window import CallingWindow, local_instant_z, next_opening_z, zone
 
 __all__ = [
     "Anchor",
+    "Assessment",
     "Cadence",
     "CadenceError",
     "FollowUpRules",
@@ -57,6 +60,7 @@ __all__ = [
     "call_attempts",
     "check_touch",
     "derive_status",
+    "evaluate",
     "load_cadence",
     "next_action",
     "plan",
@@ -64,7 +68,6 @@ __all__ = [
 
 _CALL = Channel.CALL
 _NONE = Message.NONE
-_UNREACHED = frozenset({Outcome.NO_ANSWER, Outcome.VM_HANGUP, Outcome.VM_MESSAGE})
 _CLOSING = {
     Outcome.NOT_INTERESTED: LeadStatus.NOT_INTERESTED,
     Outcome.WON: LeadStatus.WON,
@@ -74,75 +77,72 @@ _ASKED = {Outcome.CALLBACK: LeadStatus.CALLBACK, Outcome.APPOINTMENT: LeadStatus
 _NON_CALL = {Outcome.EMAIL: Channel.EMAIL, Outcome.TEXT: Channel.TEXT}
 _CALL_OUTCOMES = frozenset(o for o in Outcome if o not in _NON_CALL)
 _DEFAULT_WINDOW = CallingWindow()
+_DNC_STATUS = LeadStatus.DNC
+
+_DAY, _PREVIOUS = Anchor.DAY, Anchor.PREVIOUS
+_NO_ANSWER, _VM_HANGUP, _VM_MESSAGE = Outcome.NO_ANSWER, Outcome.VM_HANGUP, Outcome.VM_MESSAGE
+_TALKED, _DNC_OUTCOME = Outcome.TALKED, Outcome.DNC
+_WORKING, _CONTACTED, _EXHAUSTED = LeadStatus.WORKING, LeadStatus.CONTACTED, LeadStatus.EXHAUSTED
+_NEW = LeadStatus.NEW
+
+# The fields of a NextAction, in order, as a plain tuple (cheap to build for every lead).
+ActionFields = tuple[Channel, str, Message, datetime, str, "int | None", "datetime | None", bool]
 
 # replay modes
 _CADENCE, _FOLLOW, _CLOSED = 0, 1, 2
 
 
-class _State:
-    """Where a lead stands after replaying its touches."""
-
-    __slots__ = ("mode", "status", "index", "pending", "day0", "last_call", "calls", "kind",
-                 "due", "misses")  # fmt: skip
-
-    def __init__(self) -> None:
-        self.mode = _CADENCE
-        self.status = LeadStatus.NEW
-        self.index = 0  # next cadence step to look at
-        self.pending: Message | None = None  # message not yet left
-        self.day0: date | None = None  # local date of call 1
-        self.last_call: datetime | None = None
-        self.calls = 0
-        self.kind = ""  # follow mode: "follow-up", "callback", "appointment"
-        self.due: datetime | None = None  # follow mode: when
-        self.misses = 0  # follow mode: unanswered calls in a row
-
-
-def _due(
-    step: Step, st: _State, lead: Lead, window: CallingWindow
+def _step_due(
+    step: Step,
+    received: datetime,
+    last_call: datetime | None,
+    day0: date | None,
+    tz: str,
+    z: ZoneInfo,
+    window: CallingWindow,
 ) -> tuple[datetime, datetime | None]:
-    """When `step` falls due given the state (moved into the window), and when it is late."""
-    tz = lead.timezone
-    if step.anchor is Anchor.DAY:
-        day0 = st.day0
+    """When `step` falls due (moved into the window) and when it is late."""
+    if step.anchor is _DAY:
         if day0 is None:  # cannot happen with a validated cadence; be lenient
-            day0 = lead.received_at.astimezone(zone(tz)).date()
+            day0 = received.astimezone(z).date()
         assert step.at is not None
-        base = nominal = local_instant(day0 + timedelta(days=step.day), step.at, tz)
+        base = nominal = local_instant_z(day0 + step.day_offset, step.at, z)
     else:
-        base = lead.received_at
-        if step.anchor is Anchor.PREVIOUS and st.last_call is not None:
-            base = st.last_call
-        nominal = step.after.add(base, tz)
+        base = last_call if step.anchor is _PREVIOUS and last_call is not None else received
+        after = step.after
+        nominal = after.add(base, tz) if after.days else base + after.elapsed
     due = nominal
-    if st.last_call is not None and step.min_gap:
-        floor = st.last_call + step.min_gap
-        if floor > due:
-            due = floor
-    due = next_opening(window, tz, due)
-    late = None
-    if step.late_after is not None:
-        late = step.late_after.add(base, tz) + (due - nominal)
-    return due, late
+    gap = step.min_gap
+    if gap and last_call is not None and last_call + gap > due:
+        due = last_call + gap
+    due = next_opening_z(window, z, due)
+    if step.late_after is None:
+        return due, None
+    return due, step.late_after.add(base, tz) + (due - nominal)
 
 
-def _next_step(
-    st: _State, lead: Lead, cadence: Cadence, window: CallingWindow, calls_only: bool
+def _find(
+    steps: tuple[Step, ...],
+    i: int,
+    calls_only: bool,
+    received: datetime,
+    last_call: datetime | None,
+    day0: date | None,
+    tz: str,
+    z: ZoneInfo,
+    window: CallingWindow,
 ) -> tuple[int, datetime | None, datetime | None] | None:
-    """The next step to do (index, due, late) skipping what must be skipped; None at the end.
-
-    due/late are only computed when a `same_day_only` check needed them (else None).
-    """
-    steps = cadence.steps
-    i = st.index
-    while i < len(steps):
+    """The next step to do from index `i` (index, due, late), skipping what must be
+    skipped; None at the end. due/late are set only when a same_day_only check needed them."""
+    n = len(steps)
+    while i < n:
         step = steps[i]
         if calls_only and step.channel is not _CALL:
             i += 1
             continue
         if step.same_day_only:
-            due, late = _due(step, st, lead, window)
-            if due.astimezone(zone(lead.timezone)).date() != st.day0:
+            due, late = _step_due(step, received, last_call, day0, tz, z, window)
+            if due.astimezone(z).date() != day0:
                 i += 1
                 continue
             return i, due, late
@@ -150,89 +150,102 @@ def _next_step(
     return None
 
 
-def _replay(
+def assess(
     lead: Lead, touches: Sequence[Touch], cadence: Cadence, window: CallingWindow
-) -> _State:
-    st = _State()
-    if lead.status is LeadStatus.DNC:
-        st.mode, st.status = _CLOSED, LeadStatus.DNC
-        return st
+) -> tuple[LeadStatus, ActionFields | None, int]:
+    """Replay the touches (oldest first): (status, next action fields or None, calls made).
+
+    The low-level, allocation-light form behind next_action/evaluate (used by the queue).
+    """
+    if lead.status is _DNC_STATUS:
+        return _DNC_STATUS, None, 0
     tz = lead.timezone
-    rules = cadence.follow_up
+    z = zone(tz)
+    received = lead.received_at
+    steps = cadence.steps
+    n_steps = len(steps)
+    mode, status, index, calls, misses = _CADENCE, _NEW, 0, 0, 0
+    pending: Message | None = None  # a message not yet left
+    day0: date | None = None  # local date of call 1
+    last_call: datetime | None = None
+    kind = ""  # follow mode: "follow-up", "callback" or "appointment"
+    due: datetime = received  # follow mode: when
     for touch in touches:
         outcome = touch.outcome
-        if outcome is Outcome.DNC:
-            st.mode, st.status = _CLOSED, LeadStatus.DNC
-            return st
-        if outcome in _UNREACHED:
-            if st.mode == _CADENCE:
-                found = _next_step(st, lead, cadence, window, calls_only=True)
-                if found is None:
-                    st.mode, st.status = _CLOSED, LeadStatus.EXHAUSTED
+        if outcome is _NO_ANSWER or outcome is _VM_HANGUP or outcome is _VM_MESSAGE:
+            if mode == _CADENCE:
+                step = steps[index] if index < n_steps else None
+                if step is None or step.channel is not _CALL or step.same_day_only:
+                    found = _find(steps, index, True, received, last_call, day0, tz, z, window)
+                    step = None if found is None else steps[found[0]]
+                    index = n_steps if found is None else found[0]
+                if step is None:
+                    mode, status = _CLOSED, _EXHAUSTED
                 else:
-                    step = cadence.steps[found[0]]
-                    message = step.message if step.message is not _NONE else st.pending
-                    st.pending = None if outcome is Outcome.VM_MESSAGE else message
-                    st.index = found[0] + 1
-                    st.status = LeadStatus.WORKING
-            elif st.mode == _FOLLOW:
-                st.misses += 1
-                if st.misses >= rules.max_attempts:
-                    st.mode, st.status = _CLOSED, LeadStatus.EXHAUSTED
+                    message = step.message if step.message is not _NONE else pending
+                    pending = None if outcome is _VM_MESSAGE else message
+                    index += 1
+                    status = _WORKING
+            elif mode == _FOLLOW:
+                misses += 1
+                rules = cadence.follow_up
+                if misses >= rules.max_attempts:
+                    mode, status = _CLOSED, _EXHAUSTED
                 else:
-                    st.kind, st.status = "follow-up", LeadStatus.CONTACTED
-                    st.due = next_opening(window, tz, rules.retry.add(touch.at, tz))
-        elif outcome is Outcome.TALKED:
-            st.mode, st.status, st.kind, st.misses = _FOLLOW, LeadStatus.CONTACTED, "follow-up", 0
-            at = touch.when if touch.when is not None else rules.after.add(touch.at, tz)
-            st.due = next_opening(window, tz, at)
+                    kind, status = "follow-up", _CONTACTED
+                    due = next_opening_z(window, z, rules.retry.add(touch.at, tz))
+        elif outcome is _TALKED:
+            mode, status, kind, misses = _FOLLOW, _CONTACTED, "follow-up", 0
+            at = touch.when
+            if at is None:
+                at = cadence.follow_up.after.add(touch.at, tz)
+            due = next_opening_z(window, z, at)
+        elif outcome is _DNC_OUTCOME:
+            return _DNC_STATUS, None, calls + 1
         elif outcome in _ASKED:
-            st.mode, st.status, st.kind, st.misses = _FOLLOW, _ASKED[outcome], outcome.value, 0
+            mode, status, kind, misses = _FOLLOW, _ASKED[outcome], outcome.value, 0
             if touch.when is not None:
-                st.due = touch.when
+                due = touch.when
             else:  # refused by check_touch; treat like `talked` if it got stored anyway
-                st.kind, st.status = "follow-up", LeadStatus.CONTACTED
-                st.due = next_opening(window, tz, rules.after.add(touch.at, tz))
+                kind, status = "follow-up", _CONTACTED
+                due = next_opening_z(window, z, cadence.follow_up.after.add(touch.at, tz))
         elif outcome in _CLOSING:
-            st.mode, st.status = _CLOSED, _CLOSING[outcome]
-        elif outcome in _NON_CALL:
-            if st.mode == _CADENCE:
-                found = _next_step(st, lead, cadence, window, calls_only=False)
-                if found is not None and cadence.steps[found[0]].channel is _NON_CALL[outcome]:
-                    st.index = found[0] + 1
+            mode, status = _CLOSED, _CLOSING[outcome]
+        else:  # email or text
+            if mode == _CADENCE:
+                found = _find(steps, index, False, received, last_call, day0, tz, z, window)
+                if found is not None and steps[found[0]].channel is _NON_CALL[outcome]:
+                    index = found[0] + 1
             continue
         # every outcome that gets here is a call
-        st.calls += 1
-        st.last_call = touch.at
-        if st.day0 is None:
-            st.day0 = touch.at.astimezone(zone(tz)).date()
-    return st
-
-
-def _action(st: _State, lead: Lead, cadence: Cadence, window: CallingWindow) -> NextAction | None:
-    """The next action for a replayed state; sets st.status to exhausted at the plan's end."""
-    if st.mode == _CLOSED:
-        return None
-    if st.mode == _FOLLOW:
-        assert st.due is not None
-        asked = st.kind != "follow-up"
-        return NextAction(_CALL, st.kind, _NONE, st.due, st.kind, None, None, asked)
-    found = _next_step(st, lead, cadence, window, calls_only=False)
-    if found is None:
-        st.mode, st.status = _CLOSED, LeadStatus.EXHAUSTED
-        return None
-    index, due, late = found
-    step = cadence.steps[index]
-    if due is None:
-        due, late = _due(step, st, lead, window)
-    if step.channel is _CALL:
-        kind = "first-call" if st.calls == 0 else "cadence"
-        message = step.message
-        if message is _NONE and st.pending is not None:
-            message = st.pending
+        calls += 1
+        last_call = touch.at
+        if day0 is None:
+            day0 = last_call.astimezone(z).date()
+    if mode == _CLOSED:
+        return status, None, calls
+    if mode == _FOLLOW:
+        asked = kind != "follow-up"
+        return status, (_CALL, kind, _NONE, due, kind, None, None, asked), calls
+    step_due = late = None
+    if index < n_steps and not steps[index].same_day_only:
+        step = steps[index]
     else:
-        kind, message = step.channel.value, step.message
-    return NextAction(step.channel, kind, message, due, step.stage, index, late, False)
+        found = _find(steps, index, False, received, last_call, day0, tz, z, window)
+        if found is None:
+            return _EXHAUSTED, None, calls
+        index, step_due, late = found
+        step = steps[index]
+    if step_due is None:
+        step_due, late = _step_due(step, received, last_call, day0, tz, z, window)
+    if step.channel is _CALL:
+        message = step.message
+        if message is _NONE and pending is not None:
+            message = pending
+        kind = "cadence" if calls else "first-call"
+        return status, (_CALL, kind, message, step_due, step.stage, index, late, False), calls
+    fields = (step.channel, step.channel.value, step.message, step_due, step.stage, index, late)
+    return status, (*fields, False), calls
 
 
 def next_action(
@@ -242,16 +255,24 @@ def next_action(
 
     Pure: does not depend on the current time. `touches` must be oldest first.
     """
-    return _action(_replay(lead, touches, cadence, window), lead, cadence, window)
+    fields = assess(lead, touches, cadence, window)[1]
+    return None if fields is None else NextAction(*fields)
+
+
+class Assessment(NamedTuple):
+    """A lead's status, next action and number of calls, from one replay."""
+
+    status: LeadStatus
+    action: NextAction | None
+    calls: int
 
 
 def evaluate(
     lead: Lead, touches: Sequence[Touch], cadence: Cadence, window: CallingWindow
-) -> tuple[LeadStatus, NextAction | None]:
-    """Status and next action in one replay (what the queue uses)."""
-    st = _replay(lead, touches, cadence, window)
-    action = _action(st, lead, cadence, window)
-    return st.status, action
+) -> Assessment:
+    """Status, next action and call count in one replay (what the queue uses)."""
+    status, fields, calls = assess(lead, touches, cadence, window)
+    return Assessment(status, None if fields is None else NextAction(*fields), calls)
 
 
 def derive_status(
@@ -265,7 +286,7 @@ def derive_status(
     `window` only matters for cadences whose last steps are `same_day_only` (whether they
     are skipped decides between working and exhausted); default: the default window.
     """
-    return evaluate(lead, touches, cadence, window or _DEFAULT_WINDOW)[0]
+    return evaluate(lead, touches, cadence, window or _DEFAULT_WINDOW).status
 
 
 def check_touch(lead: Lead, outcome: Outcome, when: datetime | None) -> None:
@@ -282,7 +303,8 @@ def check_touch(lead: Lead, outcome: Outcome, when: datetime | None) -> None:
 
 def call_attempts(touches: Sequence[Touch]) -> int:
     """How many calls the touches contain."""
-    return sum(1 for t in touches if t.outcome in _CALL_OUTCOMES)
+    email, text = Outcome.EMAIL, Outcome.TEXT
+    return sum(1 for t in touches if t.outcome is not email and t.outcome is not text)
 
 
 def plan(

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from enum import StrEnum
 from functools import cache
@@ -92,6 +92,10 @@ class Step:
     min_gap: timedelta = timedelta(0)
     late_after: Span | None = None
     same_day_only: bool = False
+    day_offset: timedelta = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "day_offset", timedelta(days=self.day))
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,8 +24,10 @@ __all__ = [
     "closes_at",
     "is_open",
     "local_instant",
+    "local_instant_z",
     "local_time",
     "next_opening",
+    "next_opening_z",
     "zone",
 ]
 
@@ -75,7 +77,26 @@ def local_instant(day: date, clock: time, tz: str) -> datetime:
     return _resolve(day, clock, zone(tz))
 
 
+def local_instant_z(day: date, clock: time, z: ZoneInfo) -> datetime:
+    """`local_instant` with a ZoneInfo instead of a zone name (for hot loops)."""
+    return _resolve(day, clock, z)
+
+
+_ONE_DAY = timedelta(days=1)
+_RESOLVED: dict[tuple[date, time, ZoneInfo], datetime] = {}
+
+
 def _resolve(day: date, clock: time, z: ZoneInfo) -> datetime:
+    key = (day, clock, z)
+    hit = _RESOLVED.get(key)
+    if hit is None:
+        if len(_RESOLVED) >= 50_000:
+            _RESOLVED.clear()
+        hit = _RESOLVED[key] = _resolve_uncached(day, clock, z)
+    return hit
+
+
+def _resolve_uncached(day: date, clock: time, z: ZoneInfo) -> datetime:
     wall = datetime.combine(day, clock.replace(tzinfo=None, fold=0), tzinfo=z)
     before = wall.utcoffset()
     after = wall.replace(fold=1).utcoffset()
@@ -105,15 +126,20 @@ def is_open(window: CallingWindow, tz: str, at: datetime) -> bool:
 
 def next_opening(window: CallingWindow, tz: str, at: datetime) -> datetime:
     """`at` (as UTC) when the window is open then; else the next local `start` (as UTC)."""
-    z = zone(tz)
-    local = _aware(at).astimezone(z)
+    if at.tzinfo is None:
+        _aware(at)
+    return next_opening_z(window, zone(tz), at)
+
+
+def next_opening_z(window: CallingWindow, z: ZoneInfo, at: datetime) -> datetime:
+    """`next_opening` with a ZoneInfo instead of a zone name (for hot loops); `at` aware."""
+    local = at.astimezone(z)
     t = local.time()
-    if window.start <= t < window.end:
-        return at.astimezone(UTC)
-    day = local.date()
+    if t < window.start:
+        return _resolve(local.date(), window.start, z)
     if t >= window.end:
-        day += timedelta(days=1)
-    return _resolve(day, window.start, z)
+        return _resolve(local.date() + _ONE_DAY, window.start, z)
+    return at if at.tzinfo is UTC else at.astimezone(UTC)
 
 
 def closes_at(window: CallingWindow, tz: str, at: datetime) -> datetime:

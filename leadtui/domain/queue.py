@@ -1,0 +1,189 @@
+"""The call queue: who to call right now, in order, and how to say it briefly.
+
+Ranking (of leads whose next action is due now and whose calling window is open now, or
+whose action is a time the lead asked for):
+  1. due callbacks and appointments, earliest first;
+  2. leads never called, freshest first (the first minutes are worth the most);
+  3. every other due action, most overdue first.
+`aging`: never called and older than the speed-to-lead threshold.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from leadtui.domain.cadence import Cadence, assess
+from leadtui.domain.model import Channel, Lead, LeadStatus, Message, NextAction, QueueEntry, Touch
+from leadtui.domain.window import CallingWindow, is_open, zone
+
+__all__ = ["describe_action", "format_age", "rank"]
+
+_ASKED = frozenset({"callback", "appointment"})
+_NO_TOUCHES: tuple[Touch, ...] = ()
+_DNC = LeadStatus.DNC
+
+
+def rank(
+    leads: Iterable[Lead],
+    touches_by_lead: Mapping[str, Sequence[Touch]],
+    now: datetime,
+    cadence: Cadence,
+    window: CallingWindow,
+    threshold: timedelta,
+    *,
+    include_all: bool = False,
+    claims: Mapping[str, str] | None = None,
+) -> list[QueueEntry]:
+    """The ranked queue at `now`.
+
+    include_all=False: only entries due now and callable now. True: every active lead with a
+    next action; the due ones first in rank order, then the rest by due time.
+    `claims` maps lead id -> the rep who has it open (QueueEntry.claimed_by).
+    """
+    claims = claims or {}
+    # The loop allocates many small acyclic objects; a collection pass over the whole heap
+    # (hundreds of thousands of leads and touches) in the middle of it costs more than the
+    # ranking itself. Nothing here creates reference cycles, so pause the cyclic collector.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _rank(leads, touches_by_lead, now, cadence, window, threshold, include_all, claims)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+# lead id -> (lead, touches, cadence, window, status, action fields, calls, NextAction | None):
+# the replay of a lead is a pure function of (lead, touches, cadence, window), so it is
+# reused while those compare equal (identity first, so a hit costs a few pointer compares).
+_memo: dict[str, list[Any]] = {}
+_MEMO_LIMIT = 400_000
+
+
+def _rank(
+    leads: Iterable[Lead],
+    touches_by_lead: Mapping[str, Sequence[Touch]],
+    now: datetime,
+    cadence: Cadence,
+    window: CallingWindow,
+    threshold: timedelta,
+    include_all: bool,
+    claims: Mapping[str, str],
+) -> list[QueueEntry]:
+    open_now: dict[str, bool] = {}  # zone name -> window open at `now`
+    memo = _memo
+    if len(memo) >= _MEMO_LIMIT:
+        memo.clear()
+    ranked: list[tuple[int, float, QueueEntry]] = []
+    later: list[tuple[float, QueueEntry]] = []
+    for lead in leads:
+        if lead.status is _DNC:
+            continue
+        touches = touches_by_lead.get(lead.id, _NO_TOUCHES)
+        if touches.__class__ is not tuple:
+            touches = tuple(touches)
+        row = memo.get(lead.id)
+        if (
+            row is None
+            or not (row[0] is lead or row[0] == lead)
+            or not (row[1] is touches or row[1] == touches)
+            or row[2] is not cadence
+            or not (row[3] is window or row[3] == window)
+        ):
+            status, fields, calls = assess(lead, touches, cadence, window)  # type: ignore[arg-type]
+            row = memo[lead.id] = [lead, touches, cadence, window, status, fields, calls, None]
+        fields = row[5]
+        if fields is None:
+            continue
+        due_at = fields[3]
+        due = due_at <= now
+        if due and not fields[7]:  # not ignores_window
+            tz = lead.timezone
+            due = open_now.get(tz)  # type: ignore[assignment]
+            if due is None:
+                due = open_now[tz] = is_open(window, tz, now)
+        if not due and not include_all:
+            continue
+        action = row[7]
+        if action is None:
+            action = row[7] = NextAction(*fields)
+        calls = row[6]
+        age = now - lead.received_at
+        entry = QueueEntry(
+            lead,
+            action,
+            calls,
+            int(age.total_seconds()),
+            calls == 0 and age > threshold,
+            due,
+            claims.get(lead.id),
+            touches,  # type: ignore[arg-type]
+        )
+        if not due:
+            later.append((due_at.timestamp(), entry))
+        elif fields[1] in _ASKED:
+            ranked.append((0, due_at.timestamp(), entry))
+        elif calls == 0:
+            ranked.append((1, -lead.received_at.timestamp(), entry))
+        else:
+            ranked.append((2, due_at.timestamp(), entry))
+    ranked.sort(key=_rank_key)
+    result = [row[2] for row in ranked]
+    if later:
+        later.sort(key=_later_key)
+        result.extend(row[1] for row in later)
+    return result
+
+
+def _rank_key(row: tuple[int, float, QueueEntry]) -> tuple[int, float]:
+    return row[0], row[1]
+
+
+def _later_key(row: tuple[float, QueueEntry]) -> float:
+    return row[0]
+
+
+def format_age(seconds: int | float) -> str:
+    """A short age: "45s", "4m", "2h13m", "3d" (whole days past 24 hours)."""
+    s = max(0, int(seconds))
+    if s < 60:
+        return f"{s}s"
+    if s < 3600:
+        return f"{s // 60}m"
+    if s < 86400:
+        return f"{s // 3600}h{s % 3600 // 60:02d}m"
+    return f"{s // 86400}d"
+
+
+_CALL_TEXT = {
+    Message.NONE: "call",
+    Message.FIRST: "call + first message",
+    Message.FOLLOW_UP: "call + follow-up message",
+    Message.FINAL: "call + final message",
+}
+
+
+def describe_action(action: NextAction, tz: str, now: datetime | None = None) -> str:
+    """A few words for the action: "call + first message", "callback 15:30", ...
+
+    Times are the lead's local time; when `now` is given and the action falls on another
+    local day, the date is added ("callback Tue 2 Jul 15:30").
+    """
+    if action.channel is not Channel.CALL:
+        text = action.channel.value
+        return text if action.message is Message.NONE else f"{text} ({action.message} message)"
+    if action.kind in _ASKED:
+        local = action.due_at.astimezone(zone(tz))
+        when = f"{local:%H:%M}"
+        if now is not None and now.astimezone(zone(tz)).date() != local.date():
+            when = f"{local:%a} {local.day} {local:%b} {when}"
+        return f"{action.kind} {when}"
+    if action.kind == "follow-up":
+        text = "follow-up call"
+        if action.message is not Message.NONE:
+            text += f" + {action.message} message"
+        return text
+    return _CALL_TEXT[action.message]
