@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from leadtui.domain.intake import prepare_lead
 from leadtui.domain.model import LeadDraft, LeadError
 from leadtui.store.protocol import LeadStore
 
@@ -328,8 +329,6 @@ def prepare_rows(
     default_timezone: str = "America/New_York",
 ) -> tuple[list[tuple[int, LeadDraft]], list[Rejection]]:
     """Validate every parsed row through the domain's intake; rejections carry the reason."""
-    from leadtui.domain.intake import prepare_lead
-
     drafts: list[tuple[int, LeadDraft]] = []
     rejections = list(parsed.rejections)
     for row in parsed.rows:

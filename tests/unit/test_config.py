@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import stat
+import tempfile
 import tomllib
 from datetime import time, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import settings as hyp_settings
+from hypothesis import strategies as st
 
 from leadtui.config import (
     ConfigError,
@@ -216,3 +220,25 @@ def test_save_refuses_bad_values_and_broken_files(tmp_path: Path) -> None:
         save_settings_values(tmp_path / "c.toml", colour="red")
     with pytest.raises(ConfigError, match="rep_name"):
         save_settings_values(tmp_path / "c.toml", rep_name="\x1b[2J")
+
+
+@hyp_settings(max_examples=300, deadline=None)
+@given(
+    text=st.text(max_size=300)
+    | st.builds(
+        lambda key, value: f"{key} = {value}\n",
+        st.sampled_from(["rep_name", "theme", "window_start", "speed_to_lead_minutes", "x"]),
+        st.text(max_size=30).map(repr) | st.integers().map(str) | st.just("[1, 2]"),
+    )
+)
+def test_any_config_text_gives_settings_or_one_config_error(text: str) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "config.toml"
+        path.write_text(text, encoding="utf-8", errors="surrogatepass")
+        try:
+            loaded = load_settings(path, env={})
+        except ConfigError as err:
+            assert str(path) in str(err)
+            assert "\n" not in str(err)
+            return
+    assert isinstance(loaded, Settings)

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import re
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from leadtui.domain.model import LeadError
 from leadtui.io.csv_import import (
@@ -14,6 +19,7 @@ from leadtui.io.csv_import import (
     normalise_zone,
     parse_csv,
     parse_received,
+    prepare_rows,
     sniff_delimiter,
 )
 
@@ -217,3 +223,45 @@ def test_normalise_zone() -> None:
     assert normalise_zone(" PST ") == "America/Los_Angeles"
     assert normalise_zone("Europe/London") == "Europe/London"
     assert normalise_zone("") is None
+
+
+# --- property-based: hostile bytes and text never crash, never reach the terminal ---------
+
+UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.binary(max_size=2000))
+def test_parse_csv_any_bytes_gives_rows_or_a_file_error(data: bytes) -> None:
+    try:
+        parsed = parse_csv(b"Name,Phone,Notes\n" + data)
+    except ImportFileError:
+        return
+    lines = (b"Name,Phone,Notes\n" + data).count(b"\n") + data.count(b"\r") + 2
+    for row in parsed.rows:
+        assert 2 <= row.line <= lines
+    for rejection in parsed.rejections:
+        assert rejection.reason and 2 <= rejection.line <= lines
+
+
+cells = st.text(
+    alphabet=st.characters(codec="utf-8", exclude_characters="\x00"), max_size=60
+) | st.sampled_from(["\x1b[31mred\x1b[0m", "\x1b]0;title\x07x", "[b]bold[/b]", "\u202eevil"])
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows=st.lists(st.tuples(cells, cells), min_size=1, max_size=8))
+def test_prepare_rows_any_text_is_clean_or_rejected(rows: list[tuple[str, str]]) -> None:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["Name", "Phone", "Notes"])
+    for number, (name, notes) in enumerate(rows):
+        writer.writerow([name, f"212-555-{100 + number:04d}", notes])
+    parsed = parse_csv(out.getvalue().encode())
+    drafts, rejections = prepare_rows(parsed, now=datetime(2025, 3, 10, tzinfo=UTC))
+    assert len(drafts) + len(rejections) <= len(rows)
+    for _, draft in drafts:
+        assert not UNSAFE.search(draft.name) and not UNSAFE.search(draft.notes)
+        assert draft.name.strip()
+    for rejection in rejections:
+        assert "\n" not in rejection.reason and not UNSAFE.search(rejection.reason)
