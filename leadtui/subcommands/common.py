@@ -125,6 +125,6 @@ def next_summary(action: NextAction | None, lead: Lead, now: datetime) -> str:
     from leadtui.domain.when import relative
 
     if action is None:
-        return f"nothing: the lead is {lead.status}"
+        return f"none (the lead is {lead.status})"
     due = local_label(action.due_at, lead.timezone)
     return f"{describe_action(action, lead.timezone)}, due {due} ({relative(action.due_at, now)})"

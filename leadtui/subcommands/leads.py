@@ -160,7 +160,7 @@ def run_log(ctx: Context, args: argparse.Namespace) -> int:
     )
     lead = store.get_lead(lead.id)
     _, action = lead_detail(ctx, lead, store.touches(lead.id))
-    asked = f" for {local_label(when, lead.timezone)}" if when else ""
+    asked = f" ({local_label(when, lead.timezone)})" if when else ""
     flag = " (outside the lead's calling window: recorded as an override)" if override else ""
     ctx.print(
         f"logged {touch.outcome}{asked} for {safe(lead.name, 40)} ({lead.id}) at "
