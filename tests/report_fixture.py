@@ -62,7 +62,7 @@ def fixture_data() -> tuple[list[Lead], dict[str, list[Touch]]]:
             Lead(
                 id=lead_id,
                 name=f"Lead {lead_id}",
-                phone="+12025550100",
+                phone=f"+1202555{100 + len(leads):04d}",
                 email="",
                 source=source,
                 timezone=tz,

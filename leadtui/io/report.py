@@ -231,6 +231,15 @@ def _table_row(name: str, fig: Mapping[str, Any]) -> str:
     )
 
 
+def table_lines(report: Mapping[str, Any]) -> list[str]:
+    """The figures by source as a fixed-width table: header, all leads, each source."""
+    header = _TABLE.format("SOURCE", "LEADS", "MEDIAN", "P90", "<=THR", "NEVER", "CONTACT",
+                           "REACHED", "ATT", "6+")  # fmt: skip
+    lines = [header, _table_row("(all)", report["overall"])]
+    lines.extend(_table_row(name, fig) for name, fig in report["by_source"].items())
+    return lines
+
+
 def summary_lines(report: Mapping[str, Any]) -> list[str]:
     """The headline figures of the whole scope, a few lines."""
     fig = report["overall"]
@@ -314,10 +323,7 @@ def render_text(report: Mapping[str, Any], width: int = 80) -> str:
     lines = [f"leadtui report: {overall['leads']} leads ({what}{since})", ""]
     for line in summary_lines(report):
         lines.extend(_wrap(line, width))
-    lines += ["", _TABLE.format("SOURCE", "LEADS", "MEDIAN", "P90", "<=THR", "NEVER",
-                                "CONTACT", "REACHED", "ATT", "6+")]  # fmt: skip
-    lines.append(_table_row("(all)", overall))
-    lines.extend(_table_row(name, fig) for name, fig in report["by_source"].items())
+    lines += ["", *table_lines(report)]
     lines += ["", "Speed to lead (leads by time to first call)"]
     lines += _bars(speed_rows(overall), width)
     hours = hour_rows(overall)

@@ -184,3 +184,56 @@ def test_format_share_and_bars() -> None:
         {"persistency": {"attempts_histogram": [{"attempts": k, "leads": 1} for k in range(15)]}}
     )
     assert rows[-1] == ("12+", 3, "3")
+
+
+# --- `leadtui report` -------------------------------------------------------------------
+@pytest.fixture
+def cli(capsys, monkeypatch):
+    from cli_helpers import Cli
+
+    return Cli(capsys, monkeypatch)
+
+
+@pytest.fixture
+def stored_fixture() -> None:
+    """The hand-worked fixture in the real store under LEADTUI_HOME, plus one blitz."""
+    from leadtui.domain.cadence import load_cadence
+    from leadtui.domain.model import LeadDraft
+    from leadtui.paths import resolve_paths
+    from leadtui.store.repository import open_store
+
+    paths = resolve_paths(None)
+    paths.data_dir.mkdir(parents=True, exist_ok=True)
+    store = open_store(paths.db, cadence=load_cadence())
+    try:
+        leads, touches = fixture_data()
+        for lead in leads:
+            draft = LeadDraft(name=lead.name, phone=lead.phone, email="", source=lead.source,
+                              timezone=lead.timezone, received_at=lead.received_at)  # fmt: skip
+            (added,) = store.add_leads([draft], lead.received_at)
+            for touch in touches[lead.id]:
+                store.log_touch(added.lead.id, touch.outcome, touch.at, when=touch.when)
+        store.save_blitz(_blitz_record())
+    finally:
+        store.close()
+
+
+def test_cli_report_json_has_the_documented_keys(cli, stored_fixture) -> None:
+    data = cli.ok("report", "--json", now="2024-02-01T12:00:00Z").json()
+    assert data["overall"]["leads"] == 8
+    assert data["overall"]["speed_to_lead"]["median_seconds"] == 300
+    assert data["overall"]["contact"]["dials"] == 23
+    assert data["overall"]["persistency"]["exhausted"] == 1  # the store derived L4's status
+    assert data["blitzes"][0]["status"] == "ended-early"
+    narrowed = cli.ok("report", "--json", "--since", "2024-01-08T14:00:00Z", "--source", "web",
+                      now="2024-02-01T12:00:00Z").json()  # fmt: skip
+    assert narrowed["overall"]["leads"] == 4
+    assert narrowed["scope"]["source"] == "web"
+
+
+def test_cli_report_text_and_a_bad_since(cli, stored_fixture) -> None:
+    out = cli.ok("report", now="2024-02-01T12:00:00Z").out
+    assert out.startswith("leadtui report: 8 leads (all sources)")
+    assert "Blitz history (1)" in out
+    reason = cli.refused("report", "--since", "yesterday")
+    assert "--since" in reason and "yesterday" in reason

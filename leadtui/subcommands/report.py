@@ -1,0 +1,39 @@
+"""`leadtui report`: what speed and persistence earn, as text or JSON (README: Report JSON)."""
+
+from __future__ import annotations
+
+import argparse
+
+from leadtui.io.report import build_report, render_text
+from leadtui.subcommands.common import parse_iso, print_json
+from leadtui.subcommands.context import Context
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    report = commands.add_parser(
+        "report", help="speed to lead, contact rate, persistency, by source; blitz history"
+    )
+    report.add_argument("--json", action="store_true", help="print JSON (keys in the README)")
+    report.add_argument(
+        "--since", metavar="ISO", default=None, help="only leads received at or after this time"
+    )
+    report.add_argument(
+        "--source", metavar="S", default=None, help="only leads from this source (any case)"
+    )
+    report.set_defaults(run=run_report)
+
+
+def run_report(ctx: Context, args: argparse.Namespace) -> int:
+    since = parse_iso(args.since, "--since") if args.since else None
+    data = build_report(
+        ctx.store,
+        now=ctx.now(),
+        threshold=ctx.settings.threshold,
+        since=since,
+        source=args.source,
+    )
+    if args.json:
+        print_json(ctx, data)
+    else:
+        ctx.stdout.write(render_text(data))
+    return 0
