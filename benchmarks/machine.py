@@ -1,0 +1,62 @@
+"""A short description of the machine the benchmarks ran on."""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.lower().startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine() or "unknown CPU"
+
+
+def filesystem(path: Path) -> str:
+    """The filesystem type holding `path` (fsync costs depend on it), from /proc/mounts."""
+    try:
+        mounts = [line.split() for line in Path("/proc/mounts").read_text().splitlines()]
+    except OSError:
+        return "unknown"
+    best, kind = "", "unknown"
+    target = str(path.resolve())
+    for fields in mounts:
+        if len(fields) >= 3 and target.startswith(fields[1]) and len(fields[1]) > len(best):
+            best, kind = fields[1], f"{fields[2]} ({fields[0]} on {fields[1]})"
+    return kind
+
+
+def describe(workdir: Path) -> dict[str, str]:
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
+    cores = f"{os.cpu_count()} logical" + (f", {usable} usable" if usable else "")
+    try:
+        import textual
+
+        textual_version = textual.__version__
+    except Exception:  # pragma: no cover - textual is a core dependency
+        textual_version = "?"
+    mem = ""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                mem = f"{int(line.split()[1]) // 1024:,} MB"
+    except OSError:
+        pass
+    return {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "cpu": cpu_model(),
+        "cores": cores,
+        "memory": mem or "unknown",
+        "python": f"{platform.python_implementation()} {platform.python_version()}",
+        "os": f"{platform.system()} {platform.release()} ({platform.machine()})",
+        "textual": textual_version,
+        "data filesystem": filesystem(workdir),
+        "interpreter": sys.executable,
+    }

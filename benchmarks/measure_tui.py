@@ -1,0 +1,139 @@
+"""Workstation and blitz figures.
+
+- in process: `benchmarks.tui_probe` in a fresh process (first frame, live tick, a tick
+  driven directly); see that module for exactly what each figure covers;
+- new process: `python -m leadtui --home DIR --now ISO` on an 80x24 pty, timed from the
+  fork to the first output that shows one of the queue's first names; kept running a few
+  seconds more, then its peak RSS is read from wait4's rusage;
+- blitz: `python -m leadtui --home DIR blitz --minutes 60` on an 80x24 pty with the real
+  clock; after it settles, the bytes it writes while nobody touches a key, per second.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import subprocess
+
+from benchmarks.context import ROOT, Bench, python, subprocess_env
+from benchmarks.measure_cli import has_command, leadtui, top_names
+from benchmarks.pty_run import spawn
+from benchmarks.results import Figure, figure
+
+
+def tui_built() -> str:
+    """ "" when the workstation can be imported, else why not."""
+    try:
+        module = importlib.import_module("leadtui.tui.app")
+    except Exception as exc:  # a half-written module counts as not built
+        return f"{type(exc).__name__}: {exc}"
+    return "" if hasattr(module, "make_app") else "leadtui.tui.app has no make_app"
+
+
+def measure_in_process(bench: Bench) -> dict[str, Figure]:
+    keys = ("first_frame", "tick", "tick_direct")
+    if why := tui_built():
+        return {key: Figure.missing(f"n/a (not built yet: {why})"[:80]) for key in keys}
+    seconds, ticks = (4, 10) if bench.quick else (10, 20)
+    cmd = [
+        python(),
+        "-m",
+        "benchmarks.tui_probe",
+        "--home",
+        str(bench.home),
+        "--now",
+        bench.now_iso,
+        "--seconds",
+        str(seconds),
+        "--ticks",
+        str(ticks),
+    ]
+    done = subprocess.run(
+        cmd, cwd=ROOT, env=subprocess_env(), capture_output=True, timeout=600, check=False
+    )
+    if done.returncode != 0:
+        err = done.stderr.decode(errors="replace").strip().splitlines()
+        return {
+            key: Figure.missing(f"error: {err[-1] if err else done.returncode}"[:120])
+            for key in keys
+        }
+    r = json.loads(done.stdout.decode().strip().splitlines()[-1])
+    return {
+        "first_frame": figure(
+            "first_frame",
+            r["first_frame_s"],
+            f"store open {r['open_store_ms']:.0f} ms + app to rows {r['frame_to_rows_s']:.2f} s",
+        ),
+        "tick": figure(
+            "tick",
+            r["tick_cpu_ms_per_s"],
+            f"gross {r['gross_cpu_ms_per_s']:.1f} - idle app "
+            f"{r['baseline_cpu_ms_per_s']:.1f} ms/s over {seconds} s; "
+            f"{r['bytes_per_s']:,.0f} B/s of output",
+        ),
+        "tick_direct": figure("tick_direct", r["tick_direct_ms"], r["direct_detail"]),
+    }
+
+
+def measure_workstation_process(bench: Bench) -> dict[str, Figure]:
+    keys = ("first_frame_proc", "rss")
+    if why := tui_built():
+        return {key: Figure.missing(f"n/a (not built yet: {why})"[:80]) for key in keys}
+    names = [n[:12].encode() for n in top_names(bench)]
+    if not names:
+        return {key: Figure.missing("n/a (no due leads, or queue not built)") for key in keys}
+    run = spawn(
+        leadtui("--home", str(bench.home), "--now", bench.now_iso),
+        env=subprocess_env(),
+        cwd=str(ROOT),
+    )
+    try:
+        first = run.read_until(names, timeout=120)
+        run.read_for(3.0)  # the first refresh, claims, a few ticks
+    finally:
+        rss = run.stop()
+    if first is None:
+        tail = bytes(run.output[-300:]).decode(errors="replace")
+        why = "exited" if run.exited else "timed out"
+        return {
+            key: Figure.missing(f"error: {why} before the queue showed ({tail!r})"[:120])
+            for key in keys
+        }
+    return {
+        "first_frame_proc": figure(
+            "first_frame_proc", first, "fork to first queue name on the pty (real driver)"
+        ),
+        "rss": figure("rss", rss, "ru_maxrss of `leadtui --home DIR` after ~3 s on screen"),
+    }
+
+
+def measure_blitz(bench: Bench) -> dict[str, Figure]:
+    if why := tui_built():
+        return {"blitz_bytes": Figure.missing(f"n/a (not built yet: {why})"[:80])}
+    if not has_command("blitz"):
+        return {"blitz_bytes": Figure.missing()}
+    settle, window = (3.0, 4.0) if bench.quick else (5.0, 10.0)
+    run = spawn(
+        leadtui("--home", str(bench.home), "blitz", "--minutes", "60"),
+        env=subprocess_env(),
+        cwd=str(ROOT),
+    )
+    try:
+        run.read_for(settle)
+        run.read_until_quiet(0.5, timeout=3.0)
+        start_total = len(run.output)
+        got = run.read_for(window)
+        exited = run.exited
+    finally:
+        rss = run.stop()
+    if exited or start_total == 0:
+        tail = bytes(run.output[-300:]).decode(errors="replace")
+        return {"blitz_bytes": Figure.missing(f"error: blitz exited ({tail!r})"[:120])}
+    return {
+        "blitz_bytes": figure(
+            "blitz_bytes",
+            got / window,
+            f"{got:,} B in {window:.0f} s after {settle:.0f} s settle; "
+            f"first screen {start_total:,} B; RSS {rss:.0f} MB",
+        )
+    }

@@ -1,0 +1,83 @@
+"""Write benchmarks/RESULTS.md: machine, method, the table, per-figure notes.
+
+Everything below the FINDINGS marker is hand-written (profiles, what bounds a figure) and
+is kept when the suite rewrites the file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+FINDINGS = "<!-- findings: written by hand, kept when `python -m benchmarks` rewrites this file -->"
+
+METHOD = """\
+## How each figure is measured
+
+- **Data**: N leads (about 2% fresh and never called, 20% from the last three weeks worked
+  through the cadence with a quarter of them behind, the rest older and closed or exhausted;
+  zones New York, Chicago, Denver, Los Angeles, London, Sydney; seven sources), about four
+  touches each, planned with the real cadence engine and written with `open_store`,
+  `add_leads` and `log_touch` (2,000 leads per store transaction). "Now" is fixed at
+  Monday 2026-11-16 19:00 UTC (`--now` for the CLI, a clock moving from it in process).
+- **import**: `python -m leadtui --home EMPTY import leads.csv --json`, wall time of the
+  whole process; leads per second. Median of 3 after a warm-up (one run at 50k).
+- **queue --json**: `python -m leadtui --home DIR --now T queue --json`, median of 5 (3
+  quick) after a warm-up; floors `python -c pass` and `leadtui --version`, median of 7.
+- **log**: `store.log_touch(no-answer)` on active leads of a scratch copy, 300 calls (200
+  quick), one at a time, `perf_counter` around each; the floor is the same touch record as
+  one JSON line appended to a file in the same folder with `os.fsync`, as many times.
+  Compaction: one `compact()` of the same store (it runs when the journal passes half the
+  snapshot, so the note says how many logs pay for one).
+- **first frame (in process)**: a fresh process with Textual and leadtui imported;
+  from `open_store` to the first frame (`App.run_test(size=(80, 24))`, headless, each
+  update turned into terminal bytes as the driver would) that shows a queue row.
+- **first frame (new process)**: `python -m leadtui --home DIR --now T` on an 80x24 pty,
+  from the fork to the first output that shows one of the queue's first three names.
+- **live tick**: in process, the queue on screen, the real 1 s interval, a clock moving
+  in real time: process CPU time (all threads) per wall second over 10 s (4 quick), minus
+  the same for an idle headless Textual app. "Driven directly": the interval paused, the
+  clock stepped 1 s, `app.tick()`, workers awaited, the screen repainted; CPU per tick
+  minus the same loop without the tick (median of 20).
+- **peak RSS**: `ru_maxrss` (wait4) of the pty workstation after ~3 s on screen.
+- **idle blitz output**: `python -m leadtui --home DIR blitz --minutes 60` on an 80x24
+  pty, real clock, nobody typing: after a settle period, bytes read from the master over
+  10 s (4 quick), per second.
+- **Verdicts** use the largest size run; "N/1k" is the figure at the largest size over
+  the smallest, held to 3x for every judged figure except import.
+"""
+
+
+def write_results(
+    path: Path,
+    machine: Mapping[str, str],
+    table: str,
+    notes: Sequence[str],
+    *,
+    sizes: Sequence[int],
+    quick: bool,
+) -> None:
+    kept = ""
+    if path.exists():
+        old = path.read_text(encoding="utf-8")
+        if FINDINGS in old:
+            kept = old[old.index(FINDINGS) + len(FINDINGS) :].lstrip("\n")
+    shown = {k: v for k, v in machine.items() if k != "interpreter"}
+    lines = [
+        "# leadtui benchmark results",
+        "",
+        f"`python -m benchmarks --sizes {','.join(map(str, sizes))}"
+        f"{' --quick' if quick else ''}` (issue 7). Targets apply at 50,000 leads.",
+        "",
+        "## Machine",
+        "",
+    ]
+    lines += [f"- {key}: {value}" for key, value in shown.items()]
+    lines += ["", "## Results", "", table, ""]
+    if notes:
+        lines += ["### Notes per figure", "", *notes, ""]
+    lines += [METHOD, FINDINGS, ""]
+    text = "\n".join(lines)
+    if kept:
+        text += "\n" + kept
+    path.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
