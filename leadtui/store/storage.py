@@ -24,7 +24,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from tinydb.storages import Storage
 
@@ -46,22 +46,13 @@ from leadtui.store.files import (
     write_all,
     write_new_file,
 )
+from leadtui.store.ops import Listener, apply_op, apply_records, inverse, max_ids
 from leadtui.store.protocol import StoreError
 
 MIN_COMPACT_BYTES = 1 << 20
 COMPACT_ENV = "LEADTUI_STORE_COMPACT_BYTES"
 
 Sig = tuple[int, int, int, int]  # device, inode, size, mtime (ns)
-
-
-class Listener(Protocol):
-    """Told about every change applied to the tree (own writes, replay, rollback)."""
-
-    def reset(self, tree: Tree) -> None: ...
-
-    def changed(
-        self, table: str, key: str, old: dict[str, Any] | None, new: dict[str, Any] | None
-    ) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,9 +173,9 @@ class JournalStorage(Storage):
         tree, seq = parse_snapshot(snap, data)
         del data
         journal_sig, records, offset = self._read_journal(0)
-        seq = self._apply_records(tree, seq, records, notify=False)
+        seq = apply_records(self.names.journal, seq, records, lambda op: apply_op(tree, op, ()))
         self._tree, self.seq = tree, seq
-        self._max_ids = {name: max(map(int, t), default=0) for name, t in tree.items()}
+        self._max_ids = max_ids(tree)
         self._seen = Seen(snap_sig, journal_sig, offset)
         self.version += 1
         for listener in self._listeners:
@@ -205,20 +196,6 @@ class JournalStorage(Storage):
         records, end = parse_journal(path, data, offset)
         return sig, records, end
 
-    def _apply_records(self, tree: Tree, seq: int, records: list[Record], *, notify: bool) -> int:
-        """Check every record first (shape, no gap), then apply those newer than `seq`."""
-        path = self.names.journal
-        todo = [r for r in records if r.seq > seq]
-        for expected, record in enumerate(todo, start=seq + 1):
-            if record.seq != expected:
-                raise damaged(path, f"record {expected} is missing (found {record.seq})")
-            for op in record.ops:
-                _check_op(path, op)
-        for record in todo:
-            for op in record.ops:
-                self._apply(tree, op, notify)
-        return todo[-1].seq if todo else seq
-
     def _catch_up(self) -> bool:
         """Bring memory up to date with the files (a lock is held). True if anything new."""
         seen = self._seen
@@ -235,7 +212,7 @@ class JournalStorage(Storage):
         if journal_sig == seen.journal:
             return False
         new_sig, records, offset = self._read_journal(seen.offset)
-        seq = self._apply_records(self._tree, self.seq, records, notify=True)
+        seq = apply_records(self.names.journal, self.seq, records, self._apply)
         if seq != self.seq:
             self.seq = seq
             self.version += 1
@@ -310,6 +287,11 @@ class JournalStorage(Storage):
             if table in self._tree:
                 self._do(["x", table])
 
+    @property
+    def thread_lock(self) -> threading.RLock:
+        """Held by every operation; hold it to read the tree while other threads write."""
+        return self._tlock
+
     def add_listener(self, listener: Listener) -> None:
         self._listeners.append(listener)
         listener.reset(self._tree)
@@ -328,44 +310,23 @@ class JournalStorage(Storage):
     def _do(self, op: list[Any]) -> None:
         if not self._depth:
             raise RuntimeError("store changes must happen inside a transaction")
-        self._undo.extend(_inverse(self._tree, op))
-        self._apply(self._tree, op, notify=True)
+        self._undo.extend(inverse(self._tree, op))
+        self._apply(op)
         self._ops.append(op)
 
-    def _apply(self, tree: Tree, op: list[Any], notify: bool) -> None:
-        kind, listeners = op[0], self._listeners if notify else ()
-        if kind == "t":
-            tree.clear()
-            tree.update(op[1])
-            self._max_ids = {name: max(map(int, t), default=0) for name, t in tree.items()}
-            for listener in listeners:
-                listener.reset(tree)
-            return
-        name = op[1]
-        if kind == "p":
-            table = tree.setdefault(name, {})
-            key, doc = op[2], op[3]
-            old = table.get(key)
-            table[key] = doc
-            if tree is self._tree and int(key) > self._max_ids.get(name, 0):
-                self._max_ids[name] = int(key)
-            for listener in listeners:
-                listener.changed(name, key, old, doc)
-            return
-        table = tree.get(name, {})
-        keys = [op[2]] if kind == "d" else list(table)
-        for key in keys:
-            old = table.pop(key, None)
-            if old is not None:
-                for listener in listeners:
-                    listener.changed(name, key, old, None)
-        if kind == "x":
-            tree.pop(name, None)
+    def _apply(self, op: list[Any]) -> None:
+        """Apply one change to the live tree, telling the listeners; track the top ids."""
+        apply_op(self._tree, op, self._listeners)
+        if op[0] == "p":
+            if int(op[2]) > self._max_ids.get(op[1], 0):
+                self._max_ids[op[1]] = int(op[2])
+        elif op[0] == "t":
+            self._max_ids = max_ids(self._tree)
 
     def _rollback(self) -> None:
         undo, self._undo, self._ops = self._undo, [], []
         for op in reversed(undo):
-            self._apply(self._tree, op, notify=True)
+            self._apply(op)
         self.version += 1
 
     def _commit(self) -> None:
@@ -400,22 +361,8 @@ class JournalStorage(Storage):
 
     def _compact(self) -> None:
         """Snapshot the tree (which includes record `seq`) and rotate the journal."""
-        names = self.names
-        for left_over in names.temps():
-            left_over.unlink(missing_ok=True)
-        temp = names.temp()
-        write_new_file(temp, encode_snapshot(self._tree, self.seq))
-        try:
-            keep_copy(names.snapshot, names.backup, names)
-            os.replace(temp, names.snapshot)
-        except BaseException:
-            temp.unlink(missing_ok=True)
-            raise
-        fsync_dir(names.snapshot.parent)
-        if names.journal.exists():
-            os.replace(names.journal, names.journal_backup)
-            fsync_dir(names.snapshot.parent)
-        self._seen = Seen(_stat(names.snapshot), None, 0)
+        compact_files(self.names, self._tree, self.seq)
+        self._seen = Seen(_stat(self.names.snapshot), None, 0)
 
     def _maybe_compact(self) -> None:
         seen = self._seen
@@ -517,45 +464,29 @@ class Transaction:
             s._tlock.release()
 
 
+def compact_files(names: FileNames, tree: Tree, seq: int) -> None:
+    """Write `tree` (the state after record `seq`) as the new snapshot, keeping the old one
+    as `.bak` and moving the journal to `.journal.bak`. Safe to interrupt at any point."""
+    for left_over in names.temps():
+        left_over.unlink(missing_ok=True)
+    temp = names.temp()
+    write_new_file(temp, encode_snapshot(tree, seq))
+    try:
+        if names.snapshot.exists():
+            keep_copy(names.snapshot, names.backup, names)
+        os.replace(temp, names.snapshot)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    fsync_dir(names.snapshot.parent)
+    if names.journal.exists():
+        os.replace(names.journal, names.journal_backup)
+        fsync_dir(names.snapshot.parent)
+
+
 def _truncate_quietly(fd: int, size: int) -> None:
     try:
         os.ftruncate(fd, size)
         os.fsync(fd)
     except OSError:
         pass
-
-
-def _check_op(path: Path, op: Any) -> None:
-    ok = isinstance(op, list) and op and op[0] in ("p", "d", "c", "x", "t")
-    if ok and op[0] == "t":
-        ok = len(op) == 2
-        if ok:
-            check_tree(path, op[1])
-    elif ok:
-        ok = isinstance(op[1], str) if len(op) > 1 else False
-        if ok and op[0] in ("p", "d"):
-            ok = len(op) >= 3 and isinstance(op[2], str) and op[2].isdigit()
-        if ok and op[0] == "p":
-            ok = len(op) == 4 and isinstance(op[3], dict)
-    if not ok:
-        raise damaged(path, "a journal record has an unexpected shape")
-
-
-def _inverse(tree: Tree, op: list[Any]) -> list[list[Any]]:
-    """Operations that undo `op` on `tree` (applied in reverse order)."""
-    kind = op[0]
-    if kind == "t":
-        return [["t", dict(tree)]]
-    name = op[1]
-    exists = name in tree
-    table = tree.get(name, {})
-    undo: list[list[Any]] = [] if exists else [["x", name]]
-    if kind == "p":
-        old = table.get(op[2])
-        undo.append(["d", name, op[2]] if old is None else ["p", name, op[2], old])
-    elif kind == "d":
-        if op[2] in table:
-            undo.append(["p", name, op[2], table[op[2]]])
-    else:
-        undo.extend(["p", name, key, doc] for key, doc in table.items())
-    return undo

@@ -1,0 +1,289 @@
+"""`leadtui doctor`: check a database and restore the last good state.
+
+Report lines start with a word saying what they are:
+`ok:` fine, `note:` harmless, `problem:` the database cannot be used as it is, `fix:` what
+`--repair` would do, `found:`/`repaired:` (repair mode) what was wrong and what was done,
+followed by a fresh check. The command should exit 1 when any line starts with `problem:`.
+
+What can be restored: the snapshot is rebuilt from the previous snapshot (`.bak`) plus
+the journals (`.journal.bak`, `.journal`), or from the journals alone when they start at
+the first record; a journal damaged in the middle is cut at the damage. Damaged files are
+never deleted: they are renamed `<name>.damaged-<UTC time>` beside the database.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import stat
+from datetime import UTC, datetime
+from pathlib import Path
+
+from leadtui.store.files import (
+    FileNames,
+    Record,
+    StoreDamaged,
+    StoreTooNew,
+    Tree,
+    encode_snapshot,
+    fsync_dir,
+    keep_copy,
+    parse_journal,
+    parse_snapshot,
+    read_bytes,
+    replace_atomically,
+)
+from leadtui.store.index import META, Index
+from leadtui.store.ops import apply_op, apply_records
+from leadtui.store.protocol import StoreError
+from leadtui.store.repository import SCHEMA, initial_tree
+from leadtui.store.storage import compact_files
+
+_EMPTY = "the journals alone"
+
+
+class _Broken(Exception):
+    """A state that cannot be used (message says why)."""
+
+
+def run_doctor(path: Path, *, repair: bool = False) -> list[str]:
+    names = FileNames(Path(path))
+    lines = [f"note: database {names.snapshot}"]
+    if not names.snapshot.exists() and not any(
+        p.exists() for p in (names.journal, names.backup, names.journal_backup)
+    ):
+        return [*lines, "ok: no database yet (one is created on first use)"]
+    with _lock(names, exclusive=repair):
+        report = _check(names)
+        if not repair:
+            return lines + report
+        found = [
+            "found: " + line.split(": ", 1)[1] for line in report if line.startswith("problem:")
+        ]
+        done = _repair(names, report) if found or _needs_tidy(report) else []
+        return lines + found + done + _check(names)
+
+
+# --- checking -----------------------------------------------------------------------------
+
+
+def _check(names: FileNames) -> list[str]:
+    lines: list[str] = []
+    try:
+        tree, seq, records, torn = _load_current(names)
+        lines.append(f"ok: {_describe(names, tree, seq, records)}")
+        if torn:
+            lines.append(
+                f"note: the journal ends with {torn} bytes of an interrupted write (never "
+                "confirmed, ignored)"
+            )
+            lines.append("fix: --repair folds the journal into a fresh snapshot")
+    except StoreTooNew as exc:
+        return [f"problem: {exc}"]
+    except (StoreError, _Broken) as exc:
+        lines.append(f"problem: {exc}")
+        plan = _restorable(names)
+        if isinstance(plan, str):
+            lines.append(f"problem: cannot restore automatically: {plan}")
+        else:
+            lines.append(f"fix: --repair restores {plan[3]}")
+    lines.extend(_permission_lines(names))
+    for left_over in names.temps():
+        lines.append(f"note: left-over temporary file {left_over.name} (removed by --repair)")
+    return lines
+
+
+def _load_current(names: FileNames) -> tuple[Tree, int, int, int]:
+    """The current state as the store would open it: (tree, seq, journal records, torn)."""
+    if not names.snapshot.exists():
+        raise _Broken(f"{names.snapshot}: the file is missing but other database files exist")
+    tree, seq = parse_snapshot(names.snapshot, read_bytes(names.snapshot))
+    records, torn = _journal(names.journal)
+    seq = _apply(names.journal, tree, seq, records, strict=True)
+    _validate(names.snapshot, tree)
+    return tree, seq, len(records), torn
+
+
+def _journal(path: Path) -> tuple[list[Record], int]:
+    if not path.exists():
+        return [], 0
+    data = read_bytes(path)
+    records, end = parse_journal(path, data, 0)
+    return records, len(data) - end
+
+
+def _apply(path: Path, tree: Tree, seq: int, records: list[Record], *, strict: bool) -> int:
+    """Replay records newer than `seq` through the storage's own replay code."""
+    todo = [r for r in records if r.seq > seq]
+    if not strict:  # keep the part before a gap
+        good = []
+        for expected, record in enumerate(todo, start=seq + 1):
+            if record.seq != expected:
+                break
+            good.append(record)
+        todo = good
+    return apply_records(path, seq, todo, lambda op: apply_op(tree, op, ()))
+
+
+def _validate(path: Path, tree: Tree) -> None:
+    meta = tree.get(META, {}).get("1")
+    schema = meta.get("schema") if isinstance(meta, dict) else None
+    if type(schema) is not int:
+        raise _Broken(f"{path}: unexpected content: no schema version")
+    if schema > SCHEMA:
+        raise StoreTooNew(f"{path}: schema {schema} is newer than {SCHEMA}: upgrade leadtui")
+    index = Index(path)
+    index.reset(tree)
+    for lead_id in index.leads:
+        index.lead(lead_id)
+    for doc_id in index.touch_docs:
+        index.touch(doc_id)
+
+
+def _describe(names: FileNames, tree: Tree, seq: int, records: int) -> str:
+    counts = {name: len(tree.get(name, {})) for name in ("leads", "touches", "dnc", "blitzes")}
+    size = names.snapshot.stat().st_size
+    return (
+        f"{counts['leads']} leads, {counts['touches']} touches, {counts['dnc']} do-not-call "
+        f"numbers, {counts['blitzes']} blitz sessions (record {seq}; snapshot {size} bytes, "
+        f"{records} journal records)"
+    )
+
+
+def _permission_lines(names: FileNames) -> list[str]:
+    lines = []
+    directory = names.snapshot.parent
+    if stat.S_IMODE(directory.stat().st_mode) & 0o077:
+        lines.append(f"note: {directory} is readable by others (mode should be 0700)")
+    for path in (names.snapshot, names.journal, names.backup, names.journal_backup, names.lock):
+        if path.exists() and stat.S_IMODE(path.stat().st_mode) & 0o077:
+            lines.append(f"note: {path.name} is readable by others (mode should be 0600)")
+    if any(line.startswith("note:") and "mode should" in line for line in lines):
+        lines.append("fix: --repair sets the modes to 0600/0700")
+    return lines
+
+
+def _needs_tidy(report: list[str]) -> bool:
+    return any(line.startswith("fix:") for line in report) or any(
+        "temporary file" in line for line in report
+    )
+
+
+# --- restoring ----------------------------------------------------------------------------
+
+
+def _restorable(names: FileNames) -> tuple[Tree, int, int, str] | str:
+    """The best state to restore: (tree, seq, records lost, description) or why none."""
+    journals: list[tuple[Path, list[Record]]] = []
+    damaged_lines = 0
+    for path in (names.journal_backup, names.journal):
+        try:
+            journals.append((path, _journal(path)[0]))
+        except StoreDamaged:
+            good, rest = _records_before_damage(path)
+            journals.append((path, good))
+            damaged_lines += rest
+    bases: list[tuple[str, Tree, int]] = []
+    if names.snapshot.exists():
+        try:
+            tree, seq = parse_snapshot(names.snapshot, read_bytes(names.snapshot))
+            bases.append((names.snapshot.name, tree, seq))
+        except StoreError:
+            pass
+    if names.backup.exists():
+        try:
+            tree, seq = parse_snapshot(names.backup, read_bytes(names.backup))
+            bases.append((names.backup.name, tree, seq))
+        except StoreError:
+            pass
+    bases.append((_EMPTY, initial_tree(), 0))
+    reasons = []
+    for label, tree, start in bases:
+        try:
+            seq = start
+            for path, records in journals:
+                seq = _apply(path, tree, seq, records, strict=False)
+            if seq == 0 and label == _EMPTY:
+                raise _Broken("nothing to rebuild from")
+            _validate(names.snapshot, tree)
+        except (StoreError, _Broken) as exc:
+            reasons.append(f"{label}: {exc}")
+            continue
+        lost = len({r.seq for _, records in journals for r in records if r.seq > seq})
+        lost += damaged_lines
+        where = f"{label} + journals up to record {seq}"
+        if lost:
+            where += f" ({lost} later records cannot be applied and are set aside)"
+        return tree, seq, lost, where
+    return "; ".join(reasons)
+
+
+def _records_before_damage(path: Path) -> tuple[list[Record], int]:
+    """The valid records before the first damaged line, and how many lines follow it."""
+    data = read_bytes(path)
+    good: list[Record] = []
+    pos = 0
+    while (nl := data.find(b"\n", pos)) >= 0:
+        try:
+            records, _ = parse_journal(path, data[pos : nl + 1], pos)
+        except StoreDamaged:
+            records = []
+        if not records:
+            break
+        good.extend(records)
+        pos = nl + 1
+    return good, data[pos:].count(b"\n")
+
+
+def _repair(names: FileNames, report: list[str]) -> list[str]:
+    done: list[str] = []
+    for left_over in names.temps():
+        left_over.unlink(missing_ok=True)
+        done.append(f"repaired: removed {left_over.name}")
+    if any(line.startswith("problem:") for line in report):
+        if any("upgrade leadtui" in line for line in report):
+            return [*done, "cannot repair: this database needs a newer leadtui"]
+        plan = _restorable(names)
+        if isinstance(plan, str):
+            return [*done, f"cannot repair: {plan}"]
+        tree, seq, _, where = plan
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        for path in (names.snapshot, names.journal):
+            if path.exists():  # copies first: an interrupted repair can simply be rerun
+                kept = path.with_name(f"{path.name}.damaged-{stamp}")
+                keep_copy(path, kept, names)
+                done.append(f"repaired: kept {path.name} as {kept.name}")
+        replace_atomically(names.snapshot, encode_snapshot(tree, seq), names)
+        names.journal.unlink(missing_ok=True)
+        fsync_dir(names.snapshot.parent)
+        done.append(f"repaired: restored {names.snapshot.name} from {where}")
+    elif any("interrupted write" in line for line in report):
+        tree, seq, _, _ = _load_current(names)
+        compact_files(names, tree, seq)
+        done.append("repaired: folded the journal into a fresh snapshot")
+    for path in (names.snapshot, names.journal, names.backup, names.journal_backup, names.lock):
+        if path.exists() and stat.S_IMODE(path.stat().st_mode) != 0o600:
+            os.chmod(path, 0o600)
+            done.append(f"repaired: {path.name} mode 0600")
+    if stat.S_IMODE(names.snapshot.parent.stat().st_mode) & 0o077:
+        os.chmod(names.snapshot.parent, 0o700)
+        done.append(f"repaired: {names.snapshot.parent} mode 0700")
+    return done
+
+
+class _lock:
+    """flock the database's lock file if it can be opened (never created by a check)."""
+
+    def __init__(self, names: FileNames, *, exclusive: bool) -> None:
+        self._names, self._exclusive, self._fd = names, exclusive, -1
+
+    def __enter__(self) -> None:
+        try:
+            self._fd = os.open(self._names.lock, os.O_RDONLY | os.O_CLOEXEC)
+        except OSError:
+            return
+        fcntl.flock(self._fd, fcntl.LOCK_EX if self._exclusive else fcntl.LOCK_SH)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._fd >= 0:
+            os.close(self._fd)

@@ -1,0 +1,368 @@
+"""`TinyLeadStore`: the LeadStore on TinyDB (journal storage + O(change) tables).
+
+Every write method runs in one storage transaction: cross-process lock, catch up with
+other processes, decide from the up-to-date indexes, change the documents through TinyDB
+tables, one fsynced journal record. Reads first make a cheap "did anyone write?" check
+and then answer from memory. The domain decides (check_touch, derive_status); this module
+only stores.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import secrets
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+from leadtui.domain.cadence import Cadence, check_touch, derive_status
+from leadtui.domain.model import Lead, LeadDraft, LeadStatus, Outcome, Touch
+from leadtui.store.files import damaged, too_new
+from leadtui.store.index import (
+    BLITZES,
+    CLAIMS,
+    DNC,
+    LEADS,
+    META,
+    TOUCHES,
+    Index,
+    TouchesByLead,
+    email_key,
+    iso,
+    lead_doc,
+    parse_time,
+    touch_doc,
+    utc,
+)
+from leadtui.store.protocol import AddResult, Claim, LeadNotFound, StoreError
+from leadtui.store.storage import JournalStorage
+from leadtui.store.tables import LeadDB
+
+__all__ = ["SCHEMA", "TinyLeadStore", "doctor", "new_id", "open_store"]
+
+SCHEMA = 1
+T = TypeVar("T")
+
+
+def new_id() -> str:
+    """8 random lowercase base32 characters."""
+    return base64.b32encode(secrets.token_bytes(5)).decode("ascii").lower()
+
+
+def initial_tree() -> dict[str, dict[str, dict[str, Any]]]:
+    return {META: {"1": {"schema": SCHEMA}}, LEADS: {}, TOUCHES: {}, DNC: {}, CLAIMS: {}}
+
+
+def open_store(path: Path, *, cadence: Cadence, compact_bytes: int | None = None) -> TinyLeadStore:
+    """Open (or create) the database at `path`. StoreError names the file on any problem;
+    an existing file is never changed by opening it."""
+    storage = JournalStorage(path, initial=initial_tree, compact_bytes=compact_bytes)
+    try:
+        return TinyLeadStore(storage, cadence)
+    except BaseException:
+        storage.close()
+        raise
+
+
+class TinyLeadStore:
+    """LeadStore implementation. Thread-safe; several processes may share one database."""
+
+    def __init__(self, storage: JournalStorage, cadence: Cadence) -> None:
+        self._storage = storage
+        self.path = storage.path
+        self._cadence = cadence
+        self._db = LeadDB(storage)
+        self._check_schema()
+        self._index = Index(self.path)
+        storage.add_listener(self._index)
+        self._by_lead: tuple[int, TouchesByLead] | None = None
+
+    def _check_schema(self) -> None:
+        meta = self._storage.table(META).get("1")
+        schema = meta.get("schema") if isinstance(meta, dict) else None
+        if type(schema) is not int:
+            raise damaged(self.path, "unexpected content: no schema version")
+        if schema > SCHEMA:
+            raise too_new(self.path, "schema", schema, SCHEMA)
+
+    def _read(self, answer: Callable[[], T]) -> T:
+        with self._storage.thread_lock:
+            self._storage.refresh()
+            return answer()
+
+    def _lead(self, lead_id: str) -> Lead:
+        lead = self._index.lead(lead_id)
+        if lead is None:
+            raise LeadNotFound(lead_id)
+        return lead
+
+    # --- reading ----------------------------------------------------------------------
+
+    def leads(self) -> list[Lead]:
+        index = self._index
+        return self._read(lambda: [index.lead(lead_id) for lead_id in index.leads])  # type: ignore[misc]
+
+    def get_lead(self, lead_id: str) -> Lead:
+        return self._read(lambda: self._lead(lead_id))
+
+    def touches(self, lead_id: str) -> list[Touch]:
+        def answer() -> list[Touch]:
+            self._lead(lead_id)
+            return self._index.touches(lead_id)
+
+        return self._read(answer)
+
+    def touches_by_lead(self) -> Mapping[str, Sequence[Touch]]:
+        def answer() -> TouchesByLead:
+            version = self._storage.version
+            if self._by_lead is None or self._by_lead[0] != version:
+                keys = {lead_id: self._index.touch_keys(lead_id) for lead_id in self._index.leads}
+                self._by_lead = (version, TouchesByLead(self._index, keys))
+            return self._by_lead[1]
+
+        return self._read(answer)
+
+    def is_dnc(self, phone: str) -> bool:
+        return self._read(lambda: phone in self._index.dnc)
+
+    def changed(self) -> bool:
+        return self._storage.changed()
+
+    def version(self) -> int:
+        return self._storage.version
+
+    # --- writing ----------------------------------------------------------------------
+
+    def add_leads(self, drafts: Sequence[LeadDraft], now: datetime) -> list[AddResult]:
+        utc(now, "current time")
+        index, table = self._index, self._db.table(LEADS)
+        results: list[AddResult] = []
+        with self._storage.transaction():
+            for draft in drafts:
+                received = utc(draft.received_at, "received time")
+                existing = index.by_phone.get(draft.phone)
+                if existing is None and email_key(draft.email):
+                    existing = index.by_email.get(email_key(draft.email))
+                if existing is not None:
+                    key, doc = index.leads[existing]
+                    inquiries = [*doc.get("inquiries", ()), iso(received)]
+                    table.update({"inquiries": inquiries}, doc_ids=[int(key)])
+                    results.append(AddResult(self._lead(existing), created=False))
+                    continue
+                lead = Lead(
+                    id=self._unused(index.leads),
+                    name=draft.name,
+                    phone=draft.phone,
+                    email=draft.email,
+                    source=draft.source,
+                    timezone=draft.timezone,
+                    received_at=received,
+                    status=LeadStatus.DNC if draft.phone in index.dnc else LeadStatus.NEW,
+                    notes=draft.notes,
+                )
+                table.insert(lead_doc(lead))
+                results.append(AddResult(self._lead(lead.id), created=True))
+        return results
+
+    def log_touch(
+        self,
+        lead_id: str,
+        outcome: Outcome,
+        at: datetime,
+        *,
+        note: str = "",
+        when: datetime | None = None,
+        rep: str = "",
+        override_window: bool = False,
+        blitz_id: str | None = None,
+    ) -> Touch:
+        outcome = Outcome(outcome)
+        with self._storage.transaction():
+            lead = self._lead(lead_id)
+            check_touch(lead, outcome, when)
+            touch = Touch(
+                id=self._unused(self._index.touch_ids),
+                lead_id=lead_id,
+                outcome=outcome,
+                at=utc(at, "touch time"),
+                note=note,
+                when=utc(when, "time asked for") if when is not None else None,
+                rep=rep,
+                override_window=override_window,
+                blitz_id=blitz_id,
+            )
+            self._db.table(TOUCHES).insert(touch_doc(touch))
+            if outcome is Outcome.DNC and lead.phone not in self._index.dnc:
+                self._db.table(DNC).insert(
+                    {"phone": lead.phone, "lead_id": lead_id, "touch_id": touch.id, "at": iso(at)}
+                )
+            self._restatus(lead)
+        return touch
+
+    def undo_last_touch(self, lead_id: str) -> Touch | None:
+        index = self._index
+        with self._storage.transaction():
+            lead = self._lead(lead_id)
+            keys = index.touch_keys(lead_id)
+            if not keys:
+                return None
+            touch = index.touch(keys[-1])
+            self._db.table(TOUCHES).remove(doc_ids=[keys[-1]])
+            if touch.outcome is Outcome.DNC and lead.phone in index.dnc:
+                keeper = self._dnc_touch(lead.phone)
+                dnc_key = int(index.dnc[lead.phone])
+                if keeper is None:
+                    self._db.table(DNC).remove(doc_ids=[dnc_key])
+                else:
+                    self._db.table(DNC).update({"touch_id": keeper.id}, doc_ids=[dnc_key])
+            self._restatus(lead)
+        return touch
+
+    def add_note(self, lead_id: str, text: str, at: datetime) -> Lead:
+        stamp = utc(at, "note time").strftime("[%Y-%m-%d %H:%M UTC]")
+        with self._storage.transaction():
+            key, doc = self._index.leads.get(lead_id) or (None, None)
+            if key is None or doc is None:
+                raise LeadNotFound(lead_id)
+            notes = doc.get("notes", "")
+            entry = f"{stamp} {text}"
+            notes = f"{notes}\n{entry}" if notes else entry
+            self._db.table(LEADS).update({"notes": notes}, doc_ids=[int(key)])
+            return self._lead(lead_id)
+
+    def _restatus(self, lead: Lead) -> None:
+        """Derive the status from the touches; dnc sticks while the number is listed."""
+        index = self._index
+        listed = lead.phone in index.dnc
+        base = replace(lead, status=LeadStatus.DNC if listed else LeadStatus.NEW)
+        status = derive_status(base, index.touches(lead.id), self._cadence)
+        if listed:
+            status = LeadStatus.DNC
+        if status is not lead.status:
+            key = int(index.leads[lead.id][0])
+            self._db.table(LEADS).update({"status": status.value}, doc_ids=[key])
+
+    def _dnc_touch(self, phone: str) -> Touch | None:
+        """A remaining dnc touch on the lead with this number (numbers are unique)."""
+        index = self._index
+        lead_id = index.by_phone.get(phone)
+        for touch in reversed(index.touches(lead_id) if lead_id else []):
+            if touch.outcome is Outcome.DNC:
+                return touch
+        return None
+
+    @staticmethod
+    def _unused(taken: Mapping[str, Any]) -> str:
+        while True:
+            candidate = new_id()
+            if candidate not in taken:
+                return candidate
+
+    # --- claims -----------------------------------------------------------------------
+
+    def claim(self, lead_id: str, rep: str, session: str, now: datetime, ttl_seconds: int) -> Claim:
+        now = utc(now, "current time")
+        expires = now + timedelta(seconds=ttl_seconds)
+        table = self._db.table(CLAIMS)
+        with self._storage.transaction():
+            self._lead(lead_id)
+            mine: int | None = None
+            since = iso(now)
+            for key, doc in list(self._index.claims.items()):
+                ours = doc.get("session") == session and doc.get("lead_id") == lead_id
+                if ours and mine is None:
+                    mine, since = int(key), doc.get("since", since)
+                elif doc.get("session") == session or _expired(doc, now):
+                    table.remove(doc_ids=[int(key)])
+            doc = {
+                "lead_id": lead_id,
+                "rep": rep,
+                "session": session,
+                "since": since,
+                "expires_at": iso(expires),
+            }
+            if mine is None:
+                table.insert(doc)
+            else:
+                table.update(doc, doc_ids=[mine])
+        return Claim(lead_id=lead_id, rep=rep, session=session, expires_at=expires)
+
+    def release(self, session: str) -> None:
+        with self._storage.transaction():
+            keys = [int(k) for k, d in self._index.claims.items() if d.get("session") == session]
+            if keys:
+                self._db.table(CLAIMS).remove(doc_ids=keys)
+
+    def claims(self, now: datetime) -> dict[str, Claim]:
+        now = utc(now, "current time")
+
+        def answer() -> dict[str, Claim]:
+            ordered = sorted(
+                self._index.claims.items(), key=lambda kv: (kv[1].get("since", ""), int(kv[0]))
+            )
+            result: dict[str, Claim] = {}
+            for _, doc in ordered:
+                if _expired(doc, now) or doc["lead_id"] in result:
+                    continue
+                result[doc["lead_id"]] = Claim(
+                    lead_id=doc["lead_id"],
+                    rep=doc.get("rep", ""),
+                    session=doc.get("session", ""),
+                    expires_at=parse_time(doc["expires_at"]),
+                )
+            return result
+
+        return self._read(answer)
+
+    # --- blitz sessions ---------------------------------------------------------------
+
+    def save_blitz(self, record: Mapping[str, Any]) -> None:
+        blitz_id = record.get("id")
+        if not isinstance(blitz_id, str) or not blitz_id:
+            raise ValueError("a blitz record needs a string 'id'")
+        table = self._db.table(BLITZES)
+        try:
+            with self._storage.transaction():
+                key = self._index.blitzes.get(blitz_id)
+                if key is None:
+                    table.insert(dict(record))
+                else:
+                    self._storage.put(BLITZES, int(key), dict(record))
+        except TypeError as exc:
+            raise ValueError(f"a blitz record must be plain JSON data: {exc}") from exc
+
+    def blitzes(self) -> list[dict[str, Any]]:
+        def answer() -> list[dict[str, Any]]:
+            table = self._storage.table(BLITZES)
+            return [copy.deepcopy(table[key]) for key in sorted(table, key=int)]
+
+        return self._read(answer)
+
+    def close(self) -> None:
+        self._storage.close()
+
+    def __enter__(self) -> TinyLeadStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _expired(doc: Mapping[str, Any], now: datetime) -> bool:
+    try:
+        return parse_time(doc["expires_at"]) <= now
+    except (KeyError, TypeError, ValueError):
+        return True
+
+
+def doctor(path: Path, *, repair: bool = False) -> list[str]:
+    """Check the database (and restore the last good state when `repair`); report lines."""
+    from leadtui.store.doctor import run_doctor
+
+    return run_doctor(path, repair=repair)
+
+
+_ = StoreError  # re-exported for callers that import errors from here
