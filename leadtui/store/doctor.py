@@ -13,7 +13,6 @@ never deleted: they are renamed `<name>.damaged-<UTC time>` beside the database.
 
 from __future__ import annotations
 
-import fcntl
 import os
 import stat
 from datetime import UTC, datetime
@@ -25,6 +24,7 @@ from leadtui.store.files import (
     StoreDamaged,
     StoreTooNew,
     Tree,
+    compact_files,
     encode_snapshot,
     fsync_dir,
     keep_copy,
@@ -34,10 +34,10 @@ from leadtui.store.files import (
     replace_atomically,
 )
 from leadtui.store.index import META, Index
+from leadtui.store.lockfile import LockFile
 from leadtui.store.ops import apply_op, apply_records
 from leadtui.store.protocol import StoreError
 from leadtui.store.repository import SCHEMA, initial_tree
-from leadtui.store.storage import compact_files
 
 _EMPTY = "the journals alone"
 
@@ -53,7 +53,8 @@ def run_doctor(path: Path, *, repair: bool = False) -> list[str]:
         p.exists() for p in (names.journal, names.backup, names.journal_backup)
     ):
         return [*lines, "ok: no database yet (one is created on first use)"]
-    with _lock(names, exclusive=repair):
+    lock = LockFile(names.lock, create=False)
+    with lock.exclusive() if repair and lock.usable else lock.shared():
         report = _check(names)
         if not repair:
             return lines + report
@@ -269,21 +270,3 @@ def _repair(names: FileNames, report: list[str]) -> list[str]:
         os.chmod(names.snapshot.parent, 0o700)
         done.append(f"repaired: {names.snapshot.parent} mode 0700")
     return done
-
-
-class _lock:
-    """flock the database's lock file if it can be opened (never created by a check)."""
-
-    def __init__(self, names: FileNames, *, exclusive: bool) -> None:
-        self._names, self._exclusive, self._fd = names, exclusive, -1
-
-    def __enter__(self) -> None:
-        try:
-            self._fd = os.open(self._names.lock, os.O_RDONLY | os.O_CLOEXEC)
-        except OSError:
-            return
-        fcntl.flock(self._fd, fcntl.LOCK_EX if self._exclusive else fcntl.LOCK_SH)
-
-    def __exit__(self, *exc: object) -> None:
-        if self._fd >= 0:
-            os.close(self._fd)

@@ -278,6 +278,26 @@ def keep_copy(source: Path, target: Path, names: FileNames) -> None:
     os.replace(temp, target)
 
 
+def compact_files(names: FileNames, tree: Tree, seq: int) -> None:
+    """Write `tree` (the state after record `seq`) as the new snapshot, keeping the old one
+    as `.bak` and moving the journal to `.journal.bak`. Safe to interrupt at any point."""
+    for left_over in names.temps():
+        left_over.unlink(missing_ok=True)
+    temp = names.temp()
+    write_new_file(temp, encode_snapshot(tree, seq))
+    try:
+        if names.snapshot.exists():
+            keep_copy(names.snapshot, names.backup, names)
+        os.replace(temp, names.snapshot)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    fsync_dir(names.snapshot.parent)
+    if names.journal.exists():
+        os.replace(names.journal, names.journal_backup)
+        fsync_dir(names.snapshot.parent)
+
+
 def read_bytes(path: Path, offset: int = 0) -> bytes:
     """The file's bytes from `offset` to its end."""
     with open(path, "rb") as handle:

@@ -34,6 +34,7 @@ from leadtui.store.index import (
     iso,
     lead_doc,
     parse_time,
+    paused_gc,
     touch_doc,
     utc,
 )
@@ -103,7 +104,12 @@ class TinyLeadStore:
 
     def leads(self) -> list[Lead]:
         index = self._index
-        return self._read(lambda: [index.lead(lead_id) for lead_id in index.leads])  # type: ignore[misc]
+
+        def answer() -> list[Lead]:
+            with paused_gc():
+                return [index.lead(lead_id) for lead_id in index.leads]  # type: ignore[misc]
+
+        return self._read(answer)
 
     def get_lead(self, lead_id: str) -> Lead:
         return self._read(lambda: self._lead(lead_id))

@@ -17,7 +17,6 @@ created). `StoreDamaged` / `StoreTooNew` name the file and what to do.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import threading
@@ -34,22 +33,24 @@ from leadtui.store.files import (
     Record,
     Tree,
     check_tree,
+    compact_files,
     create_private,
     damaged,
     dumps,
     encode_record,
     encode_snapshot,
     fsync_dir,
-    keep_copy,
     parse_journal,
     parse_snapshot,
     write_all,
     write_new_file,
 )
+from leadtui.store.lockfile import LockFile
 from leadtui.store.ops import Listener, apply_op, apply_records, inverse, max_ids
 from leadtui.store.protocol import StoreError
 
-MIN_COMPACT_BYTES = 1 << 20
+MIN_COMPACT_BYTES = 1 << 20  # compact when the journal passes this or 1/8 of the snapshot
+COMPACT_RATIO = 8
 COMPACT_ENV = "LEADTUI_STORE_COMPACT_BYTES"
 
 Sig = tuple[int, int, int, int]  # device, inode, size, mtime (ns)
@@ -100,7 +101,7 @@ class JournalStorage(Storage):
         self._depth = 0
         self._ops: list[list[Any]] = []
         self._undo: list[list[Any]] = []
-        self._lock_fd: int | None = None
+        self._lock: LockFile | None = None
         self._closed = False
         self._open(initial)
 
@@ -112,36 +113,22 @@ class JournalStorage(Storage):
             if initial is None:
                 raise StoreError(f"{snap}: no such database")
             self._guard(lambda: ensure_private_dir(snap.parent), snap.parent)
-        self._lock_fd = self._open_lock()
+        self._lock = LockFile(self.names.lock)
         try:
             if not snap.exists():
                 if initial is None:
                     raise StoreError(f"{snap}: no such database")
                 self._create(initial)
-            with self._locked(fcntl.LOCK_SH):
+            with self._lock.shared():
                 self._reload()
         except BaseException:
             self.close()
             raise
 
-    def _open_lock(self) -> int | None:
-        lock = self.names.lock
-        try:
-            return create_private(lock, os.O_RDWR)
-        except FileExistsError:
-            pass
-        except OSError:
-            return None  # read-only directory: reads work unlocked, writes will fail
-        for flags in (os.O_RDWR, os.O_RDONLY):
-            try:
-                return os.open(lock, flags | os.O_CLOEXEC)
-            except OSError:
-                continue
-        return None
-
     def _create(self, initial: Callable[[], Tree]) -> None:
         names = self.names
-        with self._locked(fcntl.LOCK_EX):
+        assert self._lock is not None
+        with self._lock.exclusive():
             if names.snapshot.exists():
                 return  # another process created it meanwhile
             for other in (names.journal, names.backup, names.journal_backup):
@@ -225,7 +212,8 @@ class JournalStorage(Storage):
             self._check_open()
             if self._depth or not self.changed():
                 return False
-            with self._locked(fcntl.LOCK_SH):
+            assert self._lock is not None
+            with self._lock.shared():
                 return self._catch_up()
 
     def changed(self) -> bool:
@@ -252,9 +240,8 @@ class JournalStorage(Storage):
     def close(self) -> None:
         with self._tlock:
             self._closed = True
-            if self._lock_fd is not None:
-                os.close(self._lock_fd)
-                self._lock_fd = None
+            if self._lock is not None:
+                self._lock.close()
 
     # --- single-document changes (inside a transaction) -------------------------------
 
@@ -368,7 +355,8 @@ class JournalStorage(Storage):
         seen = self._seen
         size = seen.journal[2] if seen.journal else 0
         torn = size > seen.offset
-        limit = self._compact_bytes or max(MIN_COMPACT_BYTES, (seen.snapshot or (0,) * 4)[2] // 2)
+        snapshot = seen.snapshot[2] if seen.snapshot else 0
+        limit = self._compact_bytes or max(MIN_COMPACT_BYTES, snapshot // COMPACT_RATIO)
         if torn or size > limit:
             try:
                 self._compact()
@@ -380,35 +368,11 @@ class JournalStorage(Storage):
         if self._closed:
             raise StoreError(f"{self.path}: the store is closed")
 
-    def _locked(self, kind: int) -> _FileLock:
-        return _FileLock(self, kind)
-
     def _guard(self, action: Callable[[], None], path: Path) -> None:
         try:
             action()
         except OSError as exc:
             raise StoreError(f"{path}: cannot create it: {exc.strerror or exc}") from exc
-
-
-class _FileLock:
-    """flock on the lock file for the duration of a `with` block."""
-
-    def __init__(self, storage: JournalStorage, kind: int) -> None:
-        self._storage, self._kind = storage, kind
-
-    def __enter__(self) -> None:
-        fd = self._storage._lock_fd
-        if fd is None:
-            if self._kind == fcntl.LOCK_EX:
-                lock = self._storage.names.lock
-                raise StoreError(f"{lock}: cannot open the lock file, so cannot write")
-            return
-        fcntl.flock(fd, self._kind)
-
-    def __exit__(self, *exc: object) -> None:
-        fd = self._storage._lock_fd
-        if fd is not None:
-            fcntl.flock(fd, fcntl.LOCK_UN)
 
 
 class Transaction:
@@ -417,7 +381,6 @@ class Transaction:
 
     def __init__(self, storage: JournalStorage) -> None:
         self._s = storage
-        self._lock: _FileLock | None = None
 
     def __enter__(self) -> JournalStorage:
         s = self._s
@@ -427,17 +390,17 @@ class Transaction:
             return s
         try:
             s._check_open()
-            self._lock = s._locked(fcntl.LOCK_EX)
-            self._lock.__enter__()
+            assert s._lock is not None
+            s._lock.acquire_exclusive()
             try:
                 s._catch_up()
                 if s._seen.journal and s._seen.journal[2] > s._seen.offset:
                     s._compact()  # a torn tail from a crashed writer: never append after it
             except OSError as exc:
-                self._lock.__exit__()
+                s._lock.release()
                 raise StoreError(f"{s.path}: cannot write: {exc.strerror or exc}") from exc
             except BaseException:
-                self._lock.__exit__()
+                s._lock.release()
                 raise
         except BaseException:
             s._tlock.release()
@@ -458,30 +421,10 @@ class Transaction:
                     s._commit()
                     s._maybe_compact()
             finally:
-                assert self._lock is not None
-                self._lock.__exit__()
+                assert s._lock is not None
+                s._lock.release()
         finally:
             s._tlock.release()
-
-
-def compact_files(names: FileNames, tree: Tree, seq: int) -> None:
-    """Write `tree` (the state after record `seq`) as the new snapshot, keeping the old one
-    as `.bak` and moving the journal to `.journal.bak`. Safe to interrupt at any point."""
-    for left_over in names.temps():
-        left_over.unlink(missing_ok=True)
-    temp = names.temp()
-    write_new_file(temp, encode_snapshot(tree, seq))
-    try:
-        if names.snapshot.exists():
-            keep_copy(names.snapshot, names.backup, names)
-        os.replace(temp, names.snapshot)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
-    fsync_dir(names.snapshot.parent)
-    if names.journal.exists():
-        os.replace(names.journal, names.journal_backup)
-        fsync_dir(names.snapshot.parent)
 
 
 def _truncate_quietly(fd: int, size: int) -> None:
