@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from leadtui.domain.model import LeadError
@@ -158,16 +156,3 @@ def test_format_phone_is_international_and_never_raises() -> None:
     assert format_phone("+14155552671") == "+1 415-555-2671"
     assert format_phone("+442079460958") == "+44 20 7946 0958"
     assert format_phone("garbage\x1b[2J") == "garbage"
-
-
-def test_parse_and_zone_are_fast() -> None:
-    numbers = [f"({200 + i % 700}) 555-{i % 10000:04d}" for i in range(2000)]
-    numbers = [n for n in numbers if n[1] not in "01"]
-    started = time.perf_counter()
-    for raw in numbers:
-        try:
-            zone_for_phone(normalise_phone(raw))
-        except LeadError:
-            pass
-    per_number = (time.perf_counter() - started) / len(numbers)
-    assert per_number < 0.001  # measured ~40 µs; generous for slow CI machines

@@ -86,13 +86,11 @@ def test_not_a_string_is_refused() -> None:
         clean_text(b"bytes", max_length=10, field="source")  # type: ignore[arg-type]
 
 
-def test_hostile_escape_floods_stay_fast() -> None:
-    import time
-
+def test_hostile_escape_floods_are_removed_whole() -> None:
+    # Unterminated sequences must not make the cleaner backtrack: a quadratic regex
+    # would make this test hang rather than fail (speed itself lives in benchmarks).
     for raw in ("\x1b]" * 50_000, "\x1b[" * 50_000, "\x9d" * 50_000, "\x1bP" * 50_000):
-        started = time.perf_counter()
         assert clean_text(raw, max_length=200_000) == ""
-        assert time.perf_counter() - started < 0.5
 
 
 def test_one_line() -> None:
