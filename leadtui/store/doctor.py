@@ -142,13 +142,21 @@ def _validate(path: Path, tree: Tree) -> None:
 
 
 def _describe(names: FileNames, tree: Tree, seq: int, records: int) -> str:
-    counts = {name: len(tree.get(name, {})) for name in ("leads", "touches", "dnc", "blitzes")}
+    counts = [
+        _count(len(tree.get("leads", {})), "lead"),
+        _count(len(tree.get("touches", {})), "touch", "touches"),
+        _count(len(tree.get("dnc", {})), "do-not-call number"),
+        _count(len(tree.get("blitzes", {})), "blitz session"),
+    ]
     size = names.snapshot.stat().st_size
     return (
-        f"{counts['leads']} leads, {counts['touches']} touches, {counts['dnc']} do-not-call "
-        f"numbers, {counts['blitzes']} blitz sessions (record {seq}; snapshot {size} bytes, "
-        f"{records} journal records)"
+        f"{', '.join(counts)} (up to record {seq}; snapshot {size} bytes, "
+        f"{_count(records, 'journal record')})"
     )
+
+
+def _count(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else many or one + 's'}"
 
 
 def _permission_lines(names: FileNames) -> list[str]:

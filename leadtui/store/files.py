@@ -27,7 +27,7 @@ from leadtui.store.protocol import StoreError
 FORMAT = 1
 HEADER = "_leadtui"
 FILE_MODE = 0o600
-DOCTOR_HINT = "run `leadtui doctor` to check it and restore the last good state"
+DOCTOR_HINT = "run `leadtui doctor` (then `leadtui doctor --repair` to restore the last good state)"
 
 Tree = dict[str, dict[str, dict[str, Any]]]
 

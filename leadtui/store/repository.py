@@ -39,7 +39,7 @@ from leadtui.store.index import (
     utc,
 )
 from leadtui.store.protocol import AddResult, Claim, LeadNotFound, StoreError
-from leadtui.store.storage import JournalStorage
+from leadtui.store.storage import JournalStorage, Transaction
 from leadtui.store.tables import LeadDB
 
 __all__ = ["SCHEMA", "TinyLeadStore", "doctor", "new_id", "open_store"]
@@ -346,6 +346,16 @@ class TinyLeadStore:
             return [copy.deepcopy(table[key]) for key in sorted(table, key=int)]
 
         return self._read(answer)
+
+    # --- maintenance ------------------------------------------------------------------
+
+    def batch(self) -> Transaction:
+        """`with store.batch():` several writes become one durable write (one fsync)."""
+        return self._storage.transaction()
+
+    def compact(self) -> None:
+        """Fold the journal into a fresh snapshot now (it also happens by itself)."""
+        self._storage.compact()
 
     def close(self) -> None:
         self._storage.close()
