@@ -150,10 +150,16 @@ def _find(
     return None
 
 
+def _touch_time(touch: Touch) -> datetime:
+    return touch.at
+
+
 def assess(
     lead: Lead, touches: Sequence[Touch], cadence: Cadence, window: CallingWindow
 ) -> tuple[LeadStatus, ActionFields | None, int]:
-    """Replay the touches (oldest first): (status, next action fields or None, calls made).
+    """Replay the touches: (status, next action fields or None, calls made).
+
+    Touches are expected oldest first (as the store gives them); others are sorted by time.
 
     The low-level, allocation-light form behind next_action/evaluate (used by the queue).
     """
@@ -170,7 +176,11 @@ def assess(
     last_call: datetime | None = None
     kind = ""  # follow mode: "follow-up", "callback" or "appointment"
     due: datetime = received  # follow mode: when
+    previous_at: datetime | None = None
     for touch in touches:
+        if previous_at is not None and touch.at < previous_at:  # not oldest first: sort
+            return assess(lead, sorted(touches, key=_touch_time), cadence, window)
+        previous_at = touch.at
         outcome = touch.outcome
         if outcome is _NO_ANSWER or outcome is _VM_HANGUP or outcome is _VM_MESSAGE:
             if mode == _CADENCE:
@@ -253,7 +263,7 @@ def next_action(
 ) -> NextAction | None:
     """What to do next for the lead and when (UTC); None when nothing is left to do.
 
-    Pure: does not depend on the current time. `touches` must be oldest first.
+    Pure: does not depend on the current time. `touches` oldest first (else sorted).
     """
     fields = assess(lead, touches, cadence, window)[1]
     return None if fields is None else NextAction(*fields)
@@ -332,6 +342,6 @@ def plan(
             outcome = Outcome.VM_HANGUP
         else:
             outcome = Outcome.VM_MESSAGE
-        at = max(action.due_at, now).astimezone(UTC)
+        at = max(action.due_at, now, simulated[-1].at if simulated else now).astimezone(UTC)
         simulated.append(Touch(id=f"plan-{n}", lead_id=lead.id, outcome=outcome, at=at))
     return steps
