@@ -13,11 +13,13 @@ Nothing in this module changes an existing file: it reads, validates, and writes
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import secrets
 import zlib
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -296,6 +298,20 @@ def compact_files(names: FileNames, tree: Tree, seq: int) -> None:
     if names.journal.exists():
         os.replace(names.journal, names.journal_backup)
         fsync_dir(names.snapshot.parent)
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """No cyclic garbage collection while building many long-lived objects: CPython
+    would otherwise rescan them all several times as they accumulate (most of the cost
+    of reading 200,000 touches). Nothing built here forms reference cycles."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def read_bytes(path: Path, offset: int = 0) -> bytes:

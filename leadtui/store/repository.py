@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 from leadtui.domain.cadence import Cadence, check_touch, derive_status
 from leadtui.domain.model import Lead, LeadDraft, LeadStatus, Outcome, Touch
-from leadtui.store.files import damaged, too_new
+from leadtui.store.files import damaged, paused_gc, too_new
 from leadtui.store.index import (
     BLITZES,
     CLAIMS,
@@ -34,7 +34,6 @@ from leadtui.store.index import (
     iso,
     lead_doc,
     parse_time,
-    paused_gc,
     touch_doc,
     utc,
 )

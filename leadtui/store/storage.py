@@ -42,6 +42,7 @@ from leadtui.store.files import (
     fsync_dir,
     parse_journal,
     parse_snapshot,
+    paused_gc,
     write_all,
     write_new_file,
 )
@@ -157,10 +158,11 @@ class JournalStorage(Storage):
             raise StoreError(f"{snap}: the database file has disappeared") from None
         except OSError as exc:
             raise StoreError(f"{snap}: cannot read it: {exc.strerror or exc}") from None
-        tree, seq = parse_snapshot(snap, data)
-        del data
-        journal_sig, records, offset = self._read_journal(0)
-        seq = apply_records(self.names.journal, seq, records, lambda op: apply_op(tree, op, ()))
+        with paused_gc():
+            tree, seq = parse_snapshot(snap, data)
+            del data
+            journal_sig, records, offset = self._read_journal(0)
+            seq = apply_records(self.names.journal, seq, records, lambda op: apply_op(tree, op, ()))
         self._tree, self.seq = tree, seq
         self._max_ids = max_ids(tree)
         self._seen = Seen(snap_sig, journal_sig, offset)
