@@ -102,8 +102,12 @@ def test_four_writers_250_touches_each(tmp_path: Path) -> None:
         assert list(touches) == sorted(touches, key=lambda t: t.at)
         base = replace(lead, status=LeadStatus.NEW)
         assert lead.status is derive_status(base, touches, cadence), lead.id
+    in_commit_order = [doc.get("rep") for doc in store._db.table("touches").all()]
+    switches = sum(a != b for a, b in zip(in_commit_order, in_commit_order[1:], strict=False))
+    assert switches > 3 * WRITERS, "the writers did not actually run at the same time"
     repeat = next(lead for lead in store.leads() if lead.phone == "+12125559999")
     assert len(repeat.inquiries) == WRITERS * REPEATS_EACH  # no lost read-modify-write
+    print(f"\nconcurrency: {WRITERS} writers, {len(stored)} touches, {switches} interleavings")
     store.close()
 
     fresh = open_store(db, cadence=cadence)
