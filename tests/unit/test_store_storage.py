@@ -341,3 +341,21 @@ def test_closed_store_refuses(db_path: Path) -> None:
     storage.close()
     with pytest.raises(StoreError, match="closed"):
         db.table("leads").insert({"x": 1})
+
+
+def test_read_only_journal_is_a_clear_error_and_nothing_changes(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    storage, db = open_db(db_path)
+    before = hashes(db_path.parent)
+
+    def read_only(path, flags=0):
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(storage_module, "create_private", read_only)
+    with pytest.raises(StoreError, match="Read-only file system") as info:
+        db.table("leads").insert({"name": "x"})
+    assert "leads.json.journal" in str(info.value)
+    assert db.table("leads").all() == []
+    assert hashes(db_path.parent) == before
+    storage.close()
