@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from benchmarks.context import ROOT, Bench, prepare
-from benchmarks.machine import describe
+from benchmarks.machine import describe, load_average
 from benchmarks.measure_cli import measure_floors, measure_import, measure_queue
 from benchmarks.measure_store import measure_store
 from benchmarks.measure_tui import measure_blitz, measure_in_process, measure_workstation_process
@@ -165,6 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[int, dict[str, Figure]] = {}
     for size in args.sizes:
         results[size] = run_size(size, args, cadence)
+    machine["load at end"] = load_average()
     header, rows = table_rows(results, args.sizes)
     print()
     for key, value in machine.items():

@@ -243,14 +243,27 @@ def plan_leads(
 
 @contextmanager
 def bulk(store: Any) -> Iterator[None]:
-    """Join the writes inside into one store transaction (one fsync), when the store has
-    one. The TinyDB store keeps it on its storage; a store without one writes call by call."""
-    transaction = getattr(getattr(store, "_storage", None), "transaction", None)
-    if transaction is None:
+    """Join the writes inside into one durable store write (one fsync): `store.batch()`,
+    or the storage's transaction on stores from before it; else call by call."""
+    batch = getattr(store, "batch", None)
+    if batch is None:
+        batch = getattr(getattr(store, "_storage", None), "transaction", None)
+    if batch is None:
         yield
         return
-    with transaction():
+    with batch():
         yield
+
+
+def compact(store: Any) -> bool:
+    """Fold the journal into a fresh snapshot, when the store can; True if it did."""
+    action = getattr(store, "compact", None) or getattr(
+        getattr(store, "_storage", None), "compact", None
+    )
+    if action is None:
+        return False
+    action()
+    return True
 
 
 def write_leads(store: Any, planned: Sequence[PlannedLead], *, now: datetime = BENCH_NOW) -> int:
@@ -264,9 +277,7 @@ def write_leads(store: Any, planned: Sequence[PlannedLead], *, now: datetime = B
                 for t in plan.touches:
                     store.log_touch(result.lead.id, t.outcome, t.at, when=t.when, rep=t.rep)
                     logged += 1
-    compact = getattr(getattr(store, "_storage", None), "compact", None)
-    if compact is not None:
-        compact()  # start every size from a fresh snapshot and an empty journal
+    compact(store)  # start every size from a fresh snapshot and an empty journal
     return logged
 
 

@@ -33,6 +33,15 @@ def filesystem(path: Path) -> str:
     return kind
 
 
+def load_average() -> str:
+    """1, 5 and 15 minute load averages (other work on the machine skews timings)."""
+    try:
+        one, five, fifteen = os.getloadavg()
+    except OSError:
+        return "unknown"
+    return f"{one:.2f} / {five:.2f} / {fifteen:.2f}"
+
+
 def describe(workdir: Path) -> dict[str, str]:
     usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
     cores = f"{os.cpu_count()} logical" + (f", {usable} usable" if usable else "")
@@ -58,5 +67,6 @@ def describe(workdir: Path) -> dict[str, str]:
         "os": f"{platform.system()} {platform.release()} ({platform.machine()})",
         "textual": textual_version,
         "data filesystem": filesystem(workdir),
+        "load at start": load_average(),
         "interpreter": sys.executable,
     }

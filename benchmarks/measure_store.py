@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.context import Bench
+from benchmarks.generate import compact
 from benchmarks.results import Figure, figure, median, percentile
 from leadtui.domain.model import LeadStatus, Outcome, Touch
 from leadtui.paths import resolve_paths
@@ -79,11 +80,7 @@ def measure_store(bench: Bench) -> dict[str, Figure]:
 
     start = time.perf_counter()
     store = open_store(db, cadence=bench.cadence)
-    out["open_store"] = figure(
-        "open_store",
-        (time.perf_counter() - start) * 1000,
-        f"snapshot {db.stat().st_size / 1e6:.1f} MB",
-    )
+    out["open_store"] = figure("open_store", (time.perf_counter() - start) * 1000)
     try:
         count = 200 if bench.quick else 300
         journal = _journal_path(store)
@@ -116,19 +113,19 @@ def _journal_path(store: Any) -> Path | None:
 
 def _compact(store: Any, db: Path, per_log: float) -> Figure:
     """Time one compaction, and say how often a rep's writes pay for one."""
-    compact = getattr(getattr(store, "_storage", None), "compact", None)
-    if compact is None:
-        return Figure.missing("n/a (store has no compaction)")
     start = time.perf_counter()
-    compact()
+    if not compact(store):
+        return Figure.missing("n/a (store has no compaction)")
     ms = (time.perf_counter() - start) * 1000
     size = db.stat().st_size
     try:
-        from leadtui.store.storage import MIN_COMPACT_BYTES as floor
+        from leadtui.store import storage
     except ImportError:  # pragma: no cover
-        floor = 1 << 20
-    limit = max(floor, size // 2)  # the store's rule: journal > max(1 MB, snapshot / 2)
-    note = ""
+        return figure("compact", ms)
+    floor = getattr(storage, "MIN_COMPACT_BYTES", 1 << 20)
+    ratio = getattr(storage, "COMPACT_RATIO", 2)
+    limit = max(floor, size // ratio)  # the store's rule: journal > max(floor, snapshot/ratio)
+    note = f"snapshot {size / 1e6:.1f} MB"
     if per_log:
-        note = f"one per ~{limit / per_log:,.0f} logs ({per_log:.0f} B/log journal)"
+        note += f"; one per ~{limit / per_log:,.0f} logs ({per_log:.0f} B of journal per log)"
     return figure("compact", ms, note)

@@ -93,17 +93,14 @@ def measure_workstation_process(bench: Bench) -> dict[str, Figure]:
     finally:
         rss = run.stop()
     if first is None:
-        tail = bytes(run.output[-300:]).decode(errors="replace")
         why = "exited" if run.exited else "timed out"
         return {
-            key: Figure.missing(f"error: {why} before the queue showed ({tail!r})"[:120])
+            key: Figure.missing(f"error: {why} before the queue showed: {run.last_line()}")
             for key in keys
         }
     return {
-        "first_frame_proc": figure(
-            "first_frame_proc", first, "fork to first queue name on the pty (real driver)"
-        ),
-        "rss": figure("rss", rss, "ru_maxrss of `leadtui --home DIR` after ~3 s on screen"),
+        "first_frame_proc": figure("first_frame_proc", first),
+        "rss": figure("rss", rss),
     }
 
 
@@ -127,8 +124,7 @@ def measure_blitz(bench: Bench) -> dict[str, Figure]:
     finally:
         rss = run.stop()
     if exited or start_total == 0:
-        tail = bytes(run.output[-300:]).decode(errors="replace")
-        return {"blitz_bytes": Figure.missing(f"error: blitz exited ({tail!r})"[:120])}
+        return {"blitz_bytes": Figure.missing(f"error: blitz exited: {run.last_line()}")}
     return {
         "blitz_bytes": figure(
             "blitz_bytes",

@@ -79,6 +79,12 @@ class PtyRun:
         self.output += chunk
         return len(chunk)
 
+    def last_line(self) -> str:
+        """The last non-blank line the child wrote (escapes removed), e.g. an error."""
+        lines = ANSI.sub(b"", bytes(self.output)).decode(errors="replace").splitlines()
+        text = next((line.strip() for line in reversed(lines) if line.strip()), "")
+        return text[:200]
+
     def send(self, data: bytes) -> None:
         os.write(self.fd, data)
 
