@@ -174,7 +174,7 @@ def _valid_line_after(data: bytes, pos: int) -> bool:
     return False
 
 
-def parse_snapshot(path: Path, data: bytes) -> tuple[Tree, int]:
+def parse_snapshot(path: Path, data: bytes | str) -> tuple[Tree, int]:
     """The tables and the journal sequence number of a snapshot; StoreDamaged or
     StoreTooNew when it is not one this version can use."""
     if not data:
@@ -182,10 +182,10 @@ def parse_snapshot(path: Path, data: bytes) -> tuple[Tree, int]:
     try:
         value = json.loads(data)
     except UnicodeDecodeError:
-        raise damaged(path, "the file is not UTF-8 text (garbage or a different file)") from None
+        raise damaged(path, "the file is not UTF-8 text (garbage or another file)") from None
     except json.JSONDecodeError as exc:
-        text = data.strip()
-        if text.startswith(b"{") and (exc.pos >= len(text) or not text.endswith(b"}")):
+        text = data.strip() if isinstance(data, str) else data.decode("utf-8", "replace").strip()
+        if text.startswith("{") and (exc.pos >= len(text) or not text.endswith("}")):
             raise damaged(path, f"the file is truncated (it ends at byte {len(data)})") from None
         raise damaged(path, f"the file is not valid JSON (error at byte {exc.pos})") from None
     if not isinstance(value, dict):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import bisect
 import gc
-from collections.abc import Iterator, Mapping, Sequence
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -116,6 +116,7 @@ def touch_from_doc(doc: Doc) -> Touch:
 
 
 _OUTCOMES = {outcome.value: outcome for outcome in Outcome}
+_SHARED_LEAD_FIELDS = ("status", "source", "timezone")
 _STATUSES = {status.value: status for status in LeadStatus}
 _fromisoformat = datetime.fromisoformat
 
@@ -142,20 +143,25 @@ class Index:
         self.leads: dict[str, tuple[str, Doc]] = {}  # lead id -> (doc key, doc)
         self.by_phone: dict[str, str] = {}
         self.by_email: dict[str, str] = {}
-        self.touch_order: dict[str, list[tuple[str, int]]] = {}  # lead id -> [(at, key)]
-        self.touch_docs: dict[int, Doc] = {}
-        self._touch_ids: dict[str, int] | None = None
+        self._tree: Tree = {}
+        # lead id -> its touches' document keys, sorted by (time, document id)
+        self.touch_order: dict[str, list[str]] = {}
+        self._touch_ids: dict[str, str] | None = None
         self.dnc: dict[str, str] = {}  # phone -> doc key
         self.claims: dict[str, Doc] = {}
         self.blitzes: dict[str, str] = {}  # record id -> doc key
         # converted objects; an entry goes whenever its document changes (see _forget)
         self._lead_cache: dict[str, Lead] = {}
-        self._touch_cache: dict[int, Touch] = {}
+        self._touch_cache: dict[str, Touch] = {}
+        # the last touches_by_lead() result and the leads changed since
+        self._view: dict[str, tuple[Touch, ...]] | None = None
+        self._dirty: set[str] = set()
 
     # --- listener ---------------------------------------------------------------------
 
     def reset(self, tree: Tree) -> None:
         self.__init__(self.path)  # type: ignore[misc]
+        self._tree = tree
         with paused_gc():
             for name in (LEADS, DNC, CLAIMS, BLITZES):
                 for key, doc in tree.get(name, {}).items():
@@ -171,31 +177,44 @@ class Index:
 
     def _reset_touches(self, table: dict[str, Doc]) -> None:
         """The bulk form of `_learn` for touches (200,000 of them at open)."""
-        order, docs = self.touch_order, self.touch_docs
+        order = self.touch_order
+        # Share one string object per lead id and outcome (the JSON parser makes one per
+        # occurrence): equal values, ~25 MB less at 200,000 touches.
+        same = {lead_id: lead_id for lead_id in self.leads}
+        same.update((o.value, o.value) for o in Outcome)
         for key, doc in table.items():
-            at = doc["at"]
-            if len(at) != 32 or not at.endswith("+00:00"):
-                at = _time_key(at)
-            doc_id = int(key)
-            docs[doc_id] = doc
-            lead_id = doc["lead_id"]
+            lead_id = doc["lead_id"] = same.get(doc["lead_id"], doc["lead_id"])
+            doc["outcome"] = same.get(doc["outcome"], doc["outcome"])
             entries = order.get(lead_id)
             if entries is None:
-                order[lead_id] = [(at, doc_id)]
+                order[lead_id] = [key]
             else:
-                entries.append((at, doc_id))
+                entries.append(key)
+        sort_key = self._order_key
         for entries in order.values():
             if len(entries) > 1:
-                entries.sort()
+                entries.sort(key=sort_key)
+
+    def _order_key(self, key: str) -> tuple[str, int]:
+        return (_time_key(self._tree[TOUCHES][key]["at"]), int(key))
 
     @property
-    def touch_ids(self) -> dict[str, int]:
-        """Touch id -> document id (built on first use: only new ids need it)."""
+    def touch_docs(self) -> dict[str, Doc]:
+        """The live touches table (document key -> document)."""
+        return self._tree.get(TOUCHES) or {}
+
+    @property
+    def touch_ids(self) -> dict[str, str]:
+        """Touch id -> document key (built on first use: only new ids need it)."""
         if self._touch_ids is None:
-            self._touch_ids = {doc["id"]: doc_id for doc_id, doc in self.touch_docs.items()}
+            self._touch_ids = {doc["id"]: key for key, doc in self.touch_docs.items()}
         return self._touch_ids
 
     def changed(self, table: str, key: str, old: Doc | None, new: Doc | None) -> None:
+        if table in (LEADS, TOUCHES):
+            for doc in (old, new):
+                if doc is not None:
+                    self._dirty.add(str(doc.get("lead_id" if table == TOUCHES else "id")))
         try:
             if old is not None:
                 self._forget(table, key, old, keep_place=new is not None)
@@ -211,18 +230,20 @@ class Index:
             lead_id, phone, email = doc["id"], doc["phone"], doc.get("email", "")
             if not isinstance(lead_id, str) or not isinstance(phone, str):
                 raise TypeError(lead_id)
+            for field in _SHARED_LEAD_FIELDS:  # few distinct values: one object each
+                value = doc.get(field)
+                if type(value) is str:
+                    doc[field] = sys.intern(value)
             self.leads[lead_id] = (key, doc)
             self.by_phone.setdefault(phone, lead_id)
             if email:
                 self.by_email.setdefault(email_key(email), lead_id)
         elif table == TOUCHES:
-            doc_id = int(key)
-            entry = (_time_key(doc["at"]), doc_id)
+            _time_key(doc["at"])  # (checks it)
             order = self.touch_order.setdefault(str(doc["lead_id"]), [])
-            bisect.insort(order, entry)
-            self.touch_docs[doc_id] = doc
+            bisect.insort(order, key, key=self._order_key)
             if self._touch_ids is not None:
-                self._touch_ids[doc["id"]] = doc_id
+                self._touch_ids[doc["id"]] = key
         elif table == DNC:
             self.dnc.setdefault(doc["phone"], key)
         elif table == CLAIMS:
@@ -242,15 +263,11 @@ class Index:
             if email and self.by_email.get(email) == lead_id:
                 del self.by_email[email]
         elif table == TOUCHES:
-            doc_id = int(key)
             order = self.touch_order.get(str(doc["lead_id"]), [])
-            entry = (_time_key(doc["at"]), doc_id)
-            at = bisect.bisect_left(order, entry)
-            if at < len(order) and order[at] == entry:
-                del order[at]
-            self.touch_docs.pop(doc_id, None)
-            self._touch_cache.pop(doc_id, None)
-            if self._touch_ids is not None and self._touch_ids.get(doc["id"]) == doc_id:
+            if key in order:
+                order.remove(key)
+            self._touch_cache.pop(key, None)
+            if self._touch_ids is not None and self._touch_ids.get(doc["id"]) == key:
                 del self._touch_ids[doc["id"]]
         elif table == DNC:
             if self.dnc.get(doc["phone"]) == key:
@@ -271,18 +288,50 @@ class Index:
             lead = self._lead_cache[lead_id] = self._convert(lead_from_doc, found[1], LEADS)
         return lead
 
-    def touch(self, doc_id: int) -> Touch:
-        touch = self._touch_cache.get(doc_id)
+    def touch(self, key: str) -> Touch:
+        touch = self._touch_cache.get(key)
         if touch is None:
-            doc = self.touch_docs[doc_id]
-            touch = self._touch_cache[doc_id] = self._convert(touch_from_doc, doc, TOUCHES)
+            doc = self.touch_docs[key]
+            touch = self._touch_cache[key] = self._convert(touch_from_doc, doc, TOUCHES)
         return touch
 
     def touches(self, lead_id: str) -> list[Touch]:
-        return [self.touch(doc_id) for _, doc_id in self.touch_order.get(lead_id, ())]
+        return [self.touch(key) for key in self.touch_order.get(lead_id, ())]
 
-    def touch_keys(self, lead_id: str) -> tuple[int, ...]:
-        return tuple(doc_id for _, doc_id in self.touch_order.get(lead_id, ()))
+    def touches_by_lead(self) -> dict[str, tuple[Touch, ...]]:
+        """Every lead's touches, as a new dict: the previous one patched where leads or
+        touches changed since, or built in one pass (converting the touches not
+        converted yet) after a reload."""
+        view, dirty = self._view, self._dirty
+        if view is not None and len(dirty) < len(view) // 4:
+            view = dict(view)
+            for lead_id in dirty:
+                if lead_id in self.leads:
+                    view[lead_id] = tuple(self.touches(lead_id))
+                else:
+                    view.pop(lead_id, None)
+        else:
+            view = self._build_view()
+        dirty.clear()
+        self._view = view
+        return view
+
+    def _build_view(self) -> dict[str, tuple[Touch, ...]]:
+        cache, docs, order = self._touch_cache, self.touch_docs, self.touch_order
+        with paused_gc():
+            try:
+                for key, doc in docs.items():
+                    if key not in cache:
+                        cache[key] = touch_from_doc(doc)
+            except (KeyError, TypeError, ValueError, AttributeError):
+                raise damaged(self.path, "unexpected content in table 'touches'") from None
+            return {
+                lead_id: tuple([cache[key] for key in order[lead_id]]) if lead_id in order else ()
+                for lead_id in self.leads
+            }
+
+    def touch_keys(self, lead_id: str) -> tuple[str, ...]:
+        return tuple(self.touch_order.get(lead_id, ()))
 
     def _convert(self, convert: Any, doc: Doc, table: str) -> Any:
         try:
@@ -291,47 +340,3 @@ class Index:
             raise damaged(
                 self.path, f"unexpected content in table {table!r}: {doc!r:.80}"
             ) from None
-
-
-class TouchesByLead(Mapping[str, Sequence[Touch]]):
-    """Every lead's touches, converted on first access. A frozen view: later writes do not
-    show through (take a new one)."""
-
-    def __init__(self, index: Index, keys: dict[str, tuple[int, ...]]) -> None:
-        self._index = index
-        self._keys = keys
-        self._docs = {k: tuple(index.touch_docs[i] for i in ids) for k, ids in keys.items() if ids}
-        self._done: dict[str, tuple[Touch, ...]] = {}
-
-    def __getitem__(self, lead_id: str) -> Sequence[Touch]:
-        done = self._done.get(lead_id)
-        if done is not None:
-            return done
-        keys = self._keys[lead_id]
-        docs = self._docs.get(lead_id, ())
-        cache = self._index._touch_cache
-        result = []
-        enabled = gc.isenabled()
-        gc.disable()  # see paused_gc
-        try:
-            for doc_id, doc in zip(keys, docs, strict=True):
-                touch = cache.get(doc_id)
-                if touch is None or touch.id != doc["id"]:  # (an id reused since)
-                    touch = self._index._convert(touch_from_doc, doc, TOUCHES)
-                    if self._index.touch_docs.get(doc_id) is doc:
-                        cache[doc_id] = touch
-                result.append(touch)
-        finally:
-            if enabled:
-                gc.enable()
-        done = self._done[lead_id] = tuple(result)
-        return done
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._keys)
-
-    def __len__(self) -> int:
-        return len(self._keys)
-
-    def __contains__(self, lead_id: object) -> bool:
-        return lead_id in self._keys

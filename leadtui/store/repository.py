@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, TypeVar
 
 from leadtui.domain.cadence import Cadence, check_touch, derive_status
@@ -29,7 +30,6 @@ from leadtui.store.index import (
     META,
     TOUCHES,
     Index,
-    TouchesByLead,
     email_key,
     iso,
     lead_doc,
@@ -78,7 +78,7 @@ class TinyLeadStore:
         self._check_schema()
         self._index = Index(self.path)
         storage.add_listener(self._index)
-        self._by_lead: tuple[int, TouchesByLead] | None = None
+        self._by_lead: tuple[int, Mapping[str, Sequence[Touch]]] | None = None
 
     def _check_schema(self) -> None:
         meta = self._storage.table(META).get("1")
@@ -121,11 +121,10 @@ class TinyLeadStore:
         return self._read(answer)
 
     def touches_by_lead(self) -> Mapping[str, Sequence[Touch]]:
-        def answer() -> TouchesByLead:
+        def answer() -> Mapping[str, Sequence[Touch]]:
             version = self._storage.version
             if self._by_lead is None or self._by_lead[0] != version:
-                keys = {lead_id: self._index.touch_keys(lead_id) for lead_id in self._index.leads}
-                self._by_lead = (version, TouchesByLead(self._index, keys))
+                self._by_lead = (version, MappingProxyType(self._index.touches_by_lead()))
             return self._by_lead[1]
 
         return self._read(answer)
@@ -215,7 +214,7 @@ class TinyLeadStore:
             if not keys:
                 return None
             touch = index.touch(keys[-1])
-            self._db.table(TOUCHES).remove(doc_ids=[keys[-1]])
+            self._db.table(TOUCHES).remove(doc_ids=[int(keys[-1])])
             if touch.outcome is Outcome.DNC and lead.phone in index.dnc:
                 keeper = self._dnc_touch(lead.phone)
                 dnc_key = int(index.dnc[lead.phone])

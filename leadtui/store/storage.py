@@ -151,9 +151,12 @@ class JournalStorage(Storage):
         """Read the snapshot and the whole journal; replace the tree only when all is good."""
         snap = self.names.snapshot
         try:
-            with open(snap, "rb") as handle:
+            # text mode: no second full-size copy (bytes and str) at the peak
+            with open(snap, encoding="utf-8") as handle:
                 snap_sig = _sig(os.fstat(handle.fileno()))
                 data = handle.read()
+        except UnicodeDecodeError:
+            raise damaged(snap, "the file is not UTF-8 text (garbage or another file)") from None
         except FileNotFoundError:
             raise StoreError(f"{snap}: the database file has disappeared") from None
         except OSError as exc:

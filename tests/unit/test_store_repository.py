@@ -337,3 +337,24 @@ def test_threads_share_one_store(store: TinyLeadStore) -> None:
         thread.join()
     assert errors == []
     assert [len(store.touches(lead.id)) for lead in leads] == [15] * 4
+
+
+def test_touches_by_lead_stays_right_through_every_kind_of_change(store: TinyLeadStore) -> None:
+    other = open_store(store.path, cadence=CADENCE)
+    a, b = (r.lead for r in store.add_leads([draft(1), draft(2)], T0))
+    first = store.touches_by_lead()
+    store.log_touch(a.id, Outcome.NO_ANSWER, T0)
+    other.log_touch(b.id, Outcome.VM_HANGUP, T0)  # another process's write
+    c = other.add_leads([draft(3)], T0)[0].lead
+    store.undo_last_touch(a.id)
+    other.log_touch(c.id, Outcome.TALKED, T0)
+    view = store.touches_by_lead()
+    assert set(view) == {a.id, b.id, c.id}
+    assert view[a.id] == ()
+    assert [t.outcome for t in view[b.id]] == [Outcome.VM_HANGUP]
+    assert [t.outcome for t in view[c.id]] == [Outcome.TALKED]
+    assert first[a.id] == () and c.id not in first
+    fresh = open_store(store.path, cadence=CADENCE)
+    assert dict(fresh.touches_by_lead()) == dict(view)
+    fresh.close()
+    other.close()
