@@ -117,6 +117,7 @@ def touch_from_doc(doc: Doc) -> Touch:
 
 _OUTCOMES = {outcome.value: outcome for outcome in Outcome}
 _SHARED_LEAD_FIELDS = ("status", "source", "timezone")
+_REQUIRED_LEAD_FIELDS = ("id", "name", "phone", "timezone", "received_at")
 _STATUSES = {status.value: status for status in LeadStatus}
 _fromisoformat = datetime.fromisoformat
 
@@ -183,6 +184,11 @@ class Index:
         same = {lead_id: lead_id for lead_id in self.leads}
         same.update((o.value, o.value) for o in Outcome)
         for key, doc in table.items():
+            at = doc["at"]
+            if type(doc["id"]) is not str or type(at) is not str:
+                raise TypeError(key)
+            if len(at) != 32 or not at.endswith("+00:00"):
+                _time_key(at)  # raises ValueError unless it is a time with a zone
             lead_id = doc["lead_id"] = same.get(doc["lead_id"], doc["lead_id"])
             doc["outcome"] = same.get(doc["outcome"], doc["outcome"])
             entries = order.get(lead_id)
@@ -228,8 +234,9 @@ class Index:
     def _learn(self, table: str, key: str, doc: Doc) -> None:
         if table == LEADS:
             lead_id, phone, email = doc["id"], doc["phone"], doc.get("email", "")
-            if not isinstance(lead_id, str) or not isinstance(phone, str):
-                raise TypeError(lead_id)
+            for field in _REQUIRED_LEAD_FIELDS:
+                if type(doc[field]) is not str:
+                    raise TypeError(field)
             for field in _SHARED_LEAD_FIELDS:  # few distinct values: one object each
                 value = doc.get(field)
                 if type(value) is str:

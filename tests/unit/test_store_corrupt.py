@@ -210,3 +210,44 @@ def test_wrong_shape_journal_record_is_damage(db_path: Path) -> None:
     with pytest.raises(StoreError, match="unexpected shape"):
         open_store(db_path, cadence=CADENCE)
     assert json.loads(db_path.read_bytes())["_leadtui"]["seq"] == 0
+
+
+@pytest.mark.parametrize(
+    "touch",
+    [
+        {"lead_id": "aaaaaaaa", "outcome": "no-answer", "at": "2024-05-06T14:00:00+00:00"},
+        {"id": 5, "lead_id": "aaaaaaaa", "outcome": "no-answer", "at": "2024-05-06T14:00:00"},
+        {"id": "t1", "lead_id": "aaaaaaaa", "outcome": "no-answer", "at": "yesterday"},
+        {"id": "t1", "lead_id": ["x"], "outcome": "no-answer", "at": "2024-05-06T14:00:00Z"},
+    ],
+    ids=["no-id", "id-not-text", "bad-time", "bad-lead-id"],
+)
+def test_touch_of_the_wrong_shape_is_refused(db_path: Path, touch: dict) -> None:
+    db_path.parent.mkdir(mode=0o700)
+    tree = {"meta": {"1": {"schema": 1}}, "leads": {}, "touches": {"1": touch}}
+    _refused_at_open(db_path, tree)
+
+
+@pytest.mark.parametrize("missing", ["", "id", "name", "phone", "timezone", "received_at"])
+def test_lead_of_the_wrong_shape_is_refused_at_open(db_path: Path, missing: str) -> None:
+    db_path.parent.mkdir(mode=0o700)
+    lead = {
+        "id": "aaaaaaaa", "name": "A", "phone": "+12125550100", "email": "", "source": "",
+        "timezone": "UTC", "received_at": "2024-05-06T14:00:00.000000+00:00", "status": "new",
+    }  # fmt: skip
+    tree = {"meta": {"1": {"schema": 1}}, "leads": {"1": lead}}
+    if not missing:  # the control: a complete lead opens
+        db_path.write_bytes(encode_snapshot(tree, 0))
+        store = open_store(db_path, cadence=CADENCE)
+        assert store.leads()[0].name == "A"
+        store.close()
+        return
+    del lead[missing]
+    _refused_at_open(db_path, tree)
+
+
+def _refused_at_open(db_path: Path, tree: dict) -> None:
+    db_path.write_bytes(encode_snapshot(tree, 0))
+    with pytest.raises(StoreError, match="unexpected content") as info:
+        open_store(db_path, cadence=CADENCE)
+    assert str(db_path) in str(info.value)
