@@ -178,7 +178,8 @@ def parse_csv(data: bytes) -> ParsedCsv:
     if "name" not in columns and "first_name" not in columns and "last_name" not in columns:
         missing.insert(0, "name")
     if missing:
-        found = ", ".join(repr(h.strip()) for h in header if h.strip())[:200] or "nothing"
+        cells = [repr(h.strip()[:30]) for h in header if h.strip()]
+        found = ", ".join(cells[:8]) + (", ..." if len(cells) > 8 else "") or "nothing"
         raise ImportFileError(
             f"no usable header: no {' and no '.join(missing)} column "
             f"(found {found}; expected e.g. Name, Phone, Email)"

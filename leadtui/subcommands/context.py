@@ -55,7 +55,10 @@ class Context:
         if self._store is None:
             from leadtui.store.repository import open_store
 
-            ensure_private_dir(self.paths.data_dir)
+            data_dir = self.paths.data_dir
+            if data_dir.exists() and not data_dir.is_dir():
+                raise CommandFailed(f"{data_dir}: cannot keep leadtui's data here: not a folder")
+            ensure_private_dir(data_dir)
             self._store = open_store(self.paths.db, cadence=self.cadence)
         return self._store
 

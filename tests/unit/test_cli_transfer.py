@@ -155,3 +155,20 @@ def test_export_csv_to_a_private_file(cli: Cli, tmp_path: Path) -> None:
     rows = list(csv.reader(target.open(newline="", encoding="utf-8")))
     assert rows[1][1] == "'@Risky" and rows[1][2] == "'+12125550161"
     assert "cannot write" in cli.refused("export", "--output", str(tmp_path / "no" / "x.csv"))
+
+
+def test_import_of_a_do_not_call_number_stays_off_the_queue(cli: Cli, tmp_path: Path) -> None:
+    lead = cli.add("Never Again", "212-555-0162")
+    cli.ok("log", lead, "dnc")
+    data = b"Name,Phone\nNever Again,+1 (212) 555-0162\nSomeone New,212-555-0163\n"
+    result = cli.ok("import", write(tmp_path, data), "--json").json()
+    assert (result["imported"], result["duplicates"]) == (1, 1)
+    queue = cli.ok("queue", "--all", "--json").json()
+    assert [entry["name"] for entry in queue] == ["Someone New"]
+    assert cli.ok("show", lead, "--json").json()["lead"]["status"] == "dnc"
+
+
+def test_home_that_is_a_file_is_refused(cli: Cli, tmp_path: Path) -> None:
+    afile = tmp_path / "afile"
+    afile.write_text("")
+    assert "not a folder" in cli.refused("--home", str(afile), "queue")
