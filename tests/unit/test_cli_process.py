@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -50,6 +51,7 @@ def test_demo_never_touches_the_users_home(tmp_path: Path) -> None:
     assert not home.exists()
     demo_dir = result.stderr.strip().removeprefix("(demo data in ").removesuffix(")")
     assert Path(demo_dir).is_dir() and Path(demo_dir) != home
+    shutil.rmtree(demo_dir)
 
 
 def test_no_command_without_a_terminal_prints_the_queue(tmp_path: Path) -> None:
