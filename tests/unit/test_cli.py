@@ -7,6 +7,9 @@ from pathlib import Path
 
 import pytest
 from cli_helpers import Cli
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hyp_settings
+from hypothesis import strategies as st
 
 from leadtui.paths import resolve_paths
 
@@ -331,3 +334,48 @@ def test_doctor_reports_and_fails_on_a_damaged_database(cli: Cli) -> None:
     assert db.read_bytes() == b"{ this is not json"  # left exactly as it was
     result = cli("doctor")
     assert result.code == 1 and "problem" in result.out and "--repair" in result.err
+
+
+def test_queue_shows_who_has_a_lead_open(cli: Cli) -> None:
+    from datetime import UTC, datetime
+
+    from leadtui.domain.cadence import load_cadence
+    from leadtui.store.repository import open_store
+
+    lead = cli.add("Cla Imed", "212-555-0133")
+    store = open_store(resolve_paths().db, cadence=load_cadence())
+    try:
+        store.claim(lead, "Sam", "session-1", datetime(2025, 3, 10, 17, 59, tzinfo=UTC), 120)
+    finally:
+        store.close()
+    assert cli.ok("queue", "--json").json()[0]["claimed_by"] == "Sam"
+    assert "taken by Sam" in cli.ok("queue").out
+    later = cli.ok("queue", "--json", now="2025-03-10T18:05:00Z").json()
+    assert later[0]["claimed_by"] is None  # the claim expired
+
+
+HOSTILE = st.text(max_size=80) | st.sampled_from(
+    ["\x1b[31mred", "\x1b]52;c;ZXZpbA==\x07", "[bold]x[/bold]", "\u202eabc", "a\x00b", "\x9b2J"]
+)
+
+
+@hyp_settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(name=HOSTILE, notes=HOSTILE, note=HOSTILE)
+def test_hostile_text_through_add_and_log_never_reaches_the_terminal(
+    cli: Cli, name: str, notes: str, note: str
+) -> None:
+    if "\x00" in name + notes + note:  # argv cannot carry NUL; covered by the import tests
+        return
+    result = cli("add", f"--name={name}", "--phone", "212-555-0134", f"--notes={notes}")
+    assert result.code in (0, 1) and "Traceback" not in result.err
+    if result.code:
+        return
+    lead = result.out.strip()
+    logged = cli("log", lead, "talked", f"--note={note}")
+    assert logged.code in (0, 1)
+    for output in (cli("queue", "--all").out, cli("show", lead).out, logged.out, logged.err):
+        assert not re.search(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", output)
+    shown = cli("show", lead, "--json")
+    assert shown.code == 0
+    assert not re.search(r"[\x7f-\x9f\u202a-\u202e\u2066-\u2069]", shown.out)
+    cli.ok("undo", lead) if logged.code == 0 else None
