@@ -59,3 +59,46 @@ def test_no_command_without_a_terminal_prints_the_queue(tmp_path: Path) -> None:
     result = leadtui(tmp_path, "--now", NOW)
     assert result.returncode == 0, result.stderr
     assert "Tty Less" in result.stdout
+
+
+def test_demo_is_deterministic_for_a_given_now_and_covers_every_stage(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from leadtui.config import Settings
+    from leadtui.data.demo import build_demo
+    from leadtui.domain.cadence import load_cadence
+    from leadtui.store.repository import open_store
+
+    now = datetime(2025, 3, 10, 18, 0, tzinfo=UTC)
+    cadence = load_cadence()
+
+    def snapshot(folder: str) -> list[tuple]:
+        store = open_store(tmp_path / folder / "leads.json", cadence=cadence)
+        try:
+            ids = build_demo(store, now, cadence=cadence, settings=Settings())
+            return [
+                (
+                    lead.name, lead.phone, lead.source, lead.timezone, lead.received_at,
+                    str(lead.status),
+                    tuple((str(t.outcome), t.at, t.when) for t in store.touches(lead.id)),
+                )
+                for lead in map(store.get_lead, ids)
+            ]  # fmt: skip
+        finally:
+            store.close()
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    first, second = snapshot("a"), snapshot("b")
+    assert first == second
+    assert 35 <= len(first) <= 45
+    statuses = {row[5] for row in first}
+    assert {"new", "working", "callback", "contacted", "won", "exhausted", "dnc"} <= statuses
+    assert any("purchased" in row[2] for row in first)
+    assert any("purchased" not in row[2] for row in first)
+    assert all(row[1].startswith(("+1", "+44", "+61")) for row in first)
+    zones = {row[3] for row in first}
+    assert {"Europe/London", "America/Los_Angeles"} <= zones
+    assert any(zone.startswith("Australia/") for zone in zones)
+    for row in first:  # touches never lie in the future
+        assert all(at <= now for _, at, _ in row[6])
