@@ -1,0 +1,1 @@
+"""The Textual face of leadtui: the workstation app, its screens and widgets."""

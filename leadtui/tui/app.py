@@ -1,0 +1,281 @@
+"""LeadApp: the Textual application that wires the store, clock and settings to the screens.
+
+`make_app(...)` builds it (tests use it with a temporary store and a `FixedClock`);
+`run_tui(...)` runs it for the command line and releases this session's claims afterwards.
+The app owns what outlives a screen: the store gateway, the latest queue snapshot, the
+outbox of pending writes (`writer.py`), the live tick and claims (`sync.py`), themes and
+the keymap.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections.abc import Mapping
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from textual import work
+from textual.app import App
+from textual.theme import Theme
+
+from leadtui.clock import Clock
+from leadtui.config import Settings, save_settings_values
+from leadtui.domain.cadence import Cadence
+from leadtui.domain.model import Lead
+from leadtui.domain.scripts import load_scripts
+from leadtui.paths import Paths
+from leadtui.store.protocol import LeadStore
+from leadtui.tui.commands import LeadCommands
+from leadtui.tui.gateway import StoreGateway
+from leadtui.tui.keys import QUIT_BINDING, WORKSTATION_BINDINGS
+from leadtui.tui.screens.confirm import ConfirmScreen
+from leadtui.tui.screens.rep_details import RepDetailsScreen
+from leadtui.tui.screens.text_prompt import TextPrompt
+from leadtui.tui.screens.workstation import WorkstationScreen
+from leadtui.tui.sync import SyncMixin
+from leadtui.tui.themes import (
+    CONTRAST_THEME,
+    DEFAULT_THEME,
+    THEME_VARIABLE_DEFAULTS,
+    load_themes,
+    packaged_theme_dirs,
+)
+from leadtui.tui.writer import WriterMixin
+
+QUIT_WAIT_SECONDS = 3.0
+_OTHER_BINDING_IDS = {"quit", "queue.down", "queue.up", "pane_detail", "pane_script"}
+
+
+class LeadApp(WriterMixin, SyncMixin, App[None]):
+    """The leadtui workstation."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "leadtui"
+    BINDINGS = [QUIT_BINDING]
+    COMMANDS = App.COMMANDS | {LeadCommands}
+    NOTIFICATION_TIMEOUT = 4
+
+    def __init__(
+        self,
+        *,
+        store: LeadStore,
+        clock: Clock,
+        settings: Settings,
+        paths: Paths,
+        cadence: Cadence,
+        scripts: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__()
+        self.store = store
+        self.clock = clock
+        self.settings = settings
+        self.paths = paths
+        self.cadence = cadence
+        self.session = secrets.token_hex(6)
+        self.gateway = StoreGateway(store, cadence, lambda: self.settings, self.session)
+        self.prompting = False  # an outcome's questions are on screen
+        self.problems: list[str] = []  # reported once, when the screen is up
+        self.scripts: dict[str, str] = dict(scripts) if scripts is not None else self._scripts()
+        self._init_writer()
+        self._init_sync()
+        self._saved_theme = settings.theme
+        self._register_themes()
+
+    # --- set-up ---
+    def _scripts(self) -> dict[str, str]:
+        try:
+            return load_scripts(self.paths.scripts)
+        except Exception as exc:  # a broken user script: fall back to the packaged ones
+            self.problems.append(f"scripts in {self.paths.scripts}: {exc}")
+            return load_scripts(None)
+
+    def _register_themes(self) -> None:
+        themes, problems = load_themes([*packaged_theme_dirs(), self.paths.themes])
+        for theme in themes:
+            self.register_theme(theme)
+        self.problems.extend(str(problem) for problem in problems)
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        return dict(THEME_VARIABLE_DEFAULTS)
+
+    def _starting_theme(self) -> str:
+        wanted = self.settings.theme
+        if self.no_color and wanted == DEFAULT_THEME and CONTRAST_THEME in self.available_themes:
+            return CONTRAST_THEME  # NO_COLOR and no explicit choice: the monochrome-friendly one
+        if wanted in self.available_themes:
+            return wanted
+        self.problems.append(f"unknown theme {wanted!r}: using {DEFAULT_THEME}")
+        return DEFAULT_THEME if DEFAULT_THEME in self.available_themes else "textual-dark"
+
+    def _check_keymap(self) -> dict[str, str]:
+        known = {b.id for b in WORKSTATION_BINDINGS} | _OTHER_BINDING_IDS
+        keymap = dict(self.settings.keymap)
+        for binding_id in sorted(set(keymap) - known):
+            self.problems.append(f"keymap: no key called {binding_id!r} (see the help, ?)")
+            del keymap[binding_id]
+        return keymap
+
+    def on_mount(self) -> None:
+        self.theme = self._starting_theme()
+        self.theme_changed_signal.subscribe(self, self._remember_theme)
+        self.set_keymap(self._check_keymap())
+        self.push_screen(WorkstationScreen())
+        for problem in self.problems:
+            self.notify(problem, title="Check your setup", severity="warning", markup=False,
+                        timeout=10)  # fmt: skip
+        self.start_live()
+        if not self.settings.rep_name or not self.settings.rep_phone:
+            self.action_rep_details()
+
+    # --- settings the rep changes here ---
+    def _remember_theme(self, theme: Theme) -> None:
+        if theme.name != self._saved_theme:
+            self._saved_theme = theme.name
+            self._save_settings(theme=theme.name)
+
+    @work(thread=True, group="settings", exit_on_error=False, description="save settings")
+    def _save_settings(self, **values: Any) -> None:
+        try:
+            save_settings_values(self.paths.config, **values)
+        except Exception as exc:
+            self.call_from_thread(
+                self.notify, f"Could not save to {self.paths.config}: {exc}",
+                title="Settings not saved", severity="error", markup=False,
+            )  # fmt: skip
+
+    def action_rep_details(self) -> None:
+        """Ask for the rep's name and phone (first start, or from the palette)."""
+
+        def done(result: tuple[str, str] | None) -> None:
+            if result is None:
+                return
+            name, phone = result
+            self.settings = replace(self.settings, rep_name=name, rep_phone=phone)
+            self._save_settings(rep_name=name, rep_phone=phone)
+            self.status_signal.publish(None)
+            self.snapshot_signal.publish(self.snapshot)  # scripts show the new details
+
+        settings = self.settings
+        self.push_screen(RepDetailsScreen(settings.rep_name, settings.rep_phone), done)
+
+    def script_values(self, lead: Lead) -> dict[str, str]:
+        """Placeholders for the scripts; an unset one stays visible as {rep_name}."""
+        settings = self.settings
+        values = {"first_name": lead.first_name or lead.name, "name": lead.name,
+                  "offer": settings.offer, "source": lead.source}  # fmt: skip
+        if settings.rep_name:
+            values["rep_name"] = settings.rep_name
+            values["rep_first_name"] = settings.rep_name.split()[0]
+        if settings.rep_phone:
+            values["rep_phone"] = settings.rep_phone
+        return values
+
+    def refresh_status(self) -> None:
+        """Tell the screens that the unsaved/saving counts changed."""
+        self.status_signal.publish(None)
+
+    # --- import from the palette ---
+    def action_import_csv(self) -> None:
+        def chosen(path: str | None) -> None:
+            if path:
+                self._import_worker(Path(path).expanduser())
+
+        self.push_screen(
+            TextPrompt("Import leads from a CSV file", "Path to the file · Enter: import"),
+            chosen,
+        )
+
+    @work(thread=True, group="import", exit_on_error=False, description="import a CSV")
+    def _import_worker(self, path: Path) -> None:
+        from leadtui.io.csv_import import import_csv
+
+        settings = self.settings
+        try:
+            data = path.read_bytes()
+            with self.gateway.locked():
+                report = import_csv(
+                    self.store, data, now=self.clock.now(), region=settings.default_region,
+                    default_timezone=settings.default_timezone,
+                )  # fmt: skip
+        except Exception as exc:
+            message, severity = f"{path}: {exc}", "error"
+        else:
+            message = f"{report.imported} imported, {report.duplicates} already known"
+            if report.rejected:
+                first = report.rejected[0]
+                message += f", {len(report.rejected)} rejected (line {first.line}: {first.reason})"
+            severity = "warning" if report.rejected else "information"
+        self.call_from_thread(self._imported, message, severity)
+
+    def _imported(self, message: str, severity: str) -> None:
+        self.notify(message, title="Import", severity=severity, markup=False, timeout=10)  # type: ignore[arg-type]
+        self.request_refresh()
+
+    # --- quitting ---
+    async def on_event(self, event: Any) -> None:
+        from textual import events
+
+        if isinstance(event, events.Key):
+            self.last_activity = self.clock.now()
+        await super().on_event(event)
+
+    async def action_quit(self) -> None:
+        """Quit once pending writes are on disk (or the rep says to drop them)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + QUIT_WAIT_SECONDS
+        while self.outbox and not self.unsaved and loop.time() < deadline:
+            await asyncio.sleep(0.05)
+        if self.outbox:
+            count = len(self.outbox)
+            question = ConfirmScreen(
+                f"{count} outcome{'s' if count != 1 else ''} NOT saved",
+                "The store could not write them. Quit anyway and lose them?",
+                yes="quit and lose them",
+            )
+
+            def answer(ok: bool | None) -> None:
+                if ok:
+                    self.run_worker(self._leave(), group="quit")
+
+            self.push_screen(question, answer)
+            return
+        await self._leave()
+
+    async def _leave(self) -> None:
+        try:
+            await asyncio.wait_for(asyncio.to_thread(self.gateway.release), timeout=2.0)
+        except Exception:
+            pass  # claims expire by themselves
+        self.exit()
+
+
+def make_app(
+    *,
+    store: LeadStore,
+    clock: Clock,
+    settings: Settings,
+    paths: Paths,
+    cadence: Cadence,
+    scripts: Mapping[str, str] | None = None,
+) -> LeadApp:
+    """Build the workstation app (not running yet)."""
+    return LeadApp(
+        store=store, clock=clock, settings=settings, paths=paths, cadence=cadence, scripts=scripts
+    )
+
+
+def run_tui(
+    *, store: LeadStore, clock: Clock, settings: Settings, paths: Paths, cadence: Cadence
+) -> int:
+    """Run the workstation until the rep quits; returns an exit status."""
+    app = make_app(store=store, clock=clock, settings=settings, paths=paths, cadence=cadence)
+    try:
+        app.run()
+    finally:
+        try:
+            app.gateway.release()
+        except Exception:
+            pass
+    return app.return_code or 0

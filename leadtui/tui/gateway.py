@@ -1,0 +1,205 @@
+"""The workstation's way to the store: one lock, queue snapshots, writes in order.
+
+Everything here runs in worker threads, never on the event loop, and imports no Textual:
+the screens get immutable `Snapshot`s and `WriteResult`s back as messages. All store calls
+from this process go through one lock, so a write and a refresh never interleave.
+"""
+
+from __future__ import annotations
+
+import threading
+from bisect import bisect_right
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Literal
+
+from leadtui.config import Settings
+from leadtui.domain.cadence import Cadence, next_action
+from leadtui.domain.model import Lead, NextAction, Outcome, QueueEntry, Touch
+from leadtui.domain.queue import rank
+from leadtui.domain.window import closes_at, next_opening
+from leadtui.store.protocol import LeadStore
+
+#: The most often the queue is re-ranked without any other reason (window edges, drift).
+SAFETY_RERANK = timedelta(minutes=10)
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """The ranked queue at one moment, ready for the screen (immutable)."""
+
+    entries: tuple[QueueEntry, ...]  # every active lead with a next action, due first
+    index: Mapping[str, QueueEntry]
+    touches: Mapping[str, tuple[Touch, ...]]
+    lead_count: int  # every lead in the store, active or not
+    ranked_at: datetime
+    next_change_at: datetime  # re-rank when now passes this (a lead becomes due, a window shuts)
+    never_called: tuple[datetime, ...]  # received_at of leads never called, oldest first
+    new_leads: tuple[Lead, ...] = ()  # arrived since the previous snapshot (not on the first)
+    version: int = 0
+
+    def aging(self, now: datetime, threshold: timedelta) -> tuple[int, int]:
+        """How many never-called leads are past the threshold, and the oldest one's age (s)."""
+        count = bisect_right(self.never_called, now - threshold)
+        if not count:
+            return 0, 0
+        return count, int((now - self.never_called[0]).total_seconds())
+
+
+def empty_snapshot(now: datetime) -> Snapshot:
+    """What the screen shows before the first snapshot arrives."""
+    return Snapshot((), {}, {}, 0, now, now, ())
+
+
+@dataclass(slots=True)
+class PendingWrite:
+    """One change the rep asked for, kept until the store says it is durable."""
+
+    seq: int
+    kind: Literal["touch", "undo", "note"]
+    lead_id: str
+    lead_name: str
+    at: datetime  # when the rep pressed the key (kept across retries)
+    outcome: Outcome | None = None
+    note: str = ""
+    when: datetime | None = None
+    override_window: bool = False
+    blitz_id: str | None = None
+    tries: int = 0
+    error: str = ""
+
+    def describe(self) -> str:
+        """'no-answer for Bob Smith' — for toasts and the unsaved marker."""
+        what = {"undo": "undo", "note": "note"}.get(self.kind, str(self.outcome))
+        return f"{what} for {self.lead_name}"
+
+
+@dataclass(frozen=True, slots=True)
+class WriteResult:
+    """What the store did with a `PendingWrite`."""
+
+    write: PendingWrite
+    touch: Touch | None = None  # the stored touch (kind touch) or the removed one (undo)
+    lead: Lead | None = None
+    action: NextAction | None = field(default=None)
+    version: int = 0  # the store's version once the write was made
+
+
+class StoreGateway:
+    """Serialises this process's store calls and turns the store into snapshots."""
+
+    def __init__(
+        self,
+        store: LeadStore,
+        cadence: Cadence,
+        settings: Callable[[], Settings],
+        session: str,
+    ) -> None:
+        self.store = store
+        self.cadence = cadence
+        self._settings = settings
+        self.session = session
+        self._lock = threading.Lock()
+        self._known: set[str] | None = None
+
+    @contextmanager
+    def locked(self) -> Iterator[LeadStore]:
+        """Hold the store lock for a call not covered here (e.g. an import)."""
+        with self._lock:
+            yield self.store
+
+    # --- reading ---
+    def changed(self) -> bool:
+        """Did another process write? False while this process is busy with the store."""
+        if not self._lock.acquire(blocking=False):
+            return False
+        try:
+            return self.store.changed()
+        finally:
+            self._lock.release()
+
+    def snapshot(self, now: datetime) -> Snapshot:
+        """Rank every active lead as of `now` (others' claims marked)."""
+        settings = self._settings()
+        with self._lock:
+            leads = self.store.leads()
+            touches_by_lead = self.store.touches_by_lead()
+            claims = self.store.claims(now)
+            version = self.store.version()
+        others = {lid: c.rep for lid, c in claims.items() if c.session != self.session}
+        entries = rank(
+            leads, touches_by_lead, now, self.cadence, settings.window, settings.threshold,
+            include_all=True, claims=others,
+        )  # fmt: skip
+        touches = {e.lead.id: tuple(touches_by_lead.get(e.lead.id, ())) for e in entries}
+        never_called = sorted(e.lead.received_at for e in entries if e.attempts == 0)
+        ids = {lead.id for lead in leads}
+        new_leads: tuple[Lead, ...] = ()
+        if self._known is not None:
+            new_leads = tuple(lead for lead in leads if lead.id not in self._known)
+        self._known = ids
+        return Snapshot(
+            entries=tuple(entries),
+            index={e.lead.id: e for e in entries},
+            touches=touches,
+            lead_count=len(leads),
+            ranked_at=now,
+            next_change_at=self._next_change(entries, now, settings),
+            never_called=tuple(never_called),
+            new_leads=new_leads,
+            version=version,
+        )
+
+    def _next_change(self, entries: list[QueueEntry], now: datetime, settings: Settings):
+        """The first moment the due set can change: a due time passes or a window opens/shuts."""
+        soonest = now + SAFETY_RERANK
+        window = settings.window
+        for entry in entries:
+            action = entry.next_action
+            if entry.due:
+                if action.ignores_window:
+                    continue
+                edge = closes_at(window, entry.lead.timezone, now)
+            elif action.due_at > now:
+                edge = action.due_at
+            elif action.ignores_window:
+                continue
+            else:
+                edge = next_opening(window, entry.lead.timezone, now)
+            if now < edge < soonest:
+                soonest = edge
+        return soonest
+
+    # --- writing (each returns only once the store has it on disk) ---
+    def apply(self, write: PendingWrite, rep: str) -> WriteResult:
+        """Perform one pending write; raises LeadError (refused) or StoreError/OSError."""
+        settings = self._settings()
+        with self._lock:
+            if write.kind == "touch":
+                assert write.outcome is not None
+                touch = self.store.log_touch(
+                    write.lead_id, write.outcome, write.at, note=write.note, when=write.when,
+                    rep=rep, override_window=write.override_window, blitz_id=write.blitz_id,
+                )  # fmt: skip
+            elif write.kind == "undo":
+                touch = self.store.undo_last_touch(write.lead_id)
+            else:
+                self.store.add_note(write.lead_id, write.note, write.at)
+                touch = None
+            lead = self.store.get_lead(write.lead_id)
+            touches = self.store.touches(write.lead_id)
+            version = self.store.version()
+        action = next_action(lead, touches, self.cadence, settings.window)
+        return WriteResult(write, touch, lead, action, version)
+
+    def claim(self, lead_id: str, rep: str, now: datetime, ttl: int) -> None:
+        """Take or renew this session's claim on a lead."""
+        with self._lock:
+            self.store.claim(lead_id, rep, self.session, now, ttl)
+
+    def release(self) -> None:
+        """End this session's claims (on quit)."""
+        with self._lock:
+            self.store.release(self.session)

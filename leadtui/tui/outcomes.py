@@ -1,0 +1,129 @@
+"""Logging an outcome from a key: the questions first, then the write (shared by screens).
+
+Order: refuse what the domain refuses (a call on a do-not-call lead) with the same message
+the store gives; confirm do-not-call; confirm a call while the lead's window is closed
+(recorded as an override); ask when for a callback or appointment; then queue the write.
+Nothing here says "saved": the confirmation comes when the store has it on disk.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from leadtui.domain.cadence import check_touch
+from leadtui.domain.model import LeadError, Outcome, QueueEntry
+from leadtui.domain.phone import format_phone
+from leadtui.domain.window import is_open
+from leadtui.tui.formatting import clock_in, window_phrase, zone_label
+from leadtui.tui.gateway import PendingWrite
+from leadtui.tui.screens.confirm import ConfirmScreen
+from leadtui.tui.screens.when_prompt import WhenPrompt
+
+if TYPE_CHECKING:
+    from leadtui.tui.app import LeadApp
+
+
+def _phone(e164: str) -> str:
+    try:
+        return format_phone(e164)
+    except Exception:
+        return e164
+
+
+def _refused(app: LeadApp, entry: QueueEntry, outcome: Outcome) -> bool:
+    """Say so and return True when the domain refuses the touch outright."""
+    now = app.clock.now()
+    try:
+        check_touch(entry.lead, outcome, now if outcome.needs_when else None)
+    except LeadError as exc:
+        app.bell()
+        app.notify(str(exc), title="Not logged", severity="error", markup=False, timeout=8)
+        return True
+    return False
+
+
+def needs_questions(app: LeadApp, entry: QueueEntry, outcome: Outcome) -> bool:
+    """Must the rep answer something before this touch is queued?"""
+    if outcome is Outcome.DNC or outcome.needs_when:
+        return True
+    return outcome.is_call and not is_open(app.settings.window, entry.lead.timezone,
+                                           app.clock.now())  # fmt: skip
+
+
+def log_outcome_now(
+    app: LeadApp, entry: QueueEntry, outcome: Outcome, *, blitz_id: str | None = None
+) -> bool:
+    """Queue a touch that needs no questions at once (keys typed fast keep their order)."""
+    if _refused(app, entry, outcome):
+        return False
+    _submit(app, entry, outcome, blitz_id=blitz_id)
+    return True
+
+
+def _submit(
+    app: LeadApp,
+    entry: QueueEntry,
+    outcome: Outcome,
+    *,
+    when: datetime | None = None,
+    override: bool = False,
+    blitz_id: str | None = None,
+) -> None:
+    lead = entry.lead
+    app.submit(
+        PendingWrite(
+            seq=app.next_seq(),
+            kind="touch",
+            lead_id=lead.id,
+            lead_name=lead.name or _phone(lead.phone),
+            at=app.clock.now(),
+            outcome=outcome,
+            when=when,
+            override_window=override,
+            blitz_id=blitz_id,
+        )
+    )
+
+
+async def log_outcome(
+    app: LeadApp, entry: QueueEntry, outcome: Outcome, *, blitz_id: str | None = None
+) -> bool:
+    """Ask what must be asked, then queue the touch. Runs in an async worker (prompts wait).
+
+    Returns True when the write was queued (not yet saved), False when refused or cancelled.
+    """
+    if _refused(app, entry, outcome):
+        return False
+    lead = entry.lead
+    now = app.clock.now()
+    override = False
+    name = lead.name or _phone(lead.phone)
+    if outcome is Outcome.DNC:
+        question = ConfirmScreen(
+            f"Do not call {name}?",
+            f"{_phone(lead.phone)} goes on the do-not-call list: nobody will dial it again.",
+            yes="mark do-not-call",
+        )
+        if not await app.push_screen_wait(question):
+            return False
+    elif outcome.is_call and not is_open(app.settings.window, lead.timezone, now):
+        local = f"{clock_in(lead.timezone, now)} {zone_label(lead.timezone, now)}"
+        question = ConfirmScreen(
+            f"It is {local} for {name}: outside the calling window",
+            f"The {window_phrase(app.settings.window, lead.timezone, now)}.\n"
+            f"Log this {outcome} anyway? It is recorded as a call outside the window.",
+            yes="log it anyway",
+        )
+        if not await app.push_screen_wait(question):
+            return False
+        override = True
+    when = None
+    if outcome.needs_when:
+        when = await app.push_screen_wait(
+            WhenPrompt(str(outcome), name, lead.timezone, app.clock.now())
+        )
+        if when is None:
+            return False
+    _submit(app, entry, outcome, when=when, override=override, blitz_id=blitz_id)
+    return True

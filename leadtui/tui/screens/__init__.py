@@ -1,0 +1,1 @@
+"""Screens of the leadtui app (one per file)."""

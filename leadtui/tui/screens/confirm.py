@@ -1,0 +1,49 @@
+"""A yes/no question in a small box: `y` or Enter confirms, `n` or Escape declines."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+
+class ConfirmScreen(ModalScreen[bool]):
+    """Ask before something that matters (do-not-call, a call outside the window)."""
+
+    DEFAULT_CSS = """
+    ConfirmScreen {
+        align: center middle;
+        & > #confirm-box {
+            width: 64;
+            max-width: 100%;
+            height: auto;
+            border: thick $warning;
+            background: $surface;
+            padding: 0 1;
+        }
+        #confirm-title { text-style: bold; }
+        #confirm-keys { color: $text-muted; margin-top: 1; }
+    }
+    """
+    BINDINGS = [
+        Binding("y,enter", "answer(True)", "Yes", id="confirm.yes", tooltip="Yes, go ahead"),
+        Binding("n,escape", "answer(False)", "No", id="confirm.no", tooltip="No, cancel"),
+    ]
+
+    def __init__(self, title: str, body: str, yes: str = "yes") -> None:
+        super().__init__()
+        self._title = title
+        self._body = body
+        self._yes = yes
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="confirm-box"):
+            yield Static(Text(self._title), id="confirm-title")
+            yield Static(Text(self._body), id="confirm-body")
+            yield Static(Text(f"y / Enter: {self._yes}    n / Esc: cancel"), id="confirm-keys")
+
+    def action_answer(self, answer: bool) -> None:
+        self.dismiss(answer)

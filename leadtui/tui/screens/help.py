@@ -1,0 +1,116 @@
+"""The help screen: every key (as remapped by the config's `[keymap]`) and what marks mean."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from leadtui.domain.when import EXAMPLES
+from leadtui.tui.keys import (
+    LEAD_BINDINGS,
+    MOVE_KEYS,
+    OUTCOME_BINDINGS,
+    QUIT_BINDING,
+    VIEW_BINDINGS,
+)
+from leadtui.tui.widgets.lead_queue import AGING_GLYPH, HOT_GLYPH, TAKEN_GLYPH
+
+_DISPLAY = {"question_mark": "?", "slash": "/", "f1": "F1"}
+
+
+def key_label(binding: Binding, keymap: Mapping[str, str]) -> str:
+    """The keys that trigger a binding now, for people: 'n', '? F1'."""
+    keys = keymap.get(binding.id or "", binding.key)
+    return " ".join(_DISPLAY.get(k.strip(), k.strip()) for k in keys.split(","))
+
+
+def help_text(keymap: Mapping[str, str], threshold_minutes: float) -> Text:
+    """The help screen's text."""
+    text = Text()
+
+    def section(title: str, rows: list[tuple[str, str]]) -> None:
+        text.append(f"{title}\n", style="bold underline")
+        for keys, what in rows:
+            text.append(f"  {keys:<18}", style="bold")
+            text.append(f"{what}\n")
+        text.append("\n")
+
+    section("Log outcome (the lead under the cursor)",
+            [(key_label(b, keymap), b.tooltip) for b in OUTCOME_BINDINGS])  # fmt: skip
+    section("The lead", [(key_label(b, keymap), b.tooltip) for b in LEAD_BINDINGS])
+    section(
+        "Find and move",
+        [(key_label(b, keymap), b.tooltip) for b in VIEW_BINDINGS]
+        + MOVE_KEYS
+        + [(key_label(QUIT_BINDING, keymap), QUIT_BINDING.tooltip)],
+    )
+    section(
+        "Marks in the queue",
+        [
+            (AGING_GLYPH, f"aging: never called and older than {threshold_minutes:g} minutes"),
+            (HOT_GLYPH, "new: call it now, before it starts aging"),
+            (TAKEN_GLYPH, "taken: another rep has it open (skipped when moving on)"),
+        ],
+    )
+    section("Callback and appointment times (in the lead's own zone)", [("e.g.", EXAMPLES)])
+    text.append("Remap any key in config.toml, e.g.\n", style="italic")
+    text.append('  [keymap]\n  no_answer = "1"\n  vm_message = "2"\n')
+    return text
+
+
+class HelpScreen(ModalScreen[None]):
+    """All keys; Escape, q, ? or F1 closes it."""
+
+    DEFAULT_CSS = """
+    HelpScreen {
+        align: center middle;
+        & > #help-box {
+            width: 84;
+            max-width: 100%;
+            height: 100%;
+            max-height: 100%;
+            border: round $primary;
+            border-title-align: center;
+            border-subtitle-align: center;
+            background: $surface;
+            padding: 0 1;
+        }
+    }
+    """
+    BINDINGS = [
+        Binding("escape,q,question_mark,f1", "close", "Close", id="help.close",
+                tooltip="Close the help"),
+        Binding("j", "scroll('down')", show=False, id="help.down", tooltip="Scroll down"),
+        Binding("k", "scroll('up')", show=False, id="help.up", tooltip="Scroll up"),
+    ]  # fmt: skip
+
+    def __init__(self, keymap: Mapping[str, str], threshold_minutes: float) -> None:
+        super().__init__()
+        self._keymap = dict(keymap)
+        self._threshold = threshold_minutes
+
+    def compose(self) -> ComposeResult:
+        box = VerticalScroll(id="help-box")
+        box.border_title = "leadtui keys"
+        box.border_subtitle = "Esc closes · ↑↓ scroll"
+        with box:
+            yield Static(help_text(self._keymap, self._threshold), id="help-body")
+
+    def on_mount(self) -> None:
+        self.query_one("#help-box").focus()
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+    def action_scroll(self, direction: str) -> None:
+        box = self.query_one("#help-box", VerticalScroll)
+        if direction == "down":
+            box.scroll_down(animate=False)
+        else:
+            box.scroll_up(animate=False)

@@ -1,0 +1,65 @@
+"""First start: ask the rep's name and phone once (the scripts need them) and save them."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Static
+
+
+class RepDetailsScreen(ModalScreen[tuple[str, str] | None]):
+    """Returns (name, phone), or None when skipped with Escape."""
+
+    DEFAULT_CSS = """
+    RepDetailsScreen {
+        align: center middle;
+        & > #rep-box {
+            width: 64;
+            max-width: 100%;
+            height: auto;
+            border: thick $primary;
+            background: $surface;
+            padding: 0 1;
+        }
+        #rep-title { text-style: bold; }
+        #rep-error { color: $error; height: auto; }
+        #rep-hint { color: $text-muted; }
+    }
+    """
+    BINDINGS = [
+        Binding("escape", "skip", "Skip", id="rep.skip", tooltip="Skip for now"),
+    ]
+
+    def __init__(self, name: str = "", phone: str = "") -> None:
+        super().__init__()
+        self._name = name
+        self._phone = phone
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="rep-box"):
+            yield Static(Text("Welcome! Your scripts need two things:"), id="rep-title")
+            yield Static(Text("Your name"))
+            yield Input(value=self._name, id="rep-name", max_length=80)
+            yield Static(Text("Your phone number (said twice in every voicemail)"))
+            yield Input(value=self._phone, id="rep-phone", max_length=40)
+            yield Static(Text(""), id="rep-error")
+            yield Static(Text("Enter: next / save    Esc: skip"), id="rep-hint")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        name = self.query_one("#rep-name", Input).value.strip()
+        phone = self.query_one("#rep-phone", Input).value.strip()
+        if event.input.id == "rep-name" and not phone:
+            self.query_one("#rep-phone", Input).focus()
+            return
+        if not name or not phone:
+            self.query_one("#rep-error", Static).update(Text("Both please (or Esc to skip)."))
+            self.query_one("#rep-name" if not name else "#rep-phone", Input).focus()
+            return
+        self.dismiss((name, phone))
+
+    def action_skip(self) -> None:
+        self.dismiss(None)

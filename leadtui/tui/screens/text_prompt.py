@@ -1,0 +1,54 @@
+"""Ask for one line of text (a note, a file path) in a small box."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Static
+
+
+class TextPrompt(ModalScreen[str | None]):
+    """Enter returns the text (stripped; None when empty), Escape returns None."""
+
+    DEFAULT_CSS = """
+    TextPrompt {
+        align: center middle;
+        & > #prompt-box {
+            width: 72;
+            max-width: 100%;
+            height: auto;
+            border: thick $primary;
+            background: $surface;
+            padding: 0 1;
+        }
+        #prompt-title { text-style: bold; }
+        #prompt-hint { color: $text-muted; }
+    }
+    """
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="prompt.cancel", tooltip="Close without saving"),
+    ]
+
+    def __init__(self, title: str, hint: str = "", *, value: str = "", max_length: int = 0):
+        super().__init__()
+        self._title = title
+        self._hint = hint
+        self._value = value
+        self._max_length = max_length
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="prompt-box"):
+            yield Static(Text(self._title), id="prompt-title")
+            yield Input(value=self._value, id="prompt-input", max_length=self._max_length)
+            yield Static(Text(self._hint or "Enter: save    Esc: cancel"), id="prompt-hint")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        value = event.value.strip()
+        self.dismiss(value or None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

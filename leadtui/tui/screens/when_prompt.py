@@ -1,0 +1,94 @@
+"""Ask when to call back (or when the appointment is), and say it back before saving.
+
+The rep types "15:30", "tomorrow 10am", "+2h", "in 3 days" or an ISO time; each keystroke
+re-reads it in the lead's zone and shows the result ("Tue 24 Nov 15:30 EST (in 2h)") or
+what is wrong. Enter saves only a time that reads cleanly.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Static
+
+from leadtui.domain.model import LeadError
+from leadtui.domain.when import EXAMPLES, describe_when, parse_when
+from leadtui.tui.formatting import clock_in, zone_label
+
+
+class WhenPrompt(ModalScreen[datetime | None]):
+    """Returns the chosen UTC instant, or None when cancelled."""
+
+    DEFAULT_CSS = """
+    WhenPrompt {
+        align: center middle;
+        & > #when-box {
+            width: 72;
+            max-width: 100%;
+            height: auto;
+            border: thick $primary;
+            background: $surface;
+            padding: 0 1;
+        }
+        #when-title { text-style: bold; }
+        #when-preview { height: 1; text-style: bold; }
+        #when-preview.-error { color: $error; text-style: none; }
+        #when-hint { color: $text-muted; }
+    }
+    """
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="when.cancel", tooltip="Close without logging"),
+    ]
+
+    def __init__(self, what: str, lead_name: str, tz: str, now: datetime) -> None:
+        super().__init__()
+        self._what = what
+        self._lead_name = lead_name
+        self._tz = tz
+        self._now = now
+        self._chosen: datetime | None = None
+
+    def compose(self) -> ComposeResult:
+        local = f"{clock_in(self._tz, self._now)} {zone_label(self._tz, self._now)}"
+        title = f"{self._what.capitalize()} with {self._lead_name}: when? (their time now {local})"
+        with Vertical(id="when-box"):
+            yield Static(Text(title), id="when-title")
+            yield Input(placeholder=EXAMPLES, id="when-input", max_length=60)
+            yield Static(Text("type a time in the lead's zone"), id="when-preview")
+            yield Static(Text(f"e.g. {EXAMPLES}\nEnter: save    Esc: cancel"), id="when-hint")
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self._read(event.value)
+
+    def _read(self, value: str) -> None:
+        preview = self.query_one("#when-preview", Static)
+        self._chosen = None
+        if not value.strip():
+            preview.update(Text("type a time in the lead's zone"))
+            preview.remove_class("-error")
+            return
+        try:
+            self._chosen = parse_when(value, self._now, self._tz)
+        except LeadError as exc:
+            preview.update(Text(str(exc)))
+            preview.add_class("-error")
+        else:
+            preview.update(Text(f"→ {describe_when(self._chosen, self._tz, self._now)}"))
+            preview.remove_class("-error")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self._read(event.value)
+        if self._chosen is not None:
+            self.dismiss(self._chosen)
+        else:
+            self.app.bell()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,326 @@
+"""The workstation: the live queue, the lead under the cursor, its script, one-key outcomes.
+
+The screen only renders: the app owns the store, the snapshots and the outbox. It listens
+to three signals: a new snapshot (re-rank rows in place), the tick (rewrite ticking cells)
+and a saved write (toast already shown by the app; here the cursor moves on to the next
+due lead that nobody else has open).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from textual.app import ComposeResult
+from textual.containers import Container, Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input
+
+from leadtui.domain.model import Outcome, QueueEntry
+from leadtui.domain.scripts import script_for
+from leadtui.tui.gateway import PendingWrite, Snapshot, WriteResult
+from leadtui.tui.keys import WORKSTATION_BINDINGS
+from leadtui.tui.outcomes import log_outcome, log_outcome_now, needs_questions
+from leadtui.tui.screens.help import HelpScreen
+from leadtui.tui.screens.text_prompt import TextPrompt
+from leadtui.tui.widgets.filter_bar import FilterBar
+from leadtui.tui.widgets.lead_detail import LeadDetail
+from leadtui.tui.widgets.lead_queue import LeadQueue
+from leadtui.tui.widgets.pane_tabs import PaneTabs
+from leadtui.tui.widgets.script_pane import ScriptPane
+from leadtui.tui.widgets.status_line import Status, StatusLine
+
+if TYPE_CHECKING:
+    from leadtui.tui.app import LeadApp
+
+#: At most this many rows in the table: a rep acts on the top of the queue, and a table
+#: of 50,000 rows takes seconds to build. The status line says how many more there are.
+MAX_ROWS = 500
+
+
+def matches(entry: QueueEntry, needle: str) -> bool:
+    """Does the filter text occur in the lead's name, phone, email or source?"""
+    lead = entry.lead
+    if needle in lead.name.casefold() or needle in lead.email.casefold():
+        return True
+    if needle in lead.source.casefold():
+        return True
+    digits = "".join(ch for ch in needle if ch.isdigit())
+    return bool(digits) and len(digits) >= 3 and digits in lead.phone
+
+
+class WorkstationScreen(Screen[None]):
+    """The main screen."""
+
+    app: LeadApp  # type: ignore[assignment]
+    BINDINGS = WORKSTATION_BINDINGS
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
+    AUTO_FOCUS = "#queue"
+
+    def __init__(self) -> None:
+        super().__init__(id="workstation")
+        self.mode = "due"
+        self.filter_text = ""
+        self.pane = "detail"
+        self._advance_after: tuple[str, str, int] | None = None  # (how, lead id, version)
+        self._shown: list[QueueEntry] = []
+        self._total = 0
+        self._had_unsaved = False
+
+    def compose(self) -> ComposeResult:
+        yield StatusLine(id="status")
+        yield FilterBar(id="filter")
+        with Container(id="body"):
+            yield LeadQueue(id="queue")
+            with Vertical(id="side"):
+                yield PaneTabs(id="pane-tabs")
+                yield LeadDetail(id="detail")
+                yield ScriptPane(id="script")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        app = self.app
+        app.snapshot_signal.subscribe(self, self._on_snapshot)
+        app.tick_signal.subscribe(self, self._on_tick)
+        app.status_signal.subscribe(self, lambda _: self._update_status(app.clock.now()))
+        app.written_signal.subscribe(self, self._on_written)
+        app.theme_changed_signal.subscribe(self, lambda _: self._restyle())
+        self.query_one("#filter").display = False
+        self._set_pane("detail")
+        self._rebuild(app.snapshot)
+
+    # --- what the queue shows ---
+    @property
+    def queue(self) -> LeadQueue:
+        return self.query_one("#queue", LeadQueue)
+
+    @property
+    def current(self) -> QueueEntry | None:
+        """The entry under the cursor."""
+        lead_id = self.queue.current_id
+        return self.app.snapshot.index.get(lead_id) if lead_id else None
+
+    def _select_entries(self, snapshot: Snapshot) -> list[QueueEntry]:
+        if self.filter_text:
+            needle = self.filter_text.casefold()
+            return [e for e in snapshot.entries if matches(e, needle)]
+        if self.mode == "due":
+            return [e for e in snapshot.entries if e.due]
+        return list(snapshot.entries)
+
+    def _rebuild(self, snapshot: Snapshot) -> None:
+        now = self.app.clock.now()
+        entries = self._select_entries(snapshot)
+        self._total = len(entries)
+        self._shown = entries[:MAX_ROWS]
+        self.queue.show(self._shown, now, self.app.settings.threshold)
+        self._maybe_advance(snapshot)
+        self._show_current(now)
+        self._update_status(now)
+
+    def _on_snapshot(self, snapshot: Snapshot) -> None:
+        self._rebuild(snapshot)
+
+    def _on_tick(self, now: datetime) -> None:
+        self.queue.tick(now)
+        self._show_current(now)
+        self._update_status(now)
+
+    def _restyle(self) -> None:
+        self.queue.restyle()
+        now = self.app.clock.now()
+        self.queue.tick(now)
+        self.query_one(StatusLine).set_status(self._status(now), force=True)
+
+    def _status(self, now: datetime) -> Status:
+        app = self.app
+        snapshot = app.snapshot
+        aging, oldest = snapshot.aging(now, app.settings.threshold)
+        due = sum(1 for e in snapshot.entries if e.due)
+        local = now.astimezone()  # the rep's own clock
+        return Status(
+            mode=self.mode,
+            shown=len(self._shown),
+            total=self._total,
+            due=due,
+            active=len(snapshot.entries),
+            aging=aging,
+            oldest=oldest,
+            filter=self.filter_text,
+            unsaved=app.unsaved,
+            saving=app.saving,
+            rep=app.settings.rep_name,
+            clock=f"{local:%H:%M}",
+        )
+
+    def _update_status(self, now: datetime) -> None:
+        status = self._status(now)
+        if bool(status.unsaved) != self._had_unsaved:
+            self._had_unsaved = bool(status.unsaved)
+            self.refresh_bindings()
+        self.query_one(StatusLine).set_status(status)
+
+    def _show_current(self, now: datetime) -> None:
+        app = self.app
+        entry = self.current
+        touches = app.snapshot.touches.get(entry.lead.id, ()) if entry else ()
+        self.query_one(LeadDetail).show(entry, touches, now, app.settings.window, app.cadence)
+        script = self.query_one(ScriptPane)
+        if entry is None:
+            script.clear("No lead selected.")
+            return
+        view = script_for(entry.next_action, entry.lead, app.script_values(entry.lead),
+                          app.scripts)  # fmt: skip
+        script.show(view.title, view.live_call, view.voicemail, view.written)
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        event.stop()
+        self._show_current(self.app.clock.now())
+        self.app.rest_on(self.queue.current_id)
+
+    # --- moving on after an outcome ---
+    def _on_written(self, result: WriteResult) -> None:
+        write = result.write
+        if write.kind == "touch" and self.queue.current_id == write.lead_id:
+            self._advance_after = ("next", write.lead_id, result.version)
+        elif write.kind == "undo":
+            self._advance_after = ("back", write.lead_id, result.version)
+
+    def _maybe_advance(self, snapshot: Snapshot) -> None:
+        if self._advance_after is None:
+            return
+        how, lead_id, version = self._advance_after
+        if snapshot.version < version:
+            return
+        self._advance_after = None
+        if how == "back":
+            self.queue.select(lead_id)  # back to the lead whose touch was undone
+            return
+        if self.queue.current_id not in (lead_id, None) and lead_id in self.queue.order:
+            return  # the rep moved on by hand while the write was saving
+        target = self.next_due(exclude=lead_id)
+        if target is not None:
+            self.queue.select(target)
+
+    def next_due(self, exclude: str | None = None) -> str | None:
+        """The first due lead shown that is not `exclude` and nobody else has open."""
+        for entry in self._shown:
+            if entry.lead.id != exclude and entry.due and not entry.claimed_by:
+                return entry.lead.id
+        return None
+
+    # --- actions ---
+    def _need_lead(self) -> QueueEntry | None:
+        entry = self.current
+        if entry is None:
+            self.app.bell()
+            self.notify("No lead under the cursor.", severity="warning", timeout=3)
+        return entry
+
+    def action_log(self, outcome_value: str) -> None:
+        entry = self._need_lead()
+        if entry is None or self.app.prompting:
+            return
+        outcome = Outcome(outcome_value)
+        if not needs_questions(self.app, entry, outcome):
+            log_outcome_now(self.app, entry, outcome)
+            return
+        self.app.prompting = True
+
+        async def flow() -> None:
+            try:
+                await log_outcome(self.app, entry, outcome)
+            finally:
+                self.app.prompting = False
+
+        self.run_worker(flow(), group="prompts", exit_on_error=False)
+
+    def action_undo(self) -> None:
+        app = self.app
+        lead_id = app.last_logged.pop() if app.last_logged else None
+        entry = app.snapshot.index.get(lead_id) if lead_id else None
+        if entry is None:
+            entry = self._need_lead()
+            if entry is None:
+                return
+        lead = entry.lead
+        write = PendingWrite(app.next_seq(), "undo", lead.id, lead.name, app.clock.now())
+        app.submit(write)
+        self.queue.select(lead.id)
+
+    def action_note(self) -> None:
+        entry = self._need_lead()
+        if entry is None:
+            return
+        lead = entry.lead
+        app = self.app
+
+        def save(text: str | None) -> None:
+            if text:
+                app.submit(PendingWrite(app.next_seq(), "note", lead.id, lead.name,
+                                        app.clock.now(), note=text))  # fmt: skip
+
+        app.push_screen(TextPrompt(f"Note for {lead.name}", max_length=2000), save)
+
+    def action_copy_phone(self) -> None:
+        entry = self._need_lead()
+        if entry is not None:
+            self.app.copy_to_clipboard(entry.lead.phone)
+            self.notify(f"Copied {entry.lead.phone}", markup=False, timeout=3)
+
+    def action_retry(self) -> None:
+        self.app.retry_writes()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "retry":
+            return bool(self.app.unsaved)  # in the footer only when there is work
+        return True
+
+    def action_toggle_all(self) -> None:
+        self.mode = "all" if self.mode == "due" else "due"
+        self._rebuild(self.app.snapshot)
+        label = "all active leads" if self.mode == "all" else "the due queue"
+        self.notify(f"Showing {label}", timeout=2)
+
+    def action_filter(self) -> None:
+        bar = self.query_one(FilterBar)
+        bar.display = True
+        bar.focus()
+
+    def action_close_filter(self) -> None:
+        bar = self.query_one(FilterBar)
+        bar.value = ""
+        bar.display = False
+        self.filter_text = ""
+        self._rebuild(self.app.snapshot)
+        self.queue.focus()
+
+    def action_focus_queue(self) -> None:
+        self.queue.focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if isinstance(event.input, FilterBar):
+            event.stop()
+            self.filter_text = event.value.strip()
+            self._rebuild(self.app.snapshot)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if isinstance(event.input, FilterBar):
+            event.stop()
+            if not event.value.strip():
+                self.action_close_filter()
+            else:
+                self.queue.focus()
+
+    def action_help(self) -> None:
+        settings = self.app.settings
+        self.app.push_screen(HelpScreen(settings.keymap, settings.speed_to_lead_minutes))
+
+    def action_pane(self, pane: str) -> None:
+        self._set_pane(pane)
+
+    def _set_pane(self, pane: str) -> None:
+        self.pane = pane
+        self.query_one(PaneTabs).active = pane
+        side = self.query_one("#side")
+        side.set_class(pane == "script", "-script")

@@ -1,0 +1,182 @@
+"""Keeping the screen live: snapshots, the one-second tick, outside changes and claims.
+
+- `request_refresh()` re-ranks the queue in a thread worker; requests made while one runs
+  are merged into one more run, so a burst of changes costs two ranks, not twenty.
+- The tick (every second) only publishes `now`: screens rewrite the cells whose text
+  changed. It re-ranks only when the snapshot says the due set can change (a due time
+  passes, a calling window opens or shuts) and polls `store.changed()` in a thread worker,
+  so another rep's write or a `leadtui add` shows up within about a second.
+- Claims: the lead under the rep's cursor is claimed (coalesced: one claim write in flight
+  at a time), renewed while the rep is active, released on quit; claims expire by
+  themselves, so a crashed screen never holds a lead for long.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from textual import work
+from textual.signal import Signal
+
+from leadtui.domain.model import Lead
+from leadtui.tui.gateway import Snapshot, empty_snapshot
+from leadtui.tui.messages import ClaimDone, RefreshFailed, SnapshotReady, StoreChanged
+
+if TYPE_CHECKING:
+    from leadtui.tui.app import LeadApp
+
+TICK_SECONDS = 1.0
+NEW_LEAD_TOASTS = 3
+
+
+class SyncMixin:
+    """The live half of `LeadApp`."""
+
+    def _init_sync(self: LeadApp) -> None:
+        self.snapshot: Snapshot = empty_snapshot(self.clock.now())
+        self.snapshot_signal: Signal[Snapshot] = Signal(self, "snapshot")
+        self.tick_signal: Signal[datetime] = Signal(self, "tick")
+        self.status_signal: Signal[None] = Signal(self, "status")
+        self.written_signal: Signal[object] = Signal(self, "written")
+        self._refreshing = False
+        self._refresh_again = False
+        self._polling = False
+        self._read_error = ""
+        self.claimed: str | None = None  # the lead this session holds a claim on
+        self._claimed_at: datetime | None = None
+        self._claim_wanted: str | None = None
+        self._claiming = False
+        self.last_activity = self.clock.now()
+
+    def start_live(self: LeadApp) -> None:
+        """Start the tick and the first refresh (called once the screen is up)."""
+        self.request_refresh()
+        self.set_interval(TICK_SECONDS, self.tick)
+
+    # --- snapshots ---
+    def request_refresh(self: LeadApp) -> None:
+        """Re-rank the queue soon (in a thread); merges with a refresh already running."""
+        if self._refreshing:
+            self._refresh_again = True
+            return
+        self._refreshing = True
+        self._refresh_worker(self.clock.now())
+
+    @work(thread=True, group="refresh", exit_on_error=False, description="rank the queue")
+    def _refresh_worker(self: LeadApp, now: datetime) -> None:
+        try:
+            snapshot = self.gateway.snapshot(now)
+        except Exception as exc:  # a damaged or unreadable file: keep the last good queue
+            self.post_message(RefreshFailed(str(exc) or type(exc).__name__))
+        else:
+            self.post_message(SnapshotReady(snapshot))
+
+    def on_snapshot_ready(self: LeadApp, message: SnapshotReady) -> None:
+        self._refreshing = False
+        snapshot = message.snapshot
+        self.snapshot = snapshot
+        if self._read_error:
+            self._read_error = ""
+            self.notify("The lead store can be read again.", timeout=4)
+        if snapshot.new_leads:
+            self._announce(snapshot.new_leads)
+        self.snapshot_signal.publish(snapshot)
+        if self._refresh_again:
+            self._refresh_again = False
+            self.request_refresh()
+
+    def on_refresh_failed(self: LeadApp, message: RefreshFailed) -> None:
+        self._refreshing = False
+        if message.error != self._read_error:
+            self._read_error = message.error
+            self.notify(
+                f"Could not read the leads: {message.error}\nShowing the last good queue.",
+                title="Store problem",
+                severity="error",
+                markup=False,
+                timeout=10,
+            )
+        if self._refresh_again:
+            self._refresh_again = False
+            self.request_refresh()
+
+    def _announce(self: LeadApp, leads: Sequence[Lead]) -> None:
+        self.bell()
+        for lead in leads[:NEW_LEAD_TOASTS]:
+            source = f" · {lead.source}" if lead.source else ""
+            self.notify(f"{lead.name}{source}", title="New lead", markup=False, timeout=6)
+        if len(leads) > NEW_LEAD_TOASTS:
+            self.notify(f"and {len(leads) - NEW_LEAD_TOASTS} more new leads", timeout=6)
+
+    # --- the tick ---
+    def tick(self: LeadApp) -> None:
+        """Once a second: publish the time, re-rank when due, poll for outside changes."""
+        now = self.clock.now()
+        if now >= self.snapshot.next_change_at:
+            self.request_refresh()
+        self.tick_signal.publish(now)
+        self.poll_store()
+        self._renew_claim(now)
+
+    def poll_store(self: LeadApp) -> None:
+        """Ask (in a thread) whether another process wrote; refresh if so."""
+        if self._polling:
+            return
+        self._polling = True
+        self._poll_worker()
+
+    @work(thread=True, group="poll", exit_on_error=False, description="poll the store")
+    def _poll_worker(self: LeadApp) -> None:
+        try:
+            if self.gateway.changed():
+                self.post_message(StoreChanged())
+        except Exception:  # the refresh reports read problems; polling stays quiet
+            self.post_message(StoreChanged())
+        finally:
+            self._polling = False
+
+    def on_store_changed(self: LeadApp, message: StoreChanged) -> None:
+        self.request_refresh()
+
+    # --- claims ---
+    def rest_on(self: LeadApp, lead_id: str | None) -> None:
+        """The rep's cursor is on `lead_id`: claim it (others see it as taken)."""
+        self.last_activity = self.clock.now()
+        if lead_id is None or lead_id == self.claimed:
+            return
+        self._claim_wanted = lead_id
+        if not self._claiming:
+            self._claiming = True
+            self._claim_worker(lead_id, self.clock.now())
+
+    @work(thread=True, group="claims", exit_on_error=False, description="claim a lead")
+    def _claim_worker(self: LeadApp, lead_id: str, now: datetime) -> None:
+        try:
+            ttl = self.settings.claim_ttl_seconds
+            self.gateway.claim(lead_id, self.settings.rep_name or "another rep", now, ttl)
+        except Exception:  # a claim is a courtesy to other reps; never block the rep on it
+            self.post_message(ClaimDone(None, now))
+        else:
+            self.post_message(ClaimDone(lead_id, now))
+
+    def on_claim_done(self: LeadApp, message: ClaimDone) -> None:
+        self._claiming = False
+        if message.lead_id is None:
+            self._claim_wanted = None  # no retry storm; the next cursor move tries again
+        else:
+            self.claimed = message.lead_id
+            self._claimed_at = message.at  # type: ignore[assignment]
+        wanted = self._claim_wanted
+        if wanted is not None and wanted != self.claimed:
+            self._claiming = True
+            self._claim_worker(wanted, self.clock.now())
+
+    def _renew_claim(self: LeadApp, now: datetime) -> None:
+        if self.claimed is None or self._claimed_at is None or self._claiming:
+            return
+        ttl = timedelta(seconds=self.settings.claim_ttl_seconds)
+        if now - self._claimed_at >= ttl / 2 and now - self.last_activity < ttl:
+            self._claiming = True
+            self._claim_worker(self.claimed, now)

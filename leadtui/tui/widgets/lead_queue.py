@@ -1,0 +1,254 @@
+"""The queue pane: a DataTable of leads keyed by lead id, updated in place.
+
+`show()` makes the rows exactly a given list of queue entries (rows added, removed and
+re-ordered; cells rewritten only when their text changed), and `tick()` refreshes the
+ticking cells (age, the lead's clock, the aging marker). The table is never cleared, so
+the cursor stays on the rep's lead and the scroll position survives every update.
+
+Every cell is a `rich.text.Text`, never a `str`: a DataTable reads `str` cells as markup,
+and names come from lead forms nobody checked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from rich.style import Style
+from rich.text import Text
+from textual.binding import Binding
+from textual.coordinate import Coordinate
+from textual.widgets import DataTable
+from textual.widgets.data_table import CellDoesNotExist, ColumnKey
+
+from leadtui.domain.model import QueueEntry
+from leadtui.domain.queue import describe_action, format_age
+from leadtui.tui.formatting import clock_in
+
+AGING_GLYPH = "!"  # past the speed-to-lead threshold, never called: visible without colour
+HOT_GLYPH = "*"  # new and still inside the threshold
+TAKEN_GLYPH = "~"  # another rep has it open
+COLUMNS: tuple[tuple[str, str, int], ...] = (
+    ("mark", " ", 1),
+    ("age", "Age", 5),
+    ("name", "Name", 22),
+    ("local", "Time", 5),
+    ("next", "Next", 34),
+)
+#: Columns have fixed widths (fitted to the pane on resize): widths that follow the
+#: content would re-measure on every new row, and rows drawn before that are stale.
+FLEXIBLE = ("name", "next")
+
+
+class _KeyedText(Text):
+    """A marker cell that knows its row's lead id, so the table can be sorted by rank."""
+
+    __slots__ = ("lead_id",)
+
+    def __init__(self, text: str, lead_id: str, style: Style | str = "") -> None:
+        super().__init__(text, style=style, end="")
+        self.lead_id = lead_id
+
+
+@dataclass(slots=True)
+class _RowState:
+    """What a row shows now, to write only the cells that change."""
+
+    entry: QueueEntry
+    texts: dict[str, str]
+    kind: str  # "aging", "hot", "taken", "due", "" — the row's look
+
+
+class LeadQueue(DataTable[Text]):
+    """The ranked queue: marker, age, name, the lead's local time, next action."""
+
+    COMPONENT_CLASSES = {
+        "lead-queue--aging",
+        "lead-queue--hot",
+        "lead-queue--taken",
+        "lead-queue--due",
+    }
+    DEFAULT_CSS = """
+    LeadQueue {
+        height: 1fr;
+        & > .lead-queue--aging { color: $lead-aging; text-style: bold; }
+        & > .lead-queue--hot { color: $lead-hot; text-style: bold; }
+        & > .lead-queue--taken { color: $lead-taken; text-style: italic; }
+        & > .lead-queue--due { color: $lead-due; }
+    }
+    """
+    BINDINGS = [
+        Binding("j", "cursor_down", "Down", show=False, id="queue.down",
+                tooltip="Move to the next lead"),
+        Binding("k", "cursor_up", "Up", show=False, id="queue.up",
+                tooltip="Move to the previous lead"),
+        Binding("left", "screen.pane('detail')", "Lead", show=False, id="pane_detail",
+                tooltip="Show the lead's details (narrow screens)"),
+        Binding("right", "screen.pane('script')", "Script", show=False, id="pane_script",
+                tooltip="Show the call script (narrow screens)"),
+    ]  # fmt: skip
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, cursor_type="row", zebra_stripes=False, cell_padding=1)
+        self._rows: dict[str, _RowState] = {}
+        self._order: list[str] = []
+        self._threshold = timedelta(minutes=5)
+        self._minute: datetime | None = None
+
+    def on_mount(self) -> None:
+        for key, label, width in COLUMNS:
+            self.add_column(Text(label), key=key, width=width)
+
+    def on_resize(self) -> None:
+        self.fit_columns(self.size.width)
+
+    def fit_columns(self, width: int) -> None:
+        """Share the pane's width between the name and the next action."""
+        fixed = sum(w for key, _, w in COLUMNS if key not in FLEXIBLE)
+        room = width - fixed - 2 * self.cell_padding * len(COLUMNS) - 2  # 2: scrollbar
+        name = max(10, min(28, room * 2 // 5))
+        widths = {"name": name, "next": max(10, room - name)}
+        changed = False
+        for key, new in widths.items():
+            column = self.columns[ColumnKey(key)]
+            if column.width != new:
+                column.width = new
+                changed = True
+        if changed and self._order:
+            # A cell update with update_width re-measures the table and redraws every line.
+            first = self._order[0]
+            self.update_cell(first, "mark", self.get_cell(first, "mark"), update_width=True)
+
+    # --- reading ---
+    @property
+    def current_id(self) -> str | None:
+        """The lead id under the cursor (None when the table is empty)."""
+        if not self._order or self.cursor_row < 0:
+            return None
+        row = min(self.cursor_row, len(self._order) - 1)
+        try:
+            key = self.coordinate_to_cell_key(Coordinate(row, 0)).row_key
+        except CellDoesNotExist:
+            return None
+        return key.value
+
+    @property
+    def order(self) -> list[str]:
+        """Lead ids in the order shown."""
+        return list(self._order)
+
+    def entry(self, lead_id: str) -> QueueEntry | None:
+        """The entry a row shows."""
+        state = self._rows.get(lead_id)
+        return state.entry if state else None
+
+    # --- writing ---
+    def show(self, entries: Sequence[QueueEntry], now: datetime, threshold: timedelta) -> None:
+        """Make the rows exactly `entries`, in order, changing only what differs."""
+        self._threshold = threshold
+        current = self.current_id
+        current_row = self.cursor_row
+        wanted = {e.lead.id: e for e in entries}
+        for lead_id in [k for k in self._rows if k not in wanted]:
+            self.remove_row(lead_id)
+            del self._rows[lead_id]
+        for entry in entries:
+            self._put(entry, now)
+        order = [e.lead.id for e in entries]
+        if order != self._order:
+            self._order = order
+            rank = {lead_id: i for i, lead_id in enumerate(order)}
+            self.sort("mark", key=lambda cell: rank[cell.lead_id])
+        if current in wanted:
+            self.select(current)
+        elif self._order:
+            self.move_cursor(row=min(max(current_row, 0), len(self._order) - 1), animate=False)
+
+    def tick(self, now: datetime) -> None:
+        """Refresh the ticking cells (age, marker; the clock once a minute), only if changed."""
+        minute = now.replace(second=0, microsecond=0)
+        new_minute = minute != self._minute
+        self._minute = minute
+        for state in self._rows.values():
+            self._put(state.entry, now, full=new_minute)
+
+    def select(self, lead_id: str) -> bool:
+        """Put the cursor on a lead's row; False when it is not shown."""
+        if lead_id not in self._rows:
+            return False
+        index = self.get_row_index(lead_id)
+        if index != self.cursor_row:
+            self.move_cursor(row=index, animate=False)
+        return True
+
+    def restyle(self) -> None:
+        """Rebuild every cell's style (after a theme change)."""
+        for state in self._rows.values():
+            state.kind = "?"
+            state.texts.clear()
+
+    def _kind(self, entry: QueueEntry, age: int) -> str:
+        if entry.claimed_by:
+            return "taken"
+        if entry.attempts == 0:
+            return "aging" if age > self._threshold.total_seconds() else "hot"
+        if entry.due and entry.next_action.kind in ("callback", "appointment"):
+            return "due"
+        return ""
+
+    def _texts(
+        self, entry: QueueEntry, now: datetime, kind: str, age: int, old: _RowState | None
+    ) -> dict[str, str]:
+        """The row's cell texts; the slow ones (clock, next) reused unless `old` is None."""
+        lead = entry.lead
+        mark = {"aging": AGING_GLYPH, "hot": HOT_GLYPH, "taken": TAKEN_GLYPH}.get(kind, " ")
+        texts = {"mark": mark, "age": format_age(age)}
+        if old is not None and old.texts:
+            texts["name"] = old.texts["name"]
+            texts["local"] = old.texts["local"]
+            texts["next"] = old.texts["next"]
+            return texts
+        if entry.claimed_by:
+            nxt = f"taken by {entry.claimed_by}"
+        else:
+            nxt = describe_action(entry.next_action, lead.timezone, now)
+        texts["name"] = lead.name or lead.phone
+        texts["local"] = clock_in(lead.timezone, now)
+        texts["next"] = nxt
+        return texts
+
+    def _put(self, entry: QueueEntry, now: datetime, *, full: bool = True) -> None:
+        lead_id = entry.lead.id
+        age = max(0, int((now - entry.lead.received_at).total_seconds()))
+        kind = self._kind(entry, age)
+        state = self._rows.get(lead_id)
+        reuse = None if full or state is None or state.entry is not entry else state
+        texts = self._texts(entry, now, kind, age, reuse)
+        if state is None:
+            cells = [self._cell(key, texts[key], kind, lead_id) for key, _, _ in COLUMNS]
+            self.add_row(*cells, key=lead_id)
+            self._rows[lead_id] = _RowState(entry, texts, kind)
+            return
+        state.entry = entry
+        restyle = kind != state.kind
+        for key, _, _ in COLUMNS:
+            if restyle or texts[key] != state.texts.get(key):
+                self.update_cell(lead_id, key, self._cell(key, texts[key], kind, lead_id))
+        state.texts = texts
+        state.kind = kind
+
+    def _cell(self, key: str, text: str, kind: str, lead_id: str) -> Text:
+        style = self._style(kind, key)
+        if key == "mark":
+            return _KeyedText(text, lead_id, style)
+        return Text(text, style=style, end="", no_wrap=True, overflow="ellipsis")
+
+    def _style(self, kind: str, column: str) -> Style:
+        if not kind:
+            return Style()
+        if kind in ("aging", "hot") and column not in ("mark", "age", "name"):
+            return Style()
+        if kind == "due" and column != "next":
+            return Style()
+        return self.get_component_rich_style(f"lead-queue--{kind}", partial=True)

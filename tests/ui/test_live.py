@@ -1,0 +1,161 @@
+"""The live queue: ages tick with the clock, other processes' writes show up, claims."""
+
+from __future__ import annotations
+
+from conftest import SIZE, draft, screen_text
+
+from leadtui.domain.model import Outcome
+from leadtui.tui.screens.workstation import MAX_ROWS
+from leadtui.tui.widgets.lead_queue import AGING_GLYPH, HOT_GLYPH, LeadQueue
+
+
+def cell(queue: LeadQueue, lead_id: str, column: str) -> str:
+    return queue.get_cell(lead_id, column).plain
+
+
+async def test_ages_tick_and_aging_shows_by_glyph(app_factory, add_leads, settle, clock):
+    (lead,) = add_leads(draft("Ada Lovelace", minutes_ago=4))
+    app = app_factory()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        queue = app.screen.query_one(LeadQueue)
+        assert cell(queue, lead.id, "age") == "4m"
+        assert cell(queue, lead.id, "mark") == HOT_GLYPH
+        assert "none aging" in screen_text(app)
+        clock.advance(minutes=2, seconds=5)
+        app.tick()
+        await settle(pilot)
+        assert cell(queue, lead.id, "age") == "6m"
+        assert cell(queue, lead.id, "mark") == AGING_GLYPH
+        assert "! 1 aging, oldest 6m" in screen_text(app)
+        clock.advance(hours=2, minutes=7)
+        app.tick()
+        await settle(pilot)
+        assert cell(queue, lead.id, "age") == "2h13m"
+
+
+async def test_tick_keeps_the_cursor_on_the_reps_lead(app_factory, add_leads, settle, clock):
+    leads = add_leads(*(draft(f"Lead {i}", minutes_ago=i + 1) for i in range(8)))
+    app = app_factory()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        queue = app.screen.query_one(LeadQueue)
+        await pilot.press("j", "j", "j")
+        assert queue.current_id == leads[3].id
+        for _ in range(3):
+            clock.advance(seconds=1)
+            app.tick()
+            await settle(pilot)
+        assert queue.current_id == leads[3].id
+
+
+async def test_a_lead_added_by_another_process_appears_with_a_bell(
+    app_factory, add_leads, other_store, settle, clock, monkeypatch
+):
+    add_leads(draft("Ada Lovelace", minutes_ago=3))
+    app = app_factory()
+    bells = []
+    monkeypatch.setattr(app, "bell", lambda: bells.append(1))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        queue = app.screen.query_one(LeadQueue)
+        assert len(queue.order) == 1
+        (result,) = other_store.add_leads([draft("Brand New", source="google-ads")], clock.now())
+        app.tick()  # the once-a-second poll
+        await settle(pilot)
+        assert queue.order[0] == result.lead.id  # brand-new leads rank first
+        assert bells == [1]
+        toasts = [n.message for n in app._notifications]
+        assert any("Brand New · google-ads" in m for m in toasts)
+
+
+async def test_a_lead_logged_elsewhere_leaves_the_due_queue(
+    app_factory, add_leads, other_store, settle, clock
+):
+    a, b = add_leads(draft("Alice", minutes_ago=1), draft("Bob", minutes_ago=2))
+    app = app_factory()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        queue = app.screen.query_one(LeadQueue)
+        await pilot.press("j")
+        assert queue.current_id == b.id
+        other_store.log_touch(a.id, Outcome.VM_HANGUP, clock.now(), rep="Ann")
+        app.tick()
+        await settle(pilot)
+        assert queue.order == [b.id]
+        assert queue.current_id == b.id
+
+
+async def test_the_lead_under_the_cursor_is_claimed_and_released_on_quit(
+    app_factory, add_leads, other_store, settle, clock
+):
+    a, b = add_leads(draft("Alice", minutes_ago=1), draft("Bob", minutes_ago=2))
+    app = app_factory()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        claims = other_store.claims(clock.now())
+        assert claims[a.id].rep == "Sam Rivera"
+        await pilot.press("j")
+        await settle(pilot)
+        claims = other_store.claims(clock.now())
+        assert b.id in claims and a.id not in claims
+        await pilot.press("q")
+        await settle(pilot)
+    assert other_store.claims(clock.now()) == {}
+
+
+async def test_all_toggle_shows_leads_that_are_not_due(app_factory, store, add_leads, settle):
+    due, later = add_leads(draft("Due Now"), draft("Later On", minutes_ago=2))
+    store.log_touch(later.id, Outcome.VM_HANGUP, store.get_lead(later.id).received_at)
+    app = app_factory()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        queue = app.screen.query_one(LeadQueue)
+        assert queue.order == [due.id]
+        await pilot.press("A")
+        await pilot.pause()
+        assert queue.order == [due.id, later.id]
+        assert "ALL 2 of 2 active" in screen_text(app)
+        await pilot.press("A")
+        await pilot.pause()
+        assert queue.order == [due.id]
+
+
+async def test_filter_by_name_phone_email_or_source(app_factory, add_leads, settle):
+    ada, bob, cy = add_leads(
+        draft("Ada Lovelace", email="ada@example.com"),
+        draft("Bob Stone", source="referral", minutes_ago=2),
+        draft("Cy Young", phone="+13129870142", minutes_ago=3),
+    )
+    app = app_factory()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        queue = app.screen.query_one(LeadQueue)
+        await pilot.press("slash", *"refer")
+        await pilot.pause()
+        assert queue.order == [bob.id]
+        await pilot.press("enter")  # keep the filter, back to the queue
+        await pilot.press("n")
+        await settle(pilot)
+        assert [t.outcome for t in app.store.touches(bob.id)] == [Outcome.NO_ANSWER]
+        await pilot.press("slash", "ctrl+u", *"987-0142")  # a phone as people type it
+        await pilot.pause()
+        assert queue.order == [cy.id]
+        await pilot.press("ctrl+u", *"EXAMPLE.com")
+        await pilot.pause()
+        assert queue.order == [ada.id]
+        await pilot.press("escape")
+        await pilot.pause()
+        assert queue.order == [ada.id, cy.id]  # Bob is no longer due
+
+
+async def test_a_big_queue_shows_the_top_rows_and_says_how_many_more(
+    app_factory, add_leads, settle
+):
+    add_leads(*(draft(f"Lead {i}", minutes_ago=i + 1) for i in range(MAX_ROWS + 20)))
+    app = app_factory()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        queue = app.screen.query_one(LeadQueue)
+        assert queue.row_count == MAX_ROWS
+        assert "+20 more" in screen_text(app)
