@@ -38,7 +38,11 @@ def next_phrase(action: NextAction | None, tz: str, now: datetime) -> str:
     """'call at 14:35, leave the first message' / 'callback now' / 'nothing: lead closed'."""
     if action is None:
         return "nothing more: the lead is closed"
-    when = "now" if action.due_at <= now else f"at {short_time(action.due_at, tz, now)}"
+    if action.due_at <= now:
+        when = "now"
+    else:
+        at = short_time(action.due_at, tz, now)
+        when = f"at {at}" if at[0].isdigit() else at  # "at 14:35", "tomorrow 10:00"
     if action.kind in ("callback", "appointment"):
         return f"{action.kind} {when}"
     if action.channel is Channel.CALL:

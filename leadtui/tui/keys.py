@@ -63,5 +63,5 @@ MOVE_KEYS: list[tuple[str, str]] = [
     ("↑ ↓  j k", "move between leads"),
     ("PgUp PgDn Home End", "jump in the queue"),
     ("← →", "lead details / call script (narrow screens)"),
-    ("ctrl+p", "command palette: themes, show all, import a CSV, help"),
+    ("ctrl+p", "command palette: themes, show all, import a CSV, blitz, report"),
 ]

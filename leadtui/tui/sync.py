@@ -7,8 +7,9 @@
   passes, a calling window opens or shuts) and polls `store.changed()` in a thread worker,
   so another rep's write or a `leadtui add` shows up within about a second.
 - Claims: the lead under the rep's cursor is claimed (coalesced: one claim write in flight
-  at a time), renewed while the rep is active, released on quit; claims expire by
-  themselves, so a crashed screen never holds a lead for long.
+  at a time), renewed while the screen runs and the rep pressed a key in the last 15
+  minutes (a long call), released on quit; a claim not renewed expires after the claim
+  TTL (2 minutes), so a crashed screen never holds a lead for long.
 """
 
 from __future__ import annotations
@@ -28,6 +29,9 @@ if TYPE_CHECKING:
     from leadtui.tui.app import LeadApp
 
 TICK_SECONDS = 1.0
+#: A running screen keeps renewing its claim through a long call without key presses;
+#: after this long without a key the claim is left to expire (the rep walked away).
+KEEP_CLAIM_IDLE = timedelta(minutes=15)
 NEW_LEAD_TOASTS = 3
 
 
@@ -177,6 +181,6 @@ class SyncMixin:
         if self.claimed is None or self._claimed_at is None or self._claiming:
             return
         ttl = timedelta(seconds=self.settings.claim_ttl_seconds)
-        if now - self._claimed_at >= ttl / 2 and now - self.last_activity < ttl:
+        if now - self._claimed_at >= ttl / 2 and now - self.last_activity < KEEP_CLAIM_IDLE:
             self._claiming = True
             self._claim_worker(self.claimed, now)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -30,7 +30,9 @@ def key_label(binding: Binding, keymap: Mapping[str, str]) -> str:
     return " ".join(_DISPLAY.get(k.strip(), k.strip()) for k in keys.split(","))
 
 
-def help_text(keymap: Mapping[str, str], threshold_minutes: float) -> Text:
+def help_text(
+    keymap: Mapping[str, str], threshold_minutes: float, more: Sequence[Binding] = ()
+) -> Text:
     """The help screen's text."""
     text = Text()
 
@@ -50,6 +52,8 @@ def help_text(keymap: Mapping[str, str], threshold_minutes: float) -> Text:
         + MOVE_KEYS
         + [(key_label(QUIT_BINDING, keymap), QUIT_BINDING.tooltip)],
     )
+    if more:
+        section("More", [(key_label(b, keymap), b.tooltip) for b in more])
     section(
         "Marks in the queue",
         [
@@ -84,23 +88,26 @@ class HelpScreen(ModalScreen[None]):
     }
     """
     BINDINGS = [
-        Binding("escape,q,question_mark,f1", "close", "Close", id="help.close",
+        Binding("escape,question_mark,f1", "close", "Close", id="help.close",
                 tooltip="Close the help"),
         Binding("j", "scroll('down')", show=False, id="help.down", tooltip="Scroll down"),
         Binding("k", "scroll('up')", show=False, id="help.up", tooltip="Scroll up"),
     ]  # fmt: skip
 
-    def __init__(self, keymap: Mapping[str, str], threshold_minutes: float) -> None:
+    def __init__(
+        self, keymap: Mapping[str, str], threshold_minutes: float, more: Sequence[Binding] = ()
+    ) -> None:
         super().__init__()
         self._keymap = dict(keymap)
         self._threshold = threshold_minutes
+        self._more = list(more)
 
     def compose(self) -> ComposeResult:
         box = VerticalScroll(id="help-box")
         box.border_title = "leadtui keys"
         box.border_subtitle = "Esc closes · ↑↓ scroll"
         with box:
-            yield Static(help_text(self._keymap, self._threshold), id="help-body")
+            yield Static(help_text(self._keymap, self._threshold, self._more), id="help-body")
 
     def on_mount(self) -> None:
         self.query_one("#help-box").focus()

@@ -60,7 +60,8 @@ class WhenPrompt(ModalScreen[datetime | None]):
             yield Static(Text(title), id="when-title")
             yield Input(placeholder=EXAMPLES, id="when-input", max_length=60)
             yield Static(Text("type a time in the lead's zone"), id="when-preview")
-            yield Static(Text(f"e.g. {EXAMPLES}\nEnter: save    Esc: cancel"), id="when-hint")
+            hint = "Enter: save    Esc: cancel    (in the lead's own time)"
+            yield Static(Text(hint), id="when-hint")
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()

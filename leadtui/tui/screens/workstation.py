@@ -66,6 +66,7 @@ class WorkstationScreen(Screen[None]):
         self._shown: list[QueueEntry] = []
         self._total = 0
         self._had_unsaved = False
+        self._placed = False
 
     def compose(self) -> ComposeResult:
         yield StatusLine(id="status")
@@ -114,6 +115,11 @@ class WorkstationScreen(Screen[None]):
         self._total = len(entries)
         self._shown = entries[:MAX_ROWS]
         self.queue.show(self._shown, now, self.app.settings.threshold)
+        if not self._placed and self._shown:
+            self._placed = True  # first queue: start on a due lead nobody else has open
+            target = self.next_due()
+            if target is not None:
+                self.queue.select(target)
         self._maybe_advance(snapshot)
         self._show_current(now)
         self._update_status(now)
@@ -314,7 +320,8 @@ class WorkstationScreen(Screen[None]):
 
     def action_help(self) -> None:
         settings = self.app.settings
-        self.app.push_screen(HelpScreen(settings.keymap, settings.speed_to_lead_minutes))
+        more = getattr(self.app, "extra_bindings", list)()
+        self.app.push_screen(HelpScreen(settings.keymap, settings.speed_to_lead_minutes, more))
 
     def action_pane(self, pane: str) -> None:
         self._set_pane(pane)
