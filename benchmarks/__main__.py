@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from benchmarks.context import ROOT, Bench, prepare
-from benchmarks.machine import describe, load_average
+from benchmarks.machine import describe, load_average, wait_for_quiet
 from benchmarks.measure_cli import measure_floors, measure_import, measure_queue
 from benchmarks.measure_store import measure_store
 from benchmarks.measure_tui import measure_blitz, measure_in_process, measure_workstation_process
@@ -79,6 +79,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=HERE / "_data",
         help="where the generated databases go (default benchmarks/_data)",
     )
+    parser.add_argument(
+        "--no-wait",
+        action="store_true",
+        help="do not wait for other work on the machine to calm down before each step",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the generated data")
     parser.add_argument(
         "--output",
@@ -114,11 +119,15 @@ def run_size(size: int, args: argparse.Namespace, cadence: object) -> dict[str, 
         f"[{size:,} leads] built in {bench.build_seconds:.1f} s "
         f"({bench.stats['touches']:,.0f} touches)"
     )
+    busiest = [0.0]
     wanted = {w.strip() for w in args.only.split(",") if w.strip()}
     for name, measure in STEPS:
         if wanted and not any(w in name for w in wanted):
             continue
-        log(f"[{size:,} leads] {name} ...")
+        share, waited = wait_for_quiet(max_wait=0 if args.no_wait or args.quick else 60)
+        busy = f"{share:.0%}" if share is not None else "?"
+        log(f"[{size:,} leads] {name} (other load {busy}, waited {waited:.0f} s) ...")
+        busiest[0] = max(busiest[0], share or 0.0)
         start = time.perf_counter()
         try:
             figures.update(measure(bench))
@@ -128,6 +137,7 @@ def run_size(size: int, args: argparse.Namespace, cadence: object) -> dict[str, 
             for key in _keys_of(measure):
                 figures.setdefault(key, failed)
         log(f"[{size:,} leads] {name}: {time.perf_counter() - start:.1f} s")
+    figures["_busy"] = Figure(busiest[0], f"{busiest[0]:.0%}")
     if not args.keep:
         import shutil
 
@@ -166,6 +176,9 @@ def main(argv: list[str] | None = None) -> int:
     for size in args.sizes:
         results[size] = run_size(size, args, cadence)
     machine["load at end"] = load_average()
+    machine["other CPU use before steps (max)"] = ", ".join(
+        f"{size:,}: {results[size]['_busy'].text}" for size in args.sizes
+    )
     header, rows = table_rows(results, args.sizes)
     print()
     for key, value in machine.items():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import platform
 import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -40,6 +41,37 @@ def load_average() -> str:
     except OSError:
         return "unknown"
     return f"{one:.2f} / {five:.2f} / {fifteen:.2f}"
+
+
+def _cpu_times() -> tuple[int, int] | None:
+    try:
+        fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    except (OSError, IndexError):
+        return None
+    values = [int(v) for v in fields]
+    idle = values[3] + (values[4] if len(values) > 4 else 0)
+    return sum(values), idle
+
+
+def busy_share(seconds: float = 0.5) -> float | None:
+    """The share of all CPUs busy over `seconds` (from /proc/stat), None if unknown."""
+    first = _cpu_times()
+    time.sleep(seconds)
+    second = _cpu_times()
+    if first is None or second is None or second[0] == first[0]:
+        return None
+    total, idle = second[0] - first[0], second[1] - first[1]
+    return 1 - idle / total
+
+
+def wait_for_quiet(limit: float = 0.25, max_wait: float = 60.0) -> tuple[float | None, float]:
+    """Wait (up to `max_wait` s) until other work uses under `limit` of the CPUs, so that
+    timings are not someone else's; returns (last busy share, seconds waited)."""
+    start = time.perf_counter()
+    share = busy_share()
+    while share is not None and share > limit and time.perf_counter() - start < max_wait:
+        share = busy_share(1.0)
+    return share, time.perf_counter() - start
 
 
 def describe(workdir: Path) -> dict[str, str]:
