@@ -74,6 +74,18 @@ def wait_for_quiet(limit: float = 0.25, max_wait: float = 60.0) -> tuple[float |
     return share, time.perf_counter() - start
 
 
+def checkout(root: Path) -> str:
+    """The commit measured, and whether the working tree had uncommitted changes."""
+    import subprocess
+
+    try:
+        done = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=root,
+                              capture_output=True, text=True, timeout=10, check=False)  # fmt: skip
+    except OSError:
+        return "unknown"
+    return done.stdout.strip() or "unknown"
+
+
 def describe(workdir: Path) -> dict[str, str]:
     usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
     cores = f"{os.cpu_count()} logical" + (f", {usable} usable" if usable else "")
@@ -98,6 +110,7 @@ def describe(workdir: Path) -> dict[str, str]:
         "python": f"{platform.python_implementation()} {platform.python_version()}",
         "os": f"{platform.system()} {platform.release()} ({platform.machine()})",
         "textual": textual_version,
+        "leadtui checkout": checkout(Path(__file__).resolve().parent.parent),
         "data filesystem": filesystem(workdir),
         "load at start": load_average(),
         "interpreter": sys.executable,
