@@ -103,7 +103,7 @@ class Pace:
     dials_per_hour: float | None  # None until MIN_PACE_SECONDS have passed
     projected: int | None  # dials at the end at this pace
     goal: int | None
-    needed_per_hour: float | None  # rate required from now on to reach the goal
+    needed_per_hour: float | None  # rate needed from now on (None in the last minute)
 
     @property
     def on_track(self) -> bool | None:
@@ -273,7 +273,10 @@ class BlitzSession:
         if self.goal is not None:
             left = planned - elapsed
             missing = max(0, self.goal - dials)
-            needed = 0.0 if missing == 0 else (missing * 3600.0 / left if left > 0 else None)
+            if missing == 0:
+                needed = 0.0
+            elif left >= MIN_PACE_SECONDS:  # in the last minute a rate means nothing
+                needed = missing * 3600.0 / left
         return Pace(
             dials_per_hour=rate, projected=projected, goal=self.goal, needed_per_hour=needed
         )

@@ -158,6 +158,8 @@ def test_pace_projects_the_total_and_what_the_goal_needs(clock: FixedClock) -> N
         blitz.record_touch(f"t{i}", Outcome.NO_ANSWER)
     assert blitz.pace(clock.now()).projected == 48
     assert blitz.pace(clock.now()).on_track is True
+    clock.advance(minutes=44, seconds=30)  # 30 seconds left: no silly "need 3360/h"
+    assert blitz.pace(clock.now()).needed_per_hour is None
 
 
 def test_pace_excludes_paused_time(clock: FixedClock) -> None:
@@ -235,3 +237,14 @@ def test_invalid_sessions_are_refused() -> None:
         BlitzSession.start(T0, goal=-1)
     with pytest.raises(ValueError):
         BlitzSession(id="x", started_at=datetime(2024, 1, 1))
+
+
+def test_blitz_command_needs_a_terminal_and_checks_its_options(capsys, monkeypatch) -> None:
+    from cli_helpers import Cli
+
+    cli = Cli(capsys, monkeypatch)
+    reason = cli.refused("blitz", "--minutes", "30")  # pytest's stdout is no terminal
+    assert "blitz needs a terminal" in reason
+    for bad in (["--minutes", "0"], ["--minutes", "ten"], ["--goal", "-3"]):
+        result = cli("blitz", *bad)
+        assert result.code == 2 and "blitz" in result.err

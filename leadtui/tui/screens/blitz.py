@@ -1,0 +1,380 @@
+"""The call blitz: a countdown, tallies and pace, and one due lead after another.
+
+Outcome keys are the workstation's own bindings and go through the same path
+(`tui.outcomes.log_outcome`, with this session's `blitz_id`): one way to log an outcome.
+After each saved outcome the next due lead nobody else has open comes up.
+
+The session is saved at the start, after every saved outcome (or undo), on pause, and at
+the end; quitting mid-blitz marks it ended early (`close_for_quit`), and a crash leaves a
+record that history shows as ended early once its time has passed. Saves go through one
+thread worker at a time; only the newest record is written (each is the whole state).
+
+Cheap over SSH: the app's one-second tick reaches only `_on_tick`, which hands the time to
+the timer, tallies and lead widgets; each repaints only when its own text changes.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, ClassVar
+from weakref import WeakKeyDictionary
+
+from textual import work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from leadtui.domain.blitz import BlitzSession
+from leadtui.domain.model import Outcome, QueueEntry
+from leadtui.domain.scripts import script_for
+from leadtui.tui.gateway import PendingWrite, Snapshot, WriteResult
+from leadtui.tui.keys import LEAD_BINDINGS, OUTCOME_BINDINGS
+from leadtui.tui.outcomes import log_outcome
+from leadtui.tui.screens.blitz_summary import BlitzSummaryScreen
+from leadtui.tui.screens.confirm import ConfirmScreen
+from leadtui.tui.screens.help import HelpScreen
+from leadtui.tui.screens.text_prompt import TextPrompt
+from leadtui.tui.widgets.blitz_lead import BlitzLead
+from leadtui.tui.widgets.blitz_tallies import BlitzTallies
+from leadtui.tui.widgets.blitz_timer import BlitzTimer
+from leadtui.tui.widgets.script_pane import ScriptPane
+
+if TYPE_CHECKING:
+    from leadtui.tui.app import LeadApp
+
+SAVE_RETRY_SECONDS = 5
+BLITZ_MODE = "blitz"  # the screen mode a blitz runs in (see tui/blitz_and_report.py)
+
+BLITZ_BINDINGS: list[Binding] = [
+    Binding("p", "pause", "pause", id="blitz_pause", tooltip="Pause or resume the countdown"),
+    Binding("j,down", "skip(1)", "next lead", id="blitz_next", key_display="j",
+            tooltip="Skip to the next due lead"),
+    Binding("k,up", "skip(-1)", "previous", show=False, id="blitz_previous",
+            tooltip="Back to the previous due lead"),
+    Binding("escape", "end", "end blitz", id="blitz_end",
+            tooltip="End the blitz now (kept as ended early)"),
+    Binding("question_mark,f1", "help", "help", show=False, id="help", key_display="?",
+            tooltip="Show every key"),
+]  # fmt: skip
+
+
+class BlitzScreen(Screen[None]):
+    """A timed calling session over the due queue."""
+
+    app: LeadApp  # type: ignore[assignment]
+    BINDINGS = OUTCOME_BINDINGS + LEAD_BINDINGS + BLITZ_BINDINGS
+    running: ClassVar[WeakKeyDictionary[App[Any], BlitzScreen]] = WeakKeyDictionary()
+    """The blitz screen of each app, while one is mounted."""
+    DEFAULT_CSS = """
+    BlitzScreen {
+        & > #blitz-title { height: 1; padding: 0 1; background: $panel; text-style: bold; }
+        & > #blitz-top { height: 4; }
+        & > #blitz-script { height: 1fr; border-top: solid $panel; }
+    }
+    """
+
+    def __init__(self, minutes: float = 60.0, goal: int | None = None) -> None:
+        super().__init__(id="blitz")
+        self._minutes = minutes
+        self._goal = goal
+        self.session: BlitzSession | None = None
+        self.current_id: str | None = None
+        self._advance_after: tuple[str, int] | None = None
+        self._ended = False
+        self._save_lock = threading.Lock()
+        self._pending_record: dict[str, Any] | None = None
+        self._saving = False
+        self.save_error = ""
+        self._failed_at: datetime | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="blitz-title")
+        with Horizontal(id="blitz-top"):
+            yield BlitzTimer(id="blitz-timer")
+            yield BlitzTallies(id="blitz-tallies")
+        yield BlitzLead(id="blitz-lead")
+        yield ScriptPane(id="blitz-script")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        app = self.app
+        BlitzScreen.running[app] = self
+        now = app.clock.now()
+        self.session = BlitzSession.start(now, self._minutes, self._goal)
+        goal = f" · goal {self._goal} dials" if self._goal is not None else ""
+        started = now.astimezone()
+        self.query_one("#blitz-title", Static).update(
+            f"CALL BLITZ · {self._minutes:g} min{goal} · started {started:%H:%M}"
+        )
+        app.tick_signal.subscribe(self, self._on_tick)
+        app.snapshot_signal.subscribe(self, self._on_snapshot)
+        app.written_signal.subscribe(self, self._on_written)
+        self.save()
+        self._on_snapshot(app.snapshot)
+        self._on_tick(now)
+        app.request_refresh()
+
+    # --- the clock ---
+    def _on_tick(self, now: datetime) -> None:
+        session = self.session
+        if session is None:
+            return
+        self.query_one(BlitzTimer).show(
+            session.remaining(now), session.progress(now), session.state(now)
+        )
+        self.query_one(BlitzTallies).show(session.tallies, session.pace(now))
+        self.query_one(BlitzLead).show(self.current, now, self.app.settings.window)
+        if self.save_error and self._failed_at is not None:
+            if (now - self._failed_at).total_seconds() >= SAVE_RETRY_SECONDS:
+                self.save()
+        if not self._ended and session.is_over(now):
+            self._finish(now, early=False)
+
+    # --- the lead ---
+    @property
+    def current(self) -> QueueEntry | None:
+        """The lead the blitz is on."""
+        return self.app.snapshot.index.get(self.current_id) if self.current_id else None
+
+    def _due(self, snapshot: Snapshot) -> list[QueueEntry]:
+        return [e for e in snapshot.entries if e.due and not e.claimed_by]
+
+    def _on_snapshot(self, snapshot: Snapshot) -> None:
+        due = self._due(snapshot)
+        if self._advance_after is not None:
+            lead_id, version = self._advance_after
+            if snapshot.version >= version:
+                self._advance_after = None
+                later = [e for e in due if e.lead.id != lead_id]
+                self._select(later[0].lead.id if later else None)
+                return
+        if self.current_id is None or self.current_id not in snapshot.index:
+            self._select(due[0].lead.id if due else None)
+        else:
+            self._show_current()
+
+    def _select(self, lead_id: str | None) -> None:
+        self.current_id = lead_id
+        if lead_id is not None:
+            self.app.rest_on(lead_id)
+        self._show_current()
+
+    def _show_current(self) -> None:
+        app = self.app
+        entry = self.current
+        self.query_one(BlitzLead).show(entry, app.clock.now(), app.settings.window)
+        script = self.query_one(ScriptPane)
+        if entry is None:
+            script.clear("Nothing is due right now. Take a breath: the next lead comes up here.")
+            return
+        view = script_for(entry.next_action, entry.lead, app.script_values(entry.lead),
+                          app.scripts)  # fmt: skip
+        script.show(view.title, view.live_call, view.voicemail)
+
+    def action_skip(self, step: int) -> None:
+        due = self._due(self.app.snapshot)
+        if not due:
+            self._select(None)
+            return
+        ids = [e.lead.id for e in due]
+        index = ids.index(self.current_id) + step if self.current_id in ids else 0
+        self._select(ids[index % len(ids)])
+
+    # --- outcomes (the workstation's path, tagged with this blitz) ---
+    def action_log(self, outcome: str) -> None:
+        app = self.app
+        entry = self.current
+        if entry is None or self.session is None:
+            app.bell()
+            self.notify("No lead to log: nothing is due right now.", severity="warning")
+            return
+        if app.prompting:
+            return
+        app.prompting = True
+        blitz_id = self.session.id
+
+        async def flow() -> None:
+            try:
+                await log_outcome(app, entry, Outcome(outcome), blitz_id=blitz_id)
+            finally:
+                app.prompting = False
+
+        self.run_worker(flow(), group="prompts", exit_on_error=False)
+
+    def _on_written(self, result: WriteResult) -> None:
+        session, write, touch = self.session, result.write, result.touch
+        if session is None or touch is None:
+            return
+        if write.kind == "touch" and write.blitz_id == session.id:
+            session.record_touch(touch.id, touch.outcome)
+            if self.current_id in (write.lead_id, None):
+                self._advance_after = (write.lead_id, result.version)
+            self.save()
+        elif write.kind == "undo" and touch.blitz_id == session.id:
+            if session.forget_touch(touch.id):
+                self.save()
+        self._on_tick(self.app.clock.now())
+
+    def action_undo(self) -> None:
+        app = self.app
+        lead_id = app.last_logged.pop() if app.last_logged else self.current_id
+        if lead_id is None:
+            app.bell()
+            return
+        entry = app.snapshot.index.get(lead_id)
+        name = entry.lead.name if entry else lead_id
+        app.submit(PendingWrite(app.next_seq(), "undo", lead_id, name, app.clock.now()))
+        if entry is not None:
+            self._select(lead_id)
+
+    def action_note(self) -> None:
+        entry, app = self.current, self.app
+        if entry is None:
+            return
+        lead = entry.lead
+
+        def save(text: str | None) -> None:
+            if text:
+                app.submit(PendingWrite(app.next_seq(), "note", lead.id, lead.name,
+                                        app.clock.now(), note=text))  # fmt: skip
+
+        app.push_screen(TextPrompt(f"Note for {lead.name}", max_length=2000), save)
+
+    def action_copy_phone(self) -> None:
+        entry = self.current
+        if entry is not None:
+            self.app.copy_to_clipboard(entry.lead.phone)
+            self.notify(f"Copied {entry.lead.phone}", markup=False, timeout=3)
+
+    def action_retry(self) -> None:
+        self.app.retry_writes()
+        if self.save_error:
+            self.save()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "retry":
+            return bool(self.app.unsaved or self.save_error)
+        return True
+
+    def action_help(self) -> None:
+        settings = self.app.settings
+        self.app.push_screen(HelpScreen(settings.keymap, settings.speed_to_lead_minutes))
+
+    # --- pause and end ---
+    def action_pause(self) -> None:
+        session = self.session
+        if session is None or self._ended:
+            return
+        now = self.app.clock.now()
+        paused = session.toggle_pause(now)
+        self.notify("Blitz paused: p resumes." if paused else "Blitz resumed.", timeout=2)
+        self.save()
+        self._on_tick(now)
+
+    def action_end(self) -> None:
+        if self.session is None or self._ended:
+            return
+
+        def answer(ok: bool | None) -> None:
+            if ok:
+                self._finish(self.app.clock.now(), early=True)
+
+        self.app.push_screen(
+            ConfirmScreen("End the blitz now?", "It is kept, marked as ended early.",
+                          yes="end it"),
+            answer,
+        )  # fmt: skip
+
+    def _finish(self, now: datetime, *, early: bool) -> None:
+        session = self.session
+        if session is None or self._ended:
+            return
+        self._ended = True
+        session.finish(now)
+        self.save()
+        self._on_tick(now)
+        if not early:
+            self.app.bell()
+        self.app.push_screen(BlitzSummaryScreen(session, now), lambda _: self._leave())
+
+    def on_unmount(self) -> None:
+        if BlitzScreen.running.get(self.app) is self:
+            del BlitzScreen.running[self.app]
+
+    def _leave(self) -> None:
+        """Back to the workstation; the blitz mode (and this screen) goes away."""
+        app = self.app
+        if app.current_mode == BLITZ_MODE:
+            app.switch_mode(app.DEFAULT_MODE)
+            app.remove_mode(BLITZ_MODE)
+        elif app.screen is self:
+            app.pop_screen()
+
+    def close_for_quit(self) -> None:
+        """The app is quitting: end the session (ended early if time was left) and save it.
+
+        Called from a thread by the app before it exits; blocks until the record is saved.
+        """
+        session = self.session
+        if session is None:
+            return
+        if not self._ended:
+            self._ended = True
+            session.finish(self.app.clock.now())
+        with self.app.gateway.locked() as store:
+            store.save_blitz(session.to_record(self.app.clock.now()))
+
+    # --- saving (one worker at a time; the newest record wins) ---
+    def save(self) -> None:
+        """Save the session as it is now (in a thread)."""
+        if self.session is None:
+            return
+        with self._save_lock:
+            self._pending_record = self.session.to_record(self.app.clock.now())
+            if self._saving:
+                return
+            self._saving = True
+        self._save_worker()
+
+    @work(thread=True, group="blitz-save", exit_on_error=False, description="save the blitz")
+    def _save_worker(self) -> None:
+        while True:
+            with self._save_lock:
+                record, self._pending_record = self._pending_record, None
+                if record is None:
+                    self._saving = False
+                    return
+            try:
+                with self.app.gateway.locked() as store:
+                    store.save_blitz(record)
+            except Exception as exc:  # disk full, read-only: say so, keep it, retry
+                with self._save_lock:
+                    if self._pending_record is None:
+                        self._pending_record = record
+                    self._saving = False
+                self.app.call_from_thread(self._save_failed, str(exc) or type(exc).__name__)
+                return
+            else:
+                if self.save_error:
+                    self.app.call_from_thread(self._save_recovered)
+
+    def _save_failed(self, error: str) -> None:
+        first = not self.save_error
+        self.save_error = error
+        self._failed_at = self.app.clock.now()
+        if first:
+            self.app.bell()
+            self.notify(f"The blitz session could not be saved: {error}\nRetrying.",
+                        title="NOT SAVED", severity="error", markup=False, timeout=8)  # fmt: skip
+            self.refresh_bindings()
+
+    def _save_recovered(self) -> None:
+        if not self.save_error:
+            return
+        self.save_error = ""
+        self._failed_at = None
+        self.notify("The blitz session is saved again.", timeout=3)
+        self.refresh_bindings()
