@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,6 +57,10 @@ def resolve_paths(home: str | os.PathLike[str] | None = None) -> Paths:
 
 
 def ensure_private_dir(path: Path) -> None:
-    """Create `path` (and parents) with mode 0700, whatever the umask."""
+    """Create `path` (and parents) with mode 0700, whatever the umask.
+
+    An existing folder is tightened to 0700 only when it is not already: a private folder
+    on a read-only file system must stay readable (chmod would fail there)."""
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    os.chmod(path, 0o700)
+    if stat.S_IMODE(path.stat().st_mode) != 0o700:
+        os.chmod(path, 0o700)
