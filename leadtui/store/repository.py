@@ -20,7 +20,9 @@ from types import MappingProxyType
 from typing import Any, TypeVar
 
 from leadtui.domain.cadence import Cadence, check_touch, derive_status
+from leadtui.domain.intake import MAX_NOTES
 from leadtui.domain.model import Lead, LeadDraft, LeadStatus, Outcome, Touch
+from leadtui.domain.text import clean_text
 from leadtui.store.files import damaged, paused_gc, too_new
 from leadtui.store.index import (
     BLITZES,
@@ -184,6 +186,7 @@ class TinyLeadStore:
         blitz_id: str | None = None,
     ) -> Touch:
         outcome = Outcome(outcome)
+        note = _clean_note(note)
         with self._storage.transaction():
             lead = self._lead(lead_id)
             check_touch(lead, outcome, when)
@@ -227,6 +230,7 @@ class TinyLeadStore:
 
     def add_note(self, lead_id: str, text: str, at: datetime) -> Lead:
         stamp = utc(at, "note time").strftime("[%Y-%m-%d %H:%M UTC]")
+        text = _clean_note(text)
         with self._storage.transaction():
             key, doc = self._index.leads.get(lead_id) or (None, None)
             if key is None or doc is None:
@@ -363,6 +367,12 @@ class TinyLeadStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _clean_note(text: str) -> str:
+    """A note as stored: no escape sequences, controls, bidi tricks or lone surrogates
+    (every face writes notes through here); LeadError when it is too long."""
+    return clean_text(text, max_length=MAX_NOTES, multiline=True, field="note")
 
 
 def _expired(doc: Mapping[str, Any], now: datetime) -> bool:
