@@ -133,3 +133,20 @@ def test_report_screen_snapshot(snap_compare, app_factory, fixture_store, tab) -
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run)
+
+
+async def test_R_and_the_palette_open_the_report(app_factory, fixture_store, settle):
+    app = app_factory()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        names = [name for name, _, _ in app.extra_commands()]
+        assert "Report" in names and "Start a call blitz" in names
+        await pilot.press("R")
+        await settle(pilot)
+        assert isinstance(app.screen, ReportScreen) and app.current_mode == "report"
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, WorkstationScreen)
+        await pilot.press("R")  # and again: the mode was removed cleanly
+        await settle(pilot)
+        assert isinstance(app.screen, ReportScreen)
