@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from textual import work
 from textual.app import App
+from textual.binding import Binding
 from textual.theme import Theme
 
 from leadtui.clock import Clock
@@ -27,6 +28,7 @@ from leadtui.domain.model import Lead
 from leadtui.domain.scripts import load_scripts
 from leadtui.paths import Paths
 from leadtui.store.protocol import LeadStore
+from leadtui.tui import blitz_and_report
 from leadtui.tui.commands import LeadCommands
 from leadtui.tui.gateway import StoreGateway
 from leadtui.tui.keys import QUIT_BINDING, WORKSTATION_BINDINGS
@@ -45,7 +47,9 @@ from leadtui.tui.themes import (
 from leadtui.tui.writer import WriterMixin
 
 QUIT_WAIT_SECONDS = 3.0
-_OTHER_BINDING_IDS = {"quit", "queue.down", "queue.up", "pane_detail", "pane_script"}
+_OTHER_BINDING_IDS = {
+    "quit", "queue.down", "queue.up", "queue.first", "queue.last", "pane_detail", "pane_script"
+}  # fmt: skip
 
 
 class LeadApp(WriterMixin, SyncMixin, App[None]):
@@ -53,7 +57,7 @@ class LeadApp(WriterMixin, SyncMixin, App[None]):
 
     CSS_PATH = "app.tcss"
     TITLE = "leadtui"
-    BINDINGS = [QUIT_BINDING]
+    BINDINGS = [QUIT_BINDING, *blitz_and_report.APP_BINDINGS]
     COMMANDS = App.COMMANDS | {LeadCommands}
     NOTIFICATION_TIMEOUT = 4
 
@@ -66,8 +70,10 @@ class LeadApp(WriterMixin, SyncMixin, App[None]):
         paths: Paths,
         cadence: Cadence,
         scripts: Mapping[str, str] | None = None,
+        blitz: tuple[float, int | None] | None = None,
     ) -> None:
         super().__init__()
+        self.start_blitz = blitz  # `leadtui blitz`: (minutes, goal), opened at once
         self.store = store
         self.clock = clock
         self.settings = settings
@@ -111,6 +117,7 @@ class LeadApp(WriterMixin, SyncMixin, App[None]):
 
     def _check_keymap(self) -> dict[str, str]:
         known = {b.id for b in WORKSTATION_BINDINGS} | _OTHER_BINDING_IDS
+        known |= blitz_and_report.BINDING_IDS  # B, R and the blitz and report screens' keys
         keymap = dict(self.settings.keymap)
         for binding_id in sorted(set(keymap) - known):
             self.problems.append(f"keymap: no key called {binding_id!r} (see the help, ?)")
@@ -122,12 +129,31 @@ class LeadApp(WriterMixin, SyncMixin, App[None]):
         self.theme_changed_signal.subscribe(self, self._remember_theme)
         self.set_keymap(self._check_keymap())
         self.push_screen(WorkstationScreen())
+        if self.start_blitz is not None:
+            blitz_and_report.open_blitz(self, *self.start_blitz)
         for problem in self.problems:
             self.notify(problem, title="Check your setup", severity="warning", markup=False,
                         timeout=10)  # fmt: skip
         self.start_live()
         if not self.settings.rep_name or not self.settings.rep_phone:
             self.action_rep_details()
+
+    # --- the blitz and the report (issue 5) ---
+    def action_blitz(self) -> None:
+        """Start a call blitz (asks for minutes and goal)."""
+        blitz_and_report.open_blitz(self)
+
+    def action_report(self) -> None:
+        """Show the report."""
+        blitz_and_report.open_report(self)
+
+    def extra_bindings(self) -> list[Binding]:
+        """App keys outside the workstation's own, for the help screen."""
+        return list(blitz_and_report.APP_BINDINGS)
+
+    def extra_commands(self) -> list[tuple[str, str, Callable[[], object]]]:
+        """Palette entries contributed by the blitz and the report."""
+        return blitz_and_report.palette_commands(self)
 
     # --- settings the rep changes here ---
     def _remember_theme(self, theme: Theme) -> None:
@@ -244,6 +270,12 @@ class LeadApp(WriterMixin, SyncMixin, App[None]):
         await self._leave()
 
     async def _leave(self) -> None:
+        try:  # a running blitz is kept, ended early, before we go
+            await asyncio.wait_for(
+                asyncio.to_thread(blitz_and_report.close_blitz_for_quit, self), timeout=2.0
+            )
+        except Exception:
+            pass  # its last save stands; history shows it ended early once its time passed
         try:
             await asyncio.wait_for(asyncio.to_thread(self.gateway.release), timeout=2.0)
         except Exception:
@@ -259,18 +291,27 @@ def make_app(
     paths: Paths,
     cadence: Cadence,
     scripts: Mapping[str, str] | None = None,
+    blitz: tuple[float, int | None] | None = None,
 ) -> LeadApp:
-    """Build the workstation app (not running yet)."""
+    """Build the workstation app (not running yet); `blitz=(minutes, goal)` opens a blitz."""
     return LeadApp(
-        store=store, clock=clock, settings=settings, paths=paths, cadence=cadence, scripts=scripts
-    )
+        store=store, clock=clock, settings=settings, paths=paths, cadence=cadence, scripts=scripts,
+        blitz=blitz,
+    )  # fmt: skip
 
 
 def run_tui(
-    *, store: LeadStore, clock: Clock, settings: Settings, paths: Paths, cadence: Cadence
+    *,
+    store: LeadStore,
+    clock: Clock,
+    settings: Settings,
+    paths: Paths,
+    cadence: Cadence,
+    blitz: tuple[float, int | None] | None = None,
 ) -> int:
-    """Run the workstation until the rep quits; returns an exit status."""
-    app = make_app(store=store, clock=clock, settings=settings, paths=paths, cadence=cadence)
+    """Run the workstation until the rep quits (`blitz=(minutes, goal)`: start in a blitz)."""
+    app = make_app(store=store, clock=clock, settings=settings, paths=paths, cadence=cadence,
+                   blitz=blitz)  # fmt: skip
     try:
         app.run()
     finally:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from bisect import bisect_right
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -39,6 +39,7 @@ class Snapshot:
     never_called: tuple[datetime, ...]  # received_at of leads never called, oldest first
     new_leads: tuple[Lead, ...] = ()  # arrived since the previous snapshot (not on the first)
     version: int = 0
+    due_count: int = 0
 
     def aging(self, now: datetime, threshold: timedelta) -> tuple[int, int]:
         """How many never-called leads are past the threshold, and the oldest one's age (s)."""
@@ -125,12 +126,22 @@ class StoreGateway:
         settings = self._settings()
         with self._lock:
             leads = self.store.leads()
-            touches_by_lead = self.store.touches_by_lead()
+            active = [lead for lead in leads if lead.status.active]
+            if self._known is None:
+                # The first queue, as fast as possible: only the active leads' touches
+                # (building every lead's touch list first costs most of a second at 50k).
+                touches_by_lead: Mapping[str, Sequence[Touch]] = {
+                    lead.id: self.store.touches(lead.id) for lead in active
+                }
+            else:
+                touches_by_lead = self.store.touches_by_lead()
             claims = self.store.claims(now)
             version = self.store.version()
         others = {lid: c.rep for lid, c in claims.items() if c.session != self.session}
+        # Only leads whose stored status is active can have a next action (above): at 50,000
+        # leads most are closed, and replaying their touches would cost a second per rank.
         entries = rank(
-            leads, touches_by_lead, now, self.cadence, settings.window, settings.threshold,
+            active, touches_by_lead, now, self.cadence, settings.window, settings.threshold,
             include_all=True, claims=others,
         )  # fmt: skip
         touches = {e.lead.id: tuple(touches_by_lead.get(e.lead.id, ())) for e in entries}
@@ -150,6 +161,7 @@ class StoreGateway:
             never_called=tuple(never_called),
             new_leads=new_leads,
             version=version,
+            due_count=sum(1 for e in entries if e.due),
         )
 
     def _next_change(self, entries: list[QueueEntry], now: datetime, settings: Settings):

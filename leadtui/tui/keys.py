@@ -61,7 +61,8 @@ QUIT_BINDING = Binding(
 #: Help-screen sections: (title, [(keys, what)]) for keys that are not bindings of our own.
 MOVE_KEYS: list[tuple[str, str]] = [
     ("↑ ↓  j k", "move between leads"),
-    ("PgUp PgDn Home End", "jump in the queue"),
+    ("PgUp PgDn", "a page up or down the queue"),
+    ("Home End  g G", "the first or the last lead"),
     ("← →", "lead details / call script (narrow screens)"),
     ("ctrl+p", "command palette: themes, show all, import a CSV, blitz, report"),
 ]

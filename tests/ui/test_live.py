@@ -159,3 +159,35 @@ async def test_a_big_queue_shows_the_top_rows_and_says_how_many_more(
         queue = app.screen.query_one(LeadQueue)
         assert queue.row_count == MAX_ROWS
         assert "+20 more" in screen_text(app)
+
+
+async def test_a_fresh_lead_ticks_by_the_second(app_factory, add_leads, settle, clock):
+    (lead,) = add_leads(draft("Brand New", minutes_ago=0.5))
+    app = app_factory()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        queue = app.screen.query_one(LeadQueue)
+        assert cell(queue, lead.id, "age") == "30s"
+        for expected in ("31s", "32s"):
+            clock.advance(seconds=1)
+            app.tick()
+            await pilot.pause()
+            assert cell(queue, lead.id, "age") == expected
+
+
+async def test_rows_out_of_view_catch_up_when_scrolled_to(app_factory, add_leads, settle, clock):
+    leads = add_leads(*(draft(f"Lead {i:02d}", minutes_ago=10 + i) for i in range(30)))
+    app = app_factory()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        queue = app.screen.query_one(LeadQueue)
+        last = leads[-1].id
+        assert cell(queue, last, "age") == "39m"
+        clock.advance(minutes=3)
+        app.tick()
+        await pilot.pause()
+        assert cell(queue, leads[0].id, "age") == "13m"  # in view: rewritten
+        await pilot.press("end")
+        await pilot.pause()
+        assert queue.current_id == last
+        assert cell(queue, last, "age") == "42m"  # rewritten once it came into view

@@ -17,6 +17,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input
 
 from leadtui.domain.model import Outcome, QueueEntry
+from leadtui.domain.queue import format_age
 from leadtui.domain.scripts import script_for
 from leadtui.tui.gateway import PendingWrite, Snapshot, WriteResult
 from leadtui.tui.keys import WORKSTATION_BINDINGS
@@ -67,6 +68,7 @@ class WorkstationScreen(Screen[None]):
         self._total = 0
         self._had_unsaved = False
         self._placed = False
+        self._script_key: tuple[object, ...] | None = None
 
     def compose(self) -> ComposeResult:
         yield StatusLine(id="status")
@@ -142,16 +144,15 @@ class WorkstationScreen(Screen[None]):
         app = self.app
         snapshot = app.snapshot
         aging, oldest = snapshot.aging(now, app.settings.threshold)
-        due = sum(1 for e in snapshot.entries if e.due)
         local = now.astimezone()  # the rep's own clock
         return Status(
             mode=self.mode,
             shown=len(self._shown),
             total=self._total,
-            due=due,
+            due=snapshot.due_count,
             active=len(snapshot.entries),
             aging=aging,
-            oldest=oldest,
+            oldest=format_age(oldest),
             filter=self.filter_text,
             unsaved=app.unsaved,
             saving=app.saving,
@@ -171,6 +172,11 @@ class WorkstationScreen(Screen[None]):
         entry = self.current
         touches = app.snapshot.touches.get(entry.lead.id, ()) if entry else ()
         self.query_one(LeadDetail).show(entry, touches, now, app.settings.window, app.cadence)
+        settings = app.settings
+        key = (entry, settings.rep_name, settings.rep_phone, settings.offer)
+        if key == self._script_key:
+            return  # scripts do not tick: render them when the lead or the rep changes
+        self._script_key = key
         script = self.query_one(ScriptPane)
         if entry is None:
             script.clear("No lead selected.")

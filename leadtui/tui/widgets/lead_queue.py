@@ -11,6 +11,7 @@ and names come from lead forms nobody checked.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -58,6 +59,7 @@ class _RowState:
     entry: QueueEntry
     texts: dict[str, str]
     kind: str  # "aging", "hot", "taken", "due", "" — the row's look
+    next_at: float = 0.0  # POSIX time of the next redraw between minute passes (0: none)
 
 
 class LeadQueue(DataTable[Text]):
@@ -83,6 +85,10 @@ class LeadQueue(DataTable[Text]):
                 tooltip="Move to the next lead"),
         Binding("k", "cursor_up", "Up", show=False, id="queue.up",
                 tooltip="Move to the previous lead"),
+        Binding("home,g", "scroll_top", "First", show=False, id="queue.first",
+                tooltip="Go to the first lead"),
+        Binding("end,G", "scroll_bottom", "Last", show=False, id="queue.last",
+                tooltip="Go to the last lead"),
         Binding("left", "screen.pane('detail')", "Lead", show=False, id="pane_detail",
                 tooltip="Show the lead's details (narrow screens)"),
         Binding("right", "screen.pane('script')", "Script", show=False, id="pane_script",
@@ -95,6 +101,10 @@ class LeadQueue(DataTable[Text]):
         self._order: list[str] = []
         self._threshold = timedelta(minutes=5)
         self._minute: datetime | None = None
+        self._changes: list[tuple[float, str]] = []  # heap of (next_at, lead id)
+        self._stale: set[str] = set()  # rows to rewrite fully when in view (minute pass)
+        self._due: set[str] = set()  # rows whose age or mark changed, to redraw when in view
+        self._now: datetime | None = None
 
     def on_mount(self) -> None:
         for key, label, width in COLUMNS:
@@ -153,8 +163,14 @@ class LeadQueue(DataTable[Text]):
         for lead_id in [k for k in self._rows if k not in wanted]:
             self.remove_row(lead_id)
             del self._rows[lead_id]
+        if len(self._changes) > 4 * len(wanted) + 64:  # drop the stale heap entries
+            self._changes = [(s.next_at, k) for k, s in self._rows.items() if s.next_at]
+            heapq.heapify(self._changes)
+        self._now = now
         for entry in entries:
             self._put(entry, now)
+        self._stale.clear()
+        self._due.clear()
         order = [e.lead.id for e in entries]
         if order != self._order:
             self._order = order
@@ -166,12 +182,48 @@ class LeadQueue(DataTable[Text]):
             self.move_cursor(row=min(max(current_row, 0), len(self._order) - 1), animate=False)
 
     def tick(self, now: datetime) -> None:
-        """Refresh the ticking cells (age, marker; the clock once a minute), only if changed."""
+        """Refresh the ticking cells of the rows in view: every row once a wall minute (its
+        clock, its age), in between only rows whose seconds-age or aging mark changes (a
+        heap of times). A row out of view is only marked, and redrawn when it scrolls into
+        view: a DataTable repaints every visible line for any cell update, so updates of
+        rows nobody can see would cost a full repaint each second."""
+        self._now = now
         minute = now.replace(second=0, microsecond=0)
-        new_minute = minute != self._minute
-        self._minute = minute
-        for state in self._rows.values():
-            self._put(state.entry, now, full=new_minute)
+        if minute != self._minute:
+            self._minute = minute
+            self._stale = set(self._rows)
+        else:
+            stamp = now.timestamp()
+            changes = self._changes
+            while changes and changes[0][0] <= stamp:
+                at, lead_id = heapq.heappop(changes)
+                state = self._rows.get(lead_id)
+                if state is not None and state.next_at == at:
+                    self._due.add(lead_id)
+        self._flush_visible()
+
+    def _visible_ids(self) -> list[str]:
+        top = int(self.scroll_y)
+        rows = max(1, self.size.height)  # the header line makes this one row generous
+        return self._order[top : top + rows]
+
+    def _flush_visible(self) -> None:
+        """Redraw the marked rows that are in view."""
+        if (not self._stale and not self._due) or self._now is None:
+            return
+        now = self._now
+        for lead_id in self._visible_ids():
+            full = lead_id in self._stale
+            if full or lead_id in self._due:
+                self._stale.discard(lead_id)
+                self._due.discard(lead_id)
+                state = self._rows.get(lead_id)
+                if state is not None:
+                    self._put(state.entry, now, full=full)
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        self._flush_visible()
 
     def select(self, lead_id: str) -> bool:
         """Put the cursor on a lead's row; False when it is not shown."""
@@ -187,6 +239,7 @@ class LeadQueue(DataTable[Text]):
         for state in self._rows.values():
             state.kind = "?"
             state.texts.clear()
+        self._minute = None  # the next tick rewrites every row (in view; the rest on scroll)
 
     def _kind(self, entry: QueueEntry, age: int) -> str:
         if entry.claimed_by:
@@ -218,6 +271,20 @@ class LeadQueue(DataTable[Text]):
         texts["next"] = nxt
         return texts
 
+    def _next_change(self, entry: QueueEntry, age: int) -> float:
+        """When this row must be redrawn before the next minute's pass (POSIX seconds; 0:
+        not before). Ages under a minute tick by the second and the aging mark appears at
+        the threshold exactly; older ages are rewritten with every row's clock once a wall
+        minute (so a minute-old age may read up to 59 s low, and a quiet second redraws
+        nothing)."""
+        received = entry.lead.received_at.timestamp()
+        threshold = int(self._threshold.total_seconds())
+        if age < 60:
+            return received + age + 1
+        if entry.attempts == 0 and not entry.claimed_by and age <= threshold:
+            return received + threshold + 1
+        return 0.0
+
     def _put(self, entry: QueueEntry, now: datetime, *, full: bool = True) -> None:
         lead_id = entry.lead.id
         age = max(0, int((now - entry.lead.received_at).total_seconds()))
@@ -225,11 +292,15 @@ class LeadQueue(DataTable[Text]):
         state = self._rows.get(lead_id)
         reuse = None if full or state is None or state.entry is not entry else state
         texts = self._texts(entry, now, kind, age, reuse)
+        next_at = self._next_change(entry, age)
+        if next_at and (state is None or state.next_at != next_at):
+            heapq.heappush(self._changes, (next_at, lead_id))
         if state is None:
             cells = [self._cell(key, texts[key], kind, lead_id) for key, _, _ in COLUMNS]
             self.add_row(*cells, key=lead_id)
-            self._rows[lead_id] = _RowState(entry, texts, kind)
+            self._rows[lead_id] = _RowState(entry, texts, kind, next_at)
             return
+        state.next_at = next_at
         state.entry = entry
         restyle = kind != state.kind
         for key, _, _ in COLUMNS:

@@ -5,9 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rich.text import Text
-from textual.widgets import Static
-
-from leadtui.domain.queue import format_age
+from textual.widget import Widget
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,7 +18,7 @@ class Status:
     due: int
     active: int
     aging: int
-    oldest: int  # seconds
+    oldest: str  # the oldest aging lead's age, "2h13m"
     filter: str = ""
     unsaved: int = 0
     saving: int = 0
@@ -28,8 +26,8 @@ class Status:
     clock: str = ""
 
 
-class StatusLine(Static):
-    """One line at the top of the workstation."""
+class StatusLine(Widget):
+    """One line at the top of the workstation (redrawn without a layout pass)."""
 
     COMPONENT_CLASSES = {"status-line--aging", "status-line--unsaved", "status-line--mode"}
     DEFAULT_CSS = """
@@ -46,15 +44,18 @@ class StatusLine(Static):
     """
 
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(Text(""), id=id)
+        super().__init__(id=id)
         self._status: Status | None = None
 
     def set_status(self, status: Status, *, force: bool = False) -> None:
-        """Redraw when something changed."""
+        """Redraw when something changed (one line: never a layout pass)."""
         if status == self._status and not force:
             return
         self._status = status
-        self.update(self._text(status))
+        self.refresh()
+
+    def render(self) -> Text:
+        return self._text(self._status) if self._status else Text("")
 
     def _text(self, s: Status) -> Text:
         style = self.get_component_rich_style
@@ -73,7 +74,7 @@ class StatusLine(Static):
         text.append(" · ")
         if s.aging:
             text.append(
-                f"! {s.aging} aging, oldest {format_age(s.oldest)}",
+                f"! {s.aging} aging, oldest {s.oldest}",
                 style=style("status-line--aging"),
             )
         else:
