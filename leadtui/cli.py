@@ -22,6 +22,7 @@ from leadtui.domain.model import LeadError
 from leadtui.paths import resolve_paths
 from leadtui.store.protocol import LeadNotFound, StoreError
 from leadtui.subcommands import MODULES, OPTIONAL_MODULES
+from leadtui.subcommands.common import visible
 from leadtui.subcommands.context import CommandFailed, Context
 
 DEMO_REP = {"rep_name": "Demo Rep", "rep_phone": "(555) 010-0199"}
@@ -113,8 +114,9 @@ def _cadence_error() -> type[Exception]:
 
 
 def fail(reason: object) -> int:
-    """Print one line `leadtui: reason` on stderr; exit status 1."""
-    text = " ".join(str(reason).split()) or "failed"
+    """Print one line `leadtui: reason` on stderr; exit status 1. Control and bidi
+    characters (from a file name, a path, an echoed value) are shown escaped, never raw."""
+    text = visible(" ".join(str(reason).split())) or "failed"
     print(f"leadtui: {text}", file=sys.stderr)
     return 1
 

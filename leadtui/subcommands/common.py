@@ -15,13 +15,17 @@ from leadtui.io.export import iso, lead_to_dict
 from leadtui.subcommands.context import CommandFailed, Context
 
 # Characters that must never reach a terminal from data: C0/C1 controls, DEL, bidi
-# overrides and isolates, line/paragraph separators.
+# overrides and isolates, line/paragraph separators, lone surrogates (a strict UTF-8
+# stdout cannot even encode them).
 _UNSAFE = re.compile(
-    r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
+    r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+    r"\ud800-\udfff]"
 )
 
 # json.dumps escapes C0 controls itself; these are what it leaves raw with ensure_ascii=False.
-_UNSAFE_IN_JSON = re.compile(r"[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_UNSAFE_IN_JSON = re.compile(
+    r"[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
 
 
 def safe(value: str, width: int | None = None) -> str:
@@ -30,6 +34,16 @@ def safe(value: str, width: int | None = None) -> str:
     if width is not None and len(text) > width:
         text = text[: max(width - 1, 0)] + "…"
     return text
+
+
+def visible(value: str) -> str:
+    """`value` with every unsafe character shown as an escape (\\x1b, \\u202e): for echoing
+    what someone typed (file names, paths) without losing or hiding any of it."""
+    return _UNSAFE.sub(_escaped, value)
+
+
+def _escaped(match: re.Match[str]) -> str:
+    return match.group().encode("unicode_escape", "backslashreplace").decode("ascii")
 
 
 def dumps(data: Any, out: TextIO | None = None) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from leadtui.subcommands.common import print_json, safe
+from leadtui.subcommands.common import print_json, safe, visible
 from leadtui.subcommands.context import CommandFailed, Context
 
 
@@ -27,7 +27,7 @@ def run_paths(ctx: Context, args: argparse.Namespace) -> int:
     else:
         width = max(len(key) for key in data) + 2
         for key, value in data.items():
-            ctx.print(f"{key + ':':<{width}}{value}")
+            ctx.print(f"{key + ':':<{width}}{visible(value)}")
     return 0
 
 

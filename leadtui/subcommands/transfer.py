@@ -8,7 +8,7 @@ from pathlib import Path
 
 from leadtui.io.csv_import import ImportFileError, import_csv
 from leadtui.io.export import export_text, write_private_file
-from leadtui.subcommands.common import print_json, safe
+from leadtui.subcommands.common import print_json, safe, visible
 from leadtui.subcommands.context import CommandFailed, Context
 
 
@@ -82,5 +82,5 @@ def run_export(ctx: Context, args: argparse.Namespace) -> int:
         write_private_file(path, text)
     except OSError as err:
         raise CommandFailed(f"cannot write {args.output}: {err.strerror or err}") from None
-    ctx.print(f"exported {count} lead(s) to {args.output}")
+    ctx.print(f"exported {count} lead(s) to {visible(args.output)}")
     return 0
