@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING
 from leadtui.domain.cadence import check_touch
 from leadtui.domain.model import LeadError, Outcome, QueueEntry
 from leadtui.domain.phone import format_phone
-from leadtui.domain.window import is_open
-from leadtui.tui.formatting import clock_in, window_phrase, zone_label
+from leadtui.domain.when import relative
+from leadtui.domain.window import is_open, next_opening
+from leadtui.tui.formatting import clock_in, short_time, zone_label
 from leadtui.tui.gateway import PendingWrite
 from leadtui.tui.screens.confirm import ConfirmScreen
 from leadtui.tui.screens.when_prompt import WhenPrompt
@@ -109,9 +110,12 @@ async def log_outcome(
             return False
     elif outcome.is_call and not is_open(app.settings.window, lead.timezone, now):
         local = f"{clock_in(lead.timezone, now)} {zone_label(lead.timezone, now)}"
+        window = app.settings.window
+        opens = next_opening(window, lead.timezone, now)
         question = ConfirmScreen(
             f"It is {local} for {name}: outside the calling window",
-            f"The {window_phrase(app.settings.window, lead.timezone, now)}.\n"
+            f"Their window is {window.start:%H:%M}-{window.end:%H:%M} their time; it opens "
+            f"{short_time(opens, lead.timezone, now)} ({relative(opens, now)}).\n"
             f"Log this {outcome} anyway? It is recorded as a call outside the window.",
             yes="log it anyway",
         )

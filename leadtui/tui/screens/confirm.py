@@ -1,4 +1,5 @@
-"""A yes/no question in a small box: `y` or Enter confirms, `n` or Escape declines."""
+"""A yes/no question in a small box: `y` confirms, `n` or Escape declines (Enter does
+nothing, so a key pressed in a hurry never confirms a do-not-call)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ class ConfirmScreen(ModalScreen[bool]):
     ConfirmScreen {
         align: center middle;
         & > #confirm-box {
-            width: 64;
+            width: 72;
             max-width: 100%;
             height: auto;
             border: thick $warning;
@@ -29,7 +30,7 @@ class ConfirmScreen(ModalScreen[bool]):
     }
     """
     BINDINGS = [
-        Binding("y,enter", "answer(True)", "Yes", id="confirm.yes", tooltip="Yes, go ahead"),
+        Binding("y", "answer(True)", "Yes", id="confirm.yes", tooltip="Yes, go ahead"),
         Binding("n,escape", "answer(False)", "No", id="confirm.no", tooltip="No, cancel"),
     ]
 
@@ -43,7 +44,7 @@ class ConfirmScreen(ModalScreen[bool]):
         with Vertical(id="confirm-box"):
             yield Static(Text(self._title), id="confirm-title")
             yield Static(Text(self._body), id="confirm-body")
-            yield Static(Text(f"y / Enter: {self._yes}    n / Esc: cancel"), id="confirm-keys")
+            yield Static(Text(f"y: {self._yes}    n / Esc: cancel"), id="confirm-keys")
 
     def action_answer(self, answer: bool) -> None:
         self.dismiss(answer)

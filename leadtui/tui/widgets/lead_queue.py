@@ -25,14 +25,14 @@ from textual.widgets.data_table import CellDoesNotExist, ColumnKey
 
 from leadtui.domain.model import QueueEntry
 from leadtui.domain.queue import describe_action, format_age
-from leadtui.tui.formatting import clock_in
+from leadtui.tui.formatting import clock_in, short_time
 
 AGING_GLYPH = "!"  # past the speed-to-lead threshold, never called: visible without colour
 HOT_GLYPH = "*"  # new and still inside the threshold
 TAKEN_GLYPH = "~"  # another rep has it open
 COLUMNS: tuple[tuple[str, str, int], ...] = (
     ("mark", " ", 1),
-    ("age", "Age", 5),
+    ("age", "Age", 6),
     ("name", "Name", 22),
     ("local", "Time", 5),
     ("next", "Next", 34),
@@ -70,6 +70,7 @@ class LeadQueue(DataTable[Text]):
         "lead-queue--hot",
         "lead-queue--taken",
         "lead-queue--due",
+        "lead-queue--later",
     }
     DEFAULT_CSS = """
     LeadQueue {
@@ -78,6 +79,7 @@ class LeadQueue(DataTable[Text]):
         & > .lead-queue--hot { color: $lead-hot; text-style: bold; }
         & > .lead-queue--taken { color: $lead-taken; text-style: italic; }
         & > .lead-queue--due { color: $lead-due; }
+        & > .lead-queue--later { color: $text-muted; }
     }
     """
     BINDINGS = [
@@ -255,7 +257,8 @@ class LeadQueue(DataTable[Text]):
     ) -> dict[str, str]:
         """The row's cell texts; the slow ones (clock, next) reused unless `old` is None."""
         lead = entry.lead
-        mark = {"aging": AGING_GLYPH, "hot": HOT_GLYPH, "taken": TAKEN_GLYPH}.get(kind, " ")
+        glyphs = {"aging": AGING_GLYPH, "hot": HOT_GLYPH, "taken": TAKEN_GLYPH}
+        mark = glyphs.get(kind.partition("/")[0], " ")
         texts = {"mark": mark, "age": format_age(age)}
         if old is not None and old.texts:
             texts["name"] = old.texts["name"]
@@ -266,6 +269,11 @@ class LeadQueue(DataTable[Text]):
             nxt = f"taken by {entry.claimed_by}"
         else:
             nxt = describe_action(entry.next_action, lead.timezone, now)
+            if not entry.due:  # the "all" view: say when it comes due
+                due_at = entry.next_action.due_at
+                when = short_time(due_at, lead.timezone, now) if due_at > now else "window shut"
+                if when not in nxt:
+                    nxt = f"{nxt} · {when}"
         texts["name"] = lead.name or lead.phone
         texts["local"] = clock_in(lead.timezone, now)
         texts["next"] = nxt
@@ -288,7 +296,7 @@ class LeadQueue(DataTable[Text]):
     def _put(self, entry: QueueEntry, now: datetime, *, full: bool = True) -> None:
         lead_id = entry.lead.id
         age = max(0, int((now - entry.lead.received_at).total_seconds()))
-        kind = self._kind(entry, age)
+        kind = self._kind(entry, age) + ("" if entry.due else "/later")
         state = self._rows.get(lead_id)
         reuse = None if full or state is None or state.entry is not entry else state
         texts = self._texts(entry, now, kind, age, reuse)
@@ -316,6 +324,9 @@ class LeadQueue(DataTable[Text]):
         return Text(text, style=style, end="", no_wrap=True, overflow="ellipsis")
 
     def _style(self, kind: str, column: str) -> Style:
+        kind, _, later = kind.partition("/")
+        if later and column in ("local", "next"):
+            return self.get_component_rich_style("lead-queue--later", partial=True)
         if not kind:
             return Style()
         if kind in ("aging", "hot") and column not in ("mark", "age", "name"):
