@@ -53,7 +53,7 @@ class RepDetailsScreen(ModalScreen[tuple[str, str] | None]):
         name = self.query_one("#rep-name", Input).value.strip()
         phone = self.query_one("#rep-phone", Input).value.strip()
         if event.input.id == "rep-name" and not phone:
-            self.query_one("#rep-phone", Input).focus()
+            self.set_focus(self.query_one("#rep-phone", Input))  # at once: typing goes on
             return
         if not name or not phone:
             self.query_one("#rep-error", Static).update(Text("Both please (or Esc to skip)."))

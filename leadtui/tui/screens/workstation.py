@@ -171,7 +171,8 @@ class WorkstationScreen(Screen[None]):
         app = self.app
         entry = self.current
         touches = app.snapshot.touches.get(entry.lead.id, ()) if entry else ()
-        self.query_one(LeadDetail).show(entry, touches, now, app.settings.window, app.cadence)
+        detail = self.query_one(LeadDetail)
+        detail.show(entry, touches, now, app.settings.window, app.cadence, self._empty_text())
         settings = app.settings
         key = (entry, settings.rep_name, settings.rep_phone, settings.offer)
         if key == self._script_key:
@@ -184,6 +185,22 @@ class WorkstationScreen(Screen[None]):
         view = script_for(entry.next_action, entry.lead, app.script_values(entry.lead),
                           app.scripts)  # fmt: skip
         script.show(view.title, view.live_call, view.voicemail, view.written)
+
+    def _empty_text(self) -> str:
+        """What to say when no row is under the cursor."""
+        active = len(self.app.snapshot.entries)
+        if self.filter_text:
+            return "No active lead matches the filter. Esc clears it."
+        if active == 0:
+            return ("No leads yet. Add them from a shell:\n"
+                    "  leadtui add --name NAME --phone PHONE --source SOURCE\n"
+                    "  leadtui import FILE.csv\n"
+                    "or here: ctrl+p, then 'Import leads from a CSV file'.")  # fmt: skip
+        if self.mode == "due":
+            return (f"Nothing is due right now: {active} active lead"
+                    f"{'s wait' if active != 1 else ' waits'} for its time or its calling "
+                    "window. A shows them all.")  # fmt: skip
+        return "No lead here."
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         event.stop()

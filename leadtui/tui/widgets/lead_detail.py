@@ -64,16 +64,17 @@ class LeadDetail(VerticalScroll, can_focus=False):
         now: datetime,
         window: CallingWindow,
         cadence: Cadence,
+        empty: str = "",
     ) -> None:
-        """Show a lead (None: an empty queue). Cheap to call every tick: redraws on change."""
+        """Show a lead, or `empty` when there is none. Cheap every tick: redraws on change."""
         minute = now.replace(second=0, microsecond=0)
-        key = (id(entry), entry, len(touches), minute)
+        key = (id(entry), entry, len(touches), minute, empty)
         if key == self._key:
             return
         self._key = key
         body = self.query_one("#detail-body", Static)
         if entry is None:
-            body.update(Text("Nothing to show: no lead here.\nPress A to see all active leads."))
+            body.update(Text(empty or "No lead here."))
             return
         body.update(self.render_entry(entry, touches, now, window, cadence))
 
