@@ -46,7 +46,7 @@ def _refused(app: LeadApp, entry: QueueEntry, outcome: Outcome) -> bool:
 
 def needs_questions(app: LeadApp, entry: QueueEntry, outcome: Outcome) -> bool:
     """Must the rep answer something before this touch is queued?"""
-    if outcome is Outcome.DNC or outcome.needs_when:
+    if outcome is Outcome.DNC or outcome.needs_when or entry.claimed_by:
         return True
     return outcome.is_call and not is_open(app.settings.window, entry.lead.timezone,
                                            app.clock.now())  # fmt: skip
@@ -122,6 +122,14 @@ async def log_outcome(
         if not await app.push_screen_wait(question):
             return False
         override = True
+    if entry.claimed_by:
+        question = ConfirmScreen(
+            f"{entry.claimed_by} has {name} open right now",
+            f"Another rep may be on the phone with {name}. Log this {outcome} anyway?",
+            yes="log it anyway",
+        )
+        if not await app.push_screen_wait(question):
+            return False
     when = None
     if outcome.needs_when:
         when = await app.push_screen_wait(

@@ -133,3 +133,19 @@ async def test_palette_toggles_all_leads(app_factory, add_leads, settle):
         await pilot.press("enter")
         await settle(pilot)
         assert app.screen.mode == "all"
+
+
+async def test_no_color_picks_the_contrast_theme(app_factory, settle, monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = app_factory()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert app.theme == "leadtui-contrast"
+
+
+async def test_an_unknown_key_name_in_the_keymap_is_reported(app_factory, settle, settings):
+    app = app_factory(settings=replace(settings, keymap={"no_such_key": "z", "won": "W"}))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        reports = [n.message for n in app._notifications if "no_such_key" in n.message]
+        assert len(reports) == 1

@@ -221,3 +221,23 @@ async def test_keys_can_be_remapped(app_factory, store, add_leads, settle, setti
         await pilot.press("1")
         await settle(pilot)
         assert outcomes(store, lead.id) == ["no-answer"]
+
+
+async def test_logging_on_a_lead_another_rep_has_open_asks_first(
+    app_factory, store, other_store, add_leads, settle, clock
+):
+    (lead,) = add_leads(draft("Ada Lovelace"))
+    other_store.claim(lead.id, "Ann", "ann-session", clock.now(), 120)
+    app = app_factory()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        assert "Ann has Ada Lovelace open" in screen_text(app)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert store.touches(lead.id) == []
+        await pilot.press("n", "y")
+        await settle(pilot)
+        assert outcomes(store, lead.id) == ["no-answer"]
