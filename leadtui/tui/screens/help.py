@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from rich.console import Group
+from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -32,16 +34,19 @@ def key_label(binding: Binding, keymap: Mapping[str, str]) -> str:
 
 def help_text(
     keymap: Mapping[str, str], threshold_minutes: float, more: Sequence[Binding] = ()
-) -> Text:
-    """The help screen's text."""
-    text = Text()
+) -> Group:
+    """The help screen's content: titled two-column sections (plain text, no markup)."""
+    parts: list[Text | Table] = []
 
     def section(title: str, rows: list[tuple[str, str]]) -> None:
-        text.append(f"{title}\n", style="bold underline")
+        parts.append(Text(title, style="bold underline"))
+        table = Table.grid(padding=(0, 1), pad_edge=True)
+        table.add_column(width=18, no_wrap=True, style="bold")
+        table.add_column(ratio=1)
         for keys, what in rows:
-            text.append(f"  {keys:<18}", style="bold")
-            text.append(f"{what}\n")
-        text.append("\n")
+            table.add_row(Text(f" {keys}"), Text(what))
+        parts.append(table)
+        parts.append(Text(""))
 
     section("Log outcome (the lead under the cursor)",
             [(key_label(b, keymap), b.tooltip) for b in OUTCOME_BINDINGS])  # fmt: skip
@@ -63,13 +68,13 @@ def help_text(
         ],
     )
     section("Callback and appointment times (in the lead's own zone)", [("e.g.", EXAMPLES)])
-    text.append("Remap any key in config.toml, e.g.\n", style="italic")
-    text.append('  [keymap]\n  no_answer = "1"\n  vm_message = "2"\n')
-    return text
+    parts.append(Text("Remap any key in config.toml, e.g.", style="italic"))
+    parts.append(Text('  [keymap]\n  no_answer = "1"\n  vm_message = "2"'))
+    return Group(*parts)
 
 
 class HelpScreen(ModalScreen[None]):
-    """All keys; Escape, q, ? or F1 closes it."""
+    """All keys; Escape, ? or F1 closes it."""
 
     DEFAULT_CSS = """
     HelpScreen {
