@@ -16,6 +16,7 @@ from __future__ import annotations
 import gc
 import json
 import os
+import re
 import secrets
 import zlib
 from collections.abc import Iterator
@@ -142,22 +143,32 @@ def _decode_line(line: bytes) -> tuple[int, list[Any]] | None:
     return seq, ops
 
 
+# What an interrupted append can leave after the last good record: the start of one of our
+# lines (8 hex digits, a space, ASCII JSON), at most one line, perhaps with zeros where the
+# file system lost a page. Anything else there (other text, binary garbage, several lines)
+# is damage, not a torn write, and must not be silently dropped.
+_TORN_TAIL = re.compile(rb"(?:[0-9a-f\x00]{0,8}(?:[ \x00][\x20-\x7e\x00]*)?)?\n?")
+
+
 def parse_journal(path: Path, data: bytes, base: int) -> tuple[list[Record], int]:
     """The complete records in `data` (journal bytes starting at offset `base`), and the
-    offset just past the last one. An invalid tail is a torn write and is left out; an
-    invalid line with valid lines after it raises StoreDamaged."""
+    offset just past the last one. A tail that looks like an interrupted append is a torn
+    write and is left out; an invalid line with valid lines after it, or a tail that no
+    append of ours could have left, raises StoreDamaged."""
     records: list[Record] = []
     pos = 0
     size = len(data)
     while pos < size:
         nl = data.find(b"\n", pos)
-        if nl < 0:
-            break  # an incomplete last line: a write that never finished
-        decoded = _decode_line(data[pos:nl])
+        decoded = None if nl < 0 else _decode_line(data[pos:nl])
         if decoded is None:
-            if _valid_line_after(data, nl + 1):
+            if nl >= 0 and _valid_line_after(data, nl + 1):
                 raise damaged(path, f"journal record at byte {base + pos} is corrupt")
-            break
+            if not _TORN_TAIL.fullmatch(data, pos):
+                raise damaged(
+                    path, f"unexpected content at byte {base + pos} (not a leadtui journal record)"
+                )
+            break  # a write that never finished
         records.append(Record(decoded[0], decoded[1], base + nl + 1))
         pos = nl + 1
     return records, base + pos
