@@ -8,7 +8,9 @@ followed by a fresh check. The command should exit 1 when any line starts with `
 What can be restored: the snapshot is rebuilt from the previous snapshot (`.bak`) plus
 the journals (`.journal.bak`, `.journal`), or from the journals alone when they start at
 the first record; a journal damaged in the middle is cut at the damage. Damaged files are
-never deleted: they are renamed `<name>.damaged-<UTC time>` beside the database.
+never deleted: before a restore every database file is kept as `<name>.damaged-<UTC time>`
+beside the database. The restored snapshot also becomes the new `.bak`, so a second damage
+before the next compaction restores from it again.
 """
 
 from __future__ import annotations
@@ -257,13 +259,19 @@ def _repair(names: FileNames, report: list[str]) -> list[str]:
             return [*done, f"cannot repair: {plan}"]
         tree, seq, _, where = plan
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-        for path in (names.snapshot, names.journal):
+        for path in (names.snapshot, names.journal, names.backup, names.journal_backup):
             if path.exists():  # copies first: an interrupted repair can simply be rerun
                 kept = path.with_name(f"{path.name}.damaged-{stamp}")
                 keep_copy(path, kept, names)
                 done.append(f"repaired: kept {path.name} as {kept.name}")
-        replace_atomically(names.snapshot, encode_snapshot(tree, seq), names)
+        restored = encode_snapshot(tree, seq)
+        replace_atomically(names.snapshot, restored, names)
         names.journal.unlink(missing_ok=True)
+        # The restored state is the last good state now: a later damage must restore from
+        # it (the older .bak + .journal.bak no longer lead up to it). A copy, not a link:
+        # damage written into the snapshot in place must not reach the backup.
+        replace_atomically(names.backup, restored, names)
+        names.journal_backup.unlink(missing_ok=True)
         fsync_dir(names.snapshot.parent)
         done.append(f"repaired: restored {names.snapshot.name} from {where}")
     elif any("interrupted write" in line for line in report):
