@@ -71,6 +71,10 @@ _THEME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 _BINDING_ID = re.compile(r"^[a-z][a-z0-9_.-]{0,63}$")
 
 
+# What to do about a config file that cannot be read at all.
+_FIX_FILE = "; fix it (or move it aside to use the defaults)"
+
+
 class _Bad(ValueError):
     """A bad value; the caller adds where it came from."""
 
@@ -220,12 +224,16 @@ def _read_text(path: Path) -> str | None:
     except FileNotFoundError:
         return None
     except OSError as err:
-        raise ConfigError(f"{path}: cannot read the config file ({err.strerror})") from None
+        raise ConfigError(
+            f"{path}: cannot read the config file ({err.strerror}){_FIX_FILE}"
+        ) from None
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         line = data[: err.start].count(b"\n") + 1
-        raise ConfigError(f"{path} line {line}: the config file is not valid UTF-8") from None
+        raise ConfigError(
+            f"{path} line {line}: the config file is not valid UTF-8{_FIX_FILE}"
+        ) from None
 
 
 def _from_file(path: Path, text: str) -> dict[str, Any]:
@@ -236,7 +244,7 @@ def _from_file(path: Path, text: str) -> dict[str, Any]:
         found = re.search(r"\(at line (\d+), column \d+\)", message)
         reason = re.sub(r"\s*\(at .*\)$", "", message)
         where = f"line {found.group(1)}" if found else f"line {text.count(chr(10)) + 1}"
-        raise ConfigError(f"{path} {where}: invalid TOML: {reason}") from None
+        raise ConfigError(f"{path} {where}: invalid TOML: {reason}{_FIX_FILE}") from None
     values: dict[str, Any] = {}
     for key, raw in doc.items():
         line = find_key_line(text, key)
