@@ -4,7 +4,8 @@ JSON Lines: one object per lead with its touches; ASCII-only JSON, so every stor
 character (control characters, bidi marks, anything) round-trips through `json.loads`
 and nothing in the file can act on a terminal it is printed to.
 CSV: one row per lead; a text cell that a spreadsheet would run as a formula (starting
-with = + - @, tab or carriage return) is prefixed with a single quote.
+with = + - @, tab or carriage return, also after leading blanks or invisible characters,
+which some spreadsheets skip, and with the full-width signs) is prefixed with a single quote.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import io
 import json
 import os
 import tempfile
+import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,6 +24,7 @@ from typing import IO, Any
 from leadtui.domain.model import Lead, Touch
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_SIGNS = frozenset("=+-@\uff1d\uff0b\uff0d\uff20")  # and their full-width forms
 CSV_COLUMNS = (
     "id", "name", "phone", "email", "source", "timezone", "received_at", "status",
     "calls", "touches", "last_outcome", "last_touch_at", "notes",
@@ -77,7 +80,19 @@ def jsonl_lines(
 
 def neutralise(cell: str) -> str:
     """Prefix a cell a spreadsheet would treat as a formula with a single quote."""
-    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
+    return "'" + cell if looks_like_formula(cell) else cell
+
+
+def looks_like_formula(cell: str) -> bool:
+    """True when the cell starts with a formula sign, tab or CR, or with a formula sign
+    after blanks and invisible characters (which some spreadsheets skip)."""
+    if cell.startswith(FORMULA_STARTS):
+        return True
+    for char in cell:
+        if char.isspace() or unicodedata.category(char) in ("Cc", "Cf", "Zs"):
+            continue
+        return char in _FORMULA_SIGNS
+    return False
 
 
 def csv_rows(

@@ -14,7 +14,6 @@ import resource
 import signal
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -101,15 +100,6 @@ def hashes_without_lock(directory: Path) -> dict[str, str]:
     return {k: v for k, v in file_hashes(directory).items() if not k.endswith(".lock")}
 
 
-def wait_all(procs: list[subprocess.Popen[bytes]], timeout: float = 120) -> list[tuple[int, bytes]]:
-    """Wait for every process; (exit status, stdout) each."""
-    results = []
-    for proc in procs:
-        out, _ = proc.communicate(timeout=timeout)
-        results.append((proc.returncode, out))
-    return results
-
-
 def spawn(home: Path, *argv: str, now: str | None = NOW) -> subprocess.Popen[bytes]:
     """Start `python -m leadtui` without waiting."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -124,4 +114,23 @@ def spawn(home: Path, *argv: str, now: str | None = NOW) -> subprocess.Popen[byt
     )  # fmt: skip
 
 
-Check = Callable[[str], None]
+def run_main(*argv: str, stdin: bytes = b"") -> tuple[int, str, str]:
+    """`main(argv)` in-process with a real process's byte-level stdio (strict UTF-8 out);
+    returns (exit status, stdout, stderr)."""
+    import io
+
+    from leadtui.cli import main
+
+    out, err = io.BytesIO(), io.BytesIO()
+    saved = sys.stdin, sys.stdout, sys.stderr
+    sys.stdin = io.TextIOWrapper(io.BytesIO(stdin), encoding="utf-8")
+    sys.stdout = io.TextIOWrapper(out, encoding="utf-8", errors="strict", write_through=True)
+    sys.stderr = io.TextIOWrapper(err, encoding="utf-8", errors="backslashreplace")
+    try:
+        code = main(list(argv))
+        sys.stdout.flush()
+        sys.stderr.flush()
+        printed = out.getvalue().decode("utf-8"), err.getvalue().decode("utf-8")
+    finally:
+        sys.stdin, sys.stdout, sys.stderr = saved
+    return code, *printed
