@@ -102,3 +102,28 @@ async def test_status_line_shows_no_markup_from_filter_text(app_factory, add_lea
         status = app.screen.query_one(StatusLine)
         assert status is not None
         assert "filter '[b]'" in screen_text(app)
+
+
+async def test_quitting_with_an_unsaved_outcome_asks_first(
+    app_factory, store, add_leads, settle, monkeypatch
+):
+    from leadtui.tui.screens.confirm import ConfirmScreen
+
+    add_leads(draft("Ada Lovelace"))
+
+    def broken(*args, **kwargs):
+        raise StoreError(f"{store.path}: Read-only file system")
+
+    monkeypatch.setattr(store, "log_touch", broken)
+    app = app_factory()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        await pilot.press("q")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        assert "1 outcome NOT saved" in screen_text(app)
+        await pilot.press("n")
+        await settle(pilot)
+        assert app.is_running and app.unsaved == 1
