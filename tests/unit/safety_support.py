@@ -34,7 +34,7 @@ def unsafe_chars(text: str, *, crlf: bool = False) -> list[str]:
 
 
 def leadtui(
-    home: Path,
+    home: Path | None,
     *argv: str,
     now: str | None = NOW,
     stdin: bytes | None = None,
@@ -43,7 +43,8 @@ def leadtui(
     env: dict[str, str] | None = None,
     timeout: float = 60,
 ) -> subprocess.CompletedProcess[bytes]:
-    """Run `python -m leadtui --home HOME [--now NOW] ARGV` and capture bytes.
+    """Run `python -m leadtui --home HOME [--now NOW] ARGV` and capture bytes (no --home
+    when `home` is None).
 
     `umask`: run with this umask. `fsize`: RLIMIT_FSIZE in bytes with SIGXFSZ ignored, so a
     write past it fails with EFBIG like a full disk (a short write, then an error).
@@ -59,8 +60,8 @@ def leadtui(
     full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
     full_env.pop("LEADTUI_HOME", None)
     return subprocess.run(
-        [sys.executable, "-m", "leadtui", "--home", str(home), *(["--now", now] if now else []),
-         *argv],
+        [sys.executable, "-m", "leadtui", *(["--home", str(home)] if home else []),
+         *(["--now", now] if now else []), *argv],
         input=stdin,
         capture_output=True,
         env=full_env,
