@@ -41,6 +41,7 @@ class WriterMixin:
         self._retry_timer: Timer | None = None
         self._had_failure = False
         self.last_logged: list[str] = []  # lead ids this session logged touches for (undo)
+        self.logged_names: dict[str, str] = {}  # their names, for leads no longer queued
 
     # --- public ---
     def submit(self: LeadApp, write: PendingWrite) -> None:
@@ -125,6 +126,7 @@ class WriterMixin:
             text += next_phrase(result.action, tz, now)
             self.notify(text, title="Saved", markup=False, timeout=4)
             self.last_logged.append(write.lead_id)
+            self.logged_names[write.lead_id] = write.lead_name
         elif write.kind == "undo":
             what = f"{result.touch.outcome}" if result.touch else "nothing to undo"
             self.notify(f"Undone: {what} for {write.lead_name}", markup=False, timeout=3)

@@ -241,3 +241,32 @@ async def test_logging_on_a_lead_another_rep_has_open_asks_first(
         await pilot.press("n", "y")
         await settle(pilot)
         assert outcomes(store, lead.id) == ["no-answer"]
+
+
+async def test_undo_brings_back_a_lead_that_left_the_queue(app_factory, store, add_leads, settle):
+    (lead,) = add_leads(draft("Ada Lovelace"))
+    app = app_factory()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("w")  # won: the lead leaves the queue
+        await settle(pilot)
+        queue = app.screen.query_one(LeadQueue)
+        assert queue.order == []
+        await pilot.press("u")
+        await settle(pilot)
+        assert store.touches(lead.id) == []
+        assert queue.order == [lead.id]
+
+
+async def test_undo_leaves_another_reps_touch_alone(
+    app_factory, store, other_store, add_leads, settle, clock
+):
+    (lead,) = add_leads(draft("Ada Lovelace"))
+    other_store.log_touch(lead.id, Outcome.EMAIL, clock.now(), rep="Ann")
+    app = app_factory()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("u")
+        await settle(pilot)
+        assert outcomes(store, lead.id) == ["email"]
+        assert any("logged by Ann" in n.message for n in app._notifications)

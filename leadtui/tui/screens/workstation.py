@@ -265,17 +265,28 @@ class WorkstationScreen(Screen[None]):
         self.run_worker(flow(), group="prompts", exit_on_error=False)
 
     def action_undo(self) -> None:
+        """Undo the last touch this session logged (even on a lead that left the queue);
+        with none, the last touch on the lead under the cursor if this rep logged it."""
         app = self.app
-        lead_id = app.last_logged.pop() if app.last_logged else None
-        entry = app.snapshot.index.get(lead_id) if lead_id else None
-        if entry is None:
+        if app.last_logged:
+            lead_id = app.last_logged.pop()
+            name = app.logged_names.get(lead_id, lead_id)
+        else:
             entry = self._need_lead()
             if entry is None:
                 return
-        lead = entry.lead
-        write = PendingWrite(app.next_seq(), "undo", lead.id, lead.name, app.clock.now())
-        app.submit(write)
-        self.queue.select(lead.id)
+            lead_id, name = entry.lead.id, entry.lead.name
+            touches = app.snapshot.touches.get(lead_id, ())
+            if not touches:
+                self.notify(f"Nothing to undo for {name}.", markup=False, timeout=3)
+                return
+            by = touches[-1].rep
+            if by and by != app.settings.rep_name:
+                self.notify(f"The last touch on {name} was logged by {by}: not undone.",
+                            severity="warning", markup=False, timeout=5)  # fmt: skip
+                return
+        app.submit(PendingWrite(app.next_seq(), "undo", lead_id, name, app.clock.now()))
+        self.queue.select(lead_id)
 
     def action_note(self) -> None:
         entry = self._need_lead()
