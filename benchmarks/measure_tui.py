@@ -4,7 +4,8 @@
   driven directly); see that module for exactly what each figure covers;
 - new process: `python -m leadtui --home DIR --now ISO` on an 80x24 pty, timed from the
   fork to the first output that shows one of the queue's first names; kept running a few
-  seconds more, then its peak RSS is read from wait4's rusage;
+  seconds, then another process adds a lead (the workstation re-ranks from every lead's
+  touches), and after a few more seconds its peak RSS is read from wait4's rusage;
 - blitz: `python -m leadtui --home DIR blitz --minutes 60` on an 80x24 pty with the real
   clock; after it settles, the bytes it writes while nobody touches a key, per second.
 """
@@ -13,12 +14,15 @@ from __future__ import annotations
 
 import importlib
 import json
+import shutil
 import subprocess
 
 from benchmarks.context import ROOT, Bench, python, subprocess_env
 from benchmarks.measure_cli import has_command, leadtui, top_names
 from benchmarks.pty_run import spawn
 from benchmarks.results import Figure, figure
+
+OUTSIDE_PHONE = "+19995550199"  # fictional (555-01xx), never used by the generator
 
 
 def tui_built() -> str:
@@ -82,16 +86,25 @@ def measure_workstation_process(bench: Bench) -> dict[str, Figure]:
     names = [n[:12].encode() for n in top_names(bench)]
     if not names:
         return {key: Figure.missing("n/a (no due leads, or queue not built)") for key in keys}
-    run = spawn(
-        leadtui("--home", str(bench.home), "--now", bench.now_iso),
-        env=subprocess_env(),
-        cwd=str(ROOT),
-    )
+    home = bench.workdir / "pty-home"  # a copy: this run writes to it
+    shutil.rmtree(home, ignore_errors=True)
+    shutil.copytree(bench.home, home)
+    run = spawn(leadtui("--home", str(home), "--now", bench.now_iso), env=subprocess_env(),
+                cwd=str(ROOT))  # fmt: skip
     try:
         first = run.read_until(names, timeout=120)
-        run.read_for(3.0)  # the first refresh, claims, a few ticks
+        if first is not None:
+            run.read_for(2.0)  # the first refresh, claims, a few ticks
+            # Another process writes (a web-form hook adding a lead): the workstation
+            # notices within a second and re-ranks from every lead's touches.
+            subprocess.run(leadtui("--home", str(home), "--now", bench.now_iso, "add", "--name",
+                                   "Outside Write", "--phone", OUTSIDE_PHONE, "--source", "bench"),
+                           cwd=ROOT, env=subprocess_env(), capture_output=True, timeout=120,
+                           check=False)  # fmt: skip
+            run.read_for(4.0)
     finally:
         rss = run.stop()
+        shutil.rmtree(home, ignore_errors=True)
     if first is None:
         why = "exited" if run.exited else "timed out"
         return {
