@@ -25,7 +25,12 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import phonenumbers
-from phonenumbers import NumberParseException, PhoneNumberFormat, ValidationResult
+from phonenumbers import (
+    NumberParseException,
+    PhoneNumberFormat,
+    PhoneNumberType,
+    ValidationResult,
+)
 from phonenumbers import timezone as pn_timezone
 
 from leadtui.domain.model import LeadError
@@ -170,13 +175,15 @@ def zone_for_phone(e164: str, default: str | None = None) -> str | None:
     valid across a country):
       1. a small table of prefixes where the first listed zone is a minority wins;
       2. `default` (the rep's default zone) when it is one of them;
-      3. a NANP number listed for the whole +1 area (toll-free, non-geographic, some
-         Caribbean islands): None, we do not know;
+      3. a number listed for its whole country: for +1 (toll-free, non-geographic, some
+         Caribbean islands) None, we do not know; elsewhere the zone of the country's
+         example landline (e.g. an Australian mobile: Sydney);
       4. otherwise the first listed zone (at least the right country).
+    No zone data at all: the country's zone where the country has one answer.
     """
     zones, whole_country = _zones(e164)
     if not zones:
-        return None
+        return _country_zone(e164)
     if len(zones) == 1:
         return zones[0]
     preferred = _PREFERRED_ZONE.get(e164[:5])
@@ -184,9 +191,35 @@ def zone_for_phone(e164: str, default: str | None = None) -> str | None:
         return preferred
     if default and default in zones:
         return default
-    if whole_country and e164.startswith("+1"):
-        return None
+    if whole_country:
+        # A range valid across the whole country (mobiles): None for +1, else the
+        # zone of the country's example landline (its capital or largest city).
+        country = _country_zone(e164)
+        return country if country in zones else (None if e164.startswith("+1") else zones[0])
     return zones[0]
+
+
+@lru_cache(maxsize=512)
+def _country_zone(e164: str) -> str | None:
+    """For a number whose own range has no zone data (e.g. a UK mobile in a range set
+    aside for fiction): the zone of the country's example fixed-line number, when the
+    country is not +1 (where the zone varies by area code and we'd rather not guess)."""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except NumberParseException:
+        return None
+    if number.country_code == 1:
+        return None
+    region = phonenumbers.region_code_for_country_code(number.country_code)
+    example = phonenumbers.example_number_for_type(region, PhoneNumberType.FIXED_LINE)
+    if example is None:
+        return None
+    zones = [
+        z
+        for z in pn_timezone.time_zones_for_number(example)
+        if z != pn_timezone.UNKNOWN_TIMEZONE and _zone_exists(z)
+    ]
+    return zones[0] if zones else None
 
 
 def format_phone(e164: str) -> str:

@@ -156,3 +156,17 @@ def test_format_phone_is_international_and_never_raises() -> None:
     assert format_phone("+14155552671") == "+1 415-555-2671"
     assert format_phone("+442079460958") == "+44 20 7946 0958"
     assert format_phone("garbage\x1b[2J") == "garbage"
+
+
+def test_a_number_without_zone_data_gets_its_countrys_zone() -> None:
+    # 07700 900xxx is set aside for fiction: phonenumbers has no zone for it, but it is
+    # plainly a UK number, and a UK lead must not be called on New York's clock.
+    assert zone_for_phone("+447700900123") == "Europe/London"
+
+
+def test_a_nanp_number_without_zone_data_stays_unknown() -> None:
+    assert zone_for_phone("+18005550100") is None
+
+
+def test_a_mobile_valid_across_a_country_gets_its_main_zone() -> None:
+    assert zone_for_phone("+61491570156") == "Australia/Sydney"
