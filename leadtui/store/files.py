@@ -289,6 +289,9 @@ def keep_copy(source: Path, target: Path, names: FileNames) -> None:
     except OSError:
         write_new_file(temp, source.read_bytes())
     os.replace(temp, target)
+    # rename() does nothing when both names already link the same file (target was kept
+    # from `source` before): do not leave the temporary name behind then
+    temp.unlink(missing_ok=True)
 
 
 def compact_files(names: FileNames, tree: Tree, seq: int) -> None:

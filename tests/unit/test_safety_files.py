@@ -315,3 +315,17 @@ def test_damaged_files_through_real_processes(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout
     assert "talked" not in ok(leadtui(home, "show", lead))
     assert "no-answer" in ok(leadtui(home, "show", lead))
+
+
+def test_keeping_the_same_copy_twice_leaves_no_temporary_file(tmp_path: Path) -> None:
+    """A repair run twice within one second keeps `<name>.damaged-<same stamp>` twice: the
+    second rename is between two links of one file, which rename() silently skips."""
+    from leadtui.store.files import FileNames, keep_copy
+
+    names = FileNames(tmp_path / DB)
+    names.snapshot.write_bytes(b"damaged")
+    kept = tmp_path / "leads.json.damaged-20250310T180000Z"
+    keep_copy(names.snapshot, kept, names)
+    keep_copy(names.snapshot, kept, names)
+    assert kept.read_bytes() == b"damaged"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [DB, kept.name]
