@@ -63,7 +63,13 @@ def run_doctor(path: Path, *, repair: bool = False) -> list[str]:
         found = [
             "found: " + line.split(": ", 1)[1] for line in report if line.startswith("problem:")
         ]
-        done = _repair(names, report) if found or _needs_tidy(report) else []
+        try:
+            done = _repair(names, report) if found or _needs_tidy(report) else []
+        except OSError as exc:
+            raise StoreError(
+                f"{names.snapshot}: the repair stopped: {exc.strerror or exc}; run `leadtui "
+                "doctor` to see the state, and `leadtui doctor --repair` again once there is room"
+            ) from exc
         return lines + found + done + _check(names)
 
 

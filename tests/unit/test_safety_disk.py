@@ -324,3 +324,25 @@ def test_real_full_then_read_only_file_system(tmpfs: Path) -> None:
     assert "Read-only file system" in line and "leads.json.journal" in line
     assert exported(home) == confirmed  # reads work on a read-only mount
     ok(leadtui(home, "queue", "--all"))
+
+
+def test_disk_full_during_repair_and_export(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    seeded(home)
+    expected = exported(home)
+    target = tmp_path / "leads.csv"
+    target.write_text("an older export\n")
+    line = refused(leadtui(home, "export", "--output", str(target), fsize=60))
+    assert str(target) in line and "File too large" in line
+    assert target.read_text() == "an older export\n"  # untouched, no half-written file
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["home", "leads.csv"]
+
+    (home / "leads.json").write_bytes(b"")
+    line = refused(leadtui(home, "doctor", "--repair", fsize=60))
+    assert str(home / "leads.json") in line and "the repair stopped: File too large" in line
+    assert (home / "leads.json").read_bytes() == b""  # still the damaged file, not half a new one
+    assert not list(home.glob("leads.json.tmp-*"))
+    report = ok(leadtui(home, "doctor", "--repair"))
+    assert "repaired: restored" in report and "left-over" not in report
+    assert not list(home.glob("leads.json.tmp-*"))
+    assert exported(home) == expected
