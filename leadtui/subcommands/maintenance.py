@@ -40,6 +40,12 @@ def run_doctor(ctx: Context, args: argparse.Namespace) -> int:
         ctx.print(safe(str(line)))
     problems = [line for line in lines if str(line).startswith("problem:")]
     if problems:
-        hint = "" if args.repair else "; `leadtui doctor --repair` restores the last good state"
+        stuck = any("upgrade leadtui" in line or "cannot restore" in line for line in problems)
+        if args.repair:
+            hint = ""
+        elif stuck:
+            hint = "; --repair cannot fix this (see the lines above)"
+        else:
+            hint = "; `leadtui doctor --repair` restores the last good state"
         raise CommandFailed(f"{ctx.paths.db}: {len(problems)} problem(s) found{hint}")
     return 0

@@ -224,7 +224,8 @@ def test_doctor_changes_nothing_and_repair_keeps_every_confirmed_write(
     assert export(home) == expected
     kept = list(home.glob("leads.json.damaged-*"))
     assert len(kept) == 1 and kept[0].read_bytes() == damaged_bytes
-    assert doctor(home) == (0, doctor(home)[1]) and "problem:" not in doctor(home)[1]
+    code, report = doctor(home)
+    assert code == 0 and "problem:" not in report, report
 
     # the database is usable, and a second damage before the next compaction restores
     # everything again (the restored state became the new .bak)
@@ -282,6 +283,9 @@ def test_nothing_to_restore_from_says_why_and_changes_nothing(
     for name in (DB, BAK):
         (home / name).write_bytes(b"")
     before = file_hashes(home)
+    code, out, err = cli(home, "doctor")
+    assert code == 1 and "cannot restore automatically" in out
+    assert "--repair cannot fix this" in err  # not told to run a repair that cannot work
     code, report = doctor(home, "--repair")
     assert code == 1 and "cannot repair" in report
     assert file_hashes(home) == before
@@ -295,6 +299,8 @@ def test_newer_schema_is_never_repaired(tmp_path: Path, monkeypatch: pytest.Monk
     db.write_bytes(db.read_bytes().replace(b'"schema":1', b'"schema":2'))
     (home / JOURNAL).unlink(missing_ok=True)
     before = file_hashes(home)
+    code, out, err = cli(home, "doctor")
+    assert code == 1 and "upgrade leadtui" in out and "--repair cannot fix this" in err
     code, report = doctor(home, "--repair")
     assert code == 1 and "upgrade leadtui" in report
     assert file_hashes(home) == before
