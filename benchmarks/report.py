@@ -39,10 +39,15 @@ METHOD = """\
   the same for an idle headless Textual app. "Driven directly": the interval paused, the
   clock stepped 1 s, `app.tick()`, workers awaited, the screen repainted; CPU per tick
   minus the same loop without the tick (median of 20).
-- **peak RSS**: `ru_maxrss` (wait4) of the pty workstation after ~3 s on screen.
+- **peak RSS**: `ru_maxrss` (wait4) of the pty workstation (on a copy of the database):
+  2 s after its first frame another process adds a lead, the workstation notices and
+  re-ranks, and 4 s later it is stopped.
 - **idle blitz output**: `python -m leadtui --home DIR blitz --minutes 60` on an 80x24
   pty, real clock, nobody typing: after a settle period, bytes read from the master over
   10 s (4 quick), per second.
+- **Quiet machine**: before each step the suite waits (up to 60 s) until other processes
+  use under 25% of the CPUs; the most it saw is listed under Machine. Timings taken while
+  other work runs (this machine is shared) are slower and noisier, the 1k column most.
 - **Verdicts** use the largest size run; "N/1k" is the figure at the largest size over
   the smallest, held to 3x for every judged figure except import.
 """
