@@ -1,0 +1,41 @@
+"""Touches come back oldest first after a reopen, whatever order they were logged in."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from leadtui.domain.cadence import load_cadence
+from leadtui.domain.model import LeadDraft, Outcome
+from leadtui.store.repository import open_store
+
+T0 = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
+
+
+def test_backdated_touches_are_in_time_order_after_reopen_and_compaction(tmp_path: Path) -> None:
+    db = tmp_path / "leads.json"
+    cadence = load_cadence()
+    store = open_store(db, cadence=cadence)
+    drafts = [
+        LeadDraft(f"Lead {n}", f"+1212555{n:04d}", "", "web", "America/New_York", T0)
+        for n in range(3)
+    ]
+    a, b, c = (result.lead.id for result in store.add_leads(drafts, T0))
+    offsets = {a: [50, 10, 30], b: [5, 6, 7], c: [90, 80, 70]}  # minutes after T0
+    for lead_id, minutes in offsets.items():
+        for m in minutes:
+            store.log_touch(lead_id, Outcome.NO_ANSWER, T0 + timedelta(minutes=m))
+    store.close()
+
+    for compact in (False, True):
+        store = open_store(db, cadence=cadence)
+        try:
+            for lead_id, minutes in offsets.items():
+                got = [t.at for t in store.touches(lead_id)]
+                assert got == [T0 + timedelta(minutes=m) for m in sorted(minutes)]
+                assert [t.at for t in store.touches_by_lead()[lead_id]] == got
+            if compact:
+                break
+            store.compact()  # the next open reads the snapshot, not the journal
+        finally:
+            store.close()
