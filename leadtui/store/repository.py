@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 
 from leadtui.domain.cadence import Cadence, check_touch, derive_status
 from leadtui.domain.intake import MAX_NOTES
-from leadtui.domain.model import Lead, LeadDraft, LeadStatus, Outcome, Touch
+from leadtui.domain.model import ACTIVE_STATUSES, Lead, LeadDraft, LeadStatus, Outcome, Touch
 from leadtui.domain.text import clean_text
 from leadtui.store.files import damaged, paused_gc, too_new
 from leadtui.store.index import (
@@ -47,6 +47,7 @@ __all__ = ["SCHEMA", "TinyLeadStore", "doctor", "new_id", "open_store"]
 
 SCHEMA = 1
 T = TypeVar("T")
+_ACTIVE = frozenset(status.value for status in ACTIVE_STATUSES)
 
 
 def new_id() -> str:
@@ -109,6 +110,19 @@ class TinyLeadStore:
         def answer() -> list[Lead]:
             with paused_gc():
                 return [index.lead(lead_id) for lead_id in index.leads]  # type: ignore[misc]
+
+        return self._read(answer)
+
+    def active_leads(self) -> list[Lead]:
+        index = self._index
+
+        def answer() -> list[Lead]:
+            with paused_gc():  # the status is read off the document: closed leads cost nothing
+                return [
+                    index.lead(lead_id)  # type: ignore[misc]
+                    for lead_id, (_, doc) in index.leads.items()
+                    if doc.get("status", "new") in _ACTIVE
+                ]
 
         return self._read(answer)
 

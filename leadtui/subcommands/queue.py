@@ -40,7 +40,7 @@ def queue_entries(ctx: Context, *, include_all: bool) -> list[QueueEntry]:
     store = ctx.store
     now = ctx.now()
     claims = {lead_id: claim.rep for lead_id, claim in store.claims(now).items()}
-    active = [lead for lead in store.leads() if lead.status.active]
+    active = store.active_leads()
     return rank(
         active,
         {lead.id: store.touches(lead.id) for lead in active},

@@ -39,3 +39,21 @@ def test_backdated_touches_are_in_time_order_after_reopen_and_compaction(tmp_pat
             store.compact()  # the next open reads the snapshot, not the journal
         finally:
             store.close()
+
+
+def test_active_leads_are_the_leads_with_an_active_status(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "leads.json", cadence=load_cadence())
+    try:
+        drafts = [
+            LeadDraft(f"Lead {n}", f"+1212555{n:04d}", "", "web", "America/New_York", T0)
+            for n in range(4)
+        ]
+        ids = [result.lead.id for result in store.add_leads(drafts, T0)]
+        store.log_touch(ids[1], Outcome.WON, T0)
+        store.log_touch(ids[2], Outcome.NO_ANSWER, T0)
+        store.log_touch(ids[3], Outcome.DNC, T0)
+        active = store.active_leads()
+        assert [lead.id for lead in active] == [ids[0], ids[2]]
+        assert active == [lead for lead in store.leads() if lead.status.active]
+    finally:
+        store.close()
