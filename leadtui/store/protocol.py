@@ -8,7 +8,7 @@ write raises `LeadError` (domain) with a message fit for the rep, a storage fail
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -67,6 +67,11 @@ class LeadStore(Protocol):
 
     def touches(self, lead_id: str) -> list[Touch]:
         """A lead's touches, oldest first."""
+        ...
+
+    def touches_of(self, lead_ids: Iterable[str]) -> dict[str, list[Touch]]:
+        """The touches of several leads at once (one read instead of one per lead),
+        oldest first; an unknown id maps to an empty list."""
         ...
 
     def touches_by_lead(self) -> Mapping[str, Sequence[Touch]]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import copy
 import secrets
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -133,6 +133,15 @@ class TinyLeadStore:
         def answer() -> list[Touch]:
             self._lead(lead_id)
             return self._index.touches(lead_id)
+
+        return self._read(answer)
+
+    def touches_of(self, lead_ids: Iterable[str]) -> dict[str, list[Touch]]:
+        index = self._index
+
+        def answer() -> dict[str, list[Touch]]:
+            with paused_gc():
+                return {lead_id: index.touches(lead_id) for lead_id in lead_ids}
 
         return self._read(answer)
 

@@ -43,7 +43,7 @@ def queue_entries(ctx: Context, *, include_all: bool) -> list[QueueEntry]:
     active = store.active_leads()
     return rank(
         active,
-        {lead.id: store.touches(lead.id) for lead in active},
+        store.touches_of(lead.id for lead in active),
         now,
         ctx.cadence,
         ctx.settings.window,

@@ -130,9 +130,9 @@ class StoreGateway:
             if self._known is None:
                 # The first queue, as fast as possible: only the active leads' touches
                 # (building every lead's touch list first costs most of a second at 50k).
-                touches_by_lead: Mapping[str, Sequence[Touch]] = {
-                    lead.id: self.store.touches(lead.id) for lead in active
-                }
+                touches_by_lead: Mapping[str, Sequence[Touch]] = self.store.touches_of(
+                    lead.id for lead in active
+                )
             else:
                 touches_by_lead = self.store.touches_by_lead()
             claims = self.store.claims(now)

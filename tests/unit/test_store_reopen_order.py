@@ -57,3 +57,26 @@ def test_active_leads_are_the_leads_with_an_active_status(tmp_path: Path) -> Non
         assert active == [lead for lead in store.leads() if lead.status.active]
     finally:
         store.close()
+
+
+def test_touches_of_matches_touches_per_lead(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "leads.json", cadence=load_cadence())
+    try:
+        drafts = [
+            LeadDraft(f"Lead {n}", f"+1212555{n:04d}", "", "web", "America/New_York", T0)
+            for n in range(3)
+        ]
+        ids = [result.lead.id for result in store.add_leads(drafts, T0)]
+        store.log_touch(ids[0], Outcome.NO_ANSWER, T0 + timedelta(minutes=9))
+        store.log_touch(ids[0], Outcome.VM_HANGUP, T0 + timedelta(minutes=2))
+        store.log_touch(ids[2], Outcome.TALKED, T0)
+        got = store.touches_of([ids[0], ids[1], ids[2], "nosuchid"])
+        assert got == {
+            ids[0]: store.touches(ids[0]),
+            ids[1]: [],
+            ids[2]: store.touches(ids[2]),
+            "nosuchid": [],
+        }
+        assert [t.outcome for t in got[ids[0]]] == [Outcome.VM_HANGUP, Outcome.NO_ANSWER]
+    finally:
+        store.close()
