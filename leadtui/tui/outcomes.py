@@ -12,17 +12,35 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from leadtui.domain.cadence import check_touch
-from leadtui.domain.model import LeadError, Outcome, QueueEntry
+from leadtui.domain.model import Lead, LeadError, Outcome, QueueEntry
 from leadtui.domain.phone import format_phone
 from leadtui.domain.when import relative
 from leadtui.domain.window import is_open, next_opening
 from leadtui.tui.formatting import clock_in, short_time, zone_label
 from leadtui.tui.gateway import PendingWrite
 from leadtui.tui.screens.confirm import ConfirmScreen
+from leadtui.tui.screens.text_prompt import TextPrompt
 from leadtui.tui.screens.when_prompt import WhenPrompt
 
 if TYPE_CHECKING:
     from leadtui.tui.app import LeadApp
+
+
+def ask_note(app: LeadApp, lead: Lead) -> None:
+    """Ask for a note and queue it for the lead (the workstation's and the blitz's `o`)."""
+
+    def save(text: str | None) -> None:
+        if text:
+            app.submit(PendingWrite(app.next_seq(), "note", lead.id, lead.name,
+                                    app.clock.now(), note=text))  # fmt: skip
+
+    app.push_screen(TextPrompt(f"Note for {lead.name}", max_length=2000), save)
+
+
+def copy_phone(app: LeadApp, lead: Lead) -> None:
+    """Copy the lead's number to the clipboard (OSC 52, so it works over SSH) and say so."""
+    app.copy_to_clipboard(lead.phone)
+    app.notify(f"Copied {lead.phone}", markup=False, timeout=3)
 
 
 def _phone(e164: str) -> str:

@@ -32,11 +32,10 @@ from leadtui.domain.model import Outcome, QueueEntry
 from leadtui.domain.scripts import script_for
 from leadtui.tui.gateway import PendingWrite, Snapshot, WriteResult
 from leadtui.tui.keys import LEAD_BINDINGS, OUTCOME_BINDINGS
-from leadtui.tui.outcomes import log_outcome
+from leadtui.tui.outcomes import ask_note, copy_phone, log_outcome
 from leadtui.tui.screens.blitz_summary import BlitzSummaryScreen
 from leadtui.tui.screens.confirm import ConfirmScreen
 from leadtui.tui.screens.help import HelpScreen
-from leadtui.tui.screens.text_prompt import TextPrompt
 from leadtui.tui.widgets.blitz_lead import BlitzLead
 from leadtui.tui.widgets.blitz_tallies import BlitzTallies
 from leadtui.tui.widgets.blitz_timer import BlitzTimer
@@ -231,23 +230,14 @@ class BlitzScreen(Screen[None]):
             self._select(lead_id)
 
     def action_note(self) -> None:
-        entry, app = self.current, self.app
-        if entry is None:
-            return
-        lead = entry.lead
-
-        def save(text: str | None) -> None:
-            if text:
-                app.submit(PendingWrite(app.next_seq(), "note", lead.id, lead.name,
-                                        app.clock.now(), note=text))  # fmt: skip
-
-        app.push_screen(TextPrompt(f"Note for {lead.name}", max_length=2000), save)
+        entry = self.current
+        if entry is not None:
+            ask_note(self.app, entry.lead)
 
     def action_copy_phone(self) -> None:
         entry = self.current
         if entry is not None:
-            self.app.copy_to_clipboard(entry.lead.phone)
-            self.notify(f"Copied {entry.lead.phone}", markup=False, timeout=3)
+            copy_phone(self.app, entry.lead)
 
     def action_retry(self) -> None:
         self.app.retry_writes()

@@ -21,9 +21,14 @@ from leadtui.domain.queue import format_age
 from leadtui.domain.scripts import script_for
 from leadtui.tui.gateway import PendingWrite, Snapshot, WriteResult
 from leadtui.tui.keys import WORKSTATION_BINDINGS
-from leadtui.tui.outcomes import log_outcome, log_outcome_now, needs_questions
+from leadtui.tui.outcomes import (
+    ask_note,
+    copy_phone,
+    log_outcome,
+    log_outcome_now,
+    needs_questions,
+)
 from leadtui.tui.screens.help import HelpScreen
-from leadtui.tui.screens.text_prompt import TextPrompt
 from leadtui.tui.widgets.filter_bar import FilterBar
 from leadtui.tui.widgets.lead_detail import LeadDetail
 from leadtui.tui.widgets.lead_queue import LeadQueue
@@ -290,23 +295,13 @@ class WorkstationScreen(Screen[None]):
 
     def action_note(self) -> None:
         entry = self._need_lead()
-        if entry is None:
-            return
-        lead = entry.lead
-        app = self.app
-
-        def save(text: str | None) -> None:
-            if text:
-                app.submit(PendingWrite(app.next_seq(), "note", lead.id, lead.name,
-                                        app.clock.now(), note=text))  # fmt: skip
-
-        app.push_screen(TextPrompt(f"Note for {lead.name}", max_length=2000), save)
+        if entry is not None:
+            ask_note(self.app, entry.lead)
 
     def action_copy_phone(self) -> None:
         entry = self._need_lead()
         if entry is not None:
-            self.app.copy_to_clipboard(entry.lead.phone)
-            self.notify(f"Copied {entry.lead.phone}", markup=False, timeout=3)
+            copy_phone(self.app, entry.lead)
 
     def action_retry(self) -> None:
         self.app.retry_writes()
