@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from leadtui.domain.cadence import Cadence, next_action
 from leadtui.domain.intake import prepare_lead
 from leadtui.domain.model import Channel, Message, Outcome
-from leadtui.domain.window import CallingWindow, is_open
+from leadtui.domain.window import CallingWindow, is_open, next_opening
 
 if TYPE_CHECKING:
     from leadtui.config import Settings
@@ -181,6 +181,9 @@ def _play(
         return
     at = min(last_at + timedelta(hours=rng.randrange(2, 20)), now - timedelta(minutes=30))
     at = max(at, last_at + timedelta(minutes=1))
+    in_window = next_opening(window, store.get_lead(lead_id).timezone, at)
+    if in_window < now - timedelta(minutes=30):
+        at = in_window  # a rep talks to people in the day, not at 3 a.m. their time
     when = now + plan.when if plan.when is not None else None
     if plan.ending is Outcome.TALKED and plan.due_now:
         at = now - timedelta(days=1, minutes=10)  # the default follow-up (a day later) is due
