@@ -265,3 +265,24 @@ async def test_B_asks_for_minutes_and_goal_then_starts(app_factory, store, three
         await pilot.press("B")  # one blitz at a time
         await settle(pilot)
         assert app.screen is blitz
+
+
+async def test_help_in_a_blitz_lists_the_blitz_keys(app_factory, three_leads, settle):
+    import io
+
+    from rich.console import Console
+    from textual.widgets import Static
+
+    from leadtui.tui.screens.help import HelpScreen
+
+    app = app_factory()
+    async with app.run_test(size=SIZE) as pilot:
+        await start_blitz(app, pilot, settle)
+        await pilot.press("question_mark")
+        await settle(pilot)
+        assert isinstance(app.screen, HelpScreen)
+        console = Console(width=78, file=io.StringIO(), record=True, color_system=None)
+        console.print(app.screen.query_one("#help-body", Static).content)
+        text = console.export_text()
+        assert "Pause or resume the countdown" in text
+        assert "Skip to the next due lead" in text

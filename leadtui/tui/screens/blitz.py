@@ -251,7 +251,9 @@ class BlitzScreen(Screen[None]):
 
     def action_help(self) -> None:
         settings = self.app.settings
-        self.app.push_screen(HelpScreen(settings.keymap, settings.speed_to_lead_minutes))
+        self.app.push_screen(
+            HelpScreen(settings.keymap, settings.speed_to_lead_minutes, BLITZ_BINDINGS)
+        )
 
     # --- pause and end ---
     def action_pause(self) -> None:
