@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 import tomllib
 import unicodedata
 from collections.abc import Callable, Mapping
@@ -23,6 +22,7 @@ import phonenumbers
 import tomli_w
 
 from leadtui.domain.window import CallingWindow
+from leadtui.paths import write_private_file
 
 
 class ConfigError(ValueError):
@@ -357,7 +357,8 @@ def save_settings_values(path: Path, **values: Any) -> None:
         ok = False
     if not ok:  # an unusual layout: rewrite the whole document (comments are lost)
         new_text = tomli_w.dumps({**current, **plain})
-    _write_private(path, new_text)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    write_private_file(path, new_text)
 
 
 def _edit_lines(text: str, values: Mapping[str, Any]) -> str:
@@ -374,18 +375,3 @@ def _edit_lines(text: str, values: Mapping[str, Any]) -> str:
             lines.insert(first_table, rendered)
             first_table += 1
     return "\n".join(lines) + "\n"
-
-
-def _write_private(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".config-", suffix=".tmp")
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

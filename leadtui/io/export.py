@@ -13,12 +13,9 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import tempfile
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import IO, Any
 
 from leadtui.domain.model import Lead, Touch
@@ -145,28 +142,3 @@ def export_text(
     writer = write_csv if fmt == "csv" else write_jsonl
     count = writer(buffer, leads, touches_by_lead)
     return buffer.getvalue(), count
-
-
-def write_private_file(path: Path, text: str) -> None:
-    """Write `text` (UTF-8) to `path` atomically with mode 0600, whatever the umask.
-
-    The file appears complete or not at all (a temporary file in the same folder is
-    fsynced, then renamed over `path`). A path that exists but is not a regular file
-    (a FIFO, /dev/stdout) is written to directly.
-    """
-    if path.exists() and not path.is_file():
-        with path.open("w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        return
-    directory = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

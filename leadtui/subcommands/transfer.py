@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 
 from leadtui.io.csv_import import ImportFileError, import_csv
-from leadtui.io.export import export_text, write_private_file
+from leadtui.io.export import export_text
+from leadtui.paths import write_private_file
 from leadtui.subcommands.common import print_json, safe, visible
 from leadtui.subcommands.context import CommandFailed, Context
 

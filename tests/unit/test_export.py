@@ -20,8 +20,8 @@ from leadtui.io.export import (
     export_text,
     jsonl_lines,
     neutralise,
-    write_private_file,
 )
+from leadtui.paths import write_private_file
 
 T0 = datetime(2025, 3, 10, 14, 5, tzinfo=UTC)
 
