@@ -150,15 +150,4 @@ def run_workstation(ctx: Context) -> int:
         if ctx.demo_dir:
             print(f"(demo data in {ctx.demo_dir})", file=sys.stderr)
         return 0
-    from leadtui.tui.app import run_tui
-
-    status = run_tui(
-        store=ctx.store,
-        clock=ctx.clock,
-        settings=ctx.settings,
-        paths=ctx.paths,
-        cadence=ctx.cadence,
-    )
-    if ctx.demo_dir:
-        print(f"The demo data is in {ctx.demo_dir}; delete it when you are done.")
-    return status if isinstance(status, int) else 0
+    return ctx.run_tui()

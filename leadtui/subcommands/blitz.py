@@ -45,16 +45,4 @@ def register(commands: argparse._SubParsersAction) -> None:
 def run_blitz(ctx: Context, args: argparse.Namespace) -> int:
     if not (ctx.stdout.isatty() and sys.stdin.isatty()):
         raise CommandFailed("blitz needs a terminal (over SSH: ssh -t host leadtui blitz)")
-    from leadtui.tui.app import run_tui
-
-    status = run_tui(
-        store=ctx.store,
-        clock=ctx.clock,
-        settings=ctx.settings,
-        paths=ctx.paths,
-        cadence=ctx.cadence,
-        blitz=(args.minutes, args.goal),
-    )
-    if ctx.demo_dir:
-        print(f"The demo data is in {ctx.demo_dir}; delete it when you are done.")
-    return status if isinstance(status, int) else 0
+    return ctx.run_tui(blitz=(args.minutes, args.goal))

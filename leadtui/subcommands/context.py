@@ -49,6 +49,23 @@ class Context:
 
         return load_cadence(self.settings.cadence_file)
 
+    def run_tui(self, blitz: tuple[float, int | None] | None = None) -> int:
+        """Run the workstation (straight into a blitz when `blitz=(minutes, goal)`) and
+        say where the demo data is once it closes."""
+        from leadtui.tui.app import run_tui
+
+        status = run_tui(
+            store=self.store,
+            clock=self.clock,
+            settings=self.settings,
+            paths=self.paths,
+            cadence=self.cadence,
+            blitz=blitz,
+        )
+        if self.demo_dir:
+            print(f"The demo data is in {self.demo_dir}; delete it when you are done.")
+        return status if isinstance(status, int) else 0
+
     @property
     def store(self) -> LeadStore:
         """The lead store, opened on first use (creates the data folder, mode 0700)."""
