@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import importlib.util
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -21,7 +20,7 @@ from leadtui.config import ConfigError, save_settings_values
 from leadtui.domain.model import LeadError
 from leadtui.paths import resolve_paths
 from leadtui.store.protocol import LeadNotFound, StoreError
-from leadtui.subcommands import MODULES, OPTIONAL_MODULES
+from leadtui.subcommands import MODULES
 from leadtui.subcommands.common import visible
 from leadtui.subcommands.context import CommandFailed, Context
 
@@ -65,9 +64,6 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in MODULES:
         importlib.import_module(name).register(commands)
-    for name in OPTIONAL_MODULES:
-        if importlib.util.find_spec(name) is not None:
-            importlib.import_module(name).register(commands)
     return parser
 
 
@@ -140,9 +136,8 @@ def fill_demo(ctx: Context, *, announce: bool) -> None:
 
 
 def run_workstation(ctx: Context) -> int:
-    """The TUI; without a terminal (or before the TUI exists) the queue as text instead."""
-    has_tui = importlib.util.find_spec("leadtui.tui.app") is not None
-    if not has_tui or not (ctx.stdout.isatty() and sys.stdin.isatty()):
+    """The TUI; without a terminal the queue as text instead."""
+    if not (ctx.stdout.isatty() and sys.stdin.isatty()):
         from leadtui.subcommands.queue import print_table, queue_entries
 
         entries = queue_entries(ctx, include_all=False)

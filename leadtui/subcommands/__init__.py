@@ -2,8 +2,7 @@
 
 Each module listed in `MODULES` has `register(commands)`, which adds its argparse
 sub-parsers and sets `run=handler` on each; a handler is `handler(ctx, args) -> int`.
-To add a command family, write a module here and list it in `MODULES`; the modules in
-`OPTIONAL_MODULES` (issue 5: blitz, report) are picked up as soon as their file exists.
+To add a command family, write a module here and list it in `MODULES`.
 """
 
 from __future__ import annotations
@@ -13,9 +12,6 @@ MODULES: tuple[str, ...] = (
     "leadtui.subcommands.queue",  # queue
     "leadtui.subcommands.transfer",  # import, export
     "leadtui.subcommands.maintenance",  # paths, doctor
-)
-
-OPTIONAL_MODULES: tuple[str, ...] = (
-    "leadtui.subcommands.blitz",  # blitz (issue 5)
-    "leadtui.subcommands.report",  # report (issue 5)
+    "leadtui.subcommands.blitz",  # blitz
+    "leadtui.subcommands.report",  # report
 )
