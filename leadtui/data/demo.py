@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from leadtui.domain.cadence import Cadence, next_action
 from leadtui.domain.intake import prepare_lead
-from leadtui.domain.model import Channel, Message, Outcome
+from leadtui.domain.model import Channel, Message, NextAction, Outcome
 from leadtui.domain.window import CallingWindow, is_open, next_opening
 
 if TYPE_CHECKING:
@@ -198,13 +198,12 @@ def _play(
     store.log_touch(lead_id, plan.ending, at, note=note, when=when, rep=REP)
 
 
-def _unreached(action_: object, rng: random.Random) -> Outcome:
-    channel = getattr(action_, "channel", Channel.CALL)
-    if channel is Channel.EMAIL:
+def _unreached(action: NextAction, rng: random.Random) -> Outcome:
+    if action.channel is Channel.EMAIL:
         return Outcome.EMAIL
-    if channel is Channel.TEXT:
+    if action.channel is Channel.TEXT:
         return Outcome.TEXT
-    if getattr(action_, "message", Message.NONE) is not Message.NONE:
+    if action.message is not Message.NONE:
         return Outcome.VM_MESSAGE if rng.random() < 0.8 else Outcome.NO_ANSWER
     return rng.choice((Outcome.VM_HANGUP, Outcome.NO_ANSWER))
 

@@ -9,8 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
+from typing import TYPE_CHECKING, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+if TYPE_CHECKING:
+    from leadtui.tui.app import LeadApp
 
 
 class LeadCommands(Provider):
@@ -35,8 +39,7 @@ class LeadCommands(Provider):
             ("Help: keys", "Every key and what the marks mean (?)", run("help")),
             ("Rep details", "Your name and phone for the scripts", run("app.rep_details")),
         ]  # fmt: skip
-        for extra in getattr(app, "extra_commands", lambda: [])():
-            commands.append(extra)
+        commands.extend(cast("LeadApp", app).extra_commands())  # blitz and report
         return commands
 
     async def discover(self) -> Hits:

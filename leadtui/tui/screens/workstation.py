@@ -349,7 +349,7 @@ class WorkstationScreen(Screen[None]):
 
     def action_help(self) -> None:
         settings = self.app.settings
-        more = getattr(self.app, "extra_bindings", list)()
+        more = self.app.extra_bindings()
         self.app.push_screen(HelpScreen(settings.keymap, settings.speed_to_lead_minutes, more))
 
     def action_pane(self, pane: str) -> None:
