@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.context import Bench
-from benchmarks.generate import compact
+from benchmarks.generate import BENCH_NOW, compact
 from benchmarks.results import Figure, figure, median, percentile
 from leadtui.domain.model import LeadStatus, Outcome, Touch
 from leadtui.paths import resolve_paths
@@ -79,7 +79,7 @@ def measure_store(bench: Bench) -> dict[str, Figure]:
     out: dict[str, Figure] = {}
 
     start = time.perf_counter()
-    store = open_store(db, cadence=bench.cadence)
+    store = open_store(db, cadence=bench.cadence, clock=lambda: BENCH_NOW)
     out["open_store"] = figure("open_store", (time.perf_counter() - start) * 1000)
     try:
         count = 200 if bench.quick else 300

@@ -128,7 +128,7 @@ async def probe(args: argparse.Namespace) -> dict[str, Any]:
     out: dict[str, Any] = {}
 
     t0 = time.perf_counter()
-    store = open_store(paths.db, cadence=cadence)
+    store = open_store(paths.db, cadence=cadence, clock=clock.now)
     t_open = time.perf_counter()
     app = make_app(store=store, clock=clock, settings=settings, paths=paths, cadence=cadence)
     frames = Frames(app)

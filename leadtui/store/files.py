@@ -1,11 +1,19 @@
 """On-disk formats of the store: the snapshot, the journal, and safe file writing.
 
-The database `leads.json` is a snapshot: a TinyDB-shaped JSON tree (table -> document id
--> document) plus a header `"_leadtui": {"format": 1, "seq": N}` saying which journal
-records it already contains. `leads.json.journal` holds the changes made since, one line per
-transaction: `<crc32 hex> <json>` where the JSON is `{"seq": N, "ops": [...]}`. A line whose
-checksum does not match is a torn write only when nothing valid follows it (a crash during
-the last append); anywhere else it is damage.
+The database `leads.json` is a snapshot. Its first line is a TinyDB-shaped JSON tree
+(table -> document id -> document) plus a header `"_leadtui": {"format": F, "seq": N}`
+saying which journal records it already contains. Format 2 adds the archive: documents
+moved out of the working set (closed leads nobody has touched for a while, and their
+touches) follow the first line as "segments", one JSON line each (`{table: {id: doc}}`),
+which the header lists with their length and CRC-32 (`"archive"`, see `ArchiveInfo`). A
+reader parses the first line only and reads the segments when it needs them, so opening
+costs the working set, not the whole history. A snapshot without an archive is written as
+format 1, which is one line (older versions read it).
+
+`leads.json.journal` holds the changes made since the snapshot, one line per transaction:
+`<crc32 hex> <json>` where the JSON is `{"seq": N, "ops": [...]}`. A line whose checksum
+does not match is a torn write only when nothing valid follows it (a crash during the last
+append); anywhere else it is damage.
 
 Nothing in this module changes an existing file: it reads, validates, and writes new files
 (mode 0600 whatever the umask) that callers then rename into place.
@@ -19,7 +27,7 @@ import os
 import re
 import secrets
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +35,7 @@ from typing import Any
 
 from leadtui.store.protocol import StoreError
 
-FORMAT = 1
+FORMAT = 2  # 1: one line; 2: the first line, then archive segments
 HEADER = "_leadtui"
 FILE_MODE = 0o600
 DOCTOR_HINT = "run `leadtui doctor` (then `leadtui doctor --repair` to restore the last good state)"
@@ -106,9 +114,96 @@ def encode_record(seq: int, ops: list[list[Any]]) -> bytes:
     return b"%08x %s\n" % (zlib.crc32(payload), payload)
 
 
-def encode_snapshot(tree: Tree, seq: int) -> bytes:
-    """The snapshot file's bytes: the header first, then the tables."""
-    data: dict[str, Any] = {HEADER: {"format": FORMAT, "seq": seq}}
+@dataclass(frozen=True, slots=True)
+class ArchiveInfo:
+    """What the first line says about the archive segments that follow it.
+
+    `segments`: (byte length without the newline, CRC-32) of each segment line in file
+    order. `max_ids`: the highest document id per table inside the segments (new ids must
+    pass them). `lookups`: name -> newline-separated values (with a newline at each end),
+    e.g. the archived leads' ids and phone numbers, so that "is this in the archive?" is
+    answered without reading it.
+    """
+
+    segments: tuple[tuple[int, int], ...]
+    max_ids: dict[str, int]
+    lookups: dict[str, str]
+
+    @classmethod
+    def of(cls, segment: bytes, docs: Tree, lookups: dict[str, list[str]]) -> ArchiveInfo:
+        """The archive made of one new segment (`segment` is `dumps(docs)`)."""
+        return cls(
+            ((len(segment), zlib.crc32(segment)),),
+            {name: max(map(int, table)) for name, table in docs.items() if table},
+            {name: _joined(values) for name, values in lookups.items()},
+        )
+
+    def plus(self, other: ArchiveInfo) -> ArchiveInfo:
+        """This archive with `other`'s segments appended."""
+        max_ids = dict(self.max_ids)
+        for name, top in other.max_ids.items():
+            max_ids[name] = max(top, max_ids.get(name, 0))
+        lookups = dict(self.lookups)
+        for name, values in other.lookups.items():
+            lookups[name] = lookups[name] + values[1:] if name in lookups else values
+        return ArchiveInfo(self.segments + other.segments, max_ids, lookups)
+
+    def holds(self, name: str, value: str) -> bool:
+        """True if `value` is among the archived values called `name`."""
+        values = self.lookups.get(name)
+        return bool(values) and "\n" not in value and f"\n{value}\n" in values  # type: ignore[operator]
+
+    @property
+    def size(self) -> int:
+        """Bytes of the segments in the file (each with its newline)."""
+        return sum(length + 1 for length, _ in self.segments)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "segments": [list(segment) for segment in self.segments],
+            "max_ids": self.max_ids,
+            "lookups": self.lookups,
+        }
+
+    @classmethod
+    def from_json(cls, path: Path, value: Any) -> ArchiveInfo:
+        problem = damaged(path, "unexpected content: the archive header is malformed")
+        if not isinstance(value, dict):
+            raise problem
+        segments, max_ids, lookups = (
+            value.get("segments"),
+            value.get("max_ids"),
+            value.get("lookups"),
+        )
+        if not (
+            isinstance(segments, list) and isinstance(max_ids, dict) and isinstance(lookups, dict)
+        ):
+            raise problem
+        pairs: list[tuple[int, int]] = []
+        for segment in segments:
+            if not (isinstance(segment, list) and len(segment) == 2) or not all(
+                type(n) is int and n >= 0 for n in segment
+            ):
+                raise problem
+            pairs.append((segment[0], segment[1]))
+        if not all(type(n) is int for n in max_ids.values()) or not all(
+            type(v) is str for v in lookups.values()
+        ):
+            raise problem
+        return cls(tuple(pairs), max_ids, lookups)
+
+
+def _joined(values: list[str]) -> str:
+    return "\n" + "".join(f"{value}\n" for value in values if "\n" not in value)
+
+
+def encode_snapshot(tree: Tree, seq: int, archive: ArchiveInfo | None = None) -> bytes:
+    """The first line of a snapshot (the whole file when there is no archive): the header
+    first, then the tables. The archive's segments follow it, each on its own line."""
+    header: dict[str, Any] = {"format": 1, "seq": seq}
+    if archive is not None and archive.segments:
+        header = {"format": 2, "seq": seq, "archive": archive.to_json()}
+    data: dict[str, Any] = {HEADER: header}
     data.update(tree)
     return dumps(data)
 
@@ -185,13 +280,13 @@ def _valid_line_after(data: bytes, pos: int) -> bool:
     return False
 
 
-def parse_snapshot(path: Path, data: bytes | str) -> tuple[Tree, int]:
-    """The tables and the journal sequence number of a snapshot; StoreDamaged or
-    StoreTooNew when it is not one this version can use."""
+def parse_head(path: Path, data: bytes | str) -> tuple[Tree, int, ArchiveInfo | None]:
+    """The first line of a snapshot: tables, journal sequence number, archive (if any);
+    StoreDamaged or StoreTooNew when it is not one this version can use."""
     if not data:
         raise damaged(path, "the file is empty (0 bytes), which means it is damaged, not new")
     try:
-        value = json.loads(data)
+        value = json.loads(data.decode("utf-8") if isinstance(data, bytes) else data)
     except UnicodeDecodeError:
         raise damaged(path, "the file is not UTF-8 text (garbage or another file)") from None
     except json.JSONDecodeError as exc:
@@ -210,7 +305,90 @@ def parse_snapshot(path: Path, data: bytes | str) -> tuple[Tree, int]:
     if fmt > FORMAT:
         raise too_new(path, "storage format", fmt, FORMAT)
     check_tree(path, value)
-    return value, seq
+    archive = ArchiveInfo.from_json(path, header["archive"]) if "archive" in header else None
+    return value, seq, archive
+
+
+def check_size(path: Path, head_end: int, archive: ArchiveInfo | None, size: int) -> None:
+    """StoreDamaged unless the file is as long as its first line and segments say."""
+    expected = head_end + (archive.size if archive else 0)
+    if size < expected:
+        raise damaged(path, f"the file is truncated (it ends at byte {size} of {expected})")
+    if size > expected:
+        raise damaged(path, f"unexpected content after byte {expected} (the file has {size})")
+
+
+def read_segments(path: Path, fd: int, offset: int, archive: ArchiveInfo) -> Iterator[Tree]:
+    """The archive's segments, read from the open snapshot `fd` (segments start at
+    `offset`), each checked against its length and CRC-32 before it is parsed."""
+    for number, (length, crc) in enumerate(archive.segments, start=1):
+        data = os.pread(fd, length + 1, offset)
+        if len(data) != length + 1 or data[-1:] != b"\n":
+            raise damaged(path, f"archive segment {number} is truncated")
+        data = data[:-1]
+        if zlib.crc32(data) != crc:
+            raise damaged(path, f"archive segment {number} is corrupt (checksum mismatch)")
+        tree = _parse_segment(path, number, data)
+        del data
+        offset += length + 1
+        yield tree
+
+
+def merge_archive(tree: Tree, segment: Tree) -> None:
+    """Add an archive segment's documents to `tree` (a document already there wins)."""
+    for name, docs in segment.items():
+        table = tree.setdefault(name, {})
+        if table:
+            for key, doc in docs.items():
+                table.setdefault(key, doc)
+        else:
+            table.update(docs)
+
+
+def parse_snapshot(path: Path, data: bytes) -> tuple[Tree, int]:
+    """The whole state a snapshot file holds (archive included) and its journal sequence
+    number; StoreDamaged or StoreTooNew when it is not one this version can use."""
+    tree, seq, archive, head_end = parse_first_line(path, data)
+    check_size(path, head_end, archive, len(data))
+    if archive is not None:
+        offset = head_end
+        for number, (length, crc) in enumerate(archive.segments, start=1):
+            chunk = data[offset : offset + length]
+            if zlib.crc32(chunk) != crc or data[offset + length : offset + length + 1] != b"\n":
+                raise damaged(path, f"archive segment {number} is corrupt (checksum mismatch)")
+            merge_archive(tree, _parse_segment(path, number, chunk))
+            offset += length + 1
+    return tree, seq
+
+
+def parse_first_line(
+    path: Path, data: bytes, whole: Callable[[], bytes] | None = None
+) -> tuple[Tree, int, ArchiveInfo | None, int]:
+    """`parse_head` of the first line of `data` and the offset just past it. A format 1
+    file spread over several lines (written by hand) is read whole: `whole` returns the
+    complete file when `data` is only its first line."""
+    end = data.find(b"\n")
+    if end < 0:
+        tree, seq, archive = parse_head(path, data)
+        return tree, seq, archive, len(data)
+    try:
+        tree, seq, archive = parse_head(path, data[:end])
+    except StoreDamaged:
+        full = data if whole is None else whole()
+        tree, seq, archive = parse_head(path, full)
+        if archive is not None:
+            raise damaged(path, "unexpected content: the first line is not a snapshot") from None
+        return tree, seq, None, len(full)
+    return tree, seq, archive, end + 1
+
+
+def _parse_segment(path: Path, number: int, data: bytes) -> Tree:
+    try:
+        tree = json.loads(data)
+    except ValueError:
+        raise damaged(path, f"archive segment {number} is not valid JSON") from None
+    check_tree(path, tree)
+    return tree
 
 
 def check_tree(path: Path, tree: Any) -> None:
@@ -256,11 +434,13 @@ def create_private(path: Path, flags: int = os.O_WRONLY) -> int:
     return fd
 
 
-def write_new_file(path: Path, data: bytes) -> None:
-    """Write `data` to a new file (0600) and fsync it; removes it again on failure."""
+def write_new_file(path: Path, data: bytes | Iterable[bytes]) -> None:
+    """Write `data` (bytes, or chunks of them) to a new file (0600) and fsync it; removes
+    it again on failure."""
     fd = create_private(path)
     try:
-        write_all(fd, data)
+        for chunk in [data] if isinstance(data, bytes) else data:
+            write_all(fd, chunk)
         os.fsync(fd)
     except BaseException:
         os.close(fd)
@@ -294,13 +474,24 @@ def keep_copy(source: Path, target: Path, names: FileNames) -> None:
     temp.unlink(missing_ok=True)
 
 
-def compact_files(names: FileNames, tree: Tree, seq: int) -> None:
-    """Write `tree` (the state after record `seq`) as the new snapshot, keeping the old one
-    as `.bak` and moving the journal to `.journal.bak`. Safe to interrupt at any point."""
+def compact_files(
+    names: FileNames,
+    tree: Tree,
+    seq: int,
+    archive: ArchiveInfo | None = None,
+    segments: Iterable[bytes] = (),
+) -> int:
+    """Write `tree` (the state after record `seq`) as the new snapshot, followed by the
+    archive's segment lines (`segments`: their bytes, newlines included, in chunks), keeping
+    the old snapshot as `.bak` and moving the journal to `.journal.bak`. Safe to interrupt
+    at any point. Returns the length of the first line (where the segments start)."""
     for left_over in names.temps():
         left_over.unlink(missing_ok=True)
     temp = names.temp()
-    write_new_file(temp, encode_snapshot(tree, seq))
+    head = encode_snapshot(tree, seq, archive)
+    if archive is not None and archive.segments:
+        head += b"\n"
+    write_new_file(temp, _chain(head, segments))
     try:
         if names.snapshot.exists():
             keep_copy(names.snapshot, names.backup, names)
@@ -312,6 +503,23 @@ def compact_files(names: FileNames, tree: Tree, seq: int) -> None:
     if names.journal.exists():
         os.replace(names.journal, names.journal_backup)
         fsync_dir(names.snapshot.parent)
+    return len(head)
+
+
+def _chain(first: bytes, rest: Iterable[bytes]) -> Iterator[bytes]:
+    yield first
+    yield from rest
+
+
+def copy_chunks(fd: int, offset: int, length: int, chunk: int = 1 << 20) -> Iterator[bytes]:
+    """`length` bytes of the open file `fd` from `offset`, a megabyte at a time."""
+    end = offset + length
+    while offset < end:
+        data = os.pread(fd, min(chunk, end - offset), offset)
+        if not data:
+            raise OSError(f"the file ended at byte {offset} of {end} while copying it")
+        offset += len(data)
+        yield data
 
 
 @contextmanager

@@ -78,6 +78,10 @@ class LeadStore(Protocol):
         """Every lead's touches, oldest first, keyed by lead id."""
         ...
 
+    def lead_count(self) -> int:
+        """How many leads there are, active or not (without reading the archive)."""
+        ...
+
     def is_dnc(self, phone: str) -> bool:
         """True when the E.164 number is on the do-not-call list."""
         ...

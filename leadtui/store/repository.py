@@ -23,6 +23,7 @@ from leadtui.domain.cadence import Cadence, check_touch, derive_status
 from leadtui.domain.intake import MAX_NOTES
 from leadtui.domain.model import ACTIVE_STATUSES, Lead, LeadDraft, LeadStatus, Outcome, Touch
 from leadtui.domain.text import clean_text
+from leadtui.store.archive import EMAILS, LEAD_IDS, PHONES, TOUCH_IDS, LeadArchiver
 from leadtui.store.files import damaged, paused_gc, too_new
 from leadtui.store.index import (
     BLITZES,
@@ -59,10 +60,19 @@ def initial_tree() -> dict[str, dict[str, dict[str, Any]]]:
     return {META: {"1": {"schema": SCHEMA}}, LEADS: {}, TOUCHES: {}, DNC: {}, CLAIMS: {}}
 
 
-def open_store(path: Path, *, cadence: Cadence, compact_bytes: int | None = None) -> TinyLeadStore:
+def open_store(
+    path: Path,
+    *,
+    cadence: Cadence,
+    compact_bytes: int | None = None,
+    clock: Callable[[], datetime] | None = None,
+) -> TinyLeadStore:
     """Open (or create) the database at `path`. StoreError names the file on any problem;
-    an existing file is never changed by opening it."""
-    storage = JournalStorage(path, initial=initial_tree, compact_bytes=compact_bytes)
+    an existing file is never changed by opening it. `clock` (default: the system's) says
+    when closed leads have been idle long enough for the archive (see store/archive.py)."""
+    storage = JournalStorage(
+        path, initial=initial_tree, compact_bytes=compact_bytes, archiver=LeadArchiver(clock)
+    )
     try:
         return TinyLeadStore(storage, cadence)
     except BaseException:
@@ -98,9 +108,16 @@ class TinyLeadStore:
 
     def _lead(self, lead_id: str) -> Lead:
         lead = self._index.lead(lead_id)
+        if lead is None and self._storage.archive_holds(LEAD_IDS, lead_id):
+            self._storage.load_archive()
+            lead = self._index.lead(lead_id)
         if lead is None:
             raise LeadNotFound(lead_id)
         return lead
+
+    def _everything(self) -> None:
+        """Bring the archive into memory (for answers about every lead)."""
+        self._storage.load_archive()
 
     # --- reading ----------------------------------------------------------------------
 
@@ -108,6 +125,7 @@ class TinyLeadStore:
         index = self._index
 
         def answer() -> list[Lead]:
+            self._everything()
             with paused_gc():
                 return [index.lead(lead_id) for lead_id in index.leads]  # type: ignore[misc]
 
@@ -140,17 +158,29 @@ class TinyLeadStore:
         index = self._index
 
         def answer() -> dict[str, list[Touch]]:
+            wanted = list(lead_ids)
+            if any(lead_id not in index.leads for lead_id in wanted) and any(
+                self._storage.archive_holds(LEAD_IDS, lead_id) for lead_id in wanted
+            ):
+                self._everything()
             with paused_gc():
-                return {lead_id: index.touches(lead_id) for lead_id in lead_ids}
+                return {lead_id: index.touches(lead_id) for lead_id in wanted}
 
         return self._read(answer)
 
     def touches_by_lead(self) -> Mapping[str, Sequence[Touch]]:
         def answer() -> Mapping[str, Sequence[Touch]]:
+            self._everything()
             version = self._storage.version
             if self._by_lead is None or self._by_lead[0] != version:
                 self._by_lead = (version, MappingProxyType(self._index.touches_by_lead()))
             return self._by_lead[1]
+
+        return self._read(answer)
+
+    def lead_count(self) -> int:
+        def answer() -> int:
+            return len(self._index.leads) + self._storage.archive_count(LEAD_IDS)
 
         return self._read(answer)
 
@@ -172,9 +202,7 @@ class TinyLeadStore:
         with self._storage.transaction():
             for draft in drafts:
                 received = utc(draft.received_at, "received time")
-                existing = index.by_phone.get(draft.phone)
-                if existing is None and email_key(draft.email):
-                    existing = index.by_email.get(email_key(draft.email))
+                existing = self._existing(draft)
                 if existing is not None:
                     key, doc = index.leads[existing]
                     inquiries = [*doc.get("inquiries", ()), iso(received)]
@@ -182,7 +210,7 @@ class TinyLeadStore:
                     results.append(AddResult(self._lead(existing), created=False))
                     continue
                 lead = Lead(
-                    id=self._unused(index.leads),
+                    id=self._unused(index.leads, LEAD_IDS),
                     name=draft.name,
                     phone=draft.phone,
                     email=draft.email,
@@ -214,7 +242,7 @@ class TinyLeadStore:
             lead = self._lead(lead_id)
             check_touch(lead, outcome, when)
             touch = Touch(
-                id=self._unused(self._index.touch_ids),
+                id=self._unused(self._index.touch_ids, TOUCH_IDS),
                 lead_id=lead_id,
                 outcome=outcome,
                 at=utc(at, "touch time"),
@@ -255,6 +283,7 @@ class TinyLeadStore:
         stamp = utc(at, "note time").strftime("[%Y-%m-%d %H:%M UTC]")
         text = _clean_note(text)
         with self._storage.transaction():
+            self._lead(lead_id)  # (from the archive if it is there)
             key, doc = self._index.leads.get(lead_id) or (None, None)
             if key is None or doc is None:
                 raise LeadNotFound(lead_id)
@@ -285,11 +314,29 @@ class TinyLeadStore:
                 return touch
         return None
 
-    @staticmethod
-    def _unused(taken: Mapping[str, Any]) -> str:
+    def _existing(self, draft: LeadDraft) -> str | None:
+        """The id of the lead with the draft's phone number or email, if there is one."""
+        index, email = self._index, email_key(draft.email)
+        for attempt in range(2):
+            existing = index.by_phone.get(draft.phone)
+            if existing is None and email:
+                existing = index.by_email.get(email)
+            if existing is not None or attempt:
+                return existing
+            storage = self._storage
+            if not (
+                storage.archive_holds(PHONES, draft.phone)
+                or email
+                and storage.archive_holds(EMAILS, email)
+            ):
+                return None
+            storage.load_archive()
+        return None
+
+    def _unused(self, taken: Mapping[str, Any], archived: str) -> str:
         while True:
             candidate = new_id()
-            if candidate not in taken:
+            if candidate not in taken and not self._storage.archive_holds(archived, candidate):
                 return candidate
 
     # --- claims -----------------------------------------------------------------------

@@ -13,6 +13,14 @@ whether anyone else wrote; catching up reads only the journal bytes that are new
 
 Opening never writes to an existing database, whatever state it is in (a brand-new one is
 created). `StoreDamaged` / `StoreTooNew` name the file and what to do.
+
+The archive: an `Archiver` (the repository's policy) picks documents that have left the
+working set; compaction moves them into archive segments after the snapshot's first line
+(see files.py). Opening reads the first line only and keeps the file open; the segments are
+read into the tree on the first need (`load_archive`): a lookup the archive's summary says
+it holds, a change from the journal to a document that may be archived, or a reader that
+wants everything. Until then the tree holds the working set, and compaction copies the
+unread segments byte for byte and appends a new one.
 """
 
 from __future__ import annotations
@@ -20,29 +28,34 @@ from __future__ import annotations
 import json
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO, Protocol
 
 from tinydb.storages import Storage
 
 from leadtui.paths import ensure_private_dir
 from leadtui.store.files import (
+    ArchiveInfo,
     FileNames,
     Record,
     Tree,
+    check_size,
     check_tree,
     compact_files,
+    copy_chunks,
     create_private,
     damaged,
     dumps,
     encode_record,
     encode_snapshot,
     fsync_dir,
+    merge_archive,
+    parse_first_line,
     parse_journal,
-    parse_snapshot,
     paused_gc,
+    read_segments,
     write_all,
     write_new_file,
 )
@@ -53,6 +66,10 @@ from leadtui.store.protocol import StoreError
 MIN_COMPACT_BYTES = 1 << 20  # compact when the journal passes this or 1/8 of the snapshot
 COMPACT_RATIO = 8
 COMPACT_ENV = "LEADTUI_STORE_COMPACT_BYTES"
+# compact at once (at the first write after opening) when at least this many documents,
+# and 1/ARCHIVE_SHARE of the largest table, are due for the archive
+ARCHIVE_MIN = 200
+ARCHIVE_SHARE = 8
 
 Sig = tuple[int, int, int, int]  # device, inode, size, mtime (ns)
 
@@ -64,6 +81,39 @@ class Seen:
     snapshot: Sig | None
     journal: Sig | None
     offset: int  # end of the last valid journal record
+
+
+class Archiver(Protocol):
+    """The policy that decides what leaves the working set (see the module docstring)."""
+
+    def select(self, tree: Tree) -> dict[str, list[str]]:
+        """Table -> keys of the documents in `tree` to move into the archive now."""
+        ...
+
+    def lookups(self, docs: Tree) -> dict[str, list[str]]:
+        """Name -> values that `archive_holds(name, value)` must answer from the header."""
+        ...
+
+
+@dataclass(slots=True)
+class Unread:
+    """The archive segments of the snapshot this process read, not yet in its tree."""
+
+    info: ArchiveInfo
+    handle: BinaryIO  # that snapshot, kept open: a later compaction renames another over it
+    offset: int  # where its segments start
+
+    def may_hold(self, tree: Tree, op: list[Any]) -> bool:
+        """Could `op` change or depend on a document still in these segments?"""
+        kind = op[0]
+        if kind == "t":
+            return True
+        top = self.info.max_ids.get(op[1])
+        if top is None:
+            return False
+        if kind in ("c", "x"):
+            return True
+        return op[2] not in tree.get(op[1], ()) and int(op[2]) <= top
 
 
 def _sig(st: os.stat_result) -> Sig:
@@ -86,8 +136,12 @@ class JournalStorage(Storage):
         *,
         initial: Callable[[], Tree] | None = None,
         compact_bytes: int | None = None,
+        archiver: Archiver | None = None,
     ) -> None:
         super().__init__()
+        self._archiver = archiver
+        self._unread: Unread | None = None
+        self._archive_checked = False
         self.names = FileNames(Path(path))
         self.path = self.names.snapshot
         env = os.environ.get(COMPACT_ENV, "")
@@ -148,30 +202,101 @@ class JournalStorage(Storage):
     # --- reading from disk ------------------------------------------------------------
 
     def _reload(self) -> None:
-        """Read the snapshot and the whole journal; replace the tree only when all is good."""
+        """Read the snapshot's first line and the whole journal; replace the tree only when
+        all is good. The archive segments stay on disk (see `load_archive`)."""
         snap = self.names.snapshot
         try:
-            # text mode: no second full-size copy (bytes and str) at the peak
-            with open(snap, encoding="utf-8") as handle:
-                snap_sig = _sig(os.fstat(handle.fileno()))
-                data = handle.read()
-        except UnicodeDecodeError:
-            raise damaged(snap, "the file is not UTF-8 text (garbage or another file)") from None
+            handle = open(snap, "rb")  # noqa: SIM115 (kept open while its segments are unread)
         except FileNotFoundError:
             raise StoreError(f"{snap}: the database file has disappeared") from None
         except OSError as exc:
             raise StoreError(f"{snap}: cannot read it: {exc.strerror or exc}") from None
-        with paused_gc():
-            tree, seq = parse_snapshot(snap, data)
-            del data
-            journal_sig, records, offset = self._read_journal(0)
-            seq = apply_records(self.names.journal, seq, records, lambda op: apply_op(tree, op, ()))
+        unread: Unread | None = None
+        try:
+            snap_sig = _sig(os.fstat(handle.fileno()))
+            try:
+                line = handle.readline()
+            except OSError as exc:
+                raise StoreError(f"{snap}: cannot read it: {exc.strerror or exc}") from None
+            with paused_gc():
+                tree, seq, info, head_end = parse_first_line(
+                    snap, line, lambda: line + handle.read()
+                )
+                check_size(snap, head_end, info, snap_sig[2])
+                if info is not None:
+                    unread = Unread(info, handle, head_end)
+                journal_sig, records, offset = self._read_journal(0)
+
+                def replay(op: list[Any]) -> None:
+                    nonlocal unread
+                    if unread is not None and unread.may_hold(tree, op):
+                        _merge_unread(snap, tree, unread)
+                        unread = None
+                    apply_op(tree, op, ())
+
+                seq = apply_records(self.names.journal, seq, records, replay)
+        except BaseException:
+            handle.close()
+            raise
+        if unread is None:
+            handle.close()
+        self._close_unread()
+        self._unread = unread
         self._tree, self.seq = tree, seq
-        self._max_ids = max_ids(tree)
+        self._max_ids = self._top_ids(tree)
         self._seen = Seen(snap_sig, journal_sig, offset)
+        self._archive_checked = False
         self.version += 1
         for listener in self._listeners:
             listener.reset(tree)
+
+    def _top_ids(self, tree: Tree) -> dict[str, int]:
+        tops = max_ids(tree)
+        if self._unread is not None:
+            for name, top in self._unread.info.max_ids.items():
+                tops[name] = max(top, tops.get(name, 0))
+        return tops
+
+    def _close_unread(self) -> None:
+        if self._unread is not None:
+            self._unread.handle.close()
+            self._unread = None
+
+    # --- the archive ------------------------------------------------------------------
+
+    def archive_holds(self, name: str, value: str) -> bool:
+        """True if the unread archive's summary lists `value` under `name` (then
+        `load_archive()` brings it in). False once the archive is in memory."""
+        unread = self._unread
+        return unread is not None and unread.info.holds(name, value)
+
+    def archive_count(self, name: str) -> int:
+        """How many values the unread archive's summary lists under `name` (0 once loaded)."""
+        unread = self._unread
+        values = unread.info.lookups.get(name, "") if unread is not None else ""
+        return max(values.count("\n") - 1, 0)
+
+    @property
+    def archive_loaded(self) -> bool:
+        """True when the tree holds everything (no unread archive segments)."""
+        return self._unread is None
+
+    def load_archive(self) -> bool:
+        """Read the archive segments into the tree (the listeners are reset). True if
+        there was anything to read."""
+        with self._tlock:
+            self._check_open()
+            unread = self._unread
+            if unread is None:
+                return False
+            with paused_gc():
+                _merge_unread(self.names.snapshot, self._tree, unread)
+            self._close_unread()
+            self._max_ids = max_ids(self._tree)
+            self.version += 1
+            for listener in self._listeners:
+                listener.reset(self._tree)
+            return True
 
     def _read_journal(self, offset: int) -> tuple[Sig | None, list[Record], int]:
         path = self.names.journal
@@ -204,7 +329,7 @@ class JournalStorage(Storage):
         if journal_sig == seen.journal:
             return False
         new_sig, records, offset = self._read_journal(seen.offset)
-        seq = apply_records(self.names.journal, self.seq, records, self._apply)
+        seq = apply_records(self.names.journal, self.seq, records, self._apply_caught_up)
         if seq != self.seq:
             self.seq = seq
             self.version += 1
@@ -245,6 +370,7 @@ class JournalStorage(Storage):
     def close(self) -> None:
         with self._tlock:
             self._closed = True
+            self._close_unread()
             if self._lock is not None:
                 self._lock.close()
 
@@ -302,6 +428,8 @@ class JournalStorage(Storage):
     def _do(self, op: list[Any]) -> None:
         if not self._depth:
             raise RuntimeError("store changes must happen inside a transaction")
+        if self._unread is not None and self._unread.may_hold(self._tree, op):
+            self.load_archive()
         self._undo.extend(inverse(self._tree, op))
         self._apply(op)
         self._ops.append(op)
@@ -313,7 +441,13 @@ class JournalStorage(Storage):
             if int(op[2]) > self._max_ids.get(op[1], 0):
                 self._max_ids[op[1]] = int(op[2])
         elif op[0] == "t":
-            self._max_ids = max_ids(self._tree)
+            self._max_ids = self._top_ids(self._tree)
+
+    def _apply_caught_up(self, op: list[Any]) -> None:
+        """Apply another process's change (the archive first, if it may be involved)."""
+        if self._unread is not None and self._unread.may_hold(self._tree, op):
+            self.load_archive()
+        self._apply(op)
 
     def _rollback(self) -> None:
         undo, self._undo, self._ops = self._undo, [], []
@@ -352,9 +486,59 @@ class JournalStorage(Storage):
         self._seen = Seen(self._seen.snapshot, _sig(st), st.st_size)
 
     def _compact(self) -> None:
-        """Snapshot the tree (which includes record `seq`) and rotate the journal."""
-        compact_files(self.names, self._tree, self.seq)
+        """Snapshot the tree (which includes record `seq`) and rotate the journal, moving
+        what the archiver picks out of memory into the archive."""
+        tree, unread = self._tree, self._unread
+        moved: Tree = {}
+        if self._archiver is not None:
+            picked = self._archiver.select(tree)
+            moved = {
+                name: {k: tree[name][k] for k in keys} for name, keys in picked.items() if keys
+            }
+        kept = tree
+        if moved:
+            kept = {name: table for name, table in tree.items() if name not in moved}
+            for name, docs in moved.items():
+                kept[name] = {key: doc for key, doc in tree[name].items() if key not in docs}
+        info = unread.info if unread is not None else None
+        chunks: list[Iterable[bytes]] = []
+        if unread is not None:
+            chunks.append(copy_chunks(unread.handle.fileno(), unread.offset, unread.info.size))
+        if moved:
+            assert self._archiver is not None
+            segment = dumps(moved)
+            fresh = ArchiveInfo.of(segment, moved, self._archiver.lookups(moved))
+            info = fresh if info is None else info.plus(fresh)
+            chunks.append((segment, b"\n"))
+            del segment
+        head_end = compact_files(
+            self.names, kept, self.seq, info, (chunk for part in chunks for chunk in part)
+        )
         self._seen = Seen(_stat(self.names.snapshot), None, 0)
+        self._archive_checked = False
+        if info is None:
+            return
+        # The segments are read from the file just written (ours: the lock is held);
+        # what moved into them now lives only there.
+        handle = open(self.names.snapshot, "rb")  # noqa: SIM115
+        self._close_unread()
+        self._unread = Unread(info, handle, head_end)
+        if moved:
+            self._tree = kept
+            self._max_ids = self._top_ids(kept)
+            self.version += 1
+            for listener in self._listeners:
+                listener.reset(kept)
+
+    def archive_due(self) -> bool:
+        """Does the working set hold enough for the archive to be worth a compaction?
+        (Checked at the first write after each read of the snapshot.)"""
+        if self._archiver is None:
+            return False
+        picked = self._archiver.select(self._tree)
+        count = max((len(keys) for keys in picked.values()), default=0)
+        largest = max((len(table) for table in self._tree.values()), default=0)
+        return count >= max(ARCHIVE_MIN, largest // ARCHIVE_SHARE)
 
     def _maybe_compact(self) -> None:
         seen = self._seen
@@ -362,7 +546,11 @@ class JournalStorage(Storage):
         torn = size > seen.offset
         snapshot = seen.snapshot[2] if seen.snapshot else 0
         limit = self._compact_bytes or max(MIN_COMPACT_BYTES, snapshot // COMPACT_RATIO)
-        if torn or size > limit:
+        due = False
+        if not self._archive_checked:
+            self._archive_checked = True
+            due = self.archive_due()
+        if torn or size > limit or due:
             try:
                 self._compact()
             except OSError:
@@ -430,6 +618,15 @@ class Transaction:
                 s._lock.release()
         finally:
             s._tlock.release()
+
+
+def _merge_unread(path: Path, tree: Tree, unread: Unread) -> None:
+    """Read every archive segment of `unread` into `tree`."""
+    try:
+        for segment in read_segments(path, unread.handle.fileno(), unread.offset, unread.info):
+            merge_archive(tree, segment)
+    except OSError as exc:
+        raise StoreError(f"{path}: cannot read its archive: {exc.strerror or exc}") from None
 
 
 def _truncate_quietly(fd: int, size: int) -> None:

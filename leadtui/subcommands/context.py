@@ -76,7 +76,7 @@ class Context:
             if data_dir.exists() and not data_dir.is_dir():
                 raise CommandFailed(f"{data_dir}: cannot keep leadtui's data here: not a folder")
             ensure_private_dir(data_dir)
-            self._store = open_store(self.paths.db, cadence=self.cadence)
+            self._store = open_store(self.paths.db, cadence=self.cadence, clock=self.clock.now)
         return self._store
 
     def close(self) -> None:

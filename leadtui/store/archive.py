@@ -1,0 +1,85 @@
+"""What leaves the working set: the archive policy of the lead store.
+
+A lead goes into the archive (see storage.py and files.py) once it is closed (no active
+status) and nothing has happened to it for `idle` (default 7 days: no touch, no new
+inquiry), together with all its touches. Nothing is lost or changed by it: the archive is
+read back the moment anything asks for an archived lead (by id, phone or email), a report
+or an export wants every lead, or another process changes one. The header keeps the
+archived leads' ids, phone numbers and email keys, and the touches' ids, so lookups and
+new ids never need the archive itself.
+
+At 50,000 leads with most of them closed, this is what makes opening cost the leads a rep
+can still act on rather than the whole history (issue 7).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from leadtui.domain.model import ACTIVE_STATUSES
+from leadtui.store.files import Tree
+from leadtui.store.index import LEADS, TOUCHES, email_key, iso, parse_time
+
+IDLE = timedelta(days=7)
+_ACTIVE = frozenset(status.value for status in ACTIVE_STATUSES)
+_STAMP = 32  # len("2026-11-16T19:00:00.000000+00:00"): the stored form, which sorts as text
+
+# lookups kept in the snapshot header (see `LeadArchiver.lookups`)
+LEAD_IDS, PHONES, EMAILS, TOUCH_IDS = "lead_ids", "phones", "emails", "touch_ids"
+
+
+def _stamp(value: object) -> str | None:
+    """A stored time as sortable text; None when it is not one."""
+    if type(value) is str and len(value) == _STAMP and value.endswith("+00:00"):
+        return value
+    try:
+        return iso(parse_time(value))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+
+
+class LeadArchiver:
+    """The store's `Archiver`: closed leads idle for `idle`, with their touches."""
+
+    def __init__(self, clock: Callable[[], datetime] | None = None, idle: timedelta = IDLE):
+        self._clock = clock or (lambda: datetime.now(UTC))
+        self.idle = idle
+
+    def select(self, tree: Tree) -> dict[str, list[str]]:
+        cutoff = iso(self._clock() - self.idle)
+        leads, touches = tree.get(LEADS, {}), tree.get(TOUCHES, {})
+        closed: dict[str, str] = {}  # lead id -> document key
+        for key, doc in leads.items():
+            if doc.get("status", "new") in _ACTIVE:
+                continue
+            stamps = [_stamp(doc.get("received_at"))]
+            inquiries = doc.get("inquiries")
+            if isinstance(inquiries, list):
+                stamps.extend(map(_stamp, inquiries))
+            if all(stamp is not None and stamp < cutoff for stamp in stamps):
+                closed[doc.get("id")] = key  # type: ignore[index]
+        if not closed:
+            return {}
+        recent: set[str] = set()  # closed leads with a touch since the cutoff
+        for doc in touches.values():
+            lead_id = doc.get("lead_id")
+            if lead_id in closed:
+                stamp = _stamp(doc.get("at"))
+                if stamp is None or stamp >= cutoff:
+                    recent.add(lead_id)  # type: ignore[arg-type]
+        for lead_id in recent:
+            del closed[lead_id]
+        return {
+            LEADS: list(closed.values()),
+            TOUCHES: [key for key, doc in touches.items() if doc.get("lead_id") in closed],
+        }
+
+    def lookups(self, docs: Tree) -> dict[str, list[str]]:
+        leads = docs.get(LEADS, {}).values()
+        return {
+            LEAD_IDS: [str(doc.get("id")) for doc in leads],
+            PHONES: [str(doc.get("phone")) for doc in leads],
+            EMAILS: [email_key(doc["email"]) for doc in leads if doc.get("email")],
+            TOUCH_IDS: [str(doc.get("id")) for doc in docs.get(TOUCHES, {}).values()],
+        }
