@@ -145,13 +145,28 @@ class ArchiveInfo:
             max_ids[name] = max(top, max_ids.get(name, 0))
         lookups = dict(self.lookups)
         for name, values in other.lookups.items():
-            lookups[name] = lookups[name] + values[1:] if name in lookups else values
+            mine = lookups.get(name, "\n")
+            lookups[name] = _joined([*mine[1:-1].split("\n"), *values[1:-1].split("\n")])
         return ArchiveInfo(self.segments + other.segments, max_ids, lookups)
 
     def holds(self, name: str, value: str) -> bool:
-        """True if `value` is among the archived values called `name`."""
-        values = self.lookups.get(name)
-        return bool(values) and "\n" not in value and f"\n{value}\n" in values  # type: ignore[operator]
+        """True if `value` is among the archived values called `name`: a binary search
+        in the sorted, newline-separated text (no set of 200,000 strings in memory)."""
+        blob = self.lookups.get(name)
+        if not blob or "\n" in value:
+            return False
+        lo, hi = 0, len(blob) - 1  # newlines; the values between them are candidates
+        while lo < hi:
+            start = blob.rfind("\n", lo, (lo + hi) // 2 + 1)
+            end = blob.find("\n", start + 1)
+            item = blob[start + 1 : end]
+            if item == value:
+                return True
+            if item < value:
+                lo = end
+            else:
+                hi = start
+        return False
 
     @property
     def size(self) -> int:
@@ -194,7 +209,8 @@ class ArchiveInfo:
 
 
 def _joined(values: list[str]) -> str:
-    return "\n" + "".join(f"{value}\n" for value in values if "\n" not in value)
+    """The values sorted, each followed by a newline, after a leading one ("\n" if none)."""
+    return "\n" + "".join(f"{value}\n" for value in sorted(values) if value and "\n" not in value)
 
 
 def encode_snapshot(tree: Tree, seq: int, archive: ArchiveInfo | None = None) -> bytes:

@@ -515,7 +515,6 @@ class JournalStorage(Storage):
             self.names, kept, self.seq, info, (chunk for part in chunks for chunk in part)
         )
         self._seen = Seen(_stat(self.names.snapshot), None, 0)
-        self._archive_checked = False
         if info is None:
             return
         # The segments are read from the file just written (ours: the lock is held);
@@ -532,7 +531,9 @@ class JournalStorage(Storage):
 
     def archive_due(self) -> bool:
         """Does the working set hold enough for the archive to be worth a compaction?
-        (Checked at the first write after each read of the snapshot.)"""
+        Checked at the first write after each read of the snapshot: a database written
+        before the archive existed (or by a process that never compacted) is split at
+        once; later, leads reach the archive with the compactions the journal asks for."""
         if self._archiver is None:
             return False
         picked = self._archiver.select(self._tree)
