@@ -1,10 +1,11 @@
 """What leaves the working set: the archive policy of the lead store.
 
 A lead goes into the archive (see storage.py and files.py) once it is closed (no active
-status) and nothing has happened to it for `idle` (default 7 days: no touch, no new
-inquiry), together with all its touches. Nothing is lost or changed by it: the archive is
-read back the moment anything asks for an archived lead (by id, phone or email), a report
-or an export wants every lead, or another process changes one. The header keeps the
+status) and nothing has happened to it for `idle` (default 2 days: no touch, no new
+inquiry), together with all its touches. Two days keep today's and yesterday's closed
+leads (the ones a rep may still undo or look at) in memory. Nothing is lost or changed by
+it: the archive is read back the moment anything asks for an archived lead (by id, phone or
+email), a report or an export wants every lead, or another process changes one. The header keeps the
 archived leads' ids, phone numbers and email keys, and the touches' ids, so lookups and
 new ids never need the archive itself.
 
@@ -21,7 +22,7 @@ from leadtui.domain.model import ACTIVE_STATUSES
 from leadtui.store.files import Tree
 from leadtui.store.index import LEADS, TOUCHES, email_key, iso, parse_time
 
-IDLE = timedelta(days=7)
+IDLE = timedelta(days=2)
 _ACTIVE = frozenset(status.value for status in ACTIVE_STATUSES)
 _STAMP = 32  # len("2026-11-16T19:00:00.000000+00:00"): the stored form, which sorts as text
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from conftest import SIZE, draft, screen_text
 
 from leadtui.domain.model import Outcome
-from leadtui.tui.screens.workstation import MAX_ROWS
+from leadtui.tui.screens.workstation import FIRST_ROWS, MAX_ROWS
 from leadtui.tui.widgets.lead_queue import AGING_GLYPH, HOT_GLYPH, LeadQueue
 
 
@@ -159,6 +159,23 @@ async def test_a_big_queue_shows_the_top_rows_and_says_how_many_more(
         queue = app.screen.query_one(LeadQueue)
         assert queue.row_count == MAX_ROWS
         assert "+20 more" in screen_text(app)
+
+
+async def test_the_first_queue_starts_past_the_first_rows_when_the_top_is_taken(
+    app_factory, add_leads, other_store, settle, clock
+):
+    """The table gets its first rows before the first frame and the rest right after; a
+    rep whose colleagues have the whole top of the queue open still starts on a free lead."""
+    leads = add_leads(*(draft(f"Lead {i}", minutes_ago=i + 1) for i in range(FIRST_ROWS + 40)))
+    for n, lead in enumerate(leads[: FIRST_ROWS + 10]):  # one lead open per session
+        other_store.claim(lead.id, f"Rep {n}", f"other-session-{n}", clock.now(), 600)
+    app = app_factory()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        queue = app.screen.query_one(LeadQueue)
+        assert queue.row_count == FIRST_ROWS + 40
+        assert queue.current_id == leads[FIRST_ROWS + 10].id
+        assert queue.cursor_row == FIRST_ROWS + 10
 
 
 async def test_a_fresh_lead_ticks_by_the_second(app_factory, add_leads, settle, clock):

@@ -1,4 +1,4 @@
-"""The archive: closed leads idle for a week leave the working set at compaction, stay on
+"""The archive: closed leads idle for two days leave the working set at compaction, stay on
 disk after the snapshot's first line, and come back whenever anything asks for them."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import pytest
 from leadtui.domain.cadence import load_cadence
 from leadtui.domain.model import LeadDraft, LeadStatus, Outcome
 from leadtui.store import repository
-from leadtui.store.archive import LEAD_IDS, LeadArchiver
+from leadtui.store.archive import IDLE, LEAD_IDS, LeadArchiver
 from leadtui.store.files import StoreDamaged, parse_snapshot
 from leadtui.store.repository import TinyLeadStore, doctor, open_store
 
@@ -75,9 +75,9 @@ def segments(db_path: Path) -> int:
     return len(header.get("archive", {}).get("segments", []))
 
 
-def test_closed_leads_stay_in_the_working_set_for_a_week(db_path: Path, clock: Clock) -> None:
+def test_closed_leads_stay_in_the_working_set_while_recent(db_path: Path, clock: Clock) -> None:
     build(db_path, clock)
-    clock.at = T0 + timedelta(days=6, hours=23)
+    clock.at = T0 + timedelta(minutes=40) + IDLE - timedelta(minutes=1)
     with open_store(db_path, cadence=CADENCE, clock=clock) as store:
         store.compact()
     assert segments(db_path) == 0
