@@ -12,6 +12,7 @@ from __future__ import annotations
 import bisect
 import gc
 import sys
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -314,6 +315,24 @@ class Index:
 
     def touches(self, lead_id: str) -> list[Touch]:
         return [self.touch(key) for key in self.touch_order.get(lead_id, ())]
+
+    def touches_of(self, lead_ids: Iterable[str]) -> dict[str, list[Touch]]:
+        """`touches()` of many leads in one loop (the workstation's first queue converts
+        tens of thousands of touches: the per-call overhead is a third of the cost)."""
+        cache, docs, order = self._touch_cache, self.touch_docs, self.touch_order
+        result: dict[str, list[Touch]] = {}
+        try:
+            for lead_id in lead_ids:
+                touches: list[Touch] = []
+                for key in order.get(lead_id, ()):
+                    touch = cache.get(key)
+                    if touch is None:
+                        touch = cache[key] = touch_from_doc(docs[key])
+                    touches.append(touch)
+                result[lead_id] = touches
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise damaged(self.path, "unexpected content in table 'touches'") from None
+        return result
 
     def touches_by_lead(self) -> dict[str, tuple[Touch, ...]]:
         """Every lead's touches, as a new dict: the previous one patched where leads or

@@ -164,7 +164,7 @@ class TinyLeadStore:
             ):
                 self._everything()
             with paused_gc():
-                return {lead_id: index.touches(lead_id) for lead_id in wanted}
+                return index.touches_of(wanted)
 
         return self._read(answer)
 

@@ -49,12 +49,16 @@ def _escaped(match: re.Match[str]) -> str:
 def dumps(data: Any, out: TextIO | None = None) -> str:
     """JSON for stdout: readable Unicode, but every unsafe character escaped (\\uXXXX).
 
-    Falls back to pure ASCII when the output stream cannot encode UTF-8.
+    Indented for a person at a terminal; one compact line for a pipe or a file (a script
+    reads it, and the indenting encoder is several times slower: 25 ms for the 1,400-entry
+    queue at 50,000 leads). Falls back to pure ASCII when the stream cannot encode UTF-8.
     """
     encoding = (getattr(out, "encoding", None) or "utf-8").lower().replace("-", "")
+    isatty = getattr(out, "isatty", None)
+    indent = 2 if callable(isatty) and isatty() else None
     if encoding not in ("utf8", "utf8sig"):
-        return json.dumps(data, ensure_ascii=True, indent=2)
-    text = json.dumps(data, ensure_ascii=False, indent=2)
+        return json.dumps(data, ensure_ascii=True, indent=indent)
+    text = json.dumps(data, ensure_ascii=False, indent=indent)
     return _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
