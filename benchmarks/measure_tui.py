@@ -5,7 +5,7 @@
 - new process: `python -m leadtui --home DIR --now ISO` on an 80x24 pty, timed from the
   fork to the first output that shows one of the queue's first names; kept running a few
   seconds, then another process adds a lead (the workstation re-ranks from every lead's
-  touches), and after a few more seconds its peak RSS is read from wait4's rusage;
+  touches), and after a few more seconds its peak RSS (VmHWM) is read before it stops;
 - blitz: `python -m leadtui --home DIR blitz --minutes 60` on an 80x24 pty with the real
   clock; after it settles, the bytes it writes while nobody touches a key, per second.
 """

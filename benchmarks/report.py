@@ -39,9 +39,12 @@ METHOD = """\
   the same for an idle headless Textual app. "Driven directly": the interval paused, the
   clock stepped 1 s, `app.tick()`, workers awaited, the screen repainted; CPU per tick
   minus the same loop without the tick (median of 20).
-- **peak RSS**: `ru_maxrss` (wait4) of the pty workstation (on a copy of the database):
-  2 s after its first frame another process adds a lead, the workstation notices and
-  re-ranks, and 4 s later it is stopped.
+- **peak RSS**: the kernel's high-water mark (`VmHWM` in /proc, which starts afresh at
+  exec) of the pty workstation (on a copy of the database), read just before it is
+  stopped: 2 s after its first frame another process adds a lead, the workstation notices
+  and re-ranks, and 4 s later it is stopped. (Until 2026-11-23 this was wait4's
+  `ru_maxrss`, which also counted the fork before exec, when the child still shares the
+  benchmark's own memory: it read 186–196 MB at 50k where the workstation peaks at 95.)
 - **idle blitz output**: `python -m leadtui --home DIR blitz --minutes 60` on an 80x24
   pty, real clock, nobody typing: after a settle period, bytes read from the master over
   10 s (4 quick), per second.

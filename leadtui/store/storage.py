@@ -292,6 +292,9 @@ class JournalStorage(Storage):
             with paused_gc():
                 _merge_unread(self.names.snapshot, self._tree, unread)
             self._close_unread()
+            # What the archiver would pick now is mostly what was just read from the
+            # archive: no reason to compact at once (the next compaction splits it again).
+            self._archive_checked = True
             self._max_ids = max_ids(self._tree)
             self.version += 1
             for listener in self._listeners:
