@@ -30,7 +30,6 @@ from leadtui.io.report import (
     table_lines,
 )
 from leadtui.tui.screens.text_prompt import TextPrompt
-from leadtui.tui.widgets.bar_plot import BarPlot
 
 if TYPE_CHECKING:
     from leadtui.tui.app import LeadApp
@@ -116,6 +115,9 @@ class ReportScreen(Screen[None]):
         self.report: dict[str, Any] | None = None
 
     def compose(self) -> ComposeResult:
+        # plotext takes ~170 ms to import: only when the report is opened, not at start
+        from leadtui.tui.widgets.bar_plot import BarPlot
+
         yield Static(Text("REPORT · computing…"), id="report-title")
         with TabbedContent(id="report-tabs"):
             with TabPane("1 Summary", id="summary"):
@@ -169,6 +171,8 @@ class ReportScreen(Screen[None]):
         self.query_one("#report-summary", Static).update(summary_text(report))
         self.query_one("#report-sources", Static).update(sources_text(report))
         self.query_one("#report-blitzes", Static).update(blitzes_text(report))
+        from leadtui.tui.widgets.bar_plot import BarPlot
+
         speed = speed_rows(overall)
         self.query_one("#plot-speed", BarPlot).set_bars(
             [r[0] for r in speed], [r[1] for r in speed],
