@@ -70,6 +70,15 @@ def build(db_path: Path, clock: Clock, *, leads: int = 40, closed: int = 30) -> 
     return ids
 
 
+def archived(db_path: Path, clock: Clock, **counts: int) -> list[str]:
+    """`build`, then a week later a compaction moves the closed leads to the archive."""
+    ids = build(db_path, clock, **counts)
+    clock.at = T0 + timedelta(days=8)
+    with open_store(db_path, cadence=CADENCE, clock=clock) as store:
+        store.compact()
+    return ids
+
+
 def segments(db_path: Path) -> int:
     header = json.loads(db_path.read_bytes().split(b"\n", 1)[0])["_leadtui"]
     return len(header.get("archive", {}).get("segments", []))
@@ -111,10 +120,7 @@ def test_compaction_archives_idle_closed_leads_and_reopening_reads_only_the_rest
 
 
 def test_an_archived_lead_is_found_by_id_phone_and_email(db_path: Path, clock: Clock) -> None:
-    ids = build(db_path, clock)
-    clock.at = T0 + timedelta(days=8)
-    with open_store(db_path, cadence=CADENCE, clock=clock) as store:
-        store.compact()
+    ids = archived(db_path, clock)
 
     with open_store(db_path, cadence=CADENCE, clock=clock) as store:
         lead = store.get_lead(ids[3])
@@ -138,10 +144,7 @@ def test_an_archived_lead_is_found_by_id_phone_and_email(db_path: Path, clock: C
 
 
 def test_undo_on_an_archived_lead_reopens_it(db_path: Path, clock: Clock) -> None:
-    ids = build(db_path, clock)
-    clock.at = T0 + timedelta(days=8)
-    with open_store(db_path, cadence=CADENCE, clock=clock) as store:
-        store.compact()
+    ids = archived(db_path, clock)
     with open_store(db_path, cadence=CADENCE, clock=clock) as store:
         undone = store.undo_last_touch(ids[0])
         assert undone is not None and undone.outcome is Outcome.WON
@@ -154,10 +157,7 @@ def test_undo_on_an_archived_lead_reopens_it(db_path: Path, clock: Clock) -> Non
 def test_another_process_changing_an_archived_lead_is_caught_up(
     db_path: Path, clock: Clock
 ) -> None:
-    ids = build(db_path, clock)
-    clock.at = T0 + timedelta(days=8)
-    with open_store(db_path, cadence=CADENCE, clock=clock) as store:
-        store.compact()
+    ids = archived(db_path, clock)
     reader = open_store(db_path, cadence=CADENCE, clock=clock)
     writer = open_store(db_path, cadence=CADENCE, clock=clock)
     try:
@@ -176,10 +176,7 @@ def test_another_process_changing_an_archived_lead_is_caught_up(
 
 
 def test_new_segments_are_appended_and_old_ones_copied_unread(db_path: Path, clock: Clock) -> None:
-    ids = build(db_path, clock, leads=40, closed=20)
-    clock.at = T0 + timedelta(days=8)
-    with open_store(db_path, cadence=CADENCE, clock=clock) as store:
-        store.compact()
+    ids = archived(db_path, clock, leads=40, closed=20)
     with open_store(db_path, cadence=CADENCE, clock=clock) as store:
         for lead_id in ids[20:30]:
             store.log_touch(lead_id, Outcome.NOT_INTERESTED, clock.at)
@@ -230,10 +227,7 @@ def test_an_old_one_line_database_is_archived_at_the_first_write(
 def test_new_ids_avoid_archived_ones(
     db_path: Path, clock: Clock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    ids = build(db_path, clock)
-    clock.at = T0 + timedelta(days=8)
-    with open_store(db_path, cadence=CADENCE, clock=clock) as store:
-        store.compact()
+    ids = archived(db_path, clock)
     with open_store(db_path, cadence=CADENCE, clock=clock) as store:
         archived_touch = store._storage._unread.info.lookups["touch_ids"].split("\n")[1]
         offered = iter([ids[0], "newlead1", archived_touch, "newtouch"])
@@ -248,10 +242,7 @@ def test_new_ids_avoid_archived_ones(
 def test_a_damaged_archive_is_reported_with_the_file_and_nothing_is_changed(
     db_path: Path, clock: Clock, damage: str
 ) -> None:
-    ids = build(db_path, clock)
-    clock.at = T0 + timedelta(days=8)
-    with open_store(db_path, cadence=CADENCE, clock=clock) as store:
-        store.compact()
+    ids = archived(db_path, clock)
     data = bytearray(db_path.read_bytes())
     if damage == "flip":
         data[-20] ^= 0x01  # inside the segment: the first line still parses
