@@ -27,13 +27,15 @@ METHOD = """\
 - **log**: `store.log_touch(no-answer)` on active leads of a scratch copy, 300 calls (200
   quick), one at a time, `perf_counter` around each; the floor is the same touch record as
   one JSON line appended to a file in the same folder with `os.fsync`, as many times.
-  Compaction: one `compact()` of the same store (it runs when the journal passes half the
-  snapshot, so the note says how many logs pay for one).
+  Compaction: one `compact()` of the same store (it runs when the journal passes 1/8 of
+  the snapshot file, at least 1 MB, so the note says how many logs pay for one).
 - **first frame (in process)**: a fresh process with Textual and leadtui imported;
   from `open_store` to the first frame (`App.run_test(size=(80, 24))`, headless, each
-  update turned into terminal bytes as the driver would) that shows a queue row.
+  update turned into terminal bytes as the driver would) that shows a queue row. Median
+  of 5 fresh processes (2 quick): one run is too noisy here to judge a 3x ratio.
 - **first frame (new process)**: `python -m leadtui --home DIR --now T` on an 80x24 pty,
   from the fork to the first output that shows one of the queue's first three names.
+  Median of 3 processes (1 quick).
 - **live tick**: in process, the queue on screen, the real 1 s interval, a clock moving
   in real time: process CPU time (all threads) per wall second over 10 s (4 quick), minus
   the same for an idle headless Textual app. "Driven directly": the interval paused, the

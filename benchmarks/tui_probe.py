@@ -1,6 +1,7 @@
 """Workstation figures, measured inside a fresh process (run by measure_tui).
 
     python -m benchmarks.tui_probe --home DIR --now ISO [--seconds 10] [--ticks 20]
+    python -m benchmarks.tui_probe --home DIR --now ISO --frame-only
 
 prints one JSON object:
 - first_frame_s: from opening the store to the first frame that shows queue rows
@@ -143,6 +144,8 @@ async def probe(args: argparse.Namespace) -> dict[str, Any]:
             out["open_store_ms"] = (t_open - t0) * 1000
             out["frame_to_rows_s"] = frames.first_rows - t_open
             out["frames_to_rows"] = frames.count
+            if args.frame_only:
+                return out
             await app.workers.wait_for_complete()
             await pilot.pause(2.0)
 
@@ -196,6 +199,9 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--ticks", type=int, default=20)
     parser.add_argument("--timeout", type=float, default=120.0)
+    parser.add_argument(
+        "--frame-only", action="store_true", help="stop after the first frame (repeat runs)"
+    )
     args = parser.parse_args()
     import textual.app  # noqa: F401
 
