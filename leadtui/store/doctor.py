@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from leadtui.store.files import (
+    ArchiveInfo,
     FileNames,
     Record,
     StoreDamaged,
@@ -30,6 +31,7 @@ from leadtui.store.files import (
     encode_snapshot,
     fsync_dir,
     keep_copy,
+    parse_first_line,
     parse_journal,
     parse_snapshot,
     read_bytes,
@@ -157,10 +159,27 @@ def _describe(names: FileNames, tree: Tree, seq: int, records: int) -> str:
         _count(len(tree.get("blitzes", {})), "blitz session"),
     ]
     size = names.snapshot.stat().st_size
+    archive = _archive(names)
+    archived = ""
+    if archive is not None:
+        leads = max(archive.lookups.get("lead_ids", "\n").count("\n") - 1, 0)
+        archived = (
+            f"{leads} of the leads in the archive, in {_count(len(archive.segments), 'segment')}; "
+        )
     return (
-        f"{', '.join(counts)} (up to record {seq}; snapshot {size} bytes, "
+        f"{', '.join(counts)} ({archived}up to record {seq}; snapshot {size} bytes, "
         f"{_count(records, 'journal record')})"
     )
+
+
+def _archive(names: FileNames) -> ArchiveInfo | None:
+    """The snapshot's archive header (the file has been checked already)."""
+    with open(names.snapshot, "rb") as handle:
+        first = handle.readline()
+    try:
+        return parse_first_line(names.snapshot, first)[2]
+    except StoreError:
+        return None
 
 
 def _count(n: int, one: str, many: str | None = None) -> str:

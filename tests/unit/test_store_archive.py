@@ -353,3 +353,10 @@ def test_lookups_answer_like_a_set() -> None:
         assert info.holds("w", probe) is (probe in set(words)), probe
     assert not ArchiveInfo.of(b"{}", {}, {"w": []}).holds("w", "a")
     assert not info.holds("missing", "a")
+
+
+def test_doctor_says_how_much_is_in_the_archive(db_path: Path, clock: Clock) -> None:
+    archived(db_path, clock)
+    (ok,) = [line for line in doctor(db_path) if line.startswith("ok:")]
+    assert "40 leads, 70 touches" in ok
+    assert "(30 of the leads in the archive, in 1 segment; up to record" in ok
