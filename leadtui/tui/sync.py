@@ -44,6 +44,7 @@ class SyncMixin:
 
     def _init_sync(self: LeadApp) -> None:
         self.snapshot: Snapshot = empty_snapshot(self.clock.now())
+        self.queue_ready = False  # False until the first snapshot (the queue is loading)
         self.snapshot_signal: Signal[Snapshot] = Signal(self, "snapshot")
         self.tick_signal: Signal[datetime] = Signal(self, "tick")
         self.status_signal: Signal[None] = Signal(self, "status")
@@ -57,6 +58,11 @@ class SyncMixin:
         self._claim_wanted: str | None = None
         self._claiming = False
         self.last_activity = self.clock.now()
+
+    @property
+    def read_error(self: LeadApp) -> str:
+        """Why the last refresh could not read the store ("" when it could)."""
+        return self._read_error
 
     def start_live(self: LeadApp) -> None:
         """Start the tick and the first refresh (called once the screen is up)."""
@@ -85,6 +91,7 @@ class SyncMixin:
         self._refreshing = False
         snapshot = message.snapshot
         self.snapshot = snapshot
+        self.queue_ready = True
         if self._read_error:
             self._read_error = ""
             self.notify("The lead store can be read again.", timeout=4)
@@ -99,6 +106,8 @@ class SyncMixin:
         self._refreshing = False
         if message.error != self._read_error:
             self._read_error = message.error
+            if not self.queue_ready:
+                self.snapshot_signal.publish(self.snapshot)  # say why there is no queue
             self.notify(
                 f"Could not read the leads: {message.error}\nShowing the last good queue.",
                 title="Store problem",

@@ -208,3 +208,51 @@ async def test_rows_out_of_view_catch_up_when_scrolled_to(app_factory, add_leads
         await pilot.pause()
         assert queue.current_id == last
         assert cell(queue, last, "age") == "42m"  # rewritten once it came into view
+
+
+async def test_the_queue_says_it_is_loading_until_the_first_rank(
+    app_factory, add_leads, settle, monkeypatch
+):
+    """A big pool takes a moment to rank: the rep sees "loading", never "No leads yet"
+    or "0 of 0 active" over a full database."""
+    import threading
+
+    from leadtui.tui.gateway import StoreGateway
+
+    add_leads(draft("Ann Lee", minutes_ago=3))
+    release = threading.Event()
+    real = StoreGateway.snapshot
+
+    def slow(self, now):
+        release.wait(10)
+        return real(self, now)
+
+    monkeypatch.setattr(StoreGateway, "snapshot", slow)
+    app = app_factory()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        text = screen_text(app)
+        assert text.count("Loading the queue…") == 2  # the status line and the lead pane
+        assert "No leads yet" not in text and "0 of 0" not in text
+        release.set()
+        await settle(pilot)
+        text = screen_text(app)
+        assert "Loading" not in text and "Ann Lee" in text and "DUE 1 of 1 active" in text
+
+
+async def test_a_store_that_cannot_be_read_at_start_says_so_in_the_lead_pane(
+    app_factory, settle, monkeypatch
+):
+    from leadtui.store.protocol import StoreError
+    from leadtui.tui.gateway import StoreGateway
+
+    def broken(self, now):
+        raise StoreError("/data/leads.json: [bold]cannot read it[/bold]")
+
+    monkeypatch.setattr(StoreGateway, "snapshot", broken)
+    app = app_factory()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        text = screen_text(app)
+        assert "Could not read the leads: /data/leads.json: [bold]cannot" in text
+        assert "No leads yet" not in text

@@ -183,6 +183,7 @@ class WorkstationScreen(Screen[None]):
             saving=app.saving,
             rep=app.settings.rep_name,
             clock=f"{local:%H:%M}",
+            loading=not app.queue_ready,
         )
 
     def _update_status(self, now: datetime) -> None:
@@ -213,7 +214,12 @@ class WorkstationScreen(Screen[None]):
 
     def _empty_text(self) -> str:
         """What to say when no row is under the cursor."""
-        active = len(self.app.snapshot.entries)
+        app = self.app
+        if not app.queue_ready:
+            if app.read_error:
+                return f"Could not read the leads: {app.read_error}"
+            return "Loading the queue…"
+        active = len(app.snapshot.entries)
         if self.filter_text:
             return "No active lead matches the filter. Esc clears it."
         if active == 0:

@@ -24,6 +24,7 @@ class Status:
     saving: int = 0
     rep: str = ""
     clock: str = ""
+    loading: bool = False  # the first queue is not ranked yet
 
 
 class StatusLine(Widget):
@@ -60,6 +61,12 @@ class StatusLine(Widget):
     def _text(self, s: Status) -> Text:
         style = self.get_component_rich_style
         text = Text(no_wrap=True, overflow="ellipsis")
+        if s.loading:  # not "0 of 0 active": nothing is known yet
+            text.append("Loading the queue…", style=style("status-line--mode"))
+            right = f"{s.rep} {s.clock}".strip()
+            if right:
+                text.append(f" · {right}")
+            return text
         label = "DUE" if s.mode == "due" else "ALL"
         text.append(
             f"{label} {s.due if s.mode == 'due' else s.active}", style=style("status-line--mode")
