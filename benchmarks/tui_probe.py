@@ -132,6 +132,8 @@ async def probe(args: argparse.Namespace) -> dict[str, Any]:
     store = open_store(paths.db, cadence=cadence, clock=clock.now)
     t_open = time.perf_counter()
     app = make_app(store=store, clock=clock, settings=settings, paths=paths, cadence=cadence)
+    if hasattr(app, "prime_queue"):
+        app.prime_queue()  # as `run_tui` starts it
     frames = Frames(app)
     try:
         async with app.run_test(size=(80, 24)) as pilot:

@@ -312,6 +312,7 @@ def run_tui(
     """Run the workstation until the rep quits (`blitz=(minutes, goal)`: start in a blitz)."""
     app = make_app(store=store, clock=clock, settings=settings, paths=paths, cadence=cadence,
                    blitz=blitz)  # fmt: skip
+    app.prime_queue()
     try:
         app.run()
     finally:

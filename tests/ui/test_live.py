@@ -256,3 +256,47 @@ async def test_a_store_that_cannot_be_read_at_start_says_so_in_the_lead_pane(
         text = screen_text(app)
         assert "Could not read the leads: /data/leads.json: [bold]cannot" in text
         assert "No leads yet" not in text
+
+
+async def test_a_primed_queue_is_on_the_first_screen_without_a_second_rank(
+    app_factory, add_leads, monkeypatch
+):
+    """`run_tui` ranks the first queue before the app starts: the first screen already
+    shows it, and no worker ranks it again at start."""
+    from leadtui.tui.gateway import StoreGateway
+
+    add_leads(draft("Ann Lee", minutes_ago=3), draft("Bo Chen", minutes_ago=5))
+    app = app_factory()
+    app.prime_queue()
+    ranks = []
+    real = StoreGateway.snapshot
+    monkeypatch.setattr(
+        StoreGateway, "snapshot", lambda self, now: ranks.append(now) or real(self, now)
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        text = screen_text(app)
+        assert "Loading" not in text and "DUE 2 of 2 active" in text
+        assert "Ann Lee" in text and "Bo Chen" in text
+        assert app.screen.query_one(LeadQueue).row_count == 2
+    assert ranks == []
+
+
+async def test_a_failed_prime_leaves_the_first_rank_to_the_worker(
+    app_factory, add_leads, settle, monkeypatch
+):
+    from leadtui.store.protocol import StoreError
+    from leadtui.tui.gateway import StoreGateway
+
+    add_leads(draft("Ann Lee", minutes_ago=3))
+    app = app_factory()
+    real = StoreGateway.snapshot
+    monkeypatch.setattr(
+        StoreGateway, "snapshot", lambda self, now: (_ for _ in ()).throw(StoreError("busy"))
+    )
+    app.prime_queue()
+    assert not app.queue_ready
+    monkeypatch.setattr(StoreGateway, "snapshot", real)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert "Ann Lee" in screen_text(app)
