@@ -10,7 +10,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from leadtui.domain.model import LeadError
-from leadtui.domain.text import clean_text, one_line
+from leadtui.domain.text import INVISIBLE, clean_text, one_line
 
 BIDI = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
 
@@ -143,9 +143,11 @@ def test_output_is_plain_text_and_idempotent(raw: str, multiline: bool) -> None:
 
 @settings(max_examples=200)
 @given(st.text(alphabet=st.characters(exclude_categories=("Cc", "Cf", "Cs", "Zl", "Zp"))))
+@example("\U000e0000")  # unassigned (Cn) but in the tag block: cleaned away, so skipped
 def test_ordinary_text_only_loses_surrounding_space(raw: str) -> None:
-    filler = set("\u115f\u1160\u3164\uffa0")
-    if filler & set(raw):
+    # The invisible set also holds characters outside the excluded categories (Hangul
+    # fillers are letters; most of the tag block U+E0000-E007F is unassigned)
+    if re.search(f"[{INVISIBLE}]", raw):
         return
     assert clean(raw) == raw.strip()
 
