@@ -132,10 +132,14 @@ def lead_detail(
     return data, action
 
 
-def local_label(at: datetime, tz: str) -> str:
-    """'Tue 10 Mar 14:05 EDT' in the lead's zone."""
+def local_label(at: datetime, tz: str, now: datetime | None = None) -> str:
+    """'Tue 10 Mar 14:05 EDT' in the lead's zone, with the year ('Sun 23 Nov 2025 07:47
+    EST') when it is not the year of `now` there: archived leads can be a year old."""
     local = local_time(at, tz)
-    return f"{local:%a %d %b %H:%M} {local.tzname()}"
+    year = ""
+    if now is not None and local_time(now, tz).year != local.year:
+        year = f" {local.year}"
+    return f"{local:%a %d %b}{year} {local:%H:%M} {local.tzname()}"
 
 
 def next_summary(action: NextAction | None, lead: Lead, now: datetime) -> str:
@@ -144,5 +148,5 @@ def next_summary(action: NextAction | None, lead: Lead, now: datetime) -> str:
 
     if action is None:
         return f"none (the lead is {lead.status})"
-    due = local_label(action.due_at, lead.timezone)
+    due = local_label(action.due_at, lead.timezone, now)
     return f"{describe_action(action, lead.timezone)}, due {due} ({relative(action.due_at, now)})"

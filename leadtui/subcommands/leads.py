@@ -113,7 +113,7 @@ def run_show(ctx: Context, args: argparse.Namespace) -> int:
         ("email", safe(lead.email) or "-"),
         ("source", safe(lead.source) or "-"),
         ("timezone", f"{tz} (now {local_label(ctx.now(), tz)})"),
-        ("received", local_label(lead.received_at, tz)),
+        ("received", local_label(lead.received_at, tz, ctx.now())),
         ("status", f"{lead.status}, {data['attempts']} call(s)"),
         ("next", next_summary(action, lead, ctx.now())),
     ]
@@ -125,10 +125,10 @@ def run_show(ctx: Context, args: argparse.Namespace) -> int:
             ctx.print(f"  {safe(line)}")
     ctx.print(f"touches ({len(touches)}):" if touches else "touches: none yet")
     for touch in touches:
-        extra = f" for {local_label(touch.when, tz)}" if touch.when else ""
+        extra = f" for {local_label(touch.when, tz, ctx.now())}" if touch.when else ""
         flag = " [outside window]" if touch.override_window else ""
         note = f"  {safe(touch.note)}" if touch.note else ""
-        ctx.print(f"  {local_label(touch.at, tz)}  {touch.outcome}{extra}{flag}{note}")
+        ctx.print(f"  {local_label(touch.at, tz, ctx.now())}  {touch.outcome}{extra}{flag}{note}")
     return 0
 
 
@@ -139,7 +139,7 @@ def run_log(ctx: Context, args: argparse.Namespace) -> int:
     lead = store.get_lead(args.lead)
     at = parse_iso(args.at, "--at") if args.at else now
     if at > now + timedelta(minutes=1):
-        raise CommandFailed(f"--at {local_label(at, lead.timezone)} is in the future")
+        raise CommandFailed(f"--at {local_label(at, lead.timezone, now)} is in the future")
     when = None
     if args.when is not None:
         if outcome not in WHEN_OUTCOMES:
@@ -160,11 +160,12 @@ def run_log(ctx: Context, args: argparse.Namespace) -> int:
     )
     lead = store.get_lead(lead.id)
     _, action = lead_detail(ctx, lead, store.touches(lead.id))
-    asked = f" ({local_label(when, lead.timezone)})" if when else ""
+    asked = f" ({local_label(when, lead.timezone, now)})" if when else ""
     flag = " (outside the lead's calling window: recorded as an override)" if override else ""
+    logged_at = local_label(touch.at, lead.timezone, now)
     ctx.print(
         f"logged {touch.outcome}{asked} for {safe(lead.name, 40)} ({lead.id}) at "
-        f"{local_label(touch.at, lead.timezone)}{flag}; next: {next_summary(action, lead, now)}"
+        f"{logged_at}{flag}; next: {next_summary(action, lead, now)}"
     )
     return 0
 
@@ -178,7 +179,7 @@ def run_undo(ctx: Context, args: argparse.Namespace) -> int:
     lead = store.get_lead(lead.id)
     _, action = lead_detail(ctx, lead, store.touches(lead.id))
     ctx.print(
-        f"removed {touch.outcome} logged at {local_label(touch.at, lead.timezone)} "
+        f"removed {touch.outcome} logged at {local_label(touch.at, lead.timezone, ctx.now())} "
         f"for {safe(lead.name, 40)} ({lead.id}); next: {next_summary(action, lead, ctx.now())}"
     )
     return 0
@@ -211,7 +212,7 @@ def run_plan(ctx: Context, args: argparse.Namespace) -> int:
     for number, step in enumerate(steps, start=1):
         message = "" if str(step.message) == "none" else f", {step.message} message"
         ctx.print(
-            f"  {number:>2}. {local_label(step.due_at, lead.timezone)}  "
+            f"  {number:>2}. {local_label(step.due_at, lead.timezone, ctx.now())}  "
             f"{step.channel}{message}  [{step.stage}]"
         )
     return 0

@@ -21,7 +21,8 @@ _MESSAGE_PHRASE = {
 
 
 def short_time(at: datetime, tz: str, now: datetime) -> str:
-    """'14:35' today (lead's zone), 'Tue 10:00' within a week, else '02 Dec 10:00'."""
+    """'14:35' today (lead's zone), 'Tue 10:00' within a week, else '02 Dec 10:00'
+    ('02 Dec 2025 10:00' in another year)."""
     local = local_time(at, tz)
     today = local_time(now, tz).date()
     days = (local.date() - today).days
@@ -31,6 +32,8 @@ def short_time(at: datetime, tz: str, now: datetime) -> str:
         return f"tomorrow {local:%H:%M}"
     if 0 < days < 7:
         return f"{local:%a %H:%M}"
+    if local.year != today.year:
+        return f"{local:%d %b %Y %H:%M}"
     return f"{local:%d %b %H:%M}"
 
 

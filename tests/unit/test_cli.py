@@ -231,6 +231,16 @@ def test_show_text(cli: Cli) -> None:
         assert fragment in out
 
 
+def test_show_gives_the_year_of_times_in_another_year(cli: Cli) -> None:
+    """An archived lead can be a year old: 'Sun 23 Nov' alone would read as this year."""
+    lead = cli.add("Old Timer", "212-555-0128", "--received", "2024-11-24T12:47:00Z")
+    cli.ok("log", lead, "no-answer", "--at", "2024-11-24T13:00:00Z")
+    out = cli.ok("show", lead).out
+    assert "received: Sun 24 Nov 2024 07:47 EST" in out
+    assert "Sun 24 Nov 2024 08:00 EST  no-answer" in out
+    assert "(now Mon 10 Mar 14:00 EDT)" in out  # this year's times stay short
+
+
 def test_plan_json(cli: Cli) -> None:
     lead = cli.add("Pla N", "212-555-0127")
     data = cli.ok("plan", lead, "--json").json()
