@@ -124,8 +124,11 @@ def _compact(store: Any, db: Path, per_log: float) -> Figure:
         return figure("compact", ms)
     floor = getattr(storage, "MIN_COMPACT_BYTES", 1 << 20)
     ratio = getattr(storage, "COMPACT_RATIO", 2)
-    limit = max(floor, size // ratio)  # the store's rule: journal > max(floor, snapshot/ratio)
-    note = f"snapshot {size / 1e6:.1f} MB"
+    with open(db, "rb") as handle:
+        head = len(handle.readline())  # the working set; the archive follows it
+    # the store's rule: journal > max(floor, first line / ratio)
+    limit = max(floor, head // ratio)
+    note = f"snapshot {size / 1e6:.1f} MB, working set {head / 1e6:.1f} MB of it"
     if per_log:
         note += f"; one per ~{limit / per_log:,.0f} logs ({per_log:.0f} B of journal per log)"
     return figure("compact", ms, note)

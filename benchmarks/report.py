@@ -28,7 +28,8 @@ METHOD = """\
   quick), one at a time, `perf_counter` around each; the floor is the same touch record as
   one JSON line appended to a file in the same folder with `os.fsync`, as many times.
   Compaction: one `compact()` of the same store (it runs when the journal passes 1/8 of
-  the snapshot file, at least 1 MB, so the note says how many logs pay for one).
+  the snapshot's first line, the working set, and at least 1 MB; the note says how many
+  logs pay for one).
 - **first frame (in process)**: a fresh process with Textual and leadtui imported;
   from `open_store` to the first frame (`App.run_test(size=(80, 24))`, headless, each
   update turned into terminal bytes as the driver would) that shows a queue row. Median

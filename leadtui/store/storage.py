@@ -63,7 +63,7 @@ from leadtui.store.lockfile import LockFile
 from leadtui.store.ops import Listener, apply_op, apply_records, inverse, max_ids
 from leadtui.store.protocol import StoreError
 
-MIN_COMPACT_BYTES = 1 << 20  # compact when the journal passes this or 1/8 of the snapshot
+MIN_COMPACT_BYTES = 1 << 20  # compact when the journal passes this or 1/8 of the first line
 COMPACT_RATIO = 8
 COMPACT_ENV = "LEADTUI_STORE_COMPACT_BYTES"
 # compact at once (at the first write after opening) when at least this many documents,
@@ -142,6 +142,7 @@ class JournalStorage(Storage):
         self._archiver = archiver
         self._unread: Unread | None = None
         self._archive_checked = False
+        self._head_bytes = 0  # length of the snapshot's first line (the working set)
         self.names = FileNames(Path(path))
         self.path = self.names.snapshot
         env = os.environ.get(COMPACT_ENV, "")
@@ -243,6 +244,7 @@ class JournalStorage(Storage):
         self._close_unread()
         self._unread = unread
         self._tree, self.seq = tree, seq
+        self._head_bytes = head_end
         self._max_ids = self._top_ids(tree)
         self._seen = Seen(snap_sig, journal_sig, offset)
         self._archive_checked = False
@@ -518,6 +520,7 @@ class JournalStorage(Storage):
             self.names, kept, self.seq, info, (chunk for part in chunks for chunk in part)
         )
         self._seen = Seen(_stat(self.names.snapshot), None, 0)
+        self._head_bytes = head_end
         if info is None:
             return
         # The segments are read from the file just written (ours: the lock is held);
@@ -548,8 +551,9 @@ class JournalStorage(Storage):
         seen = self._seen
         size = seen.journal[2] if seen.journal else 0
         torn = size > seen.offset
-        snapshot = seen.snapshot[2] if seen.snapshot else 0
-        limit = self._compact_bytes or max(MIN_COMPACT_BYTES, snapshot // COMPACT_RATIO)
+        # Against the first line, not the whole file: replaying the journal competes with
+        # parsing the working set at every open; the archive is not read then.
+        limit = self._compact_bytes or max(MIN_COMPACT_BYTES, self._head_bytes // COMPACT_RATIO)
         due = False
         if not self._archive_checked:
             self._archive_checked = True

@@ -360,3 +360,32 @@ def test_doctor_says_how_much_is_in_the_archive(db_path: Path, clock: Clock) -> 
     (ok,) = [line for line in doctor(db_path) if line.startswith("ok:")]
     assert "40 leads, 70 touches" in ok
     assert "(30 of the leads in the archive, in 1 segment; up to record" in ok
+
+
+def test_the_journal_is_folded_in_at_an_eighth_of_the_working_set_not_of_the_file(
+    db_path: Path, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Opening replays the journal beside parsing the first line: a big archive must not
+    let the journal grow with it."""
+    from leadtui.store import storage
+
+    ids = archived(db_path, clock, leads=200, closed=190)
+    monkeypatch.setattr(storage, "MIN_COMPACT_BYTES", 1)
+    head = len(db_path.read_bytes().split(b"\n", 1)[0]) + 1
+    size = db_path.stat().st_size
+    assert size // storage.COMPACT_RATIO > 2 * (head // storage.COMPACT_RATIO)
+    journal = db_path.with_name("leads.json.journal")
+    with open_store(db_path, cadence=CADENCE, clock=clock) as store:
+        grown = 0
+        for n in range(400):
+            store.log_touch(ids[190 + n % 10], Outcome.NO_ANSWER, clock.at)
+            now_size = journal.stat().st_size if journal.exists() else 0
+            if now_size < grown:
+                break  # rotated: compacted
+            grown = now_size
+        else:
+            pytest.fail("the journal was never folded in")
+    # the write that took the journal past the limit folded it in at once: the last size
+    # seen is within one record (a few hundred bytes) under an eighth of the first line
+    limit = head // storage.COMPACT_RATIO
+    assert grown <= limit < grown + 500 < size // storage.COMPACT_RATIO
