@@ -20,22 +20,19 @@ from datetime import UTC, datetime, timedelta
 
 from leadtui.domain.model import ACTIVE_STATUSES
 from leadtui.store.files import Tree
-from leadtui.store.index import LEADS, TOUCHES, email_key, iso, parse_time
+from leadtui.store.index import LEADS, TOUCHES, email_key, iso, time_key
 
 IDLE = timedelta(days=2)
 _ACTIVE = frozenset(status.value for status in ACTIVE_STATUSES)
-_STAMP = 32  # len("2026-11-16T19:00:00.000000+00:00"): the stored form, which sorts as text
 
 # lookups kept in the snapshot header (see `LeadArchiver.lookups`)
 LEAD_IDS, PHONES, EMAILS, TOUCH_IDS = "lead_ids", "phones", "emails", "touch_ids"
 
 
 def _stamp(value: object) -> str | None:
-    """A stored time as sortable text; None when it is not one."""
-    if type(value) is str and len(value) == _STAMP and value.endswith("+00:00"):
-        return value
+    """A stored time as sortable text (`time_key`); None when it is not one."""
     try:
-        return iso(parse_time(value))  # type: ignore[arg-type]
+        return time_key(value)
     except (TypeError, ValueError):
         return None
 

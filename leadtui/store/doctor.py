@@ -20,6 +20,7 @@ import stat
 from datetime import UTC, datetime
 from pathlib import Path
 
+from leadtui.store.archive import LEAD_IDS
 from leadtui.store.files import (
     ArchiveInfo,
     FileNames,
@@ -31,7 +32,6 @@ from leadtui.store.files import (
     encode_snapshot,
     fsync_dir,
     keep_copy,
-    parse_first_line,
     parse_journal,
     parse_snapshot,
     read_bytes,
@@ -81,8 +81,8 @@ def run_doctor(path: Path, *, repair: bool = False) -> list[str]:
 def _check(names: FileNames) -> list[str]:
     lines: list[str] = []
     try:
-        tree, seq, records, torn = _load_current(names)
-        lines.append(f"ok: {_describe(names, tree, seq, records)}")
+        tree, seq, records, torn, archive = _load_current(names)
+        lines.append(f"ok: {_describe(names, tree, seq, records, archive)}")
         if torn:
             lines.append(
                 f"note: the journal ends with {torn} bytes of an interrupted write (never "
@@ -104,15 +104,16 @@ def _check(names: FileNames) -> list[str]:
     return lines
 
 
-def _load_current(names: FileNames) -> tuple[Tree, int, int, int]:
-    """The current state as the store would open it: (tree, seq, journal records, torn)."""
+def _load_current(names: FileNames) -> tuple[Tree, int, int, int, ArchiveInfo | None]:
+    """The current state as the store would open it: (tree, seq, journal records, torn,
+    the snapshot's archive header)."""
     if not names.snapshot.exists():
         raise _Broken(f"{names.snapshot}: the file is missing but other database files exist")
-    tree, seq = parse_snapshot(names.snapshot, read_bytes(names.snapshot))
+    tree, seq, archive = parse_snapshot(names.snapshot, read_bytes(names.snapshot))
     records, torn = _journal(names.journal)
     seq = _apply(names.journal, tree, seq, records, strict=True)
     _validate(names.snapshot, tree)
-    return tree, seq, len(records), torn
+    return tree, seq, len(records), torn, archive
 
 
 def _journal(path: Path) -> tuple[list[Record], int]:
@@ -151,7 +152,9 @@ def _validate(path: Path, tree: Tree) -> None:
         index.touch(doc_id)
 
 
-def _describe(names: FileNames, tree: Tree, seq: int, records: int) -> str:
+def _describe(
+    names: FileNames, tree: Tree, seq: int, records: int, archive: ArchiveInfo | None
+) -> str:
     counts = [
         _count(len(tree.get("leads", {})), "lead"),
         _count(len(tree.get("touches", {})), "touch", "touches"),
@@ -159,27 +162,16 @@ def _describe(names: FileNames, tree: Tree, seq: int, records: int) -> str:
         _count(len(tree.get("blitzes", {})), "blitz session"),
     ]
     size = names.snapshot.stat().st_size
-    archive = _archive(names)
     archived = ""
     if archive is not None:
-        leads = max(archive.lookups.get("lead_ids", "\n").count("\n") - 1, 0)
         archived = (
-            f"{leads} of the leads in the archive, in {_count(len(archive.segments), 'segment')}; "
+            f"{archive.count(LEAD_IDS)} of the leads in the archive, in "
+            f"{_count(len(archive.segments), 'segment')}; "
         )
     return (
         f"{', '.join(counts)} ({archived}up to record {seq}; snapshot {size} bytes, "
         f"{_count(records, 'journal record')})"
     )
-
-
-def _archive(names: FileNames) -> ArchiveInfo | None:
-    """The snapshot's archive header (the file has been checked already)."""
-    with open(names.snapshot, "rb") as handle:
-        first = handle.readline()
-    try:
-        return parse_first_line(names.snapshot, first)[2]
-    except StoreError:
-        return None
 
 
 def _count(n: int, one: str, many: str | None = None) -> str:
@@ -222,13 +214,13 @@ def _restorable(names: FileNames) -> tuple[Tree, int, int, str] | str:
     bases: list[tuple[str, Tree, int]] = []
     if names.snapshot.exists():
         try:
-            tree, seq = parse_snapshot(names.snapshot, read_bytes(names.snapshot))
+            tree, seq, _ = parse_snapshot(names.snapshot, read_bytes(names.snapshot))
             bases.append((names.snapshot.name, tree, seq))
         except StoreError:
             pass
     if names.backup.exists():
         try:
-            tree, seq = parse_snapshot(names.backup, read_bytes(names.backup))
+            tree, seq, _ = parse_snapshot(names.backup, read_bytes(names.backup))
             bases.append((names.backup.name, tree, seq))
         except StoreError:
             pass
@@ -300,7 +292,7 @@ def _repair(names: FileNames, report: list[str]) -> list[str]:
         fsync_dir(names.snapshot.parent)
         done.append(f"repaired: restored {names.snapshot.name} from {where}")
     elif any("interrupted write" in line for line in report):
-        tree, seq, _, _ = _load_current(names)
+        tree, seq, _, _, _ = _load_current(names)
         compact_files(names, tree, seq)
         done.append("repaired: folded the journal into a fresh snapshot")
     for path in (names.snapshot, names.journal, names.backup, names.journal_backup, names.lock):

@@ -168,6 +168,10 @@ class ArchiveInfo:
                 hi = start
         return False
 
+    def count(self, name: str) -> int:
+        """How many values the archive lists under `name`."""
+        return max(self.lookups.get(name, "").count("\n") - 1, 0)
+
     @property
     def size(self) -> int:
         """Bytes of the segments in the file (each with its newline)."""
@@ -337,14 +341,21 @@ def check_size(path: Path, head_end: int, archive: ArchiveInfo | None, size: int
 def read_segments(path: Path, fd: int, offset: int, archive: ArchiveInfo) -> Iterator[Tree]:
     """The archive's segments, read from the open snapshot `fd` (segments start at
     `offset`), each checked against its length and CRC-32 before it is parsed."""
+    return _segments(path, lambda at, size: os.pread(fd, size, at), offset, archive)
+
+
+def _segments(
+    path: Path, read: Callable[[int, int], bytes], offset: int, archive: ArchiveInfo
+) -> Iterator[Tree]:
+    """Each segment as `read(offset, size)` gives its bytes: length, newline and CRC-32
+    checked, then parsed."""
     for number, (length, crc) in enumerate(archive.segments, start=1):
-        data = os.pread(fd, length + 1, offset)
-        if len(data) != length + 1 or data[-1:] != b"\n":
+        data = read(offset, length + 1)
+        if len(data) != length + 1:
             raise damaged(path, f"archive segment {number} is truncated")
-        data = data[:-1]
-        if zlib.crc32(data) != crc:
+        if data[-1:] != b"\n" or zlib.crc32(data[:-1]) != crc:
             raise damaged(path, f"archive segment {number} is corrupt (checksum mismatch)")
-        tree = _parse_segment(path, number, data)
+        tree = _parse_segment(path, number, data[:-1])
         del data
         offset += length + 1
         yield tree
@@ -361,20 +372,16 @@ def merge_archive(tree: Tree, segment: Tree) -> None:
             table.update(docs)
 
 
-def parse_snapshot(path: Path, data: bytes) -> tuple[Tree, int]:
-    """The whole state a snapshot file holds (archive included) and its journal sequence
-    number; StoreDamaged or StoreTooNew when it is not one this version can use."""
+def parse_snapshot(path: Path, data: bytes) -> tuple[Tree, int, ArchiveInfo | None]:
+    """The whole state a snapshot file holds (archive included), its journal sequence
+    number and its archive header; StoreDamaged or StoreTooNew when it is not one this
+    version can use."""
     tree, seq, archive, head_end = parse_first_line(path, data)
     check_size(path, head_end, archive, len(data))
     if archive is not None:
-        offset = head_end
-        for number, (length, crc) in enumerate(archive.segments, start=1):
-            chunk = data[offset : offset + length]
-            if zlib.crc32(chunk) != crc or data[offset + length : offset + length + 1] != b"\n":
-                raise damaged(path, f"archive segment {number} is corrupt (checksum mismatch)")
-            merge_archive(tree, _parse_segment(path, number, chunk))
-            offset += length + 1
-    return tree, seq
+        for segment in _segments(path, lambda at, size: data[at : at + size], head_end, archive):
+            merge_archive(tree, segment)
+    return tree, seq, archive
 
 
 def parse_first_line(

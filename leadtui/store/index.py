@@ -192,7 +192,9 @@ def _time(value: str) -> datetime:
     return parse_time(value)
 
 
-def _time_key(value: Any) -> str:
+def time_key(value: Any) -> str:
+    """A stored time as text that sorts by time (the stored UTC form); ValueError or
+    TypeError when it is not a time with a zone."""
     if isinstance(value, str) and len(value) == 32 and value.endswith("+00:00"):
         return value
     return iso(parse_time(value))
@@ -255,7 +257,7 @@ class Index:
             if type(doc["id"]) is not str or type(at) is not str:
                 raise TypeError(key)
             if len(at) != 32 or not at.endswith("+00:00"):
-                at = _time_key(at)  # raises ValueError unless it is a time with a zone
+                at = time_key(at)  # raises ValueError unless it is a time with a zone
             lead_id = doc["lead_id"] = same.get(doc["lead_id"], doc["lead_id"])
             doc["outcome"] = same.get(doc["outcome"], doc["outcome"])
             mark = (at, int(key))
@@ -274,7 +276,7 @@ class Index:
             order[lead_id].sort(key=sort_key)
 
     def _order_key(self, key: str) -> tuple[str, int]:
-        return (_time_key(self._tree[TOUCHES][key]["at"]), int(key))
+        return (time_key(self._tree[TOUCHES][key]["at"]), int(key))
 
     @property
     def touch_docs(self) -> dict[str, Doc]:
@@ -318,7 +320,7 @@ class Index:
             if email:
                 self.by_email.setdefault(email_key(email), lead_id)
         elif table == TOUCHES:
-            _time_key(doc["at"])  # (checks it)
+            time_key(doc["at"])  # (checks it)
             order = self.touch_order.setdefault(str(doc["lead_id"]), [])
             bisect.insort(order, key, key=self._order_key)
             if self._touch_ids is not None:

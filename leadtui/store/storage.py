@@ -275,8 +275,7 @@ class JournalStorage(Storage):
     def archive_count(self, name: str) -> int:
         """How many values the unread archive's summary lists under `name` (0 once loaded)."""
         unread = self._unread
-        values = unread.info.lookups.get(name, "") if unread is not None else ""
-        return max(values.count("\n") - 1, 0)
+        return unread.info.count(name) if unread is not None else 0
 
     @property
     def archive_loaded(self) -> bool:

@@ -114,7 +114,7 @@ def test_compaction_archives_idle_closed_leads_and_reopening_reads_only_the_rest
         assert everything(store) == before  # reading every lead brings the archive in
         assert storage.archive_loaded
 
-    tree, _ = parse_snapshot(db_path, db_path.read_bytes())  # the whole file, as doctor reads it
+    tree, _, _ = parse_snapshot(db_path, db_path.read_bytes())  # the whole file, as doctor reads it
     assert len(tree["leads"]) == 40 and len(tree["touches"]) == 70
     assert doctor(db_path)[-1].startswith("ok:")
 
