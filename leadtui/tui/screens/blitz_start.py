@@ -9,8 +9,9 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Static
+
+from leadtui.tui.screens.dialog import DialogScreen
 
 MAX_MINUTES = 8 * 60
 
@@ -31,23 +32,13 @@ def parse_plan(minutes: str, goal: str) -> tuple[float, int | None]:
     return mins, int(text)
 
 
-class BlitzStartScreen(ModalScreen[tuple[float, int | None] | None]):
+class BlitzStartScreen(DialogScreen[tuple[float, int | None] | None]):
     """Ask for the blitz's length and goal."""
 
     DEFAULT_CSS = """
     BlitzStartScreen {
-        align: center middle;
-        & > #blitz-start-box {
-            width: 56;
-            max-width: 100%;
-            height: auto;
-            border: thick $accent;
-            background: $surface;
-            padding: 0 1;
-        }
-        #blitz-start-title { text-style: bold; }
+        & > #blitz-start-box { width: 56; border: thick $accent; }
         #blitz-start-error { color: $error; }
-        #blitz-start-hint { color: $text-muted; }
     }
     """
     BINDINGS = [
@@ -60,15 +51,19 @@ class BlitzStartScreen(ModalScreen[tuple[float, int | None] | None]):
         self._goal = goal
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="blitz-start-box"):
-            yield Static(Text("Start a call blitz"), id="blitz-start-title")
+        with Vertical(id="blitz-start-box", classes="dialog-box"):
+            yield Static(Text("Start a call blitz"), id="blitz-start-title", classes="dialog-title")
             yield Static(Text("Minutes"))
             yield Input(f"{self._minutes:g}", id="blitz-minutes", max_length=5)
             yield Static(Text("Goal: dials (empty for none)"))
             yield Input("" if self._goal is None else str(self._goal), id="blitz-goal",
                         max_length=5)  # fmt: skip
             yield Static(Text(""), id="blitz-start-error")
-            yield Static(Text("Enter: next / start    Esc: cancel"), id="blitz-start-hint")
+            yield Static(
+                Text("Enter: next / start    Esc: cancel"),
+                id="blitz-start-hint",
+                classes="dialog-hint",
+            )
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

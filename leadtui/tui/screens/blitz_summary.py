@@ -8,10 +8,10 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from leadtui.domain.blitz import BlitzSession, format_clock
+from leadtui.tui.screens.dialog import DialogScreen
 
 
 def summary_text(session: BlitzSession, now: datetime) -> str:
@@ -41,22 +41,13 @@ def summary_text(session: BlitzSession, now: datetime) -> str:
     return "\n".join(lines)
 
 
-class BlitzSummaryScreen(ModalScreen[None]):
+class BlitzSummaryScreen(DialogScreen[None]):
     """What the blitz produced."""
 
     DEFAULT_CSS = """
     BlitzSummaryScreen {
-        align: center middle;
-        & > #summary-box {
-            width: 66;
-            max-width: 100%;
-            height: auto;
-            border: thick $accent;
-            background: $surface;
-            padding: 0 1;
-        }
-        #summary-title { text-style: bold; }
-        #summary-keys { color: $text-muted; margin-top: 1; }
+        & > #summary-box { width: 66; border: thick $accent; }
+        #summary-keys { margin-top: 1; }
     }
     """
     BINDINGS = [
@@ -71,10 +62,14 @@ class BlitzSummaryScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         title = "Blitz ended early" if self._session.ended_early else "Time up: blitz over"
-        with Vertical(id="summary-box"):
-            yield Static(Text(title), id="summary-title")
+        with Vertical(id="summary-box", classes="dialog-box"):
+            yield Static(Text(title), id="summary-title", classes="dialog-title")
             yield Static(Text(summary_text(self._session, self._now)), id="summary-body")
-            yield Static(Text("Enter / Esc: back to the workstation"), id="summary-keys")
+            yield Static(
+                Text("Enter / Esc: back to the workstation"),
+                id="summary-keys",
+                classes="dialog-hint",
+            )
 
     def action_close(self) -> None:
         self.dismiss(None)

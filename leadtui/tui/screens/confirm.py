@@ -7,26 +7,18 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from leadtui.tui.screens.dialog import DialogScreen
 
-class ConfirmScreen(ModalScreen[bool]):
+
+class ConfirmScreen(DialogScreen[bool]):
     """Ask before something that matters (do-not-call, a call outside the window)."""
 
     DEFAULT_CSS = """
     ConfirmScreen {
-        align: center middle;
-        & > #confirm-box {
-            width: 72;
-            max-width: 100%;
-            height: auto;
-            border: thick $warning;
-            background: $surface;
-            padding: 0 1;
-        }
-        #confirm-title { text-style: bold; }
-        #confirm-keys { color: $text-muted; margin-top: 1; }
+        & > #confirm-box { border: thick $warning; }
+        #confirm-keys { margin-top: 1; }
     }
     """
     BINDINGS = [
@@ -41,10 +33,12 @@ class ConfirmScreen(ModalScreen[bool]):
         self._yes = yes
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="confirm-box"):
-            yield Static(Text(self._title), id="confirm-title")
+        with Vertical(id="confirm-box", classes="dialog-box"):
+            yield Static(Text(self._title), id="confirm-title", classes="dialog-title")
             yield Static(Text(self._body), id="confirm-body")
-            yield Static(Text(f"y: {self._yes}    n / Esc: cancel"), id="confirm-keys")
+            yield Static(
+                Text(f"y: {self._yes}    n / Esc: cancel"), id="confirm-keys", classes="dialog-hint"
+            )
 
     def action_answer(self, answer: bool) -> None:
         self.dismiss(answer)

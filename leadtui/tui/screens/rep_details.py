@@ -6,27 +6,18 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
+from leadtui.tui.screens.dialog import DialogScreen
 
-class RepDetailsScreen(ModalScreen[tuple[str, str] | None]):
+
+class RepDetailsScreen(DialogScreen[tuple[str, str] | None]):
     """Returns (name, phone), or None when skipped with Escape."""
 
     DEFAULT_CSS = """
     RepDetailsScreen {
-        align: center middle;
-        & > #rep-box {
-            width: 64;
-            max-width: 100%;
-            height: auto;
-            border: thick $primary;
-            background: $surface;
-            padding: 0 1;
-        }
-        #rep-title { text-style: bold; }
+        & > #rep-box { width: 64; }
         #rep-error { color: $error; height: auto; }
-        #rep-hint { color: $text-muted; }
     }
     """
     BINDINGS = [
@@ -39,14 +30,20 @@ class RepDetailsScreen(ModalScreen[tuple[str, str] | None]):
         self._phone = phone
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="rep-box"):
-            yield Static(Text("Welcome! Your scripts need two things:"), id="rep-title")
+        with Vertical(id="rep-box", classes="dialog-box"):
+            yield Static(
+                Text("Welcome! Your scripts need two things:"),
+                id="rep-title",
+                classes="dialog-title",
+            )
             yield Static(Text("Your name"))
             yield Input(value=self._name, id="rep-name", max_length=80)
             yield Static(Text("Your phone number (said twice in every voicemail)"))
             yield Input(value=self._phone, id="rep-phone", max_length=40)
             yield Static(Text(""), id="rep-error")
-            yield Static(Text("Enter: next / save    Esc: skip"), id="rep-hint")
+            yield Static(
+                Text("Enter: next / save    Esc: skip"), id="rep-hint", classes="dialog-hint"
+            )
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

@@ -6,28 +6,14 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
+from leadtui.tui.screens.dialog import DialogScreen
 
-class TextPrompt(ModalScreen[str | None]):
+
+class TextPrompt(DialogScreen[str | None]):
     """Enter returns the text (stripped; None when empty), Escape returns None."""
 
-    DEFAULT_CSS = """
-    TextPrompt {
-        align: center middle;
-        & > #prompt-box {
-            width: 72;
-            max-width: 100%;
-            height: auto;
-            border: thick $primary;
-            background: $surface;
-            padding: 0 1;
-        }
-        #prompt-title { text-style: bold; }
-        #prompt-hint { color: $text-muted; }
-    }
-    """
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="prompt.cancel", tooltip="Close without saving"),
     ]
@@ -40,10 +26,14 @@ class TextPrompt(ModalScreen[str | None]):
         self._max_length = max_length
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="prompt-box"):
-            yield Static(Text(self._title), id="prompt-title")
+        with Vertical(id="prompt-box", classes="dialog-box"):
+            yield Static(Text(self._title), id="prompt-title", classes="dialog-title")
             yield Input(value=self._value, id="prompt-input", max_length=self._max_length)
-            yield Static(Text(self._hint or "Enter: save    Esc: cancel"), id="prompt-hint")
+            yield Static(
+                Text(self._hint or "Enter: save    Esc: cancel"),
+                id="prompt-hint",
+                classes="dialog-hint",
+            )
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

@@ -13,29 +13,19 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from leadtui.domain.model import LeadError
 from leadtui.domain.when import EXAMPLES, describe_when, parse_when
 from leadtui.tui.formatting import clock_in, zone_label
+from leadtui.tui.screens.dialog import DialogScreen
 
 
-class WhenPrompt(ModalScreen[datetime | None]):
+class WhenPrompt(DialogScreen[datetime | None]):
     """Returns the chosen UTC instant, or None when cancelled."""
 
     DEFAULT_CSS = """
     WhenPrompt {
-        align: center middle;
-        & > #when-box {
-            width: 72;
-            max-width: 100%;
-            height: auto;
-            border: thick $primary;
-            background: $surface;
-            padding: 0 1;
-        }
-        #when-title { text-style: bold; }
         #when-preview { height: 1; text-style: bold; }
         #when-preview.-error { color: $error; text-style: none; }
         #when-hint { color: $text-muted; }
@@ -56,12 +46,12 @@ class WhenPrompt(ModalScreen[datetime | None]):
     def compose(self) -> ComposeResult:
         local = f"{clock_in(self._tz, self._now)} {zone_label(self._tz, self._now)}"
         title = f"{self._what.capitalize()} with {self._lead_name}: when? (their time now {local})"
-        with Vertical(id="when-box"):
-            yield Static(Text(title), id="when-title")
+        with Vertical(id="when-box", classes="dialog-box"):
+            yield Static(Text(title), id="when-title", classes="dialog-title")
             yield Input(placeholder=EXAMPLES, id="when-input", max_length=60)
             yield Static(Text("type a time in the lead's zone"), id="when-preview")
             hint = "Enter: save    Esc: cancel    (in the lead's own time)"
-            yield Static(Text(hint), id="when-hint")
+            yield Static(Text(hint), id="when-hint", classes="dialog-hint")
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
