@@ -105,6 +105,11 @@ def _submit(
     )
 
 
+async def _confirmed(app: LeadApp, title: str, body: str, *, yes: str) -> bool:
+    """Ask (y confirms; n, Escape and Enter do not) and wait for the answer."""
+    return bool(await app.push_screen_wait(ConfirmScreen(title, body, yes=yes)))
+
+
 async def log_outcome(
     app: LeadApp, entry: QueueEntry, outcome: Outcome, *, blitz_id: str | None = None
 ) -> bool:
@@ -119,34 +124,34 @@ async def log_outcome(
     override = False
     name = lead.name or _phone(lead.phone)
     if outcome is Outcome.DNC:
-        question = ConfirmScreen(
+        if not await _confirmed(
+            app,
             f"Do not call {name}?",
             f"{_phone(lead.phone)} goes on the do-not-call list: nobody will dial it again.",
             yes="mark do-not-call",
-        )
-        if not await app.push_screen_wait(question):
+        ):
             return False
     elif outcome.is_call and not is_open(app.settings.window, lead.timezone, now):
         local = f"{clock_in(lead.timezone, now)} {zone_label(lead.timezone, now)}"
         window = app.settings.window
         opens = next_opening(window, lead.timezone, now)
-        question = ConfirmScreen(
+        if not await _confirmed(
+            app,
             f"It is {local} for {name}: outside the calling window",
             f"Their window is {window.start:%H:%M}-{window.end:%H:%M} their time; it opens "
             f"{short_time(opens, lead.timezone, now)} ({relative(opens, now)}).\n"
             f"Log this {outcome} anyway? It is recorded as a call outside the window.",
             yes="log it anyway",
-        )
-        if not await app.push_screen_wait(question):
+        ):
             return False
         override = True
     if entry.claimed_by:
-        question = ConfirmScreen(
+        if not await _confirmed(
+            app,
             f"{entry.claimed_by} has {name} open right now",
             f"Another rep may be on the phone with {name}. Log this {outcome} anyway?",
             yes="log it anyway",
-        )
-        if not await app.push_screen_wait(question):
+        ):
             return False
     when = None
     if outcome.needs_when:
