@@ -45,7 +45,6 @@ class SyncMixin:
     def _init_sync(self: LeadApp) -> None:
         self.snapshot: Snapshot = empty_snapshot(self.clock.now())
         self.queue_ready = False  # False until the first snapshot (the queue is loading)
-        self._primed = False  # the first snapshot was ranked before the app started
         self.snapshot_signal: Signal[Snapshot] = Signal(self, "snapshot")
         self.tick_signal: Signal[datetime] = Signal(self, "tick")
         self.status_signal: Signal[None] = Signal(self, "status")
@@ -74,13 +73,13 @@ class SyncMixin:
             self.snapshot = self.gateway.snapshot(self.clock.now())
         except Exception:
             return
-        self.queue_ready = self._primed = True
+        self.queue_ready = True
 
     def start_live(self: LeadApp) -> None:
-        """Start the tick and the first refresh (called once the screen is up)."""
-        if not self._primed:
+        """Start the tick and the first refresh (called once the screen is up; a queue
+        primed before the app started needs none)."""
+        if not self.queue_ready:
             self.request_refresh()
-        self._primed = False
         self.set_interval(TICK_SECONDS, self.tick)
 
     # --- snapshots ---

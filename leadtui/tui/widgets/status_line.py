@@ -63,10 +63,21 @@ class StatusLine(Widget):
         text = Text(no_wrap=True, overflow="ellipsis")
         if s.loading:  # not "0 of 0 active": nothing is known yet
             text.append("Loading the queue…", style=style("status-line--mode"))
-            right = f"{s.rep} {s.clock}".strip()
-            if right:
-                text.append(f" · {right}")
-            return text
+        else:
+            self._queue_part(text, s)
+        if s.unsaved:
+            text.append(" ")
+            text.append(f" UNSAVED {s.unsaved} · r retry ", style=style("status-line--unsaved"))
+        elif s.saving:
+            text.append(" · saving…")
+        right = f"{s.rep} {s.clock}".strip()
+        if right:
+            text.append(f" · {right}")
+        return text
+
+    def _queue_part(self, text: Text, s: Status) -> None:
+        """What the queue shows: mode, counts, filter, the row cap and aging."""
+        style = self.get_component_rich_style
         label = "DUE" if s.mode == "due" else "ALL"
         text.append(
             f"{label} {s.due if s.mode == 'due' else s.active}", style=style("status-line--mode")
@@ -86,12 +97,3 @@ class StatusLine(Widget):
             )
         else:
             text.append("none aging")
-        if s.unsaved:
-            text.append(" ")
-            text.append(f" UNSAVED {s.unsaved} · r retry ", style=style("status-line--unsaved"))
-        elif s.saving:
-            text.append(" · saving…")
-        right = f"{s.rep} {s.clock}".strip()
-        if right:
-            text.append(f" · {right}")
-        return text
