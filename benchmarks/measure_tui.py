@@ -16,10 +16,11 @@ import importlib
 import json
 import shutil
 import subprocess
+from pathlib import Path
 
 from benchmarks.context import ROOT, Bench, python, subprocess_env
 from benchmarks.measure_cli import has_command, leadtui, top_names
-from benchmarks.pty_run import spawn
+from benchmarks.pty_run import PtyRun, spawn
 from benchmarks.results import Figure, figure
 
 OUTSIDE_PHONE = "+19995550199"  # fictional (555-01xx), never used by the generator
@@ -97,10 +98,7 @@ def measure_workstation_process(bench: Bench) -> dict[str, Figure]:
     if not names:
         return {key: Figure.missing("n/a (no due leads, or queue not built)") for key in keys}
     home = bench.workdir / "pty-home"  # a copy: this run writes to it
-    shutil.rmtree(home, ignore_errors=True)
-    shutil.copytree(bench.home, home)
-    run = spawn(leadtui("--home", str(home), "--now", bench.now_iso), env=subprocess_env(),
-                cwd=str(ROOT))  # fmt: skip
+    run = _workstation(bench, home)
     try:
         first = run.read_until(names, timeout=120)
         if first is not None:
@@ -123,9 +121,7 @@ def measure_workstation_process(bench: Bench) -> dict[str, Figure]:
         }
     firsts = [first]
     for _ in range(0 if bench.quick else PTY_FRAME_RUNS - 1):
-        shutil.copytree(bench.home, home)
-        again = spawn(leadtui("--home", str(home), "--now", bench.now_iso),
-                      env=subprocess_env(), cwd=str(ROOT))  # fmt: skip
+        again = _workstation(bench, home)
         try:
             seen = again.read_until(names, timeout=120)
         finally:
@@ -142,6 +138,14 @@ def measure_workstation_process(bench: Bench) -> dict[str, Figure]:
         ),
         "rss": figure("rss", rss),
     }
+
+
+def _workstation(bench: Bench, home: Path) -> PtyRun:
+    """The workstation on a pty, on a fresh copy of the bench database at `home`."""
+    shutil.rmtree(home, ignore_errors=True)
+    shutil.copytree(bench.home, home)
+    return spawn(leadtui("--home", str(home), "--now", bench.now_iso), env=subprocess_env(),
+                 cwd=str(ROOT))  # fmt: skip
 
 
 def measure_blitz(bench: Bench) -> dict[str, Figure]:
