@@ -8,6 +8,8 @@ Schema (see the packaged `leadtui/data/cadence.toml` for the annotated default):
     after = "1d"                # talked without a time -> follow-up call this long after
     retry = "1d"                # unanswered call after contact -> again this long after
     max_attempts = 6            # unanswered in a row after contact -> exhausted
+    grace = "30m"               # a callback/appointment time ignores the calling window
+                                # until this long after it; then it waits for the window
     [[step]]                    # one or more, in order
     stage = "day-0"             # required label
     channel = "call"            # call | email | text
@@ -105,6 +107,7 @@ class FollowUpRules:
     after: Span = Span(days=1)
     retry: Span = Span(days=1)
     max_attempts: int = 6
+    grace: Span = Span(elapsed=timedelta(minutes=30))
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +128,7 @@ class Cadence:
 # ---------------------------------------------------------------------------- loading
 
 _TOP_KEYS = ("version", "name", "follow_up", "step")
-_FOLLOW_KEYS = ("after", "retry", "max_attempts")
+_FOLLOW_KEYS = ("after", "retry", "max_attempts", "grace")
 _STEP_KEYS = (
     "stage",
     "channel",
@@ -275,7 +278,8 @@ class _Parser:
                 0,
                 "max_attempts",
             )
-        return FollowUpRules(after=after, retry=retry, max_attempts=attempts)
+        grace = self.span(data["grace"], t, 0, "grace") if "grace" in data else default.grace
+        return FollowUpRules(after=after, retry=retry, max_attempts=attempts, grace=grace)
 
     def step(self, data: Any, i: int) -> Step:
         t = "step"

@@ -12,7 +12,12 @@ Decisions (others rely on them):
 - source: optional; stored as given after cleaning, "" when not given (reports show it as
   "(no source)", screens as "-"). At most 100 characters.
 - timezone: an explicit zone must be a known IANA name (case-insensitive; stored with its
-  canonical spelling) > the zone of the phone number > `default_timezone`.
+  canonical spelling) > the zone of the phone number > `default_timezone`. When the zone
+  comes from a number that leaves it open (a mobile valid across a country with several
+  zones), `zone_candidates` lists every zone it may be in (`phone.zone_candidates`); an
+  explicit zone leaves it empty.
+- other_phones: more numbers for the same person (e.g. a second phone column), each
+  normalised like `phone`; duplicates and the main number are dropped.
 - received_at: default `now`. Must be timezone-aware, not before 2000 and not more than a
   day after `now` (clock skew between a web form's server and ours is fine, a typo in the
   year is not). Stored as UTC.
@@ -27,7 +32,7 @@ from functools import cache
 from zoneinfo import ZoneInfo, available_timezones
 
 from leadtui.domain.model import LeadDraft, LeadError
-from leadtui.domain.phone import parse_phone, zone_for_phone
+from leadtui.domain.phone import normalise_phone, parse_phone, zone_candidates, zone_for_phone
 from leadtui.domain.text import clean_text, one_line
 
 __all__ = [
@@ -114,6 +119,7 @@ def prepare_lead(
     region: str = "US",
     default_timezone: str = "America/New_York",
     now: datetime,
+    other_phones: tuple[str, ...] | list[str] = (),
 ) -> LeadDraft:
     """Validate and normalise one lead; LeadError with a clear one-line message if refused."""
     if now.tzinfo is None or now.utcoffset() is None:
@@ -135,16 +141,30 @@ def prepare_lead(
         if len(clean_notes) > MAX_NOTES:
             raise LeadError(f"notes is longer than {MAX_NOTES} characters")
     default_zone = check_timezone(default_timezone, field="default timezone")
+    received = _received(received_at, now)
+    candidates: tuple[str, ...] = ()
     if timezone is not None and clean_text(timezone, max_length=MAX_TIMEZONE, field="timezone"):
         zone = check_timezone(timezone)
     else:
-        zone = zone_for_phone(parsed.e164, default=default_zone) or default_zone
+        found = zone_for_phone(parsed.e164, default=default_zone)
+        zone = found or default_zone
+        if found:
+            candidates = zone_candidates(parsed.e164, found, received)
+    more: list[str] = []
+    for raw in other_phones:
+        if raw is None or not str(raw).strip():
+            continue
+        number = normalise_phone(str(raw), region)
+        if number != parsed.e164 and number not in more:
+            more.append(number)
     return LeadDraft(
         name=clean_name,
         phone=parsed.e164,
         email=clean_email,
         source=clean_source,
         timezone=zone,
-        received_at=_received(received_at, now),
+        received_at=received,
         notes=clean_notes,
+        other_phones=tuple(more),
+        zone_candidates=candidates,
     )

@@ -129,12 +129,40 @@ class Lead:
     status: LeadStatus = LeadStatus.NEW
     notes: str = ""
     inquiries: tuple[datetime, ...] = ()  # repeat inquiries after the first (UTC)
+    other_phones: tuple[str, ...] = ()  # earlier numbers (E.164), newest first; `phone` is called
+    other_emails: tuple[str, ...] = ()  # earlier addresses, newest first
+    # the zones the lead may be in when the phone number leaves it open (`timezone` is one
+    # of them, the one times are shown in); () when the zone is known. The calling window
+    # is then the hours open in every one of them (see window.py).
+    zone_candidates: tuple[str, ...] = ()
+    # the repeat inquiry that reopened the lead (UTC): its speed-to-lead clock and cadence
+    # run from here; touches before it stay in the history but no longer count
+    reopened_at: datetime | None = None
 
     @property
     def first_name(self) -> str:
         """The first word of the name, for scripts."""
         parts = self.name.split()
         return parts[0] if parts else ""
+
+    @property
+    def started_at(self) -> datetime:
+        """When the current round of work began: the inquiry that reopened the lead, else
+        its first arrival (speed to lead and the cadence run from here)."""
+        return self.reopened_at if self.reopened_at is not None else self.received_at
+
+    @property
+    def zones(self) -> tuple[str, ...]:
+        """The zones whose calling windows all apply: the candidates, else the zone."""
+        candidates = self.zone_candidates
+        if len(candidates) > 1 and candidates[0] == self.timezone:
+            return candidates
+        return (self.timezone,)
+
+    @property
+    def zone_unsure(self) -> bool:
+        """True when the phone number leaves the lead's zone open (zone doubt)."""
+        return len(self.zones) > 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +176,8 @@ class LeadDraft:
     timezone: str
     received_at: datetime  # UTC
     notes: str = ""
+    other_phones: tuple[str, ...] = ()  # more numbers given with the inquiry (E.164)
+    zone_candidates: tuple[str, ...] = ()  # see Lead.zone_candidates; () when known
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,7 +211,9 @@ class NextAction:
     stage: str  # e.g. "day-0", "days-1-7", "follow-up", "callback"
     step: int | None = None  # index of the cadence step, None outside the cadence
     late_at: datetime | None = None  # after this the action counts as late
-    ignores_window: bool = False  # a time the lead asked for: due exactly then
+    # a time the lead asked for: due exactly then, whatever the window, until `late_at`;
+    # after that it waits for the window like any call (see cadence.callable_now)
+    ignores_window: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,14 +14,19 @@ An extension ("x12", "ext. 12", "#12") is accepted and dropped from the E.164 fo
 has no room for one); `parse_phone` returns it so intake can keep it in the notes.
 
 Time zone: `zone_for_phone` uses phonenumbers' time zone data for the number's prefix; see
-its docstring for what happens when the data lists several zones.
+its docstring for what happens when the data lists several zones. `zone_candidates` says
+when that zone is a guess: the zones the person may really be in (zone doubt), which the
+calling window must all respect (window.py).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from datetime import datetime, timedelta
+from functools import cache, lru_cache
+from importlib import resources
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import phonenumbers
@@ -36,7 +41,14 @@ from phonenumbers import timezone as pn_timezone
 from leadtui.domain.model import LeadError
 from leadtui.domain.text import clean_text
 
-__all__ = ["ParsedPhone", "format_phone", "normalise_phone", "parse_phone", "zone_for_phone"]
+__all__ = [
+    "ParsedPhone",
+    "format_phone",
+    "normalise_phone",
+    "parse_phone",
+    "zone_candidates",
+    "zone_for_phone",
+]
 
 MAX_PHONE_INPUT = 64  # characters of raw input we are willing to look at
 
@@ -69,6 +81,20 @@ _PREFERRED_ZONE = {
     "+1709": "America/St_Johns",  # Newfoundland and Labrador: mostly Newfoundland
     "+1775": "America/Los_Angeles",  # northern Nevada
     "+1907": "America/Anchorage",  # Alaska: Adak is a few hundred people
+}
+
+# Countries with several zones whose mobiles phonenumbers lists for the whole country: the
+# zone most of their people live in, shown as the lead's zone while it is unsure (the
+# calling window respects every candidate zone anyway). Keyed by ISO region code.
+_MAIN_ZONE = {
+    "RU": "Europe/Moscow",
+    "KZ": "Asia/Almaty",
+    "AU": "Australia/Sydney",
+    "BR": "America/Sao_Paulo",
+    "CA": "America/Toronto",
+    "MX": "America/Mexico_City",
+    "ID": "Asia/Jakarta",
+    "CL": "America/Santiago",
 }
 
 
@@ -193,10 +219,93 @@ def zone_for_phone(e164: str, default: str | None = None) -> str | None:
         return default
     if whole_country:
         # A range valid across the whole country (mobiles): None for +1, else the
-        # zone of the country's example landline (its capital or largest city).
+        # country's main zone, or the zone of its example landline.
+        if e164.startswith("+1"):
+            return None
+        own = _own_country(e164)
+        main = _MAIN_ZONE.get(_region(e164))
+        if main in own:
+            return main
         country = _country_zone(e164)
-        return country if country in zones else (None if e164.startswith("+1") else zones[0])
+        return country if country in own else own[0]
     return zones[0]
+
+
+@lru_cache(maxsize=4096)
+def _region(e164: str) -> str:
+    try:
+        return phonenumbers.region_code_for_number(phonenumbers.parse(e164, None)) or ""
+    except NumberParseException:
+        return ""
+
+
+@cache
+def _zones_by_country() -> dict[str, frozenset[str]]:
+    """ISO region code -> its zones, from the tz database's zone.tab (the tzdata package,
+    else the system's copy); empty when neither can be read."""
+    text = ""
+    try:
+        text = resources.files("tzdata").joinpath("zoneinfo", "zone.tab").read_text("utf-8")
+    except (ModuleNotFoundError, FileNotFoundError, OSError):
+        try:
+            text = Path("/usr/share/zoneinfo/zone.tab").read_text("utf-8")
+        except OSError:
+            text = ""
+    found: dict[str, set[str]] = {}
+    for line in text.splitlines():
+        if line.startswith("#"):
+            continue
+        parts = line.split("\t")
+        if len(parts) >= 3:
+            found.setdefault(parts[0], set()).add(parts[2])
+    return {code: frozenset(names) for code, names in found.items()}
+
+
+@lru_cache(maxsize=4096)
+def _own_country(e164: str) -> tuple[str, ...]:
+    """The listed zones of the number that belong to its own country (phonenumbers lists
+    +7 mobiles with Kazakhstan's and Romania's zones too, UK mobiles with the Channel
+    Islands'); all listed zones when zone.tab does not help."""
+    zones, _ = _zones(e164)
+    own = _zones_by_country().get(_region(e164), frozenset())
+    kept = tuple(z for z in zones if z in own)
+    return kept or zones
+
+
+_HALF_YEAR = timedelta(days=182)
+
+
+def zone_candidates(e164: str, primary: str, at: datetime) -> tuple[str, ...]:
+    """The zones the lead may be in when the number leaves it open, `primary` first: ()
+    when the number names one zone (or its zones keep the same clock all year), when it
+    is a +1 number valid across the whole plan (toll-free: no place at all), or when the
+    zones are too far apart to share a calling hour (then `primary` is the best guess).
+
+    `at` (aware) picks the offsets compared: at `at` and half a year later (DST).
+    """
+    zones, whole_country = _zones(e164)
+    if len(zones) < 2 or (whole_country and e164.startswith("+1")):
+        return ()
+    names = _own_country(e164)
+    if primary in names:
+        names = (primary, *(z for z in names if z != primary))
+    elif primary not in zones:
+        return ()
+    seen: set[tuple[timedelta | None, timedelta | None]] = set()
+    kept: list[str] = []
+    for name in names:
+        z = ZoneInfo(name)
+        clocks = (at.astimezone(z).utcoffset(), (at + _HALF_YEAR).astimezone(z).utcoffset())
+        if clocks not in seen:
+            seen.add(clocks)
+            kept.append(name)
+    if len(kept) < 2:
+        return ()
+    from leadtui.domain.window import CallingWindow, common_opening
+
+    if common_opening(CallingWindow(), tuple(map(ZoneInfo, kept)), at) is None:
+        return ()
+    return tuple(kept)
 
 
 @lru_cache(maxsize=512)

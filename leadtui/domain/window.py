@@ -8,6 +8,13 @@ right date", whatever the length of the day in between (23 or 25 hours). A wall-
 that does not exist on a date (it falls in a spring-forward gap) resolves to the first
 instant of that date at which the local clock reads that time or later, i.e. the end of the
 gap. An ambiguous time (fall-back fold) resolves to its first occurrence.
+
+Zone doubt: when a lead may be in any of several zones (a mobile number valid across a
+country), its window is the set of instants open in *every* one of them: each day the
+latest local start and the earliest local end, compared in UTC. The `*_in` functions take
+the zones (the lead's `Lead.zones`); the first is the lead's own zone. Should the zones
+share no open hour within three days (they cannot once intake has checked them, but a
+later DST change or a custom window might), the first zone's window is used alone.
 """
 
 from __future__ import annotations
@@ -17,12 +24,21 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from leadtui.domain.model import LeadError
+from leadtui.domain.model import Lead, LeadError, NextAction
 
 __all__ = [
     "CallingWindow",
+    "booked",
+    "callable_now",
     "closes_at",
+    "closes_at_in",
+    "common_opening",
     "is_open",
+    "is_open_in",
+    "next_moment",
+    "next_opening_in",
+    "next_opening_zs",
+    "zone_span",
     "local_instant",
     "local_instant_z",
     "local_time",
@@ -150,3 +166,97 @@ def closes_at(window: CallingWindow, tz: str, at: datetime) -> datetime:
     if local.time() >= window.end:
         day += timedelta(days=1)
     return _resolve(day, window.end, z)
+
+
+_COMMON_SPAN = timedelta(days=3)
+
+
+def common_opening(
+    window: CallingWindow, zs: tuple[ZoneInfo, ...], at: datetime
+) -> datetime | None:
+    """The first instant at or after `at` (UTC) open in every zone of `zs`; None when there
+    is none within three days (the zones are too far apart for this window)."""
+    t = at if at.tzinfo is UTC else at.astimezone(UTC)
+    limit = t + _COMMON_SPAN
+    while t <= limit:
+        moved = False
+        for z in zs:
+            opening = next_opening_z(window, z, t)
+            if opening != t:
+                t, moved = opening, True
+        if not moved:
+            return t
+    return None
+
+
+def next_opening_zs(window: CallingWindow, zs: tuple[ZoneInfo, ...], at: datetime) -> datetime:
+    """`next_opening_z` for a lead that may be in any of `zs` (first: its own zone)."""
+    if len(zs) == 1:
+        return next_opening_z(window, zs[0], at)
+    found = common_opening(window, zs, at)
+    return next_opening_z(window, zs[0], at) if found is None else found
+
+
+def _zone_infos(zones: tuple[str, ...] | list[str]) -> tuple[ZoneInfo, ...]:
+    return tuple(zone(name) for name in zones)
+
+
+def next_opening_in(window: CallingWindow, zones: tuple[str, ...], at: datetime) -> datetime:
+    """`next_opening` for a lead that may be in any of `zones` (first: its own zone)."""
+    return next_opening_zs(window, _zone_infos(zones), _aware(at))
+
+
+def is_open_in(window: CallingWindow, zones: tuple[str, ...], at: datetime) -> bool:
+    """True when `at` is inside the window in every one of `zones` (or, for zones that
+    share no open hour, in the first one)."""
+    if len(zones) == 1:
+        return is_open(window, zones[0], at)
+    return next_opening_in(window, zones, at) == _aware(at).astimezone(UTC)
+
+
+def closes_at_in(window: CallingWindow, zones: tuple[str, ...], at: datetime) -> datetime:
+    """`closes_at` for a lead that may be in any of `zones`: the end of the common window
+    that contains `at`, or of the next one when it is closed."""
+    if len(zones) == 1:
+        return closes_at(window, zones[0], at)
+    opening = next_opening_in(window, zones, at)
+    if common_opening(window, _zone_infos(zones), opening) is None:
+        return closes_at(window, zones[0], at)
+    return min(closes_at(window, name, opening) for name in zones)
+
+
+def _city(name: str) -> str:
+    return name.rsplit("/", 1)[-1].replace("_", " ")
+
+
+def zone_span(zones: tuple[str, ...], at: datetime) -> str:
+    """The zones of an unsure lead, west to east at `at`: "Perth to Sydney" (with how many
+    when there are more than two: "Moscow to Anadyr, 10 zones")."""
+    if len(zones) < 2:
+        return _city(zones[0]) if zones else ""
+    ordered = sorted(zones, key=lambda name: (_aware(at).astimezone(zone(name)).utcoffset(), name))
+    text = f"{_city(ordered[0])} to {_city(ordered[-1])}"
+    return text if len(zones) == 2 else f"{text}, {len(zones)} zones"
+
+
+def callable_now(action: NextAction, lead: Lead, window: CallingWindow, now: datetime) -> bool:
+    """True when the action is due at `now` and may happen now: inside the lead's window,
+    or, for a time the lead asked for, from that time until its grace ends (`late_at`)."""
+    if action.due_at > now:
+        return False
+    if action.ignores_window and (action.late_at is None or now <= action.late_at):
+        return True
+    return is_open_in(window, lead.zones, now)
+
+
+def next_moment(action: NextAction, lead: Lead, window: CallingWindow, now: datetime) -> datetime:
+    """The first instant at or after `now` at which the action may really happen (UTC)."""
+    at = max(action.due_at, now)
+    if action.ignores_window and (action.late_at is None or at <= action.late_at):
+        return at
+    return next_opening_in(window, lead.zones, at)
+
+
+def booked(action: NextAction | None, now: datetime) -> bool:
+    """True when the action is a callback or appointment whose time is still to come."""
+    return action is not None and action.ignores_window and action.due_at > now

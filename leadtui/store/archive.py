@@ -77,7 +77,16 @@ class LeadArchiver:
         leads = docs.get(LEADS, {}).values()
         return {
             LEAD_IDS: [str(doc.get("id")) for doc in leads],
-            PHONES: [str(doc.get("phone")) for doc in leads],
-            EMAILS: [email_key(doc["email"]) for doc in leads if doc.get("email")],
+            PHONES: [
+                str(phone)
+                for doc in leads
+                for phone in (doc.get("phone"), *(doc.get("other_phones") or ()))
+            ],
+            EMAILS: [
+                email_key(email)
+                for doc in leads
+                for email in (doc.get("email"), *(doc.get("other_emails") or ()))
+                if email
+            ],
             TOUCH_IDS: [str(doc.get("id")) for doc in docs.get(TOUCHES, {}).values()],
         }

@@ -49,7 +49,7 @@ def email_key(email: str) -> str:
 
 
 def lead_doc(lead: Lead) -> Doc:
-    return {
+    doc: Doc = {
         "id": lead.id,
         "name": lead.name,
         "phone": lead.phone,
@@ -61,10 +61,29 @@ def lead_doc(lead: Lead) -> Doc:
         "notes": lead.notes,
         "inquiries": [iso(at) for at in lead.inquiries],
     }
+    # issue 11's fields: only when set, so older databases and small leads look the same
+    if lead.other_phones:
+        doc["other_phones"] = list(lead.other_phones)
+    if lead.other_emails:
+        doc["other_emails"] = list(lead.other_emails)
+    if lead.zone_candidates:
+        doc["zone_candidates"] = list(lead.zone_candidates)
+    if lead.reopened_at is not None:
+        doc["reopened_at"] = iso(lead.reopened_at)
+    return doc
+
+
+def _texts(value: Any) -> tuple[str, ...]:
+    if not value:
+        return ()
+    if not isinstance(value, list) or not all(type(item) is str for item in value):
+        raise TypeError("expected a list of text")
+    return tuple(value)
 
 
 def lead_from_doc(doc: Doc) -> Lead:
     inquiries = doc.get("inquiries")
+    reopened = doc.get("reopened_at")
     return _lead(
         doc["id"],
         doc["name"],
@@ -76,6 +95,10 @@ def lead_from_doc(doc: Doc) -> Lead:
         _STATUSES[doc.get("status", "new")],
         doc.get("notes", ""),
         tuple(map(_time, inquiries)) if inquiries else (),
+        _texts(doc.get("other_phones")),
+        _texts(doc.get("other_emails")),
+        _texts(doc.get("zone_candidates")),
+        _time(reopened) if reopened is not None else None,
     )
 
 
@@ -124,12 +147,15 @@ _new = object.__new__
 _TOUCH_FIELDS = ("id", "lead_id", "outcome", "at", "note", "when", "rep", "override_window",
                  "blitz_id")  # fmt: skip
 _LEAD_FIELDS = ("id", "name", "phone", "email", "source", "timezone", "received_at", "status",
-                "notes", "inquiries")  # fmt: skip
+                "notes", "inquiries", "other_phones", "other_emails", "zone_candidates",
+                "reopened_at")  # fmt: skip
 (_t_id, _t_lead, _t_outcome, _t_at, _t_note, _t_when, _t_rep, _t_override, _t_blitz) = (
     getattr(Touch, name).__set__ for name in _TOUCH_FIELDS
 )
 (_l_id, _l_name, _l_phone, _l_email, _l_source, _l_tz, _l_received, _l_status, _l_notes,
- _l_inquiries) = (getattr(Lead, name).__set__ for name in _LEAD_FIELDS)  # fmt: skip
+ _l_inquiries, _l_phones, _l_emails, _l_zones, _l_reopened) = (
+    getattr(Lead, name).__set__ for name in _LEAD_FIELDS
+)  # fmt: skip
 
 
 def fast_models_match() -> bool:
@@ -159,7 +185,8 @@ def _touch(*values: Any) -> Touch:
 
 def _lead(*values: Any) -> Lead:
     lead = _new(Lead)
-    (id_, name, phone, email, source, tz, received, status, notes, inquiries) = values
+    (id_, name, phone, email, source, tz, received, status, notes, inquiries, phones, emails,
+     zones, reopened) = values  # fmt: skip
     _l_id(lead, id_)
     _l_name(lead, name)
     _l_phone(lead, phone)
@@ -170,6 +197,10 @@ def _lead(*values: Any) -> Lead:
     _l_status(lead, status)
     _l_notes(lead, notes)
     _l_inquiries(lead, inquiries)
+    _l_phones(lead, phones)
+    _l_emails(lead, emails)
+    _l_zones(lead, zones)
+    _l_reopened(lead, reopened)
     return lead
 
 
@@ -319,6 +350,10 @@ class Index:
             self.by_phone.setdefault(phone, lead_id)
             if email:
                 self.by_email.setdefault(email_key(email), lead_id)
+            for other in doc.get("other_phones") or ():
+                self.by_phone.setdefault(other, lead_id)
+            for other in doc.get("other_emails") or ():
+                self.by_email.setdefault(email_key(other), lead_id)
         elif table == TOUCHES:
             time_key(doc["at"])  # (checks it)
             order = self.touch_order.setdefault(str(doc["lead_id"]), [])
@@ -338,11 +373,13 @@ class Index:
             if not keep_place:  # an update keeps the lead's place in insertion order
                 self.leads.pop(lead_id, None)
             self._lead_cache.pop(lead_id, None)
-            if self.by_phone.get(doc["phone"]) == lead_id:
-                del self.by_phone[doc["phone"]]
-            email = email_key(doc.get("email", ""))
-            if email and self.by_email.get(email) == lead_id:
-                del self.by_email[email]
+            for phone in (doc["phone"], *(doc.get("other_phones") or ())):
+                if self.by_phone.get(phone) == lead_id:
+                    del self.by_phone[phone]
+            for email in (doc.get("email", ""), *(doc.get("other_emails") or ())):
+                email = email_key(email)
+                if email and self.by_email.get(email) == lead_id:
+                    del self.by_email[email]
         elif table == TOUCHES:
             order = self.touch_order.get(str(doc["lead_id"]), [])
             if key in order:

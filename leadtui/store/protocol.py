@@ -34,6 +34,7 @@ class AddResult:
 
     lead: Lead
     created: bool  # False: a duplicate; the inquiry was recorded on `lead`
+    reopened: bool = False  # the inquiry brought a closed lead back (domain.inquiry)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,8 +98,10 @@ class LeadStore(Protocol):
     # --- writing (durable before returning) ---
     def add_leads(self, drafts: Sequence[LeadDraft], now: datetime) -> list[AddResult]:
         """Store new leads in one durable write. A draft whose phone (or email, when set)
-        matches an existing lead is not created: the inquiry is appended to that lead.
-        A number on the DNC list arrives with status `dnc`."""
+        matches an existing lead (its number to call or an earlier one) is not created: the
+        lead becomes `domain.inquiry.apply_inquiry(lead, its touches, draft, dnc=listed
+        numbers).lead` (inquiry recorded, new contact details kept, a closed lead reopened).
+        A number on the DNC list arrives with status `dnc` (`domain.inquiry.new_lead`)."""
         ...
 
     def log_touch(

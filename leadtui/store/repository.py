@@ -20,6 +20,7 @@ from types import MappingProxyType
 from typing import Any, TypeVar
 
 from leadtui.domain.cadence import Cadence, check_touch, derive_status
+from leadtui.domain.inquiry import apply_inquiry, new_lead
 from leadtui.domain.intake import MAX_NOTES
 from leadtui.domain.model import ACTIVE_STATUSES, Lead, LeadDraft, LeadStatus, Outcome, Touch
 from leadtui.domain.text import clean_text
@@ -201,25 +202,19 @@ class TinyLeadStore:
         results: list[AddResult] = []
         with self._storage.transaction():
             for draft in drafts:
-                received = utc(draft.received_at, "received time")
+                utc(draft.received_at, "received time")
                 existing = self._existing(draft)
                 if existing is not None:
                     key, doc = index.leads[existing]
-                    inquiries = [*doc.get("inquiries", ()), iso(received)]
-                    table.update({"inquiries": inquiries}, doc_ids=[int(key)])
-                    results.append(AddResult(self._lead(existing), created=False))
+                    before = self._lead(existing)
+                    after = apply_inquiry(before, index.touches(existing), draft, dnc=index.dnc)
+                    table.update(_replacing(doc, lead_doc(after.lead)), doc_ids=[int(key)])
+                    results.append(
+                        AddResult(self._lead(existing), created=False, reopened=after.reopened)
+                    )
                     continue
-                lead = Lead(
-                    id=self._unused(index.leads, LEAD_IDS),
-                    name=draft.name,
-                    phone=draft.phone,
-                    email=draft.email,
-                    source=draft.source,
-                    timezone=draft.timezone,
-                    received_at=received,
-                    status=LeadStatus.DNC if draft.phone in index.dnc else LeadStatus.NEW,
-                    notes=draft.notes,
-                )
+                lead_id = self._unused(index.leads, LEAD_IDS)
+                lead = new_lead(lead_id, draft, listed=draft.phone in index.dnc)
                 table.insert(lead_doc(lead))
                 results.append(AddResult(self._lead(lead.id), created=True))
         return results
@@ -437,6 +432,16 @@ class TinyLeadStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _replacing(old: Mapping[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """`new` as an update of `old`: optional fields `new` leaves out are cleared."""
+    for name in ("other_phones", "other_emails", "zone_candidates"):
+        if name in old and name not in new:
+            new[name] = []
+    if "reopened_at" in old and "reopened_at" not in new:
+        new["reopened_at"] = None
+    return new
 
 
 def _clean_note(text: str) -> str:

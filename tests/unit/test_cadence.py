@@ -170,7 +170,10 @@ def test_one_step_before_the_end_the_lead_is_still_working() -> None:
         log.add(OC.NO_ANSWER, action.due_at)
     assert status(lead, log) is LeadStatus.WORKING
     last = nxt(lead, log)
-    assert last is not None and last.message is Message.FINAL
+    # issue 11: no voicemail was ever reached, so no message was left: the first message
+    # is still the one due (messages are never skipped), even on the last call
+    assert last is not None and last.stage == "days-15-21"
+    assert last.message is Message.FIRST
 
 
 def test_day_steps_respect_the_minimum_gap_after_a_late_call() -> None:
@@ -214,17 +217,22 @@ def test_a_message_not_left_is_carried_to_the_next_call() -> None:
     assert action is not None and action.message is Message.NONE
 
 
-def test_a_steps_own_message_replaces_an_older_pending_one() -> None:
+def test_a_message_not_left_comes_before_the_steps_own() -> None:
+    # issue 11 changed this rule: the first message not left is carried past a step with
+    # its own message (it used to be replaced by the step's follow-up, and never left)
     lead = lead_at(loc(NY, 2024, 7, 1, 10, 0))
     log = Log().add(OC.VM_HANGUP, loc(NY, 2024, 7, 1, 10, 0))
-    log.add(OC.NO_ANSWER, loc(NY, 2024, 7, 1, 10, 30))  # first: pending
-    log.add(OC.NO_ANSWER, loc(NY, 2024, 7, 1, 13, 30))  # call 3 carried it, still pending
+    log.add(OC.NO_ANSWER, loc(NY, 2024, 7, 1, 10, 30))  # first: not left
+    log.add(OC.NO_ANSWER, loc(NY, 2024, 7, 1, 13, 30))  # call 3 carried it, still not left
     action = nxt(lead, log)
-    assert action is not None and action.message is Message.FOLLOW_UP
-    log.add(OC.VM_HANGUP, action.due_at)  # voicemail but hung up: follow-up not left
+    assert action is not None and action.message is Message.FIRST
+    log.add(OC.VM_HANGUP, action.due_at)  # voicemail but hung up: first still not left
     action = nxt(lead, log)
     assert action is not None and action.stage == "days-1-7"
-    assert action.message is Message.FOLLOW_UP  # carried into a "none" step
+    assert action.message is Message.FIRST  # carried into a "none" step
+    log.add(OC.VM_MESSAGE, action.due_at)
+    action = nxt(lead, log)
+    assert action is not None and action.message is Message.FOLLOW_UP  # then the next one
 
 
 def test_a_carried_message_keeps_travelling_until_it_is_left() -> None:

@@ -251,7 +251,9 @@ def test_plan_of_an_overdue_lead_starts_from_now() -> None:
     received = loc(NY, 2024, 7, 1, 10, 0)
     now = loc(NY, 2024, 7, 3, 9, 0)
     steps = plan(lead_at(received), [], C, W, now=now)
-    assert steps[0].due_at == received  # overdue, shown as due since then
+    # issue 11: an overdue step is placed at the first moment it may happen (now, the
+    # window being open), no longer at its original due time
+    assert steps[0].due_at == now
     assert steps[1].due_at == loc(NY, 2024, 7, 3, 9, 30)  # call 1 assumed made now
     assert local(steps[3].due_at) == (4, 16, 30, -4)  # day 0 is 3 July
 
