@@ -14,7 +14,10 @@ Definitions (the README's "Report JSON" section repeats them for users):
 - **Persistency**: attempts per lead = calls up to and including the first contact, or all
   calls for a lead never reached (still in progress or exhausted). *Unreached leads* are
   those never reached (never-called ones included); the report gives the share of them
-  with at least 6 attempts and their median (typical) number of attempts.
+  with at least 6 attempts and their median (typical) number of attempts. *Exhausted*:
+  leads whose cadence ran out without any contact; *follow-ups exhausted*: leads that were
+  reached and then left every follow-up call unanswered (both judged on the touches of the
+  lead's current round, since a repeat inquiry that reopened it).
 - **Contact rate by hour**: dials and contacts by the hour of the day on the lead's own
   clock when the call was logged.
 """
@@ -138,7 +141,8 @@ class Persistency:
     unreached: int
     unreached_persistent: int  # unreached with >= PERSISTENT_ATTEMPTS attempts
     unreached_median_attempts: float | None
-    exhausted: int
+    exhausted: int  # the cadence ran out without any contact
+    follow_ups_exhausted: int = 0  # reached, then every follow-up went unanswered
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,7 +200,7 @@ def compute(
     limit = threshold.total_seconds()
     speeds: list[float] = []
     buckets: Counter[str] = Counter()
-    within = never = dials = contacts = reached = exhausted = 0
+    within = never = dials = contacts = reached = exhausted = follow_ups_out = 0
     attempt_counts: list[int] = []
     unreached_attempts: list[int] = []
     outcomes: Counter[str] = Counter()
@@ -229,7 +233,12 @@ def compute(
             reached += 1
         else:
             unreached_attempts.append(count)
-        exhausted += lead.status is LeadStatus.EXHAUSTED
+        if lead.status is LeadStatus.EXHAUSTED:
+            restart = lead.reopened_at
+            if any(t.outcome.is_contact for t in calls if restart is None or t.at >= restart):
+                follow_ups_out += 1
+            else:
+                exhausted += 1
     labels = [label for label, _ in SPEED_BUCKETS] + [NEVER]
     histogram = Counter(attempt_counts)
     top = max(attempt_counts, default=-1)
@@ -255,6 +264,7 @@ def compute(
             unreached_persistent=sum(n >= PERSISTENT_ATTEMPTS for n in unreached_attempts),
             unreached_median_attempts=median(unreached_attempts),
             exhausted=exhausted,
+            follow_ups_exhausted=follow_ups_out,
         ),
         outcomes={outcome.value: outcomes[outcome.value] for outcome in Outcome},
         by_hour=tuple(HourRate(h, hour_dials[h], hour_contacts[h]) for h in range(24)),

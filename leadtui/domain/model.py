@@ -223,7 +223,7 @@ class QueueEntry:
     lead: Lead
     next_action: NextAction
     attempts: int  # calls made so far
-    age_seconds: int  # since received_at
+    age_seconds: int  # since lead.started_at (a reopening inquiry, else received_at)
     aging: bool  # never called and older than the speed-to-lead threshold
     due: bool  # due now and callable now
     claimed_by: str | None = None  # another rep has it open

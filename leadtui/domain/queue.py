@@ -1,11 +1,13 @@
 """The call queue: who to call right now, in order, and how to say it briefly.
 
 Ranking (of leads whose next action is due now and whose calling window is open now, or
-whose action is a time the lead asked for):
+whose action is a time the lead asked for and still inside its grace; see
+`window.callable_now`; a lead whose zone is unsure needs the window open in all its zones):
   1. due callbacks and appointments, earliest first;
   2. leads never called, freshest first (the first minutes are worth the most);
   3. every other due action, most overdue first.
-`aging`: never called and older than the speed-to-lead threshold.
+`aging`: never called and older than the speed-to-lead threshold. Age and "never called"
+count from the inquiry the lead's current cadence runs from (`Lead.started_at`).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import Any
 
 from leadtui.domain.cadence import Cadence, assess
 from leadtui.domain.model import Channel, Lead, LeadStatus, Message, NextAction, QueueEntry, Touch
-from leadtui.domain.window import CallingWindow, is_open, zone
+from leadtui.domain.window import CallingWindow, is_open_in, zone
 
 __all__ = ["describe_action", "format_age", "rank"]
 
@@ -73,7 +75,7 @@ def _rank(
     include_all: bool,
     claims: Mapping[str, str],
 ) -> list[QueueEntry]:
-    open_now: dict[str, bool] = {}  # zone name -> window open at `now`
+    open_now: dict[tuple[str, ...], bool] = {}  # a lead's zones -> window open at `now`
     memo = _memo
     if len(memo) >= _MEMO_LIMIT:
         memo.clear()
@@ -100,18 +102,20 @@ def _rank(
             continue
         due_at = fields[3]
         due = due_at <= now
-        if due and not fields[7]:  # not ignores_window
-            tz = lead.timezone
-            due = open_now.get(tz)  # type: ignore[assignment]
+        if due and not (fields[7] and (fields[6] is None or now <= fields[6])):
+            # not a time asked for inside its grace: the window decides
+            zones = lead.zones
+            due = open_now.get(zones)  # type: ignore[assignment]
             if due is None:
-                due = open_now[tz] = is_open(window, tz, now)
+                due = open_now[zones] = is_open_in(window, zones, now)
         if not due and not include_all:
             continue
         action = row[7]
         if action is None:
             action = row[7] = NextAction(*fields)
         calls = row[6]
-        age = now - lead.received_at
+        started = lead.received_at if lead.reopened_at is None else lead.reopened_at
+        age = now - started
         entry = QueueEntry(
             lead,
             action,
@@ -127,7 +131,7 @@ def _rank(
         elif fields[1] in _ASKED:
             ranked.append((0, due_at.timestamp(), entry))
         elif calls == 0:
-            ranked.append((1, -lead.received_at.timestamp(), entry))
+            ranked.append((1, -started.timestamp(), entry))
         else:
             ranked.append((2, due_at.timestamp(), entry))
     ranked.sort(key=_rank_key)

@@ -63,11 +63,13 @@ class ImportReport:
     duplicates: int
     rejected: list[Rejection] = field(default_factory=list)
     lead_ids: list[str] = field(default_factory=list)
+    reopened: int = 0  # duplicates that brought a closed lead back (issue 11)
 
     def as_dict(self) -> dict[str, object]:
         return {
             "imported": self.imported,
             "duplicates": self.duplicates,
+            "reopened": self.reopened,
             "rejected": [{"line": r.line, "reason": r.reason} for r in self.rejected],
         }
 
@@ -385,4 +387,5 @@ def import_csv(
         duplicates=len(results) - len(created),
         rejected=rejections,
         lead_ids=created,
+        reopened=sum(result.reopened for result in results),
     )

@@ -25,6 +25,7 @@ _FORMULA_SIGNS = frozenset("=+-@\uff1d\uff0b\uff0d\uff20")  # and their full-wid
 CSV_COLUMNS = (
     "id", "name", "phone", "email", "source", "timezone", "received_at", "status",
     "calls", "touches", "last_outcome", "last_touch_at", "notes",
+    "other_phones", "other_emails", "zone_candidates", "reopened_at",
 )  # fmt: skip
 
 
@@ -46,6 +47,10 @@ def lead_to_dict(lead: Lead) -> dict[str, Any]:
         "status": str(lead.status),
         "notes": lead.notes,
         "inquiries": [iso(at) for at in lead.inquiries],
+        "other_phones": list(lead.other_phones),
+        "other_emails": list(lead.other_emails),
+        "zone_candidates": list(lead.zone_candidates),
+        "reopened_at": iso(lead.reopened_at),
     }
 
 
@@ -105,6 +110,8 @@ def csv_rows(
             iso(lead.received_at) or "", str(lead.status),
             str(sum(1 for t in touches if t.outcome.is_call)), str(len(touches)),
             str(last.outcome) if last else "", iso(last.at) if last else "", lead.notes,
+            " ".join(lead.other_phones), " ".join(lead.other_emails),
+            " ".join(lead.zone_candidates), iso(lead.reopened_at) or "",
         ]  # fmt: skip
         yield [neutralise(cell) for cell in cells]
 

@@ -97,6 +97,7 @@ def figures_dict(figures: Figures) -> dict[str, Any]:
             ),
             "unreached_median_attempts": _round(persist.unreached_median_attempts, 2),
             "exhausted": persist.exhausted,
+            "follow_ups_exhausted": persist.follow_ups_exhausted,
         },
         "outcomes": dict(figures.outcomes),
         "contact_by_local_hour": [
@@ -258,7 +259,8 @@ def summary_lines(report: Mapping[str, Any]) -> list[str]:
         f"mean {_number(persist['mean_attempts'])}; of {persist['unreached']} unreached leads "
         f"{persist['unreached_6_plus']} got {PERSISTENT_ATTEMPTS}+ attempts "
         f"({format_share(persist['unreached_6_plus_share'])}), the typical one "
-        f"{_number(persist['unreached_median_attempts'])}; exhausted: {persist['exhausted']}",
+        f"{_number(persist['unreached_median_attempts'])}; exhausted: {persist['exhausted']}; "
+        f"reached, follow-ups ran out: {persist['follow_ups_exhausted']}",
     ]
 
 

@@ -7,10 +7,10 @@ import re
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
-from leadtui.domain.cadence import call_attempts, next_action
+from leadtui.domain.cadence import call_attempts, current_touches, next_action
 from leadtui.domain.model import Lead, NextAction, QueueEntry, Touch
 from leadtui.domain.queue import describe_action
-from leadtui.domain.window import local_time
+from leadtui.domain.window import CallingWindow, callable_now, local_time, next_moment, zone_span
 from leadtui.io.export import iso, lead_to_dict
 from leadtui.subcommands.context import CommandFailed, Context
 
@@ -117,6 +117,7 @@ def entry_dict(entry: QueueEntry, now: datetime) -> dict[str, Any]:
         "due_at": local_iso(action.due_at, lead.timezone),
         "local_time": local_iso(now, lead.timezone),
         "claimed_by": entry.claimed_by,
+        "zone_candidates": list(lead.zone_candidates) if lead.zone_unsure else [],
         "next_action": action_dict(action, lead.timezone),
     }
 
@@ -126,7 +127,7 @@ def lead_detail(
 ) -> tuple[dict[str, Any], NextAction | None]:
     """A lead as JSON-ready data with its attempts and local time, plus its next action."""
     data = lead_to_dict(lead)
-    data["attempts"] = call_attempts(touches)
+    data["attempts"] = call_attempts(current_touches(lead, touches))
     data["local_time"] = local_iso(ctx.now(), lead.timezone)
     action = next_action(lead, touches, ctx.cadence, ctx.settings.window)
     return data, action
@@ -142,11 +143,32 @@ def local_label(at: datetime, tz: str, now: datetime | None = None) -> str:
     return f"{local:%a %d %b}{year} {local:%H:%M} {local.tzname()}"
 
 
-def next_summary(action: NextAction | None, lead: Lead, now: datetime) -> str:
-    """'call + first message, due Tue 10 Mar 15:35 EDT (in 30m)' or why there is none."""
+def next_summary(
+    action: NextAction | None, lead: Lead, now: datetime, window: CallingWindow | None = None
+) -> str:
+    """'call + first message, due Tue 10 Mar 15:35 EDT (in 30m)' or why there is none.
+
+    With `window`: an overdue action that may not happen now (the window is shut, or a
+    callback's grace has passed) also says when it may ("waits for the window: ...").
+    """
     from leadtui.domain.when import relative
 
     if action is None:
         return f"none (the lead is {lead.status})"
     due = local_label(action.due_at, lead.timezone, now)
-    return f"{describe_action(action, lead.timezone)}, due {due} ({relative(action.due_at, now)})"
+    text = f"{describe_action(action, lead.timezone)}, due {due} ({relative(action.due_at, now)})"
+    if window is not None and action.due_at <= now and not callable_now(action, lead, window, now):
+        moment = next_moment(action, lead, window, now)
+        text += f"; waits for the window: {local_label(moment, lead.timezone, now)}"
+    return text
+
+
+def zone_line(lead: Lead, now: datetime) -> str:
+    """'Australia/Sydney (now Tue 10 Mar 14:05 AEDT)', plus the doubt when the zone is
+    unsure: '; zone unsure: Perth to Sydney, calls only when open in all of them'."""
+    text = f"{lead.timezone} (now {local_label(now, lead.timezone)})"
+    if lead.zone_unsure:
+        text += (
+            f"; zone unsure: {zone_span(lead.zones, now)}, called only in hours open in all of them"
+        )
+    return text

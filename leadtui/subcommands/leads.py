@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import argparse
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from leadtui.domain.cadence import check_touch, plan
 from leadtui.domain.intake import prepare_lead
-from leadtui.domain.model import Outcome
+from leadtui.domain.model import NextAction, Outcome
 from leadtui.domain.when import parse_when
-from leadtui.domain.window import is_open
+from leadtui.domain.window import booked, is_open_in
 from leadtui.io.export import lead_to_dict, touch_to_dict
 from leadtui.subcommands.common import (
     action_dict,
@@ -20,6 +20,7 @@ from leadtui.subcommands.common import (
     parse_iso,
     print_json,
     safe,
+    zone_line,
 )
 from leadtui.subcommands.context import CommandFailed, Context
 
@@ -85,7 +86,8 @@ def run_add(ctx: Context, args: argparse.Namespace) -> int:
     )
     (result,) = ctx.store.add_leads([draft], now)
     if args.json:
-        print_json(ctx, {**lead_to_dict(result.lead), "duplicate": not result.created})
+        data = {**lead_to_dict(result.lead), "duplicate": not result.created}
+        print_json(ctx, {**data, "reopened": result.reopened})
     else:
         ctx.print(result.lead.id)
     return 0
@@ -106,16 +108,25 @@ def run_show(ctx: Context, args: argparse.Namespace) -> int:
             },
         )
         return 0
-    tz = lead.timezone
-    rows = [
-        ("lead", f"{safe(lead.name)} ({lead.id})"),
-        ("phone", lead.phone),
-        ("email", safe(lead.email) or "-"),
+    tz, now = lead.timezone, ctx.now()
+    rows = [("lead", f"{safe(lead.name)} ({lead.id})"), ("phone", lead.phone)]
+    if lead.other_phones:
+        rows.append(("earlier", ", ".join(lead.other_phones)))
+    rows.append(("email", safe(lead.email) or "-"))
+    if lead.other_emails:
+        rows.append(("earlier", safe(", ".join(lead.other_emails))))
+    rows += [
         ("source", safe(lead.source) or "-"),
-        ("timezone", f"{tz} (now {local_label(ctx.now(), tz)})"),
-        ("received", local_label(lead.received_at, tz, ctx.now())),
+        ("timezone", zone_line(lead, now)),
+        ("received", local_label(lead.received_at, tz, now)),
+    ]
+    if lead.inquiries:
+        marks = {lead.reopened_at: " (reopened the lead: its cadence starts over here)"}
+        asked = [local_label(at, tz, now) + marks.get(at, "") for at in lead.inquiries]
+        rows.append(("again", "; ".join(asked)))
+    rows += [
         ("status", f"{lead.status}, {data['attempts']} call(s)"),
-        ("next", next_summary(action, lead, ctx.now())),
+        ("next", next_summary(action, lead, now, ctx.settings.window)),
     ]
     for label, value in rows:
         ctx.print(f"{label + ':':<10}{value}")
@@ -140,6 +151,11 @@ def run_log(ctx: Context, args: argparse.Namespace) -> int:
     at = parse_iso(args.at, "--at") if args.at else now
     if at > now + timedelta(minutes=1):
         raise CommandFailed(f"--at {local_label(at, lead.timezone, now)} is in the future")
+    if args.at and at < lead.started_at:
+        raise CommandFailed(
+            f"--at {local_label(at, lead.timezone, now)} is before the lead arrived "
+            f"({local_label(lead.started_at, lead.timezone, now)})"
+        )
     when = None
     if args.when is not None:
         if outcome not in WHEN_OUTCOMES:
@@ -147,8 +163,10 @@ def run_log(ctx: Context, args: argparse.Namespace) -> int:
                 f"--when applies to talked, callback and appointment, not to {outcome}"
             )
         when = parse_when(args.when, now, lead.timezone)
-    check_touch(lead, outcome, when)
-    override = outcome.is_call and not is_open(ctx.settings.window, lead.timezone, at)
+    check_touch(lead, outcome, when, at=at if args.at else None)
+    window = ctx.settings.window
+    _, before = lead_detail(ctx, lead, store.touches(lead.id))
+    override = outcome.is_call and not is_open_in(window, lead.zones, at)
     touch = store.log_touch(
         lead.id,
         outcome,
@@ -165,9 +183,23 @@ def run_log(ctx: Context, args: argparse.Namespace) -> int:
     logged_at = local_label(touch.at, lead.timezone, now)
     ctx.print(
         f"logged {touch.outcome}{asked} for {safe(lead.name, 40)} ({lead.id}) at "
-        f"{logged_at}{flag}; next: {next_summary(action, lead, now)}"
+        f"{logged_at}{flag}{booking_note(before, action, touch.at, lead.timezone, now)}; "
+        f"next: {next_summary(action, lead, now, window)}"
     )
     return 0
+
+
+def booking_note(
+    before: NextAction | None, after: NextAction | None, at: datetime, tz: str, now: datetime
+) -> str:
+    """' (the callback booked for ... stands)' or ' (replaces the callback booked for ...)'
+    when a touch was logged before a booked time; '' otherwise."""
+    if before is None or not booked(before, at):
+        return ""
+    label = f"{before.kind} booked for {local_label(before.due_at, tz, now)}"
+    if after is not None and after.kind == before.kind and after.due_at == before.due_at:
+        return f" (the {label} stands)"
+    return f" (replaces the {label})"
 
 
 def run_undo(ctx: Context, args: argparse.Namespace) -> int:

@@ -57,8 +57,9 @@ def run_import(ctx: Context, args: argparse.Namespace) -> int:
     if args.json:
         print_json(ctx, report.as_dict())
         return 0
+    reopened = f" ({report.reopened} closed lead(s) reopened)" if report.reopened else ""
     ctx.print(
-        f"imported {report.imported}, duplicates {report.duplicates}, "
+        f"imported {report.imported}, duplicates {report.duplicates}{reopened}, "
         f"rejected {len(report.rejected)}"
     )
     for rejection in report.rejected:

@@ -212,7 +212,8 @@ def test_log_refuses_a_future_at_and_bad_iso(cli: Cli) -> None:
 
 
 def test_undo_removes_the_latest_touch_and_says_which(cli: Cli) -> None:
-    lead = cli.add("Un Do", "212-555-0125")
+    # (received before the touch: issue 11 refuses a touch before the lead arrived)
+    lead = cli.add("Un Do", "212-555-0125", "--received", "2025-03-10T16:30:00Z")
     cli.ok("log", lead, "no-answer", "--at", "2025-03-10T17:00:00Z")
     cli.ok("log", lead, "won")
     out = cli.ok("undo", lead).out

@@ -75,6 +75,7 @@ def test_report_keys_are_stable(store: FakeStore) -> None:
     assert set(overall["persistency"]) == {
         "mean_attempts", "median_attempts", "attempts_histogram", "unreached", "unreached_6_plus",
         "unreached_6_plus_share", "unreached_median_attempts", "exhausted",
+        "follow_ups_exhausted",
     }  # fmt: skip
     assert set(report["blitzes"][0]) == {
         "id", "start", "end", "planned_minutes", "goal", "status", "ended_early",
