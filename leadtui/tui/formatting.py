@@ -10,7 +10,14 @@ from datetime import datetime
 
 from leadtui.domain.model import Channel, Message, NextAction
 from leadtui.domain.when import relative
-from leadtui.domain.window import CallingWindow, is_open, local_time, next_opening
+from leadtui.domain.window import (
+    CallingWindow,
+    closes_at_in,
+    is_open_in,
+    local_time,
+    next_opening_in,
+    zone_span,
+)
 
 _MESSAGE_PHRASE = {
     Message.NONE: "no message",
@@ -58,12 +65,36 @@ def clock_in(tz: str, now: datetime) -> str:
     return f"{local_time(now, tz):%H:%M}"
 
 
-def window_phrase(window: CallingWindow, tz: str, now: datetime) -> str:
-    """'open until 20:30' or 'closed, opens Tue 08:00 (in 10h)'."""
-    if is_open(window, tz, now):
-        return f"window open until {window.end:%H:%M}"
-    opens = next_opening(window, tz, now)
+def window_phrase(
+    window: CallingWindow, tz: str, now: datetime, zones: tuple[str, ...] | None = None
+) -> str:
+    """'open until 20:30' or 'closed, opens Tue 08:00 (in 10h)'. `zones`: every zone the
+    lead may be in (zone doubt); then the window is the hours open in all of them."""
+    zones = zones or (tz,)
+    if is_open_in(window, zones, now):
+        if len(zones) == 1:
+            return f"window open until {window.end:%H:%M}"
+        return f"window open until {short_time(closes_at_in(window, zones, now), tz, now)}"
+    opens = next_opening_in(window, zones, now)
     return f"window CLOSED, opens {short_time(opens, tz, now)} ({relative(opens, now)})"
+
+
+def doubt_phrase(zones: tuple[str, ...], now: datetime) -> str:
+    """'zone unsure: Perth to Sydney' for a lead whose number leaves its zone open; ''."""
+    return f"zone unsure: {zone_span(zones, now)}" if len(zones) > 1 else ""
+
+
+def booking_phrase(
+    before: NextAction | None, after: NextAction | None, tz: str, now: datetime
+) -> str:
+    """For a touch logged while a callback/appointment was booked (`before`): whether the
+    booking stands or the touch replaced it; '' without a booking."""
+    if before is None:
+        return ""
+    label = f"{before.kind} booked for {short_time(before.due_at, tz, now)}"
+    if after is not None and after.kind == before.kind and after.due_at == before.due_at:
+        return f"the {label} stands"
+    return f"this replaces the {label}"
 
 
 def zone_label(tz: str, now: datetime) -> str:

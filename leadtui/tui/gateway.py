@@ -19,11 +19,12 @@ from leadtui.config import Settings
 from leadtui.domain.cadence import Cadence, next_action
 from leadtui.domain.model import Lead, NextAction, Outcome, QueueEntry, Touch
 from leadtui.domain.queue import rank
-from leadtui.domain.window import closes_at, next_opening
+from leadtui.domain.window import closes_at_in, next_opening_in
 from leadtui.store.protocol import LeadStore
 
 #: The most often the queue is re-ranked without any other reason (window edges, drift).
 SAFETY_RERANK = timedelta(minutes=10)
+_TICK = timedelta(seconds=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +69,7 @@ class PendingWrite:
     when: datetime | None = None
     override_window: bool = False
     blitz_id: str | None = None
+    booked: NextAction | None = None  # the callback/appointment still ahead at the key press
     tries: int = 0
     error: str = ""
 
@@ -172,16 +174,18 @@ class StoreGateway:
         window = settings.window
         for entry in entries:
             action = entry.next_action
-            if entry.due:
-                if action.ignores_window:
-                    continue
-                edge = closes_at(window, entry.lead.timezone, now)
-            elif action.due_at > now:
+            zones = entry.lead.zones
+            in_grace = action.ignores_window and (action.late_at is None or now <= action.late_at)
+            if action.due_at > now:
                 edge = action.due_at
-            elif action.ignores_window:
-                continue
+            elif in_grace:
+                if action.late_at is None:
+                    continue
+                edge = action.late_at + _TICK  # after the grace the window decides
+            elif entry.due:
+                edge = closes_at_in(window, zones, now)
             else:
-                edge = next_opening(window, entry.lead.timezone, now)
+                edge = next_opening_in(window, zones, now)
             if now < edge < soonest:
                 soonest = edge
         return soonest

@@ -15,8 +15,8 @@ from leadtui.domain.cadence import check_touch
 from leadtui.domain.model import Lead, LeadError, Outcome, QueueEntry
 from leadtui.domain.phone import format_phone
 from leadtui.domain.when import relative
-from leadtui.domain.window import is_open, next_opening
-from leadtui.tui.formatting import clock_in, short_time, zone_label
+from leadtui.domain.window import booked, callable_now, is_open_in, next_opening_in
+from leadtui.tui.formatting import clock_in, doubt_phrase, short_time, zone_label
 from leadtui.tui.gateway import PendingWrite
 from leadtui.tui.screens.confirm import ConfirmScreen
 from leadtui.tui.screens.text_prompt import TextPrompt
@@ -66,8 +66,16 @@ def needs_questions(app: LeadApp, entry: QueueEntry, outcome: Outcome) -> bool:
     """Must the rep answer something before this touch is queued?"""
     if outcome is Outcome.DNC or outcome.needs_when or entry.claimed_by:
         return True
-    return outcome.is_call and not is_open(app.settings.window, entry.lead.timezone,
-                                           app.clock.now())  # fmt: skip
+    return outcome.is_call and _outside(app, entry, app.clock.now())
+
+
+def _outside(app: LeadApp, entry: QueueEntry, now: datetime) -> bool:
+    """True when a call now falls outside the lead's window (in every zone it may be in)
+    and is not a callback or appointment inside the time the lead asked for."""
+    window, lead, action = app.settings.window, entry.lead, entry.next_action
+    if action.ignores_window and callable_now(action, lead, window, now):
+        return False
+    return not is_open_in(window, lead.zones, now)
 
 
 def log_outcome_now(
@@ -90,17 +98,20 @@ def _submit(
     blitz_id: str | None = None,
 ) -> None:
     lead = entry.lead
+    now = app.clock.now()
+    action = entry.next_action
     app.submit(
         PendingWrite(
             seq=app.next_seq(),
             kind="touch",
             lead_id=lead.id,
             lead_name=lead.name or _phone(lead.phone),
-            at=app.clock.now(),
+            at=now,
             outcome=outcome,
             when=when,
             override_window=override,
             blitz_id=blitz_id,
+            booked=action if booked(action, now) else None,
         )
     )
 
@@ -131,14 +142,17 @@ async def log_outcome(
             yes="mark do-not-call",
         ):
             return False
-    elif outcome.is_call and not is_open(app.settings.window, lead.timezone, now):
+    elif outcome.is_call and _outside(app, entry, now):
         local = f"{clock_in(lead.timezone, now)} {zone_label(lead.timezone, now)}"
         window = app.settings.window
-        opens = next_opening(window, lead.timezone, now)
+        opens = next_opening_in(window, lead.zones, now)
+        hours = f"{window.start:%H:%M}-{window.end:%H:%M} their time"
+        if lead.zone_unsure:
+            hours += f" in every zone they may be in ({doubt_phrase(lead.zones, now)})"
         if not await _confirmed(
             app,
             f"It is {local} for {name}: outside the calling window",
-            f"Their window is {window.start:%H:%M}-{window.end:%H:%M} their time; it opens "
+            f"Their window is {hours}; it opens "
             f"{short_time(opens, lead.timezone, now)} ({relative(opens, now)}).\n"
             f"Log this {outcome} anyway? It is recorded as a call outside the window.",
             yes="log it anyway",

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from textual import work
 
 from leadtui.domain.model import LeadError
-from leadtui.tui.formatting import next_phrase
+from leadtui.tui.formatting import booking_phrase, next_phrase
 from leadtui.tui.gateway import PendingWrite
 from leadtui.tui.messages import WriteFailed, WriteRefused, WriteSaved
 
@@ -122,8 +122,11 @@ class WriterMixin:
         now = self.clock.now()
         if write.kind == "touch":
             tz = result.lead.timezone if result.lead else "UTC"
-            text = f"{write.outcome} logged for {write.lead_name}\nnext: "
-            text += next_phrase(result.action, tz, now)
+            text = f"{write.outcome} logged for {write.lead_name}"
+            if write.booked is not None:
+                booking = booking_phrase(write.booked, result.action, tz, now)
+                text += f" before the booked time: {booking}"
+            text += "\nnext: " + next_phrase(result.action, tz, now)
             self.notify(text, title="Saved", markup=False, timeout=4)
             self.last_logged.append(write.lead_id)
             self.logged_names[write.lead_id] = write.lead_name

@@ -35,8 +35,9 @@ def lead_lines(entry: QueueEntry, now: datetime, window: CallingWindow) -> tuple
         first += f" · open on {entry.claimed_by}'s screen"
     tz = lead.timezone
     attempts = "not called yet" if entry.attempts == 0 else f"{entry.attempts} call(s) so far"
+    shut = window_phrase(window, tz, now, lead.zones)
     second = (
-        f"{clock_in(tz, now)} {zone_label(tz, now)}, {window_phrase(window, tz, now)} · "
+        f"{clock_in(tz, now)} {zone_label(tz, now)}, {shut} · "
         f"{describe_action(entry.next_action, tz)} · {attempts}"
     )
     return first, second

@@ -19,7 +19,14 @@ from leadtui.domain.phone import format_phone
 from leadtui.domain.queue import format_age
 from leadtui.domain.when import relative
 from leadtui.domain.window import CallingWindow
-from leadtui.tui.formatting import clock_in, next_phrase, short_time, window_phrase, zone_label
+from leadtui.tui.formatting import (
+    clock_in,
+    doubt_phrase,
+    next_phrase,
+    short_time,
+    window_phrase,
+    zone_label,
+)
 
 HISTORY_SHOWN = 12
 PLAN_SHOWN = 4
@@ -103,11 +110,23 @@ class LeadDetail(VerticalScroll, can_focus=False):
         if lead.source:
             text.append(f" · source {lead.source}")
         text.append("\n")
-        text.append(f"{clock_in(tz, now)} {zone_label(tz, now)} · {window_phrase(window, tz, now)}")
-        text.append("\n")
-        received = f"received {format_age(int((now - lead.received_at).total_seconds()))} ago"
-        text.append(f"{received} ({short_time(lead.received_at, tz, now)})")
-        if lead.inquiries:
+        earlier = [*map(_phone, lead.other_phones), *lead.other_emails]
+        if earlier:
+            text.append(f"earlier: {' · '.join(earlier)}\n")
+        zones = lead.zones
+        text.append(f"{clock_in(tz, now)} {zone_label(tz, now)}")
+        if len(zones) > 1:
+            text.append(f" · {doubt_phrase(zones, now)}", style="bold")
+        text.append(f" · {window_phrase(window, tz, now, zones)}\n")
+        started = lead.started_at
+        if lead.reopened_at is None:
+            received = f"received {format_age(int((now - started).total_seconds()))} ago"
+        else:
+            received = f"asked again {format_age(int((now - started).total_seconds()))} ago"
+        text.append(f"{received} ({short_time(started, tz, now)})")
+        if lead.reopened_at is not None:
+            text.append(" · reopened, cadence started over")
+        elif lead.inquiries:
             text.append(f" · asked again {len(lead.inquiries)}x")
         text.append("\n")
         text.append("Next: ", style="bold")

@@ -285,7 +285,7 @@ class LeadQueue(DataTable[Text]):
         the threshold exactly; older ages are rewritten with every row's clock once a wall
         minute (so a minute-old age may read up to 59 s low, and a quiet second redraws
         nothing)."""
-        received = entry.lead.received_at.timestamp()
+        received = entry.lead.started_at.timestamp()
         threshold = int(self._threshold.total_seconds())
         if age < 60:
             return received + age + 1
@@ -295,7 +295,7 @@ class LeadQueue(DataTable[Text]):
 
     def _put(self, entry: QueueEntry, now: datetime, *, full: bool = True) -> None:
         lead_id = entry.lead.id
-        age = max(0, int((now - entry.lead.received_at).total_seconds()))
+        age = max(0, int((now - entry.lead.started_at).total_seconds()))
         kind = self._kind(entry, age) + ("" if entry.due else "/later")
         state = self._rows.get(lead_id)
         reuse = None if full or state is None or state.entry is not entry else state
