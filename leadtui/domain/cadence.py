@@ -34,9 +34,8 @@ Rules (documented in the packaged TOML and the README too):
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
-from datetime import UTC, date, datetime
-from typing import NamedTuple
+from datetime import date, datetime
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from leadtui.domain.cadence_file import (
@@ -61,7 +60,6 @@ from leadtui.domain.model import (
 from leadtui.domain.window import (
     CallingWindow,
     local_instant_z,
-    next_moment,
     next_opening_zs,
     zone,
 )
@@ -76,13 +74,11 @@ __all__ = [
     "Step",
     "call_attempts",
     "check_touch",
-    "current_touches",
     "derive_status",
     "evaluate",
     "load_cadence",
     "message_slots",
     "next_action",
-    "plan",
 ]
 
 _CALL = Channel.CALL
@@ -400,42 +396,10 @@ def call_attempts(touches: Sequence[Touch]) -> int:
     return sum(1 for t in touches if t.outcome is not email and t.outcome is not text)
 
 
-def current_touches(lead: Lead, touches: Sequence[Touch]) -> list[Touch]:
-    """The touches the cadence replays: those since the inquiry that reopened the lead."""
-    restart = lead.reopened_at
-    if restart is None:
-        return list(touches)
-    return [t for t in touches if t.at >= restart]
+def __getattr__(name: str) -> Any:
+    """`plan` and `current_touches` live in domain/plan.py; importing them from here works."""
+    if name in ("plan", "current_touches"):
+        from leadtui.domain import plan as module
 
-
-def plan(
-    lead: Lead,
-    touches: Sequence[Touch],
-    cadence: Cadence,
-    window: CallingWindow,
-    now: datetime,
-) -> list[NextAction]:
-    """The rest of the plan from `now`: each remaining step is assumed done at the first
-    moment it may really happen (`next_moment`: an overdue call waits for the window's
-    opening) and to reach voicemail, leaving the message when it has one. So the plan made
-    while the window is shut equals the plan made when it opens."""
-    simulated = list(touches)
-    steps: list[NextAction] = []
-    limit = len(cadence.steps) + cadence.follow_up.max_attempts + 2
-    for n in range(limit):
-        action = next_action(lead, simulated, cadence, window)
-        if action is None:
-            break
-        start = max(now, simulated[-1].at) if simulated else now
-        at = next_moment(action, lead, window, start).astimezone(UTC)
-        steps.append(action if at == action.due_at else replace(action, due_at=at))
-        if action.channel is Channel.EMAIL:
-            outcome = Outcome.EMAIL
-        elif action.channel is Channel.TEXT:
-            outcome = Outcome.TEXT
-        elif action.message is _NONE:
-            outcome = Outcome.VM_HANGUP
-        else:
-            outcome = Outcome.VM_MESSAGE
-        simulated.append(Touch(id=f"plan-{n}", lead_id=lead.id, outcome=outcome, at=at))
-    return steps
+        return getattr(module, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

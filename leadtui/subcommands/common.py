@@ -7,8 +7,9 @@ import re
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
-from leadtui.domain.cadence import call_attempts, current_touches, next_action
+from leadtui.domain.cadence import call_attempts, next_action
 from leadtui.domain.model import Lead, NextAction, QueueEntry, Touch
+from leadtui.domain.plan import current_touches
 from leadtui.domain.queue import describe_action
 from leadtui.domain.window import CallingWindow, callable_now, local_time, next_moment, zone_span
 from leadtui.io.export import iso, lead_to_dict

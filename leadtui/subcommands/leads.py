@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 from datetime import datetime, timedelta
 
-from leadtui.domain.cadence import check_touch, plan
+from leadtui.domain.cadence import check_touch
 from leadtui.domain.intake import prepare_lead
 from leadtui.domain.model import NextAction, Outcome
+from leadtui.domain.plan import plan
 from leadtui.domain.when import parse_when
 from leadtui.domain.window import booked, is_open_in
 from leadtui.io.export import lead_to_dict, touch_to_dict

@@ -9,9 +9,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from leadtui.domain.cadence import check_touch, message_slots, next_action, plan
+from leadtui.domain.cadence import check_touch, message_slots, next_action
 from leadtui.domain.intake import prepare_lead
 from leadtui.domain.model import Lead, LeadError, LeadStatus, Message, Outcome, Touch
+from leadtui.domain.plan import plan
 from leadtui.domain.queue import rank
 from leadtui.domain.window import (
     CallingWindow,

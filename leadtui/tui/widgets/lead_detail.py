@@ -13,9 +13,10 @@ from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from leadtui.domain.cadence import Cadence, plan
+from leadtui.domain.cadence import Cadence
 from leadtui.domain.model import Message, NextAction, QueueEntry, Touch
 from leadtui.domain.phone import format_phone
+from leadtui.domain.plan import plan
 from leadtui.domain.queue import format_age
 from leadtui.domain.when import relative
 from leadtui.domain.window import CallingWindow
