@@ -199,11 +199,17 @@ def _due_message(slots: tuple[tuple[int, Message], ...], left: int, index: int) 
     return _NONE
 
 
+_ONE_ZONE: dict[str, tuple[ZoneInfo, ...]] = {}
+
+
 def _zones(lead: Lead) -> tuple[ZoneInfo, ...]:
     names = lead.zone_candidates
-    if len(names) > 1 and names[0] == lead.timezone:
+    if names and len(names) > 1 and names[0] == lead.timezone:
         return tuple(map(zone, names))
-    return (zone(lead.timezone),)
+    zs = _ONE_ZONE.get(lead.timezone)
+    if zs is None:
+        zs = _ONE_ZONE[lead.timezone] = (zone(lead.timezone),)
+    return zs
 
 
 def assess(

@@ -75,7 +75,7 @@ def _rank(
     include_all: bool,
     claims: Mapping[str, str],
 ) -> list[QueueEntry]:
-    open_now: dict[tuple[str, ...], bool] = {}  # a lead's zones -> window open at `now`
+    open_now: dict[Any, bool] = {}  # a lead's zone (or zones, when unsure) -> window open now
     memo = _memo
     if len(memo) >= _MEMO_LIMIT:
         memo.clear()
@@ -104,10 +104,12 @@ def _rank(
         due = due_at <= now
         if due and not (fields[7] and (fields[6] is None or now <= fields[6])):
             # not a time asked for inside its grace: the window decides
-            zones = lead.zones
-            due = open_now.get(zones)  # type: ignore[assignment]
+            cands = lead.zone_candidates
+            zones = cands if cands and len(cands) > 1 and cands[0] == lead.timezone else None
+            key = zones or lead.timezone
+            due = open_now.get(key)  # type: ignore[assignment]
             if due is None:
-                due = open_now[zones] = is_open_in(window, zones, now)
+                due = open_now[key] = is_open_in(window, zones or (lead.timezone,), now)
         if not due and not include_all:
             continue
         action = row[7]
