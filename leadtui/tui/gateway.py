@@ -37,7 +37,7 @@ class Snapshot:
     lead_count: int  # every lead in the store, active or not
     ranked_at: datetime
     next_change_at: datetime  # re-rank when now passes this (a lead becomes due, a window shuts)
-    never_called: tuple[datetime, ...]  # received_at of leads never called, oldest first
+    never_called: tuple[datetime, ...]  # started_at of leads not called yet, oldest first
     new_leads: tuple[Lead, ...] = ()  # arrived since the previous snapshot (not on the first)
     version: int = 0
     due_count: int = 0
@@ -146,7 +146,7 @@ class StoreGateway:
             include_all=True, claims=others,
         )  # fmt: skip
         touches = {e.lead.id: tuple(touches_by_lead.get(e.lead.id, ())) for e in entries}
-        never_called = sorted(e.lead.received_at for e in entries if e.attempts == 0)
+        never_called = sorted(e.lead.started_at for e in entries if e.attempts == 0)
         # A new lead is always active; the ids seen so far only grow, so a lead that goes
         # off the queue and comes back (an undone outcome) is not announced as new.
         new_leads: tuple[Lead, ...] = ()
