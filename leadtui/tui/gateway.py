@@ -105,7 +105,7 @@ class StoreGateway:
         self._settings = settings
         self.session = session
         self._lock = threading.Lock()
-        self._known: set[str] | None = None
+        self._known: dict[str, datetime] | None = None  # lead id -> its round's start
 
     @contextmanager
     def locked(self) -> Iterator[LeadStore]:
@@ -148,13 +148,15 @@ class StoreGateway:
         touches = {e.lead.id: tuple(touches_by_lead.get(e.lead.id, ())) for e in entries}
         never_called = sorted(e.lead.started_at for e in entries if e.attempts == 0)
         # A new lead is always active; the ids seen so far only grow, so a lead that goes
-        # off the queue and comes back (an undone outcome) is not announced as new.
+        # off the queue and comes back (an undone outcome) is not announced as new. One
+        # reopened by a repeat inquiry is: its round starts over (`Lead.started_at`).
         new_leads: tuple[Lead, ...] = ()
         if self._known is not None:
-            new_leads = tuple(lead for lead in active if lead.id not in self._known)
-            self._known.update(lead.id for lead in new_leads)
+            known = self._known
+            new_leads = tuple(lead for lead in active if known.get(lead.id) != lead.started_at)
+            known.update((lead.id, lead.started_at) for lead in new_leads)
         else:
-            self._known = {lead.id for lead in active}
+            self._known = {lead.id: lead.started_at for lead in active}
         return Snapshot(
             entries=tuple(entries),
             index={e.lead.id: e for e in entries},

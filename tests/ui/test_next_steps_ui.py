@@ -67,3 +67,27 @@ async def test_the_lead_pane_says_the_zone_is_unsure_and_the_window_is_shared(
         assert "window CLOSED, opens" in text and "11:00 (in 1h30m)" in text
         assert "Next: call at 11:00" in text
     assert result.lead.zone_unsure
+
+
+async def test_a_lead_reopened_by_another_process_comes_back_as_new_with_a_bell(
+    app_factory, store, add_leads, other_store, settle, clock, monkeypatch
+):
+    (lead,) = add_leads(draft("Ines Back", email="ines@example.org", minutes_ago=90))
+    store.log_touch(lead.id, Outcome.NOT_INTERESTED, clock.now() - timedelta(minutes=80))
+    app = app_factory()
+    bells: list[int] = []
+    monkeypatch.setattr(app, "bell", lambda: bells.append(1))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        queue = app.screen.query_one(LeadQueue)
+        assert queue.order == []
+        again = replace(draft("Ines Back", email="INES@example.org", phone="+12125550777"),
+                        received_at=clock.now())  # fmt: skip
+        (result,) = other_store.add_leads([again], clock.now())
+        assert result.reopened and result.lead.id == lead.id
+        app.tick()  # the once-a-second poll
+        await settle(pilot)
+        assert queue.order == [lead.id] and bells == [1]
+        text = screen_text(app)
+        assert "reopened, cadence started over" in text and "earlier: +1 212-555-" in text
+        assert "new · 0 calls" in text
