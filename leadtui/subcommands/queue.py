@@ -7,7 +7,7 @@ import argparse
 from leadtui.domain.model import QueueEntry
 from leadtui.domain.queue import describe_action, format_age, rank
 from leadtui.domain.when import relative
-from leadtui.domain.window import local_time
+from leadtui.domain.window import local_time, next_moment
 from leadtui.subcommands.common import entry_dict, print_json, safe
 from leadtui.subcommands.context import Context
 
@@ -73,6 +73,7 @@ def print_table(ctx: Context, entries: list[QueueEntry], *, include_all: bool) -
         hint = "" if include_all else " (leadtui queue --all lists every active lead)"
         ctx.print(f"{what}{hint}")
         return
+    window = ctx.settings.window
     aging = [entry for entry in entries if entry.aging]
     header = f"{len(entries)} lead(s)" + (" due now" if not include_all else " active")
     if aging:
@@ -83,7 +84,8 @@ def print_table(ctx: Context, entries: list[QueueEntry], *, include_all: bool) -
     for entry in entries:
         lead, action = entry.lead, entry.next_action
         mark = "!" if entry.aging else " "
-        due = "now" if entry.due else relative(action.due_at, now)
+        # not due: when it may really happen (a shut window, a callback past its grace)
+        due = "now" if entry.due else relative(next_moment(action, lead, window, now), now)
         taken = f"  (taken by {safe(entry.claimed_by, 20)})" if entry.claimed_by else ""
         ctx.print(
             f"{mark} {format_age(entry.age_seconds):>6}  {safe(lead.name, 17):<17}  "

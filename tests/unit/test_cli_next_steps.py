@@ -167,3 +167,11 @@ def test_the_report_counts_exhausted_leads_by_whether_they_were_reached(cli: Cli
         cli.ok("log", reached, "no-answer", "--at", f"2026-08-1{day}T15:00:00Z", now=now)
     persistency = cli.ok("report", "--json", now=now).json()["overall"]["persistency"]
     assert (persistency["exhausted"], persistency["follow_ups_exhausted"]) == (1, 1)
+
+
+def test_the_queue_table_says_when_a_waiting_callback_may_happen(cli: Cli) -> None:
+    lead = cli.add("Gus Hale", "+1 702 555 0131", now="2026-10-05T16:00:00Z")  # 09:00 PDT
+    cli.ok("log", lead, "appointment", "--when", "2026-10-05 21:00", now="2026-10-05T16:02:00Z")
+    out = cli.ok("queue", "--all", now="2026-10-06T06:00:00Z").out  # 23:00 in Las Vegas
+    (row,) = [line for line in out.splitlines() if lead in line]
+    assert "appointment" in row and "in 9h" in row  # 08:00 the next morning
