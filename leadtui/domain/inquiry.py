@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Container, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC
+from datetime import UTC, datetime
 
 from leadtui.domain.model import Lead, LeadDraft, LeadStatus, Touch
 
@@ -86,11 +86,18 @@ def _stamp(lead: Lead, text: str) -> str:
 
 
 def apply_inquiry(
-    lead: Lead, touches: Sequence[Touch], draft: LeadDraft, *, dnc: Container[str]
+    lead: Lead,
+    touches: Sequence[Touch],
+    draft: LeadDraft,
+    *,
+    dnc: Container[str],
+    now: datetime | None = None,
 ) -> InquiryResult:
     """`lead` after the repeat inquiry `draft` (see the module docstring for the rules).
 
-    `touches`: the lead's touches (any order); `dnc`: the numbers on the do-not-call list.
+    `touches`: the lead's touches (any order); `dnc`: the numbers on the do-not-call list;
+    `now`: the current time: a reopening never starts in the future (a web form's clock
+    may run ahead of ours), so a call made right away counts in the new round.
     """
     at = draft.received_at.astimezone(UTC)
     newest = all(at >= earlier for earlier in (lead.received_at, *lead.inquiries))
@@ -131,5 +138,8 @@ def apply_inquiry(
         f"[{at:%Y-%m-%d %H:%M} UTC] reopened by a new inquiry "
         f"(was {lead.status.value}); the cadence starts over"
     )
-    reopened = replace(updated, status=LeadStatus.NEW, reopened_at=at, notes=_stamp(updated, note))
+    start = at if now is None else min(at, now.astimezone(UTC))
+    reopened = replace(
+        updated, status=LeadStatus.NEW, reopened_at=start, notes=_stamp(updated, note)
+    )
     return InquiryResult(reopened, True)

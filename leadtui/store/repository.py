@@ -207,7 +207,9 @@ class TinyLeadStore:
                 if existing is not None:
                     key, doc = index.leads[existing]
                     before = self._lead(existing)
-                    after = apply_inquiry(before, index.touches(existing), draft, dnc=index.dnc)
+                    after = apply_inquiry(
+                        before, index.touches(existing), draft, dnc=index.dnc, now=now
+                    )
                     table.update(_replacing(doc, lead_doc(after.lead)), doc_ids=[int(key)])
                     results.append(
                         AddResult(self._lead(existing), created=False, reopened=after.reopened)
@@ -310,17 +312,19 @@ class TinyLeadStore:
         return None
 
     def _existing(self, draft: LeadDraft) -> str | None:
-        """The id of the lead with the draft's phone number or email, if there is one."""
+        """The id of the lead with the draft's phone number (or one of its other numbers)
+        or email, if there is one; any number of a lead counts, not only the one to call."""
         index, email = self._index, email_key(draft.email)
+        phones = (draft.phone, *draft.other_phones)
         for attempt in range(2):
-            existing = index.by_phone.get(draft.phone)
+            existing = next((index.by_phone[p] for p in phones if p in index.by_phone), None)
             if existing is None and email:
                 existing = index.by_email.get(email)
             if existing is not None or attempt:
                 return existing
             storage = self._storage
             if not (
-                storage.archive_holds(PHONES, draft.phone)
+                any(storage.archive_holds(PHONES, p) for p in phones)
                 or email
                 and storage.archive_holds(EMAILS, email)
             ):

@@ -163,3 +163,25 @@ def test_the_report_splits_exhausted_unreached_from_exhausted_after_contact() ->
     }
     persistency = compute([never, reached], touches, timedelta(minutes=5)).persistency
     assert (persistency.exhausted, persistency.follow_ups_exhausted) == (1, 1)
+
+
+def test_a_reopening_never_starts_in_the_future() -> None:
+    lead, touches = closed_lead()
+    now = T0 + timedelta(days=12)
+    ahead = draft("+919811555777", received_at=now + timedelta(minutes=7))  # a fast web clock
+    got = apply_inquiry(lead, touches, ahead, dnc=set(), now=now).lead
+    assert got.reopened_at == now and got.inquiries == (now + timedelta(minutes=7),)
+    call = Touch("t2", "m1", Outcome.NO_ANSWER, now + timedelta(minutes=1))
+    action = next_action(got, [*touches, call], C, W)
+    assert action is not None and action.kind == "cadence"  # the call counts in the new round
+
+
+def test_a_second_number_of_the_draft_finds_the_lead(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "leads.json", cadence=C)
+    (first,) = store.add_leads([draft("+919811555000", "")], T0)
+    both = draft("+919811555111", "", other_phones=("+919811555000",), received_at=T0)
+    (again,) = store.add_leads([both], T0 + timedelta(hours=1))
+    assert (again.created, again.lead.id) == (False, first.lead.id)
+    assert again.lead.phone == "+919811555111"  # the newest inquiry's number is called
+    assert again.lead.other_phones == ("+919811555000",)
+    store.close()
