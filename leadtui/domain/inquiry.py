@@ -70,7 +70,7 @@ def _merge(
     if not new or key(new) == key(current):
         return current, others
     rest = tuple(item for item in others if key(item) != key(new))
-    if promote:
+    if promote or not current:  # (a lead without an email takes any that arrives)
         return new, ((current,) if current else ()) + rest
     if len(rest) == len(others):
         return current, (*others, new)
@@ -139,6 +139,8 @@ def apply_inquiry(
         f"(was {lead.status.value}); the cadence starts over"
     )
     start = at if now is None else min(at, now.astimezone(UTC))
+    if last_touch is not None and start <= last_touch:
+        start = at  # (never before the touch that closed it)
     reopened = replace(
         updated, status=LeadStatus.NEW, reopened_at=start, notes=_stamp(updated, note)
     )
