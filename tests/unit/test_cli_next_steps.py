@@ -175,3 +175,18 @@ def test_the_queue_table_says_when_a_waiting_callback_may_happen(cli: Cli) -> No
     out = cli.ok("queue", "--all", now="2026-10-06T06:00:00Z").out  # 23:00 in Las Vegas
     (row,) = [line for line in out.splitlines() if lead in line]
     assert "appointment" in row and "in 9h" in row  # 08:00 the next morning
+
+
+def test_messages_follow_what_was_really_left(cli: Cli) -> None:
+    # London, 18:05 BST: too late for the same-day third call
+    lead = cli.add("Ola Berg", "+44 20 7946 0321", now="2026-05-04T17:05:00Z")
+    cli.ok("log", lead, "vm-hangup", now="2026-05-04T17:05:00Z")
+    cli.ok("log", lead, "no-answer", now="2026-05-04T17:36:00Z")  # first message not left
+    nxt = cli.ok("show", lead, "--json", now="2026-05-04T17:40:00Z").json()["next_action"]
+    assert (nxt["stage"], nxt["message"]) == ("days-1-7", "first")  # carried, not skipped
+    messages = [s["message"] for s in cli.ok("plan", lead, "--json", now="2026-05-04T17:40:00Z")
+                .json()["steps"] if s["message"] != "none"]  # fmt: skip
+    assert messages == ["first", "follow-up", "follow-up", "final"]
+    early = cli.add("Pat Early", "+44 20 7946 0322", now="2026-05-04T09:00:00Z")
+    out = cli.ok("log", early, "vm-message", now="2026-05-04T09:00:00Z").out
+    assert "next: call, due" in out  # the first message was left early: not asked again
