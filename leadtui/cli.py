@@ -18,6 +18,7 @@ from leadtui import __version__
 from leadtui.clock import Clock, FixedClock, SystemClock
 from leadtui.config import ConfigError, save_settings_values
 from leadtui.domain.model import LeadError
+from leadtui.domain.times import check_clock
 from leadtui.paths import resolve_paths
 from leadtui.store.protocol import LeadNotFound, StoreError
 from leadtui.subcommands import MODULES
@@ -36,7 +37,11 @@ def parse_now(text: str) -> datetime:
         raise argparse.ArgumentTypeError(
             f"not an ISO 8601 time: {text!r} (e.g. 2025-03-10T14:05:00-04:00)"
         ) from None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    try:
+        aware = parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed
+        return check_clock(aware, "--now")
+    except LeadError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
 
 
 def build_parser() -> argparse.ArgumentParser:

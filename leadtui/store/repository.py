@@ -23,6 +23,7 @@ from leadtui.domain.cadence import Cadence, check_touch, derive_status
 from leadtui.domain.intake import MAX_NOTES
 from leadtui.domain.model import ACTIVE_STATUSES, Lead, LeadDraft, LeadStatus, Outcome, Touch
 from leadtui.domain.text import clean_text
+from leadtui.domain.times import EARLIEST, TimeRangeError, check_clock, check_received
 from leadtui.store.archive import EMAILS, LEAD_IDS, PHONES, TOUCH_IDS, LeadArchiver
 from leadtui.store.files import damaged, paused_gc, too_new
 from leadtui.store.index import (
@@ -196,12 +197,12 @@ class TinyLeadStore:
     # --- writing ----------------------------------------------------------------------
 
     def add_leads(self, drafts: Sequence[LeadDraft], now: datetime) -> list[AddResult]:
-        utc(now, "current time")
+        check_clock(now, "current time")
         index, table = self._index, self._db.table(LEADS)
         results: list[AddResult] = []
         with self._storage.transaction():
             for draft in drafts:
-                received = utc(draft.received_at, "received time")
+                received = check_received(draft.received_at, now)
                 existing = self._existing(draft)
                 if existing is not None:
                     key, doc = index.leads[existing]
@@ -245,9 +246,9 @@ class TinyLeadStore:
                 id=self._unused(self._index.touch_ids, TOUCH_IDS),
                 lead_id=lead_id,
                 outcome=outcome,
-                at=utc(at, "touch time"),
+                at=_touch_time(at),
                 note=note,
-                when=utc(when, "time asked for") if when is not None else None,
+                when=check_clock(when, "time asked for") if when is not None else None,
                 rep=rep,
                 override_window=override_window,
                 blitz_id=blitz_id,
@@ -443,6 +444,15 @@ def _clean_note(text: str) -> str:
     """A note as stored: no escape sequences, controls, bidi tricks or lone surrogates
     (every face writes notes through here); LeadError when it is too long."""
     return clean_text(text, max_length=MAX_NOTES, multiline=True, field="note")
+
+
+def _touch_time(at: datetime) -> datetime:
+    """A touch time in UTC, refused (TimeRangeError) outside 2000-01-01 .. 2999-12-31:
+    the store has no `now` here, so the faces check the upper bound (now + a day)."""
+    value = check_clock(at, "touch time")
+    if value < EARLIEST:
+        raise TimeRangeError(f"touch time {value.isoformat()} out of range (before 2000)")
+    return value
 
 
 def _expired(doc: Mapping[str, Any], now: datetime) -> bool:

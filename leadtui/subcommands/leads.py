@@ -8,6 +8,7 @@ from datetime import timedelta
 from leadtui.domain.cadence import check_touch, plan
 from leadtui.domain.intake import prepare_lead
 from leadtui.domain.model import Outcome
+from leadtui.domain.times import check_event
 from leadtui.domain.when import parse_when
 from leadtui.domain.window import is_open
 from leadtui.io.export import lead_to_dict, touch_to_dict
@@ -137,7 +138,7 @@ def run_log(ctx: Context, args: argparse.Namespace) -> int:
     now = ctx.now()
     outcome = Outcome(args.outcome)
     lead = store.get_lead(args.lead)
-    at = parse_iso(args.at, "--at") if args.at else now
+    at = check_event(parse_iso(args.at, "--at"), now, "--at") if args.at else now
     if at > now + timedelta(minutes=1):
         raise CommandFailed(f"--at {local_label(at, lead.timezone, now)} is in the future")
     when = None
