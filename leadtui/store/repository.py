@@ -21,7 +21,15 @@ from typing import Any, TypeVar
 
 from leadtui.domain.cadence import Cadence, check_touch, derive_status
 from leadtui.domain.intake import MAX_NOTES
-from leadtui.domain.model import ACTIVE_STATUSES, Lead, LeadDraft, LeadStatus, Outcome, Touch
+from leadtui.domain.model import (
+    ACTIVE_STATUSES,
+    Lead,
+    LeadDraft,
+    LeadError,
+    LeadStatus,
+    Outcome,
+    Touch,
+)
 from leadtui.domain.text import clean_text
 from leadtui.domain.times import EARLIEST, TimeRangeError, check_clock, check_received
 from leadtui.store.archive import EMAILS, LEAD_IDS, PHONES, TOUCH_IDS, LeadArchiver
@@ -268,16 +276,38 @@ class TinyLeadStore:
             keys = index.touch_keys(lead_id)
             if not keys:
                 return None
-            touch = index.touch(keys[-1])
-            self._db.table(TOUCHES).remove(doc_ids=[int(keys[-1])])
-            if touch.outcome is Outcome.DNC and lead.phone in index.dnc:
-                keeper = self._dnc_touch(lead.phone)
-                dnc_key = int(index.dnc[lead.phone])
-                if keeper is None:
-                    self._db.table(DNC).remove(doc_ids=[dnc_key])
-                else:
-                    self._db.table(DNC).update({"touch_id": keeper.id}, doc_ids=[dnc_key])
-            self._restatus(lead)
+            return self._remove_touch(lead, keys[-1])
+
+    def undo_touch(self, lead_id: str, touch_id: str) -> Touch:
+        index = self._index
+        with self._storage.transaction():
+            lead = self._lead(lead_id)
+            keys = index.touch_keys(lead_id)
+            key = index.touch_ids.get(touch_id)
+            if key is None or key not in keys:
+                raise LeadError(f"touch {touch_id} is no longer on this lead: nothing undone")
+            if key != keys[-1]:
+                touch, last = index.touch(key), index.touch(keys[-1])
+                by = f" by {last.rep}" if last.rep else ""
+                raise LeadError(
+                    f"{touch.outcome} is no longer the lead's last touch ({last.outcome} was "
+                    f"logged after it{by}): nothing undone"
+                )
+            return self._remove_touch(lead, key)
+
+    def _remove_touch(self, lead: Lead, key: str) -> Touch:
+        """Remove one touch (inside a transaction) and restore the lead's status."""
+        index = self._index
+        touch = index.touch(key)
+        self._db.table(TOUCHES).remove(doc_ids=[int(key)])
+        if touch.outcome is Outcome.DNC and lead.phone in index.dnc:
+            keeper = self._dnc_touch(lead.phone)
+            dnc_key = int(index.dnc[lead.phone])
+            if keeper is None:
+                self._db.table(DNC).remove(doc_ids=[dnc_key])
+            else:
+                self._db.table(DNC).update({"touch_id": keeper.id}, doc_ids=[dnc_key])
+        self._restatus(lead)
         return touch
 
     def add_note(self, lead_id: str, text: str, at: datetime) -> Lead:

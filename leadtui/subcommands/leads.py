@@ -60,6 +60,13 @@ def register(commands: argparse._SubParsersAction) -> None:
 
     undo = commands.add_parser("undo", help="remove a lead's most recent touch")
     undo.add_argument("lead", metavar="LEAD", help="lead id")
+    undo.add_argument(
+        "--touch", metavar="ID", default=None,
+        help="remove exactly this touch, and only while it is still the lead's last one",
+    )  # fmt: skip
+    undo.add_argument(
+        "--force", action="store_true", help="also when another rep logged the touch"
+    )
     undo.set_defaults(run=run_undo)
 
     plan_ = commands.add_parser("plan", help="the rest of the cadence for a lead")
@@ -174,9 +181,24 @@ def run_log(ctx: Context, args: argparse.Namespace) -> int:
 def run_undo(ctx: Context, args: argparse.Namespace) -> int:
     store = ctx.store
     lead = store.get_lead(args.lead)
-    touch = store.undo_last_touch(lead.id)
-    if touch is None:
+    touches = store.touches(lead.id)
+    if not touches:
         raise CommandFailed(f"{safe(lead.name, 40)} ({lead.id}) has no touches to undo")
+    target = touches[-1]
+    if args.touch is not None:
+        found = [t for t in touches if t.id == args.touch]
+        if not found:
+            raise CommandFailed(
+                f"{safe(lead.name, 40)} ({lead.id}) has no touch {safe(args.touch, 40)!r}"
+            )
+        target = found[0]
+    me = ctx.settings.rep_name
+    if target.rep and target.rep != me and not args.force:
+        raise CommandFailed(
+            f"the touch {target.id} ({target.outcome}) was logged by {safe(target.rep, 40)}, "
+            f"not by you{f' ({safe(me, 40)})' if me else ''}: add --force to undo it"
+        )
+    touch = store.undo_touch(lead.id, target.id)  # refused if another touch came after it
     lead = store.get_lead(lead.id)
     _, action = lead_detail(ctx, lead, store.touches(lead.id))
     ctx.print(
