@@ -30,9 +30,9 @@ from textual.widgets import Footer, Static
 from leadtui.domain.blitz import BlitzSession
 from leadtui.domain.model import Outcome, QueueEntry
 from leadtui.domain.scripts import script_for
-from leadtui.tui.gateway import PendingWrite, Snapshot, WriteResult
+from leadtui.tui.gateway import Snapshot, WriteResult
 from leadtui.tui.keys import LEAD_BINDINGS, OUTCOME_BINDINGS
-from leadtui.tui.outcomes import ask_note, copy_phone, log_outcome
+from leadtui.tui.outcomes import ask_note, copy_phone, log_outcome, undo_last
 from leadtui.tui.screens.blitz_summary import BlitzSummaryScreen
 from leadtui.tui.screens.confirm import ConfirmScreen
 from leadtui.tui.screens.help import HelpScreen
@@ -219,14 +219,9 @@ class BlitzScreen(Screen[None]):
 
     def action_undo(self) -> None:
         app = self.app
-        lead_id = app.last_logged.pop() if app.last_logged else self.current_id
-        if lead_id is None:
-            app.bell()
-            return
-        entry = app.snapshot.index.get(lead_id)
-        name = entry.lead.name if entry else lead_id
-        app.submit(PendingWrite(app.next_seq(), "undo", lead_id, name, app.clock.now()))
-        if entry is not None:
+        current = app.snapshot.index.get(self.current_id) if self.current_id else None
+        lead_id = undo_last(app, current)
+        if lead_id is not None and lead_id in app.snapshot.index:
             self._select(lead_id)
 
     def action_note(self) -> None:
