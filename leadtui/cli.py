@@ -92,6 +92,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return fail(str(err))
     except (ConfigError, StoreError, LeadError, CommandFailed, _cadence_error()) as err:
         return fail(err)
+    except OverflowError:  # a time stored before the accepted ranges (domain/times.py)
+        return fail(
+            "a stored time is out of range (e.g. year 1 or 9999): `leadtui doctor` finds it "
+            "and `leadtui doctor --repair` sets it aside"
+        )
     except BrokenPipeError:
         sys.stderr.close()  # a reader such as `head` went away: nothing more to say
         return 1

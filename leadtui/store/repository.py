@@ -492,11 +492,18 @@ def _expired(doc: Mapping[str, Any], now: datetime) -> bool:
         return True
 
 
-def doctor(path: Path, *, repair: bool = False) -> list[str]:
-    """Check the database (and restore the last good state when `repair`); report lines."""
+def doctor(
+    path: Path,
+    *,
+    repair: bool = False,
+    now: datetime | None = None,
+    cadence: Cadence | None = None,
+) -> list[str]:
+    """Check the database (and restore the last good state when `repair`, setting aside
+    stored times out of range); report lines."""
     from leadtui.store.doctor import run_doctor
 
-    return run_doctor(path, repair=repair)
+    return run_doctor(path, repair=repair, now=now, cadence=cadence)
 
 
 _ = StoreError  # re-exported for callers that import errors from here

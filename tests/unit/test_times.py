@@ -3,7 +3,9 @@ the pure checker, the when-parser, the CLI options, a CSV row and the store itse
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from cli_helpers import Cli
@@ -173,3 +175,62 @@ def test_store_refuses_out_of_range_times(tmp_path) -> None:
     assert store.touches(ok.lead.id) == []
     store.close()
 
+
+
+# --- times stored before the ranges existed: doctor finds, --repair sets aside --------------
+
+
+def _poison(db: Path, lead_id: str, table: str, field: str, value: str) -> None:
+    """Write an out-of-range time into a stored document, as an older leadtui could."""
+    from leadtui.domain.cadence import load_cadence
+    from leadtui.store.repository import open_store
+
+    store = open_store(db, cadence=load_cadence())
+    try:
+        with store._storage.transaction():
+            index = store._index
+            if table == "leads":
+                key, doc = index.leads[lead_id]
+            else:
+                key = index.touch_keys(lead_id)[-1]
+                doc = index.touch_docs[key]
+            store._storage.put(table, int(key), {**doc, field: value})
+    finally:
+        store.close()
+
+
+def test_doctor_finds_and_repair_sets_aside_out_of_range_times(cli: Cli, tmp_path) -> None:
+    now = "2027-08-17T14:00:00Z"
+    good = cli.add("Tove Lind", "+46 31 555 0110", now=now)
+    old = cli.add("Arvid Berg", "+1 415 555 0111", now=now)  # a zone behind UTC
+    far = cli.add("Maja Ek", "+46 31 555 0112", now=now)
+    cli.ok("log", far, "no-answer", now=now)
+    cli.ok("log", far, "callback", "--when", "+3h", now=now)
+    db = Path(cli.ok("paths", "--json", now=now).json()["db"])
+    _poison(db, old, "leads", "received_at", "0001-01-01T00:00:00+00:00")
+    _poison(db, far, "touches", "when", "9999-12-30T12:00:00+00:00")
+
+    assert "out of range" in cli.refused("show", old, now=now)  # one line, no traceback
+    queued = {e["id"] for e in cli.ok("queue", "--all", "--json", now=now).json()}
+    assert good in queued and old not in queued  # the queue works around it
+    report = cli("doctor", now=now)
+    assert report.code == 1
+    assert report.out.count("problem: stored time out of range") == 2
+
+    repaired = cli.ok("doctor", "--repair", now=now).out
+    kept = [line for line in repaired.splitlines() if "kept, readable, in" in line]
+    assert kept, repaired
+    quarantine = Path(kept[0].rsplit(" in ", 1)[1])
+    assert quarantine.parent == db.parent and oct(quarantine.stat().st_mode)[-3:] == "600"
+    rows = [json.loads(line) for line in quarantine.read_text().splitlines()]
+    assert {(r["table"], r["doc"].get("id")) for r in rows if r["table"] == "leads"} == {
+        ("leads", old)
+    }
+    assert any(r["doc"].get("when", "").startswith("9999") for r in rows)
+
+    assert cli.ok("doctor", now=now).out.count("problem") == 0
+    assert "no lead with id" in cli.refused("show", old, now=now)
+    shown = cli.ok("show", far, "--json", now=now).json()
+    assert [t["outcome"] for t in shown["touches"]] == ["no-answer"]  # callback set aside
+    assert shown["lead"]["status"] == "working"  # re-derived from what remains
+    assert {e["id"] for e in cli.ok("queue", "--all", "--json", now=now).json()} == {good, far}
