@@ -19,6 +19,7 @@ from textual import work
 from leadtui.domain.model import LeadError
 from leadtui.tui.formatting import next_phrase
 from leadtui.tui.gateway import PendingWrite
+from leadtui.tui.guard import guarded
 from leadtui.tui.messages import WriteFailed, WriteRefused, WriteSaved
 
 if TYPE_CHECKING:
@@ -164,6 +165,7 @@ class WriterMixin:
         if self._retry_timer is None:
             self._retry_timer = self.set_timer(RETRY_SECONDS, self._auto_retry)
 
+    @guarded
     def _auto_retry(self: LeadApp) -> None:
         self._retry_timer = None
         self.retry_writes()

@@ -31,6 +31,7 @@ from leadtui.domain.blitz import BlitzSession
 from leadtui.domain.model import Outcome, QueueEntry
 from leadtui.domain.scripts import script_for
 from leadtui.tui.gateway import Snapshot, WriteResult
+from leadtui.tui.guard import Guarded, guarded
 from leadtui.tui.keys import LEAD_BINDINGS, OUTCOME_BINDINGS
 from leadtui.tui.outcomes import ask_note, copy_phone, log_outcome, undo_last
 from leadtui.tui.screens.blitz_summary import BlitzSummaryScreen
@@ -60,7 +61,7 @@ BLITZ_BINDINGS: list[Binding] = [
 ]  # fmt: skip
 
 
-class BlitzScreen(Screen[None]):
+class BlitzScreen(Guarded, Screen[None]):
     """A timed calling session over the due queue."""
 
     app: LeadApp  # type: ignore[assignment]
@@ -348,6 +349,7 @@ class BlitzScreen(Screen[None]):
                 if self.save_error:
                     self.app.call_from_thread(self._save_recovered)
 
+    @guarded
     def _save_failed(self, error: str) -> None:
         first = not self.save_error
         self.save_error = error
@@ -358,6 +360,7 @@ class BlitzScreen(Screen[None]):
                         title="NOT SAVED", severity="error", markup=False, timeout=8)  # fmt: skip
             self.refresh_bindings()
 
+    @guarded
     def _save_recovered(self) -> None:
         if not self.save_error:
             return

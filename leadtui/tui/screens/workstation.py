@@ -20,6 +20,7 @@ from leadtui.domain.model import Outcome, QueueEntry
 from leadtui.domain.queue import format_age
 from leadtui.domain.scripts import script_for
 from leadtui.tui.gateway import Snapshot, WriteResult
+from leadtui.tui.guard import Guarded, guarded
 from leadtui.tui.keys import WORKSTATION_BINDINGS
 from leadtui.tui.outcomes import (
     ask_note,
@@ -60,7 +61,7 @@ def matches(entry: QueueEntry, needle: str) -> bool:
     return bool(digits) and len(digits) >= 3 and digits in lead.phone
 
 
-class WorkstationScreen(Screen[None]):
+class WorkstationScreen(Guarded, Screen[None]):
     """The main screen."""
 
     app: LeadApp  # type: ignore[assignment]
@@ -145,6 +146,7 @@ class WorkstationScreen(Screen[None]):
         target = self.next_due()
         return target is None or self.queue.select(target)
 
+    @guarded
     def _fill(self) -> None:
         """The rest of the first queue, once its top is on screen."""
         if self.queue.row_count < len(self._shown):
