@@ -103,6 +103,8 @@ class LeadApp(Guarded, WriterMixin, SyncMixin, App[None]):
         for theme in themes:
             self.register_theme(theme)
         self.problems.extend(str(problem) for problem in problems)
+        # said once above: choosing one of them (--theme, config, LEADTUI_THEME) says no more
+        self._skipped_themes = {p.name for p in problems if p.name} - set(self.available_themes)
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return dict(THEME_VARIABLE_DEFAULTS)
@@ -113,7 +115,8 @@ class LeadApp(Guarded, WriterMixin, SyncMixin, App[None]):
             return CONTRAST_THEME  # NO_COLOR and no explicit choice: the monochrome-friendly one
         if wanted in self.available_themes:
             return wanted
-        self.problems.append(f"unknown theme {wanted!r}: using {DEFAULT_THEME}")
+        if wanted not in self._skipped_themes:
+            self.problems.append(f"unknown theme {wanted!r}: using {DEFAULT_THEME}")
         return DEFAULT_THEME if DEFAULT_THEME in self.available_themes else "textual-dark"
 
     def _check_keymap(self) -> dict[str, str]:

@@ -83,3 +83,47 @@ def test_blitz_goal_is_validated_without_raising_anything_else(goal: str) -> Non
     with pytest.raises(ValueError, match="goal: "):
         parse_plan("45", goal)
     assert parse_plan("45", "120") == (45.0, 120)
+
+
+# --- themes: checked as Textual will use them, a bad one reported once and skipped ----------
+
+_BAD_THEMES = {
+    "salmon": 'name = "salmon"\nprimary = "#cc5544"\n[variables]\nlead-aging = "coral-ish"\n',
+    "foggy": 'name = "foggy"\nprimary = "#778899"\nluminosity_spread = nan\n',
+    "glassy": 'name = "glassy"\nprimary = "#223344"\ntext_alpha = inf\n',
+    "loud": 'name = "loud"\nprimary = "#223344"\n[variables]\nblock-cursor-text-style = "shouty"\n',
+    "murky": 'name = "murky"\nprimary = "#223344"\n[variables]\nfooter-key-foreground = "ink"\n',
+}
+
+
+@pytest.mark.parametrize("name", sorted(_BAD_THEMES))
+def test_theme_loader_refuses_values_textual_cannot_use(tmp_path, name: str) -> None:
+    from leadtui.tui.themes import load_themes
+
+    (tmp_path / f"{name}.toml").write_text(_BAD_THEMES[name])
+    (tmp_path / "fine.toml").write_text(
+        'name = "fine"\nprimary = "#336699"\nluminosity_spread = 0.2\n'
+        '[variables]\nlead-aging = "#aa3322"\nblock-cursor-text-style = "bold"\n'
+    )
+    themes, problems = load_themes([tmp_path])
+    assert [t.name for t in themes] == ["fine"]
+    assert len(problems) == 1 and problems[0].name == name
+
+
+@pytest.mark.parametrize("name", ["salmon", "foggy"])
+async def test_choosing_a_bad_theme_reports_it_once_and_starts(
+    app_factory, paths, settings, settle, name
+):
+    from dataclasses import replace
+
+    paths.themes.mkdir(parents=True)
+    for theme, text in _BAD_THEMES.items():
+        (paths.themes / f"{theme}.toml").write_text(text)
+    app = app_factory(settings=replace(settings, theme=name))  # --theme, config or env
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert app.is_running and app.theme == "leadtui-dark"
+        assert name not in app.available_themes  # nor in the palette
+        reports = [n.message for n in app._notifications if f"{name}.toml" in n.message]
+        assert len(reports) == 1
+        assert not any("unknown theme" in n.message for n in app._notifications)
