@@ -44,6 +44,13 @@ def parse_now(text: str) -> datetime:
         raise argparse.ArgumentTypeError(str(err)) from None
 
 
+def _home(text: str) -> str:
+    """--home: a folder; an empty value is a usage error, never "use the default"."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("empty: give a folder, or leave --home out")
+    return text
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The whole command line: global options, then one sub-parser per command."""
     parser = argparse.ArgumentParser(
@@ -54,7 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"leadtui {__version__}")
     where = parser.add_mutually_exclusive_group()
     where.add_argument(
-        "--home", metavar="DIR", default=None,
+        "--home", metavar="DIR", default=None, type=_home,
         help="keep all data and config in DIR (default: $LEADTUI_HOME, else the usual folders)",
     )  # fmt: skip
     where.add_argument(
