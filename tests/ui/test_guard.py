@@ -127,3 +127,22 @@ async def test_choosing_a_bad_theme_reports_it_once_and_starts(
         reports = [n.message for n in app._notifications if f"{name}.toml" in n.message]
         assert len(reports) == 1
         assert not any("unknown theme" in n.message for n in app._notifications)
+
+
+async def test_workstation_opens_and_works_with_a_poisoned_lead(
+    app_factory, store, add_leads, settle
+):
+    poisoned, fine = add_leads(draft("Olu Ade", tz="America/Denver", minutes_ago=1),
+                               draft("Pia Berg", minutes_ago=2))  # fmt: skip
+    with store._storage.transaction():  # as an older leadtui could store it
+        key, doc = store._index.leads[poisoned.id]
+        store._storage.put("leads", int(key), {**doc, "received_at": "0001-01-01T00:00:00+00:00"})
+    app = app_factory()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert app.is_running
+        assert "out of range" not in screen_text(app)
+        assert "Pia Berg" in screen_text(app)
+        await pilot.press("n")
+        await settle(pilot)
+        assert [t.outcome for t in store.touches(fine.id)] == [Outcome.NO_ANSWER]
