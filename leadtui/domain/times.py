@@ -138,9 +138,9 @@ def stored_time_problem(value: object, now: datetime, kind: str) -> str | None:
         return f"not a time: {value[:40]!r}"
     try:
         if kind == "event":
-            check_event(parsed, now, "time")
+            check_event(parsed, now, "stored")
         else:
-            check_clock(parsed, "time")
+            check_clock(parsed, "stored")
     except TimeRangeError as err:
-        return str(err)
+        return str(err).removeprefix("stored ")
     return None
