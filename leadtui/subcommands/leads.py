@@ -64,9 +64,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         "--touch", metavar="ID", default=None,
         help="remove exactly this touch, and only while it is still the lead's last one",
     )  # fmt: skip
-    undo.add_argument(
-        "--force", action="store_true", help="also when another rep logged the touch"
-    )
+    undo.add_argument("--force", action="store_true", help="also when another rep logged the touch")
     undo.set_defaults(run=run_undo)
 
     plan_ = commands.add_parser("plan", help="the rest of the cadence for a lead")

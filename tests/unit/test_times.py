@@ -176,7 +176,6 @@ def test_store_refuses_out_of_range_times(tmp_path) -> None:
     store.close()
 
 
-
 # --- times stored before the ranges existed: doctor finds, --repair sets aside --------------
 
 
