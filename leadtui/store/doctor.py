@@ -15,13 +15,19 @@ before the next compaction restores from it again.
 
 from __future__ import annotations
 
-import os
-import stat
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from leadtui.store.archive import LEAD_IDS
+from leadtui.store.file_checks import (
+    ODD,
+    chmod_private,
+    odd_lines,
+    own_files,
+    permission_lines,
+    remove_odd,
+)
 from leadtui.store.files import (
     ArchiveInfo,
     FileNames,
@@ -33,7 +39,6 @@ from leadtui.store.files import (
     encode_snapshot,
     fsync_dir,
     keep_copy,
-    odd_file,
     parse_journal,
     parse_snapshot,
     read_bytes,
@@ -48,7 +53,6 @@ from leadtui.store.repository import SCHEMA, initial_tree
 
 _EMPTY = "the journals alone"
 _TIME_PROBLEM = "problem: stored time out of range:"
-_ODD = "problem: not ours:"
 
 
 class _Broken(Exception):
@@ -63,12 +67,12 @@ def run_doctor(
     names = FileNames(Path(path))
     now = now or datetime.now(UTC)
     lines = [f"note: database {names.snapshot}"]
-    odd = _odd_lines(names)
+    odd = odd_lines(names)
     if odd and not repair:
         return lines + odd
-    removed = _remove_odd(names) if odd else []
+    removed = remove_odd(names) if odd else []
     if removed:
-        lines += ["found: " + line.split(": ", 1)[1] for line in odd if line.startswith(_ODD)]
+        lines += ["found: " + line.split(": ", 1)[1] for line in odd if line.startswith(ODD)]
         lines += removed
     if not names.snapshot.exists() and not any(
         p.exists() for p in (names.journal, names.backup, names.journal_backup)
@@ -146,7 +150,7 @@ def _check(names: FileNames, now: datetime) -> list[str]:
             lines.append(f"problem: cannot restore automatically: {plan}")
         else:
             lines.append(f"fix: --repair restores {plan[3]}")
-    lines.extend(_permission_lines(names))
+    lines.extend(permission_lines(names))
     for left_over in names.temps():
         lines.append(f"note: left-over temporary file {left_over.name} (removed by --repair)")
     return lines
@@ -224,88 +228,6 @@ def _describe(
 
 def _count(n: int, one: str, many: str | None = None) -> str:
     return f"{n} {one if n == 1 else many or one + 's'}"
-
-
-def _permission_lines(names: FileNames) -> list[str]:
-    """Loose modes, seen with lstat (a link is never followed). The folder is only noted:
-    leadtui never changes a folder it did not create (a shared one may be open on purpose)."""
-    lines = []
-    directory = names.snapshot.parent
-    if stat.S_IMODE(directory.stat().st_mode) & 0o077:
-        lines.append(
-            f"note: {directory} is readable by others (leadtui makes its own folders 0700 "
-            "but never changes an existing one: `chmod 700` it if it should be private)"
-        )
-    loose = False
-    for path in _own_files(names):
-        try:
-            info = os.lstat(path)
-        except FileNotFoundError:
-            continue
-        if stat.S_ISREG(info.st_mode) and stat.S_IMODE(info.st_mode) & 0o077:
-            lines.append(f"note: {path.name} is readable by others (mode should be 0600)")
-            loose = True
-    if loose:
-        lines.append("fix: --repair sets the files' modes to 0600")
-    return lines
-
-
-def _own_files(names: FileNames) -> tuple[Path, ...]:
-    return (names.snapshot, names.journal, names.backup, names.journal_backup, names.lock)
-
-
-def _odd_lines(names: FileNames) -> list[str]:
-    """A link, FIFO, socket, device or folder where a file of ours should be."""
-    lines = []
-    for path in _own_files(names):
-        kind = odd_file(path)
-        if kind is not None:
-            target = f" to {os.readlink(path)}" if path.is_symlink() else ""
-            lines.append(f"{_ODD} {path.name} is {kind}{target}, not a regular file (never "
-                         "followed or read)")  # fmt: skip
-    if lines:
-        lines.append("fix: --repair removes it (a link's target is left as it is) and "
-                     "recreates what is needed")  # fmt: skip
-    return lines
-
-
-def _remove_odd(names: FileNames) -> list[str]:
-    done = []
-    for path in _own_files(names):
-        kind = odd_file(path)
-        if kind is None:
-            continue
-        if kind == "a folder":
-            kept = path.with_name(f"{path.name}.not-a-file-{_stamp()}")
-            os.rename(path, kept)
-            done.append(f"repaired: moved the folder {path.name} aside as {kept.name}")
-        else:
-            path.unlink()  # removes the link itself, never its target
-            done.append(f"repaired: removed {path.name} ({kind})")
-    if done:
-        fsync_dir(names.snapshot.parent)
-    return done
-
-
-def _stamp() -> str:
-    return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-
-
-def _chmod_private(path: Path) -> bool:
-    """Set a regular file of ours to 0600 through a descriptor opened without following a
-    link; False when it is not a regular file (then it is left alone)."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
-    except OSError:
-        return False
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode) or stat.S_IMODE(info.st_mode) == 0o600:
-            return False
-        os.fchmod(fd, 0o600)
-        return True
-    finally:
-        os.close(fd)
 
 
 def _needs_tidy(report: list[str]) -> bool:
@@ -412,7 +334,7 @@ def _repair(names: FileNames, report: list[str]) -> list[str]:
         tree, seq, _, _, _ = _load_current(names)
         compact_files(names, tree, seq)
         done.append("repaired: folded the journal into a fresh snapshot")
-    for path in _own_files(names):
-        if _chmod_private(path):
+    for path in own_files(names):
+        if chmod_private(path):
             done.append(f"repaired: {path.name} mode 0600")
     return done
