@@ -18,6 +18,7 @@ from leadtui import __version__
 from leadtui.clock import Clock, FixedClock, SystemClock
 from leadtui.config import ConfigError, save_settings_values
 from leadtui.domain.model import LeadError
+from leadtui.domain.times import check_clock
 from leadtui.paths import resolve_paths
 from leadtui.store.protocol import LeadNotFound, StoreError
 from leadtui.subcommands import MODULES
@@ -36,7 +37,18 @@ def parse_now(text: str) -> datetime:
         raise argparse.ArgumentTypeError(
             f"not an ISO 8601 time: {text!r} (e.g. 2025-03-10T14:05:00-04:00)"
         ) from None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    try:
+        aware = parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed
+        return check_clock(aware, "--now")
+    except LeadError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
+def _home(text: str) -> str:
+    """--home: a folder; an empty value is a usage error, never "use the default"."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("empty: give a folder, or leave --home out")
+    return text
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -49,7 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"leadtui {__version__}")
     where = parser.add_mutually_exclusive_group()
     where.add_argument(
-        "--home", metavar="DIR", default=None,
+        "--home", metavar="DIR", default=None, type=_home,
         help="keep all data and config in DIR (default: $LEADTUI_HOME, else the usual folders)",
     )  # fmt: skip
     where.add_argument(
@@ -87,6 +99,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return fail(str(err))
     except (ConfigError, StoreError, LeadError, CommandFailed, _cadence_error()) as err:
         return fail(err)
+    except OverflowError:  # a time stored before the accepted ranges (domain/times.py)
+        return fail(
+            "a stored time is out of range (e.g. year 1 or 9999): `leadtui doctor` finds it "
+            "and `leadtui doctor --repair` sets it aside"
+        )
     except BrokenPipeError:
         sys.stderr.close()  # a reader such as `head` went away: nothing more to say
         return 1

@@ -22,7 +22,7 @@ import phonenumbers
 import tomli_w
 
 from leadtui.domain.window import CallingWindow
-from leadtui.paths import write_private_file
+from leadtui.paths import ensure_private_dir, write_private_file
 
 
 class ConfigError(ValueError):
@@ -357,7 +357,7 @@ def save_settings_values(path: Path, **values: Any) -> None:
         ok = False
     if not ok:  # an unusual layout: rewrite the whole document (comments are lost)
         new_text = tomli_w.dumps({**current, **plain})
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    ensure_private_dir(path.parent)
     write_private_file(path, new_text)
 
 

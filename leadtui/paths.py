@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import stat
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,21 +57,47 @@ def resolve_paths(home: str | os.PathLike[str] | None = None) -> Paths:
 
 
 def ensure_private_dir(path: Path) -> None:
-    """Create `path` (and parents) with mode 0700, whatever the umask.
+    """Create `path` and any missing parents, each with mode 0700 whatever the umask, and
+    make each new name durable (the parent folder is fsynced).
 
-    An existing folder is tightened to 0700 only when it is not already: a private folder
-    on a read-only file system must stay readable (chmod would fail there)."""
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    if stat.S_IMODE(path.stat().st_mode) != 0o700:
-        os.chmod(path, 0o700)
+    A folder that already exists is never changed: not `/tmp`, not a symbolic link's
+    target, not a shared read-only one (`leadtui doctor` says when its mode lets others in).
+    """
+    if path.is_dir():
+        return
+    missing: list[Path] = []
+    probe = path
+    while not probe.is_dir():
+        missing.append(probe)
+        if probe.parent == probe:
+            break
+        probe = probe.parent
+    for folder in reversed(missing):
+        try:
+            os.mkdir(folder, 0o700)
+        except FileExistsError:
+            if folder.is_dir():
+                continue  # made meanwhile by someone else: theirs, left as it is
+            raise
+        os.chmod(folder, 0o700, follow_symlinks=False)  # the one we just made (umask)
+        fsync_dir(folder.parent)
+
+
+def fsync_dir(directory: Path) -> None:
+    """Make new names and renames in `directory` durable."""
+    fd = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | os.O_CLOEXEC)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def write_private_file(path: Path, text: str) -> None:
     """Write `text` (UTF-8) to `path` atomically with mode 0600, whatever the umask.
 
     The file appears complete or not at all (a temporary file in the same folder is
-    fsynced, then renamed over `path`). A path that exists but is not a regular file
-    (a FIFO, /dev/stdout) is written to directly.
+    fsynced, then renamed over `path`, and the folder fsynced). A path that exists but is
+    not a regular file (a FIFO, /dev/stdout) is written to directly.
     """
     if path.exists() and not path.is_file():
         with path.open("w", encoding="utf-8", newline="") as handle:
@@ -90,3 +115,4 @@ def write_private_file(path: Path, text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    fsync_dir(directory)  # the rename itself survives a crash

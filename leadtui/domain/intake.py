@@ -27,13 +27,14 @@ Decisions (others rely on them):
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from functools import cache
 from zoneinfo import ZoneInfo, available_timezones
 
 from leadtui.domain.model import LeadDraft, LeadError
 from leadtui.domain.phone import normalise_phone, parse_phone, zone_candidates, zone_for_phone
 from leadtui.domain.text import clean_text, one_line
+from leadtui.domain.times import check_received
 
 __all__ = [
     "MAX_EMAIL",
@@ -50,8 +51,6 @@ MAX_EMAIL = 254
 MAX_SOURCE = 100
 MAX_NOTES = 10_000
 MAX_TIMEZONE = 64
-FUTURE_SLACK = timedelta(days=1)
-EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 
 _EMAIL = re.compile(
     r"(?P<local>[^@\s\"(),:;<>\[\\\]]{1,64})@(?P<domain>(?:[^\W_](?:[\w-]{0,61}[^\W_])?\.)+"
@@ -96,15 +95,7 @@ def _received(received_at: datetime | None, now: datetime) -> datetime:
         return now.astimezone(UTC)
     if not isinstance(received_at, datetime):
         raise LeadError("received_at must be a date and time")
-    if received_at.tzinfo is None or received_at.utcoffset() is None:
-        raise LeadError(f"received_at {received_at.isoformat()} has no time zone offset")
-    if received_at > now + FUTURE_SLACK:
-        raise LeadError(
-            f"received_at {received_at.isoformat()} is in the future (now is {now.isoformat()})"
-        )
-    if received_at < EARLIEST:
-        raise LeadError(f"received_at {received_at.isoformat()} is before 2000")
-    return received_at.astimezone(UTC)
+    return check_received(received_at, now)
 
 
 def prepare_lead(

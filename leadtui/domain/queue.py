@@ -95,7 +95,10 @@ def _rank(
             or row[2] is not cadence
             or not (row[3] is window or row[3] == window)
         ):
-            status, fields, calls = assess(lead, touches, cadence, window)  # type: ignore[arg-type]
+            try:
+                status, fields, calls = assess(lead, touches, cadence, window)  # type: ignore[arg-type]
+            except OverflowError:  # a stored time near year 1 or 9999: left off the queue
+                status, fields, calls = lead.status, None, 0  # (doctor finds and sets it aside)
             row = memo[lead.id] = [lead, touches, cadence, window, status, fields, calls, None]
         fields = row[5]
         if fields is None:

@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from leadtui.domain.model import LeadError
+from leadtui.domain.times import CLOCK_MAX, CLOCK_MIN, TimeRangeError, check_clock
 
 __all__ = ["WhenError", "describe_when", "parse_when", "relative", "EXAMPLES"]
 
@@ -108,7 +109,9 @@ def parse_when(text: str, now: datetime, tz: str) -> datetime:
     or weekday with an optional time ("tomorrow 10am", "fri 9:30", "monday"; 09:00 when no
     time is given), an offset ("+2h", "+30m", "in 3 days", "in 1 week") and ISO 8601
     ("2025-11-24 15:30", "2025-11-24T15:30-05:00", "2025-11-24"). Times without an offset
-    are the lead's local time. Raises `WhenError` for anything else or a time in the past.
+    are the lead's local time. Raises `WhenError` for anything else, a time in the past
+    or one outside the accepted range (domain/times.py: `+99999999999h`, `in 3000000 days`
+    and `9999-12-31 23:00` are refused, never an OverflowError).
     """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
@@ -118,6 +121,21 @@ def parse_when(text: str, now: datetime, tz: str) -> datetime:
         raise WhenError(f"when? e.g. {EXAMPLES}")
     if raw == "now":
         return now.astimezone(UTC)
+    try:
+        result = check_clock(_parse(raw, now, zone), "that time")
+    except WhenError:
+        raise
+    except (TimeRangeError, OverflowError, ValueError):  # ValueError: beyond year 1 to 9999
+        raise WhenError(
+            f"{text.strip()[:40]!r} is out of range (accepted: {CLOCK_MIN:%Y-%m-%d} "
+            f"to {CLOCK_MAX:%Y-%m-%d})"
+        ) from None
+    if result < now - timedelta(minutes=1):
+        raise WhenError(f"{describe_when(result, tz, now)} is in the past")
+    return result
+
+
+def _parse(raw: str, now: datetime, zone: ZoneInfo) -> datetime:
     result = _parse_iso(raw, zone)
     if result is None:
         match = _RELATIVE.match(raw)
@@ -127,8 +145,6 @@ def parse_when(text: str, now: datetime, tz: str) -> datetime:
             result = _relative(number, match.group(2), now, zone)
         else:
             result = _parse_day_and_time(raw, now, zone)
-    if result < now - timedelta(minutes=1):
-        raise WhenError(f"{describe_when(result, tz, now)} is in the past")
     return result
 
 

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from leadtui.domain.intake import prepare_lead
 from leadtui.domain.model import LeadDraft, LeadError
+from leadtui.domain.times import to_utc
 from leadtui.store.protocol import LeadStore
 
 MAX_FILE_BYTES = 256 * 1024 * 1024
@@ -320,7 +321,7 @@ def parse_received(value: str, *, default_timezone: str, region: str = "US") -> 
         )
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=ZoneInfo(default_timezone))
-    return parsed.astimezone(UTC)
+    return to_utc(parsed, "received time")  # the range: prepare_lead (domain/times.py)
 
 
 def prepare_rows(

@@ -15,12 +15,19 @@ before the next compaction restores from it again.
 
 from __future__ import annotations
 
-import os
-import stat
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from leadtui.store.archive import LEAD_IDS
+from leadtui.store.file_checks import (
+    ODD,
+    chmod_private,
+    odd_lines,
+    own_files,
+    permission_lines,
+    remove_odd,
+)
 from leadtui.store.files import (
     ArchiveInfo,
     FileNames,
@@ -41,48 +48,93 @@ from leadtui.store.index import META, Index
 from leadtui.store.lockfile import LockFile
 from leadtui.store.ops import apply_op, apply_records
 from leadtui.store.protocol import StoreError
+from leadtui.store.quarantine import find_out_of_range, quarantine_out_of_range
 from leadtui.store.repository import SCHEMA, initial_tree
 
 _EMPTY = "the journals alone"
+_TIME_PROBLEM = "problem: stored time out of range:"
 
 
 class _Broken(Exception):
     """A state that cannot be used (message says why)."""
 
 
-def run_doctor(path: Path, *, repair: bool = False) -> list[str]:
+def run_doctor(
+    path: Path, *, repair: bool = False, now: datetime | None = None, cadence: Any = None
+) -> list[str]:
+    """The report; `now` (default: the system clock) bounds the stored times, `cadence`
+    (default: the packaged one) re-derives statuses after out-of-range times are set aside."""
     names = FileNames(Path(path))
+    now = now or datetime.now(UTC)
     lines = [f"note: database {names.snapshot}"]
+    odd = odd_lines(names)
+    if odd and not repair:
+        return lines + odd
+    removed = remove_odd(names) if odd else []
+    if removed:
+        lines += ["found: " + line.split(": ", 1)[1] for line in odd if line.startswith(ODD)]
+        lines += removed
     if not names.snapshot.exists() and not any(
         p.exists() for p in (names.journal, names.backup, names.journal_backup)
     ):
         return [*lines, "ok: no database yet (one is created on first use)"]
-    lock = LockFile(names.lock, create=False)
+    lock = LockFile(names.lock, create=bool(removed) or (repair and not names.lock.exists()))
     with lock.exclusive() if repair and lock.usable else lock.shared():
-        report = _check(names)
+        report = _check(names, now)
         if not repair:
             return lines + report
         found = [
             "found: " + line.split(": ", 1)[1] for line in report if line.startswith("problem:")
         ]
+        damage = [line for line in report if not line.startswith(_TIME_PROBLEM)]
         try:
-            done = _repair(names, report) if found or _needs_tidy(report) else []
+            done = _repair(names, damage) if _needs_tidy(damage) or any(
+                line.startswith("problem:") for line in damage) else []  # fmt: skip
         except OSError as exc:
-            raise StoreError(
-                f"{names.snapshot}: the repair stopped: {exc.strerror or exc}; run `leadtui "
-                "doctor` to see the state, and `leadtui doctor --repair` again once there is room"
-            ) from exc
-        return lines + found + done + _check(names)
+            raise _stopped(names, exc) from exc
+    if any(line.startswith(_TIME_PROBLEM) for line in report):
+        try:
+            done += _quarantine(names, now, cadence)
+        except OSError as exc:
+            raise _stopped(names, exc) from exc
+    with lock.shared():
+        return lines + found + done + _check(names, now)
+
+
+def _stopped(names: FileNames, exc: OSError) -> StoreError:
+    return StoreError(
+        f"{names.snapshot}: the repair stopped: {exc.strerror or exc}; run `leadtui "
+        "doctor` to see the state, and `leadtui doctor --repair` again once there is room"
+    )
+
+
+def _quarantine(names: FileNames, now: datetime, cadence: Any) -> list[str]:
+    """Set aside stored times outside their ranges, through the store (one transaction)."""
+    from leadtui.domain.cadence import load_cadence
+    from leadtui.store.repository import open_store
+
+    store = open_store(names.snapshot, cadence=cadence or load_cadence())
+    try:
+        return quarantine_out_of_range(store, now)
+    finally:
+        store.close()
 
 
 # --- checking -----------------------------------------------------------------------------
 
 
-def _check(names: FileNames) -> list[str]:
+def _check(names: FileNames, now: datetime) -> list[str]:
     lines: list[str] = []
     try:
         tree, seq, records, torn, archive = _load_current(names)
         lines.append(f"ok: {_describe(names, tree, seq, records, archive)}")
+        findings = find_out_of_range(tree, now)
+        lines.extend(f"{_TIME_PROBLEM} {f.describe()}" for f in findings)
+        if findings:
+            lines.append(
+                f"fix: --repair sets {'it' if len(findings) == 1 else 'them'} aside (kept, "
+                f"readable, in {names.snapshot.name}.quarantine-<time>.jsonl beside the database)"
+            )
         if torn:
             lines.append(
                 f"note: the journal ends with {torn} bytes of an interrupted write (never "
@@ -98,7 +150,7 @@ def _check(names: FileNames) -> list[str]:
             lines.append(f"problem: cannot restore automatically: {plan}")
         else:
             lines.append(f"fix: --repair restores {plan[3]}")
-    lines.extend(_permission_lines(names))
+    lines.extend(permission_lines(names))
     for left_over in names.temps():
         lines.append(f"note: left-over temporary file {left_over.name} (removed by --repair)")
     return lines
@@ -176,19 +228,6 @@ def _describe(
 
 def _count(n: int, one: str, many: str | None = None) -> str:
     return f"{n} {one if n == 1 else many or one + 's'}"
-
-
-def _permission_lines(names: FileNames) -> list[str]:
-    lines = []
-    directory = names.snapshot.parent
-    if stat.S_IMODE(directory.stat().st_mode) & 0o077:
-        lines.append(f"note: {directory} is readable by others (mode should be 0700)")
-    for path in (names.snapshot, names.journal, names.backup, names.journal_backup, names.lock):
-        if path.exists() and stat.S_IMODE(path.stat().st_mode) & 0o077:
-            lines.append(f"note: {path.name} is readable by others (mode should be 0600)")
-    if any(line.startswith("note:") and "mode should" in line for line in lines):
-        lines.append("fix: --repair sets the modes to 0600/0700")
-    return lines
 
 
 def _needs_tidy(report: list[str]) -> bool:
@@ -295,11 +334,7 @@ def _repair(names: FileNames, report: list[str]) -> list[str]:
         tree, seq, _, _, _ = _load_current(names)
         compact_files(names, tree, seq)
         done.append("repaired: folded the journal into a fresh snapshot")
-    for path in (names.snapshot, names.journal, names.backup, names.journal_backup, names.lock):
-        if path.exists() and stat.S_IMODE(path.stat().st_mode) != 0o600:
-            os.chmod(path, 0o600)
+    for path in own_files(names):
+        if chmod_private(path):
             done.append(f"repaired: {path.name} mode 0600")
-    if stat.S_IMODE(names.snapshot.parent.stat().st_mode) & 0o077:
-        os.chmod(names.snapshot.parent, 0o700)
-        done.append(f"repaired: {names.snapshot.parent} mode 0700")
     return done

@@ -21,18 +21,21 @@ Nothing in this module changes an existing file: it reads, validates, and writes
 
 from __future__ import annotations
 
+import errno
 import gc
 import json
 import os
 import re
 import secrets
+import stat
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
+from leadtui.paths import fsync_dir
 from leadtui.store.protocol import StoreError
 
 FORMAT = 2  # 1: one line; 2: the first line, then archive segments
@@ -429,15 +432,6 @@ def check_tree(path: Path, tree: Any) -> None:
 # --- writing --------------------------------------------------------------------------
 
 
-def fsync_dir(directory: Path) -> None:
-    """Make renames and new names in `directory` durable."""
-    fd = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def write_all(fd: int, data: bytes) -> None:
     """os.write until every byte is written."""
     view = memoryview(data)
@@ -559,9 +553,58 @@ def paused_gc() -> Iterator[None]:
             gc.enable()
 
 
+def open_regular(path: Path, flags: int = os.O_RDONLY) -> int:
+    """Open one of the database's own files: never through a symbolic link, never a FIFO,
+    socket or device (opened without blocking, then checked: a FIFO would hang the command
+    while it holds the lock). StoreError "not a regular file" otherwise; OSError as usual
+    (FileNotFoundError included) for the rest."""
+    try:
+        fd = os.open(path, flags | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise StoreError(
+                f"{path}: not a regular file (a symbolic link; leadtui never follows links "
+                "to its own files: `leadtui doctor --repair` removes it)"
+            ) from None
+        raise
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise StoreError(f"{path}: not a regular file ({_kind(mode)})")
+        os.set_blocking(fd, True)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _kind(mode: int) -> str:
+    for test, name in ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"),
+                       (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"),
+                       (stat.S_ISDIR, "a folder"), (stat.S_ISLNK, "a symbolic link")):  # fmt: skip
+        if test(mode):
+            return name
+    return "not a file"
+
+
+def odd_file(path: Path) -> str | None:
+    """What sits at `path` when it is not a regular file (checked with lstat: a link is a
+    link, never followed); None when it is a regular file or nothing is there."""
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return None
+    return None if stat.S_ISREG(mode) else _kind(mode)
+
+
+def open_binary(path: Path) -> BinaryIO:
+    """`open_regular` as a binary file object."""
+    return os.fdopen(open_regular(path), "rb")
+
+
 def read_bytes(path: Path, offset: int = 0) -> bytes:
     """The file's bytes from `offset` to its end."""
-    with open(path, "rb") as handle:
+    with open_binary(path) as handle:
         if offset:
             handle.seek(offset)
         return handle.read()

@@ -7,13 +7,14 @@ descriptor; the storage serialises them with its own thread lock.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from leadtui.store.files import create_private
+from leadtui.store.files import create_private, open_regular
 from leadtui.store.protocol import StoreError
 
 
@@ -73,7 +74,13 @@ def _open(path: Path, create: bool) -> int | None:
             return None  # read-only directory: reads work unlocked, writes fail clearly
     for flags in (os.O_RDWR, os.O_RDONLY):
         try:
-            return os.open(path, flags | os.O_CLOEXEC)
-        except OSError:
+            return open_regular(path, flags)  # a link or a FIFO: StoreError, never a hang
+        except PermissionError:
             continue
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            if exc.errno == errno.EROFS:
+                continue
+            return None
     return None

@@ -124,6 +124,12 @@ class LeadStore(Protocol):
         """Remove the lead's most recent touch (and restore its status); None if it had none."""
         ...
 
+    def undo_touch(self, lead_id: str, touch_id: str) -> Touch:
+        """Remove exactly that touch (and restore the lead's status), only while it is still
+        the lead's last touch; returns it. Raises LeadError (and changes nothing) when the
+        touch is gone or another touch was logged after it; LeadNotFound for the lead."""
+        ...
+
     def add_note(self, lead_id: str, text: str, at: datetime) -> Lead:
         """Append a timestamped note to the lead."""
         ...

@@ -22,8 +22,17 @@ from typing import Any, TypeVar
 from leadtui.domain.cadence import Cadence, check_touch, derive_status
 from leadtui.domain.inquiry import apply_inquiry, new_lead
 from leadtui.domain.intake import MAX_NOTES
-from leadtui.domain.model import ACTIVE_STATUSES, Lead, LeadDraft, LeadStatus, Outcome, Touch
+from leadtui.domain.model import (
+    ACTIVE_STATUSES,
+    Lead,
+    LeadDraft,
+    LeadError,
+    LeadStatus,
+    Outcome,
+    Touch,
+)
 from leadtui.domain.text import clean_text
+from leadtui.domain.times import EARLIEST, TimeRangeError, check_clock, check_received
 from leadtui.store.archive import EMAILS, LEAD_IDS, PHONES, TOUCH_IDS, LeadArchiver
 from leadtui.store.files import damaged, paused_gc, too_new
 from leadtui.store.index import (
@@ -197,12 +206,12 @@ class TinyLeadStore:
     # --- writing ----------------------------------------------------------------------
 
     def add_leads(self, drafts: Sequence[LeadDraft], now: datetime) -> list[AddResult]:
-        utc(now, "current time")
+        check_clock(now, "current time")
         index, table = self._index, self._db.table(LEADS)
         results: list[AddResult] = []
         with self._storage.transaction():
             for draft in drafts:
-                utc(draft.received_at, "received time")
+                check_received(draft.received_at, now)
                 existing = self._existing(draft)
                 if existing is not None:
                     key, doc = index.leads[existing]
@@ -242,9 +251,9 @@ class TinyLeadStore:
                 id=self._unused(self._index.touch_ids, TOUCH_IDS),
                 lead_id=lead_id,
                 outcome=outcome,
-                at=utc(at, "touch time"),
+                at=_touch_time(at),
                 note=note,
-                when=utc(when, "time asked for") if when is not None else None,
+                when=check_clock(when, "time asked for") if when is not None else None,
                 rep=rep,
                 override_window=override_window,
                 blitz_id=blitz_id,
@@ -264,16 +273,38 @@ class TinyLeadStore:
             keys = index.touch_keys(lead_id)
             if not keys:
                 return None
-            touch = index.touch(keys[-1])
-            self._db.table(TOUCHES).remove(doc_ids=[int(keys[-1])])
-            if touch.outcome is Outcome.DNC and lead.phone in index.dnc:
-                keeper = self._dnc_touch(lead.phone)
-                dnc_key = int(index.dnc[lead.phone])
-                if keeper is None:
-                    self._db.table(DNC).remove(doc_ids=[dnc_key])
-                else:
-                    self._db.table(DNC).update({"touch_id": keeper.id}, doc_ids=[dnc_key])
-            self._restatus(lead)
+            return self._remove_touch(lead, keys[-1])
+
+    def undo_touch(self, lead_id: str, touch_id: str) -> Touch:
+        index = self._index
+        with self._storage.transaction():
+            lead = self._lead(lead_id)
+            keys = index.touch_keys(lead_id)
+            key = index.touch_ids.get(touch_id)
+            if key is None or key not in keys:
+                raise LeadError(f"touch {touch_id} is no longer on this lead: nothing undone")
+            if key != keys[-1]:
+                touch, last = index.touch(key), index.touch(keys[-1])
+                by = f" by {last.rep}" if last.rep else ""
+                raise LeadError(
+                    f"{touch.outcome} is no longer the lead's last touch ({last.outcome} was "
+                    f"logged after it{by}): nothing undone"
+                )
+            return self._remove_touch(lead, key)
+
+    def _remove_touch(self, lead: Lead, key: str) -> Touch:
+        """Remove one touch (inside a transaction) and restore the lead's status."""
+        index = self._index
+        touch = index.touch(key)
+        self._db.table(TOUCHES).remove(doc_ids=[int(key)])
+        if touch.outcome is Outcome.DNC and lead.phone in index.dnc:
+            keeper = self._dnc_touch(lead.phone)
+            dnc_key = int(index.dnc[lead.phone])
+            if keeper is None:
+                self._db.table(DNC).remove(doc_ids=[dnc_key])
+            else:
+                self._db.table(DNC).update({"touch_id": keeper.id}, doc_ids=[dnc_key])
+        self._restatus(lead)
         return touch
 
     def add_note(self, lead_id: str, text: str, at: datetime) -> Lead:
@@ -454,6 +485,15 @@ def _clean_note(text: str) -> str:
     return clean_text(text, max_length=MAX_NOTES, multiline=True, field="note")
 
 
+def _touch_time(at: datetime) -> datetime:
+    """A touch time in UTC, refused (TimeRangeError) outside 2000-01-01 .. 2999-12-31:
+    the store has no `now` here, so the faces check the upper bound (now + a day)."""
+    value = check_clock(at, "touch time")
+    if value < EARLIEST:
+        raise TimeRangeError(f"touch time {value.isoformat()} out of range (before 2000)")
+    return value
+
+
 def _expired(doc: Mapping[str, Any], now: datetime) -> bool:
     try:
         return parse_time(doc["expires_at"]) <= now
@@ -461,11 +501,18 @@ def _expired(doc: Mapping[str, Any], now: datetime) -> bool:
         return True
 
 
-def doctor(path: Path, *, repair: bool = False) -> list[str]:
-    """Check the database (and restore the last good state when `repair`); report lines."""
+def doctor(
+    path: Path,
+    *,
+    repair: bool = False,
+    now: datetime | None = None,
+    cadence: Cadence | None = None,
+) -> list[str]:
+    """Check the database (and restore the last good state when `repair`, setting aside
+    stored times out of range); report lines."""
     from leadtui.store.doctor import run_doctor
 
-    return run_doctor(path, repair=repair)
+    return run_doctor(path, repair=repair, now=now, cadence=cadence)
 
 
 _ = StoreError  # re-exported for callers that import errors from here

@@ -52,6 +52,8 @@ from leadtui.store.files import (
     encode_snapshot,
     fsync_dir,
     merge_archive,
+    open_binary,
+    open_regular,
     parse_first_line,
     parse_journal,
     paused_gc,
@@ -207,7 +209,7 @@ class JournalStorage(Storage):
         all is good. The archive segments stay on disk (see `load_archive`)."""
         snap = self.names.snapshot
         try:
-            handle = open(snap, "rb")  # noqa: SIM115 (kept open while its segments are unread)
+            handle = open_binary(snap)  # noqa: SIM115 (kept open while its segments are unread)
         except FileNotFoundError:
             raise StoreError(f"{snap}: the database file has disappeared") from None
         except OSError as exc:
@@ -305,7 +307,7 @@ class JournalStorage(Storage):
     def _read_journal(self, offset: int) -> tuple[Sig | None, list[Record], int]:
         path = self.names.journal
         try:
-            with open(path, "rb") as handle:
+            with open_binary(path) as handle:
                 sig = _sig(os.fstat(handle.fileno()))
                 if offset:
                     handle.seek(offset)
@@ -466,7 +468,7 @@ class JournalStorage(Storage):
         start = self._seen.offset
         try:
             try:
-                fd = os.open(names.journal, os.O_WRONLY | os.O_APPEND | os.O_CLOEXEC)
+                fd = open_regular(names.journal, os.O_WRONLY | os.O_APPEND)
             except FileNotFoundError:
                 fd = create_private(names.journal, os.O_WRONLY | os.O_APPEND)
                 fsync_dir(names.journal.parent)
@@ -524,7 +526,7 @@ class JournalStorage(Storage):
             return
         # The segments are read from the file just written (ours: the lock is held);
         # what moved into them now lives only there.
-        handle = open(self.names.snapshot, "rb")  # noqa: SIM115
+        handle = open_binary(self.names.snapshot)  # noqa: SIM115
         self._close_unread()
         self._unread = Unread(info, handle, head_end)
         if moved:

@@ -11,6 +11,7 @@ from leadtui.domain.cadence import call_attempts, next_action
 from leadtui.domain.model import Lead, NextAction, QueueEntry, Touch
 from leadtui.domain.plan import current_touches
 from leadtui.domain.queue import describe_action
+from leadtui.domain.times import to_utc
 from leadtui.domain.window import CallingWindow, callable_now, local_time, next_moment, zone_span
 from leadtui.io.export import iso, lead_to_dict
 from leadtui.subcommands.context import CommandFailed, Context
@@ -82,7 +83,7 @@ def parse_iso(text: str, option: str) -> datetime:
         raise CommandFailed(
             f"{option} {safe(text, 40)!r} is not an ISO 8601 time (e.g. 2025-03-10T14:05-04:00)"
         ) from None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    return to_utc(parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed, option)
 
 
 def action_dict(action: NextAction, tz: str) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from leadtui.domain.cadence import check_touch
 from leadtui.domain.intake import prepare_lead
 from leadtui.domain.model import NextAction, Outcome
 from leadtui.domain.plan import plan
+from leadtui.domain.times import check_event
 from leadtui.domain.when import parse_when
 from leadtui.domain.window import booked, is_open_in
 from leadtui.io.export import lead_to_dict, touch_to_dict
@@ -61,6 +62,11 @@ def register(commands: argparse._SubParsersAction) -> None:
 
     undo = commands.add_parser("undo", help="remove a lead's most recent touch")
     undo.add_argument("lead", metavar="LEAD", help="lead id")
+    undo.add_argument(
+        "--touch", metavar="ID", default=None,
+        help="remove exactly this touch, and only while it is still the lead's last one",
+    )  # fmt: skip
+    undo.add_argument("--force", action="store_true", help="also when another rep logged the touch")
     undo.set_defaults(run=run_undo)
 
     plan_ = commands.add_parser("plan", help="the rest of the cadence for a lead")
@@ -149,7 +155,7 @@ def run_log(ctx: Context, args: argparse.Namespace) -> int:
     now = ctx.now()
     outcome = Outcome(args.outcome)
     lead = store.get_lead(args.lead)
-    at = parse_iso(args.at, "--at") if args.at else now
+    at = check_event(parse_iso(args.at, "--at"), now, "--at") if args.at else now
     if at > now + timedelta(minutes=1):
         raise CommandFailed(f"--at {local_label(at, lead.timezone, now)} is in the future")
     if args.at and at < lead.started_at:
@@ -206,9 +212,24 @@ def booking_note(
 def run_undo(ctx: Context, args: argparse.Namespace) -> int:
     store = ctx.store
     lead = store.get_lead(args.lead)
-    touch = store.undo_last_touch(lead.id)
-    if touch is None:
+    touches = store.touches(lead.id)
+    if not touches:
         raise CommandFailed(f"{safe(lead.name, 40)} ({lead.id}) has no touches to undo")
+    target = touches[-1]
+    if args.touch is not None:
+        found = [t for t in touches if t.id == args.touch]
+        if not found:
+            raise CommandFailed(
+                f"{safe(lead.name, 40)} ({lead.id}) has no touch {safe(args.touch, 40)!r}"
+            )
+        target = found[0]
+    me = ctx.settings.rep_name
+    if target.rep and target.rep != me and not args.force:
+        raise CommandFailed(
+            f"the touch {target.id} ({target.outcome}) was logged by {safe(target.rep, 40)}, "
+            f"not by you{f' ({safe(me, 40)})' if me else ''}: add --force to undo it"
+        )
+    touch = store.undo_touch(lead.id, target.id)  # refused if another touch came after it
     lead = store.get_lead(lead.id)
     _, action = lead_detail(ctx, lead, store.touches(lead.id))
     ctx.print(

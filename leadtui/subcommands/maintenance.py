@@ -35,7 +35,7 @@ def run_doctor(ctx: Context, args: argparse.Namespace) -> int:
     """Print the store's report; exit 1 when a line reports a problem."""
     from leadtui.store.repository import doctor
 
-    lines = doctor(ctx.paths.db, repair=args.repair)
+    lines = doctor(ctx.paths.db, repair=args.repair, now=ctx.now(), cadence=ctx.cadence)
     for line in lines:
         ctx.print(safe(str(line)))
     problems = [line for line in lines if str(line).startswith("problem:")]
@@ -43,6 +43,8 @@ def run_doctor(ctx: Context, args: argparse.Namespace) -> int:
         stuck = any("upgrade leadtui" in line or "cannot restore" in line for line in problems)
         if args.repair:
             hint = ""
+        elif all(line.startswith("problem: stored time out of range") for line in problems):
+            hint = "; `leadtui doctor --repair` sets them aside (nothing is deleted)"
         elif stuck:
             hint = "; --repair cannot fix this (see the lines above)"
         else:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from leadtui.domain.times import check_clock
 from leadtui.io.report import build_report, render_text
 from leadtui.subcommands.common import parse_iso, print_json
 from leadtui.subcommands.context import Context
@@ -24,7 +25,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run_report(ctx: Context, args: argparse.Namespace) -> int:
-    since = parse_iso(args.since, "--since") if args.since else None
+    since = check_clock(parse_iso(args.since, "--since"), "--since") if args.since else None
     data = build_report(
         ctx.store,
         now=ctx.now(),

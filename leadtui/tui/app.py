@@ -31,6 +31,7 @@ from leadtui.store.protocol import LeadStore
 from leadtui.tui import blitz_and_report
 from leadtui.tui.commands import LeadCommands
 from leadtui.tui.gateway import StoreGateway
+from leadtui.tui.guard import Guarded, guarded
 from leadtui.tui.keys import QUIT_BINDING, WORKSTATION_BINDINGS
 from leadtui.tui.screens.confirm import ConfirmScreen
 from leadtui.tui.screens.rep_details import RepDetailsScreen
@@ -52,7 +53,7 @@ _OTHER_BINDING_IDS = {
 }  # fmt: skip
 
 
-class LeadApp(WriterMixin, SyncMixin, App[None]):
+class LeadApp(Guarded, WriterMixin, SyncMixin, App[None]):
     """The leadtui workstation."""
 
     CSS_PATH = "app.tcss"
@@ -102,6 +103,8 @@ class LeadApp(WriterMixin, SyncMixin, App[None]):
         for theme in themes:
             self.register_theme(theme)
         self.problems.extend(str(problem) for problem in problems)
+        # said once above: choosing one of them (--theme, config, LEADTUI_THEME) says no more
+        self._skipped_themes = {p.name for p in problems if p.name} - set(self.available_themes)
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return dict(THEME_VARIABLE_DEFAULTS)
@@ -112,7 +115,8 @@ class LeadApp(WriterMixin, SyncMixin, App[None]):
             return CONTRAST_THEME  # NO_COLOR and no explicit choice: the monochrome-friendly one
         if wanted in self.available_themes:
             return wanted
-        self.problems.append(f"unknown theme {wanted!r}: using {DEFAULT_THEME}")
+        if wanted not in self._skipped_themes:
+            self.problems.append(f"unknown theme {wanted!r}: using {DEFAULT_THEME}")
         return DEFAULT_THEME if DEFAULT_THEME in self.available_themes else "textual-dark"
 
     def _check_keymap(self) -> dict[str, str]:
@@ -156,6 +160,7 @@ class LeadApp(WriterMixin, SyncMixin, App[None]):
         return blitz_and_report.palette_commands(self)
 
     # --- settings the rep changes here ---
+    @guarded
     def _remember_theme(self, theme: Theme) -> None:
         if theme.name != self._saved_theme:
             self._saved_theme = theme.name
@@ -235,6 +240,7 @@ class LeadApp(WriterMixin, SyncMixin, App[None]):
             severity = "warning" if report.rejected else "information"
         self.call_from_thread(self._imported, message, severity)
 
+    @guarded
     def _imported(self, message: str, severity: str) -> None:
         self.notify(message, title="Import", severity=severity, markup=False, timeout=10)  # type: ignore[arg-type]
         self.request_refresh()

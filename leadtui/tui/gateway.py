@@ -17,7 +17,7 @@ from typing import Literal
 
 from leadtui.config import Settings
 from leadtui.domain.cadence import Cadence, next_action
-from leadtui.domain.model import Lead, NextAction, Outcome, QueueEntry, Touch
+from leadtui.domain.model import Lead, LeadError, NextAction, Outcome, QueueEntry, Touch
 from leadtui.domain.queue import rank
 from leadtui.domain.window import closes_at_in, next_opening_in
 from leadtui.store.protocol import LeadStore
@@ -70,6 +70,8 @@ class PendingWrite:
     override_window: bool = False
     blitz_id: str | None = None
     booked: NextAction | None = None  # the callback/appointment still ahead at the key press
+    touch_id: str = ""  # undo: exactly this touch (one logged elsewhere, confirmed with y)
+    undo_seq: int | None = None  # undo: the touch that this screen's write `seq` logged
     tries: int = 0
     error: str = ""
 
@@ -106,6 +108,7 @@ class StoreGateway:
         self.session = session
         self._lock = threading.Lock()
         self._known: dict[str, datetime] | None = None  # lead id -> its round's start
+        self._logged: dict[int, str] = {}  # write seq -> id of the touch it stored
 
     @contextmanager
     def locked(self) -> Iterator[LeadStore]:
@@ -203,8 +206,9 @@ class StoreGateway:
                     write.lead_id, write.outcome, write.at, note=write.note, when=write.when,
                     rep=rep, override_window=write.override_window, blitz_id=write.blitz_id,
                 )  # fmt: skip
+                self._logged[write.seq] = touch.id
             elif write.kind == "undo":
-                touch = self.store.undo_last_touch(write.lead_id)
+                touch = self.store.undo_touch(write.lead_id, self._undo_target(write))
             else:
                 self.store.add_note(write.lead_id, write.note, write.at)
                 touch = None
@@ -213,6 +217,15 @@ class StoreGateway:
             version = self.store.version()
         action = next_action(lead, touches, self.cadence, settings.window)
         return WriteResult(write, touch, lead, action, version)
+
+    def _undo_target(self, write: PendingWrite) -> str:
+        """The id of the touch an undo removes: one this screen logged, or one named."""
+        if write.touch_id:
+            return write.touch_id
+        touch_id = self._logged.pop(write.undo_seq, None) if write.undo_seq is not None else None
+        if touch_id is None:
+            raise LeadError("the touch to undo was never saved: nothing undone")
+        return touch_id
 
     def claim(self, lead_id: str, rep: str, now: datetime, ttl: int) -> None:
         """Take or renew this session's claim on a lead."""

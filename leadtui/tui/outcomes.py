@@ -176,3 +176,46 @@ async def log_outcome(
             return False
     _submit(app, entry, outcome, when=when, override=override, blitz_id=blitz_id)
     return True
+
+
+def undo_last(app: LeadApp, entry: QueueEntry | None) -> str | None:
+    """`u` on the workstation and in a blitz: undo the newest touch this screen logged, by
+    its id, and nothing else (the store refuses, and says so, when it is gone or another
+    touch came after it). Returns the lead to show. With nothing logged here, says so about
+    the lead under the cursor and offers (`y`) to undo its last touch, naming who logged it.
+    """
+    now = app.clock.now()
+    if app.logged_here:
+        lead_id, name, seq = app.logged_here.pop()
+        app.submit(PendingWrite(app.next_seq(), "undo", lead_id, name, now, undo_seq=seq))
+        return lead_id
+    if entry is None:
+        app.bell()
+        app.notify("Nothing of yours to undo.", markup=False, timeout=3)
+        return None
+    lead = entry.lead
+    name = lead.name or _phone(lead.phone)
+    touches = app.snapshot.touches.get(lead.id, ())
+    if not touches:
+        app.notify(f"Nothing to undo for {name}.", markup=False, timeout=3)
+        return None
+    last = touches[-1]
+    by = last.rep or "someone (no rep name)"
+    if last.rep and last.rep == app.settings.rep_name:
+        by = f"you ({last.rep}), but not on this screen"
+
+    def answer(yes: bool | None) -> None:
+        if yes:
+            app.submit(PendingWrite(app.next_seq(), "undo", lead.id, name, app.clock.now(),
+                                    touch_id=last.id))  # fmt: skip
+
+    app.push_screen(
+        ConfirmScreen(
+            f"Nothing of yours to undo on {name}",
+            f"The last touch on {name} is {last.outcome} at "
+            f"{short_time(last.at, lead.timezone, now)}, logged by {by}.\nUndo it anyway?",
+            yes="undo that touch",
+        ),
+        answer,
+    )
+    return None

@@ -23,6 +23,7 @@ from textual.signal import Signal
 
 from leadtui.domain.model import Lead
 from leadtui.tui.gateway import Snapshot, empty_snapshot
+from leadtui.tui.guard import guarded
 from leadtui.tui.messages import ClaimDone, RefreshFailed, SnapshotReady, StoreChanged
 
 if TYPE_CHECKING:
@@ -141,6 +142,7 @@ class SyncMixin:
             self.notify(f"and {len(leads) - NEW_LEAD_TOASTS} more new leads", timeout=6)
 
     # --- the tick ---
+    @guarded
     def tick(self: LeadApp) -> None:
         """Once a second: publish the time, re-rank when due, poll for outside changes."""
         now = self.clock.now()

@@ -9,12 +9,15 @@ config folder's `themes/`. A file that cannot be read is skipped and reported, n
 
 from __future__ import annotations
 
+import math
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
+from functools import cache
 from pathlib import Path
 
 from textual.color import Color, ColorParseError
+from textual.css.stylesheet import Stylesheet, StylesheetParseError
 from textual.theme import Theme
 
 import leadtui
@@ -42,9 +45,10 @@ class ThemeProblem:
 
     path: Path
     message: str
+    name: str | None = None  # the theme's name, when the file says it
 
     def __str__(self) -> str:
-        return f"theme {self.path}: {self.message}"
+        return f"theme {self.path}: {self.message} (skipped)"
 
 
 def packaged_theme_dirs() -> list[Path]:
@@ -76,16 +80,20 @@ def load_theme_file(path: Path) -> Theme:
     variables = data.get("variables", {})
     if not isinstance(variables, dict):
         raise ValueError("[variables] must be a table")
-    for key, value in variables.items():
-        if not isinstance(value, str):
-            raise ValueError(f"variable {key!r} must be a string")
     for key in ("dark", "ansi"):
         if key in data and not isinstance(data[key], bool):
             raise ValueError(f"{key} must be true or false")
     for key in ("luminosity_spread", "text_alpha"):
-        if key in data and not isinstance(data[key], int | float):
-            raise ValueError(f"{key} must be a number")
-    return Theme(**{**data, "name": name.strip(), "variables": dict(variables)})
+        if key in data:
+            _check_fraction(key, data[key])
+    for key, value in variables.items():
+        _check_variable(str(key), value)
+    theme = Theme(**{**data, "name": name.strip(), "variables": dict(variables)})
+    try:  # what Textual computes from the theme when it is chosen
+        theme.to_color_system().generate()
+    except Exception as exc:  # noqa: BLE001 - any failure here would end the app later
+        raise ValueError(f"Textual cannot use it ({type(exc).__name__}: {exc})") from exc
+    return theme
 
 
 def _check_color(key: str, value: object) -> None:
@@ -95,6 +103,42 @@ def _check_color(key: str, value: object) -> None:
         Color.parse(value)
     except ColorParseError as exc:
         raise ValueError(f"{key}: {value!r} is not a colour") from exc
+
+
+def _check_fraction(key: str, value: object) -> None:
+    """A finite number from 0 to 1 (Textual mixes colours with it)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"{key} must be a number")
+    if not math.isfinite(value) or not 0 <= value <= 1:
+        raise ValueError(f"{key}: {value!r} must be a number from 0 to 1")
+
+
+@cache
+def _variable_kinds() -> dict[str, str]:
+    """Every variable Textual's themes define, and how its stylesheets use it."""
+    generated = Theme(name="-", primary="#336699").to_color_system().generate()
+    kinds = {key: ("text-style" if key.endswith("-style") else "color") for key in generated}
+    kinds.update({key: "color" for key in THEME_VARIABLE_DEFAULTS})
+    return kinds
+
+
+def _check_variable(key: str, value: object) -> None:
+    """A `[variables]` value, parsed as Textual's stylesheet will parse it: a colour for
+    colour variables (ours included), a text style for `*-style` ones."""
+    if not isinstance(value, str):
+        raise ValueError(f"variable {key!r} must be a string")
+    kind = _variable_kinds().get(key)
+    if kind is None:
+        return  # not used by any stylesheet: harmless
+    if kind == "color" and key in THEME_VARIABLE_DEFAULTS:
+        _check_color(f"variable {key!r}", value)
+    sheet = Stylesheet(variables={key: value})
+    sheet.add_source(f"Screen {{ {kind}: ${key}; }}", read_from=("theme", key))
+    try:
+        sheet.parse()
+    except StylesheetParseError:
+        what = kind.replace("-", " ")
+        raise ValueError(f"variable {key!r}: {value[:40]!r} is not a {what}") from None
 
 
 def load_themes(folders: Iterable[Path]) -> tuple[list[Theme], list[ThemeProblem]]:
@@ -113,7 +157,16 @@ def load_themes(folders: Iterable[Path]) -> tuple[list[Theme], list[ThemeProblem
             except OSError as exc:
                 problems.append(ThemeProblem(path, f"cannot read ({exc.strerror})"))
             except (ValueError, TypeError) as exc:
-                problems.append(ThemeProblem(path, str(exc)))
+                problems.append(ThemeProblem(path, str(exc), _name_in(path)))
             else:
                 themes[theme.name] = theme
     return list(themes.values()), problems
+
+
+def _name_in(path: Path) -> str | None:
+    """The `name` a theme file gives, if it can be read at all (to skip it by name)."""
+    try:
+        name = tomllib.loads(path.read_text(encoding="utf-8")).get("name")
+    except (OSError, ValueError):
+        return None
+    return name.strip() if isinstance(name, str) else None

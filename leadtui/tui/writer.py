@@ -19,6 +19,7 @@ from textual import work
 from leadtui.domain.model import LeadError
 from leadtui.tui.formatting import booking_phrase, next_phrase
 from leadtui.tui.gateway import PendingWrite
+from leadtui.tui.guard import guarded
 from leadtui.tui.messages import WriteFailed, WriteRefused, WriteSaved
 
 if TYPE_CHECKING:
@@ -40,14 +41,17 @@ class WriterMixin:
         self._seq = 0
         self._retry_timer: Timer | None = None
         self._had_failure = False
-        self.last_logged: list[str] = []  # lead ids this session logged touches for (undo)
-        self.logged_names: dict[str, str] = {}  # their names, for leads no longer queued
+        # The touches this screen logged, newest last, as (lead id, lead name, write seq):
+        # `u` undoes exactly those (by the touch id the store gives back), nobody else's.
+        self.logged_here: list[tuple[str, str, int]] = []
 
     # --- public ---
     def submit(self: LeadApp, write: PendingWrite) -> None:
         """Queue a write; it is saved in order after every earlier one."""
         with self._outbox_lock:
             self.outbox.append(write)
+        if write.kind == "touch":
+            self.logged_here.append((write.lead_id, write.lead_name, write.seq))
         self._drain()
         self.refresh_status()
 
@@ -128,8 +132,6 @@ class WriterMixin:
                 text += f" before the booked time: {booking}"
             text += "\nnext: " + next_phrase(result.action, tz, now)
             self.notify(text, title="Saved", markup=False, timeout=4)
-            self.last_logged.append(write.lead_id)
-            self.logged_names[write.lead_id] = write.lead_name
         elif write.kind == "undo":
             what = f"{result.touch.outcome}" if result.touch else "nothing to undo"
             self.notify(f"Undone: {what} for {write.lead_name}", markup=False, timeout=3)
@@ -143,6 +145,8 @@ class WriterMixin:
             self.notify("All unsaved outcomes are saved now.", title="Saved", timeout=4)
 
     def on_write_refused(self: LeadApp, message: WriteRefused) -> None:
+        seq = message.write.seq
+        self.logged_here = [entry for entry in self.logged_here if entry[2] != seq]
         self.bell()
         self.notify(message.reason, title="Not logged", severity="error", markup=False, timeout=8)
         self.refresh_status()
@@ -164,6 +168,7 @@ class WriterMixin:
         if self._retry_timer is None:
             self._retry_timer = self.set_timer(RETRY_SECONDS, self._auto_retry)
 
+    @guarded
     def _auto_retry(self: LeadApp) -> None:
         self._retry_timer = None
         self.retry_writes()

@@ -133,6 +133,26 @@ async def test_undo_in_a_blitz_takes_the_touch_off_the_tallies(
         assert blitz.current_id == first  # back on the lead whose touch was undone
 
 
+async def test_undo_in_a_blitz_before_logging_never_removes_another_reps_touch(
+    app_factory, store, other_store, clock, three_leads, settle
+):
+    app = app_factory()
+    async with app.run_test(size=SIZE) as pilot:
+        blitz = await start_blitz(app, pilot, settle)
+        first = blitz.current_id
+        other_store.log_touch(first, Outcome.TALKED, clock.now(), rep="Ben",
+                              note="booked follow-up", when=clock.now())  # fmt: skip
+        app.request_refresh()
+        await settle(pilot)
+        await pilot.press("u")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        assert "logged by Ben" in screen_text(app)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert [t.note for t in store.touches(first)] == ["booked follow-up"]
+
+
 async def test_ending_early_asks_and_keeps_the_session(app_factory, store, clock, three_leads,
                                                        settle):  # fmt: skip
     app = app_factory()

@@ -258,7 +258,7 @@ async def test_undo_brings_back_a_lead_that_left_the_queue(app_factory, store, a
         assert queue.order == [lead.id]
 
 
-async def test_undo_leaves_another_reps_touch_alone(
+async def test_undo_leaves_another_reps_touch_alone_unless_confirmed(
     app_factory, store, other_store, add_leads, settle, clock
 ):
     (lead,) = add_leads(draft("Ada Lovelace"))
@@ -268,5 +268,45 @@ async def test_undo_leaves_another_reps_touch_alone(
         await settle(pilot)
         await pilot.press("u")
         await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        assert "Nothing of yours to undo" in screen_text(app)
+        assert "logged by Ann" in screen_text(app)
+        await pilot.press("n")
+        await settle(pilot)
         assert outcomes(store, lead.id) == ["email"]
-        assert any("logged by Ann" in n.message for n in app._notifications)
+        await pilot.press("u")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert outcomes(store, lead.id) == []
+
+
+async def test_undo_never_removes_a_touch_another_rep_logged_after_mine(
+    app_factory, store, other_store, add_leads, settle, clock
+):
+    first, second = add_leads(draft("Lin Wei", minutes_ago=2), draft("Omar Haddad", minutes_ago=4))
+    app = app_factory()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("n")  # on Lin Wei
+        await settle(pilot)
+        clock.advance(minutes=1)
+        theirs = other_store.log_touch(first.id, Outcome.TALKED, clock.now(), rep="Ben",
+                                       note="booked follow-up", when=clock.now())  # fmt: skip
+        await pilot.press("u")
+        await settle(pilot)
+        touches = store.touches(first.id)
+        assert [t.outcome for t in touches] == [Outcome.NO_ANSWER, Outcome.TALKED]
+        assert touches[-1] == theirs and touches[-1].note == "booked follow-up"
+        assert store.touches(second.id) == []
+        assert any("no longer the lead's last touch" in n.message for n in app._notifications)
+
+
+async def test_undo_right_after_the_key_removes_that_touch(app_factory, store, add_leads, settle):
+    (lead,) = add_leads(draft("Lin Wei"))
+    app = app_factory()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("h", "u")  # undo queued behind the write it undoes
+        await settle(pilot)
+        assert store.touches(lead.id) == []

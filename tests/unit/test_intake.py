@@ -115,8 +115,8 @@ def test_markup_in_a_name_is_kept_as_text() -> None:
             "default timezone 'Nowhere' is not a known IANA time zone",
         ),
         ({"received_at": datetime(2024, 3, 1, 9, 0)}, "has no time zone offset"),
-        ({"received_at": NOW + timedelta(days=1, seconds=1)}, "is in the future"),
-        ({"received_at": datetime(1999, 12, 31, tzinfo=UTC)}, "is before 2000"),
+        ({"received_at": NOW + timedelta(days=1, seconds=1)}, "out of range"),
+        ({"received_at": datetime(1999, 12, 31, tzinfo=UTC)}, "out of range"),
     ],
 )
 def test_bad_fields_are_refused_with_one_clear_line(fields: dict, message: str) -> None:

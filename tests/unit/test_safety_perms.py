@@ -61,12 +61,27 @@ def test_demo_home_and_its_config_are_private_with_umask_000(tmp_path: Path) -> 
         shutil.rmtree(demo)
 
 
-def test_an_existing_open_data_folder_is_made_private(tmp_path: Path) -> None:
-    home = tmp_path / "home"
-    home.mkdir()
-    os.chmod(home, 0o755)
+def test_an_existing_data_folder_is_never_chmodded_only_warned_about(tmp_path: Path) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    os.chmod(shared, 0o755)
+    link = tmp_path / "link-home"
+    link.symlink_to(shared)
+    for home in (shared, link):
+        ok(leadtui(home, "add", "--name=Ann Lee", "--phone=212-555-0111", umask=0))
+        assert stat.S_IMODE(shared.stat().st_mode) == 0o755
+        assert "readable by others" in ok(leadtui(home, "doctor"))
+        ok(leadtui(home, "doctor", "--repair"))
+        assert stat.S_IMODE(shared.stat().st_mode) == 0o755
+
+
+def test_folders_leadtui_creates_are_private(tmp_path: Path) -> None:
+    os.chmod(tmp_path, 0o751)
+    home = tmp_path / "a" / "b" / "home"
     ok(leadtui(home, "add", "--name=Ann Lee", "--phone=212-555-0111", umask=0))
-    assert stat.S_IMODE(home.stat().st_mode) == 0o700
+    for folder in (tmp_path / "a", tmp_path / "a" / "b", home):
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
+    assert stat.S_IMODE(tmp_path.stat().st_mode) == 0o751  # the existing one: as it was
 
 
 @pytest.mark.parametrize("name", ["leads.json", "leads.json.journal", "leads.json.lock"])

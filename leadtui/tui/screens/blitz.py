@@ -30,9 +30,10 @@ from textual.widgets import Footer, Static
 from leadtui.domain.blitz import BlitzSession
 from leadtui.domain.model import Outcome, QueueEntry
 from leadtui.domain.scripts import script_for
-from leadtui.tui.gateway import PendingWrite, Snapshot, WriteResult
+from leadtui.tui.gateway import Snapshot, WriteResult
+from leadtui.tui.guard import Guarded, guarded
 from leadtui.tui.keys import LEAD_BINDINGS, OUTCOME_BINDINGS
-from leadtui.tui.outcomes import ask_note, copy_phone, log_outcome
+from leadtui.tui.outcomes import ask_note, copy_phone, log_outcome, undo_last
 from leadtui.tui.screens.blitz_summary import BlitzSummaryScreen
 from leadtui.tui.screens.confirm import ConfirmScreen
 from leadtui.tui.screens.help import HelpScreen
@@ -60,7 +61,7 @@ BLITZ_BINDINGS: list[Binding] = [
 ]  # fmt: skip
 
 
-class BlitzScreen(Screen[None]):
+class BlitzScreen(Guarded, Screen[None]):
     """A timed calling session over the due queue."""
 
     app: LeadApp  # type: ignore[assignment]
@@ -219,14 +220,9 @@ class BlitzScreen(Screen[None]):
 
     def action_undo(self) -> None:
         app = self.app
-        lead_id = app.last_logged.pop() if app.last_logged else self.current_id
-        if lead_id is None:
-            app.bell()
-            return
-        entry = app.snapshot.index.get(lead_id)
-        name = entry.lead.name if entry else lead_id
-        app.submit(PendingWrite(app.next_seq(), "undo", lead_id, name, app.clock.now()))
-        if entry is not None:
+        current = app.snapshot.index.get(self.current_id) if self.current_id else None
+        lead_id = undo_last(app, current)
+        if lead_id is not None and lead_id in app.snapshot.index:
             self._select(lead_id)
 
     def action_note(self) -> None:
@@ -353,6 +349,7 @@ class BlitzScreen(Screen[None]):
                 if self.save_error:
                     self.app.call_from_thread(self._save_recovered)
 
+    @guarded
     def _save_failed(self, error: str) -> None:
         first = not self.save_error
         self.save_error = error
@@ -363,6 +360,7 @@ class BlitzScreen(Screen[None]):
                         title="NOT SAVED", severity="error", markup=False, timeout=8)  # fmt: skip
             self.refresh_bindings()
 
+    @guarded
     def _save_recovered(self) -> None:
         if not self.save_error:
             return

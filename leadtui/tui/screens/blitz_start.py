@@ -14,6 +14,7 @@ from textual.widgets import Input, Static
 from leadtui.tui.screens.dialog import DialogScreen
 
 MAX_MINUTES = 8 * 60
+MAX_GOAL = 10_000  # dials in one blitz: more is a typo (and a 5,000-digit goal would not parse)
 
 
 def parse_plan(minutes: str, goal: str) -> tuple[float, int | None]:
@@ -21,14 +22,16 @@ def parse_plan(minutes: str, goal: str) -> tuple[float, int | None]:
     try:
         mins = float(minutes.strip() or "60")
     except ValueError:
-        raise ValueError(f"minutes: {minutes.strip()!r} is not a number") from None
+        raise ValueError(f"minutes: {minutes.strip()[:20]!r} is not a number") from None
     if not 0 < mins <= MAX_MINUTES:
         raise ValueError(f"minutes: between 1 and {MAX_MINUTES}")
     text = goal.strip()
     if not text:
         return mins, None
-    if not text.isdigit():
-        raise ValueError(f"goal: {text!r} is not a whole number of dials")
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(MAX_GOAL)):
+        raise ValueError(f"goal: {text[:20]!r} is not a whole number of dials")
+    if int(text) > MAX_GOAL:
+        raise ValueError(f"goal: at most {MAX_GOAL} dials")
     return mins, int(text)
 
 

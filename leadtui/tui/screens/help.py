@@ -14,6 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from leadtui.domain.when import EXAMPLES
+from leadtui.tui.guard import Guarded
 from leadtui.tui.keys import (
     LEAD_BINDINGS,
     MOVE_KEYS,
@@ -73,7 +74,7 @@ def help_text(
     return Group(*parts)
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(Guarded, ModalScreen[None]):
     """All keys; Escape, ? or F1 closes it."""
 
     DEFAULT_CSS = """

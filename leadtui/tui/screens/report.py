@@ -29,6 +29,7 @@ from leadtui.io.report import (
     summary_lines,
     table_lines,
 )
+from leadtui.tui.guard import Guarded, guarded
 from leadtui.tui.screens.text_prompt import TextPrompt
 
 if TYPE_CHECKING:
@@ -83,7 +84,7 @@ def blitzes_text(report: dict[str, Any]) -> Text:
     return Text("\n".join(lines))
 
 
-class ReportScreen(Screen[None]):
+class ReportScreen(Guarded, Screen[None]):
     """What speed and persistence earn, on screen."""
 
     app: LeadApp  # type: ignore[assignment]
@@ -158,6 +159,7 @@ class ReportScreen(Screen[None]):
             return
         app.call_from_thread(self.show_report, report)
 
+    @guarded
     def show_report(self, report: dict[str, Any]) -> None:
         """Fill every tab from a report dict."""
         self.report = report

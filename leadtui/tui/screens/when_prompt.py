@@ -69,6 +69,9 @@ class WhenPrompt(DialogScreen[datetime | None]):
         except LeadError as exc:
             preview.update(Text(str(exc)))
             preview.add_class("-error")
+        except Exception:  # never let a keystroke raise: anything unforeseen is unreadable
+            preview.update(Text(f"can't read that: try {EXAMPLES}"))
+            preview.add_class("-error")
         else:
             preview.update(Text(f"→ {describe_when(self._chosen, self._tz, self._now)}"))
             preview.remove_class("-error")

@@ -19,7 +19,8 @@ from textual.widgets import DataTable, Footer, Input
 from leadtui.domain.model import Outcome, QueueEntry
 from leadtui.domain.queue import format_age
 from leadtui.domain.scripts import script_for
-from leadtui.tui.gateway import PendingWrite, Snapshot, WriteResult
+from leadtui.tui.gateway import Snapshot, WriteResult
+from leadtui.tui.guard import Guarded, guarded
 from leadtui.tui.keys import WORKSTATION_BINDINGS
 from leadtui.tui.outcomes import (
     ask_note,
@@ -27,6 +28,7 @@ from leadtui.tui.outcomes import (
     log_outcome,
     log_outcome_now,
     needs_questions,
+    undo_last,
 )
 from leadtui.tui.screens.help import HelpScreen
 from leadtui.tui.widgets.filter_bar import FilterBar
@@ -59,7 +61,7 @@ def matches(entry: QueueEntry, needle: str) -> bool:
     return bool(digits) and len(digits) >= 3 and digits in lead.phone
 
 
-class WorkstationScreen(Screen[None]):
+class WorkstationScreen(Guarded, Screen[None]):
     """The main screen."""
 
     app: LeadApp  # type: ignore[assignment]
@@ -144,6 +146,7 @@ class WorkstationScreen(Screen[None]):
         target = self.next_due()
         return target is None or self.queue.select(target)
 
+    @guarded
     def _fill(self) -> None:
         """The rest of the first queue, once its top is on screen."""
         if self.queue.row_count < len(self._shown):
@@ -296,28 +299,11 @@ class WorkstationScreen(Screen[None]):
         self.run_worker(flow(), group="prompts", exit_on_error=False)
 
     def action_undo(self) -> None:
-        """Undo the last touch this session logged (even on a lead that left the queue);
-        with none, the last touch on the lead under the cursor if this rep logged it."""
-        app = self.app
-        if app.last_logged:
-            lead_id = app.last_logged.pop()
-            name = app.logged_names.get(lead_id, lead_id)
-        else:
-            entry = self._need_lead()
-            if entry is None:
-                return
-            lead_id, name = entry.lead.id, entry.lead.name
-            touches = app.snapshot.touches.get(lead_id, ())
-            if not touches:
-                self.notify(f"Nothing to undo for {name}.", markup=False, timeout=3)
-                return
-            by = touches[-1].rep
-            if by and by != app.settings.rep_name:
-                self.notify(f"The last touch on {name} was logged by {by}: not undone.",
-                            severity="warning", markup=False, timeout=5)  # fmt: skip
-                return
-        app.submit(PendingWrite(app.next_seq(), "undo", lead_id, name, app.clock.now()))
-        self.queue.select(lead_id)
+        """Undo the newest touch this screen logged (even on a lead that left the queue);
+        with none, offer the last touch on the lead under the cursor (asks `y`)."""
+        lead_id = undo_last(self.app, self.current)
+        if lead_id is not None:
+            self.queue.select(lead_id)
 
     def action_note(self) -> None:
         entry = self._need_lead()

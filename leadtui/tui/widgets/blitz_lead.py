@@ -16,6 +16,7 @@ from leadtui.domain.phone import format_phone
 from leadtui.domain.queue import describe_action
 from leadtui.domain.window import CallingWindow
 from leadtui.tui.formatting import clock_in, window_phrase, zone_label
+from leadtui.tui.guard import Guarded
 
 
 def _phone(e164: str) -> str:
@@ -43,7 +44,7 @@ def lead_lines(entry: QueueEntry, now: datetime, window: CallingWindow) -> tuple
     return first, second
 
 
-class BlitzLead(Static):
+class BlitzLead(Guarded, Static):
     """Two lines about the current lead (or why there is none)."""
 
     DEFAULT_CSS = """

@@ -10,6 +10,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from leadtui.domain.blitz import Pace, Tallies
+from leadtui.tui.guard import Guarded
 
 
 def tallies_text(tallies: Tallies) -> str:
@@ -45,7 +46,7 @@ def pace_text(pace: Pace, dials: int) -> str:
     return f"{first}\n{second}"
 
 
-class BlitzTallies(Static):
+class BlitzTallies(Guarded, Static):
     """Tallies and pace, four lines of plain text."""
 
     DEFAULT_CSS = """

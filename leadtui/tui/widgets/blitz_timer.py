@@ -13,6 +13,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Digits, Static
 
 from leadtui.domain.blitz import BlitzState, format_clock
+from leadtui.tui.guard import Guarded
 from leadtui.tui.widgets.time_bar import TimeBar
 
 _STATE_WORDS = {
@@ -23,7 +24,7 @@ _STATE_WORDS = {
 }
 
 
-class BlitzTimer(Vertical):
+class BlitzTimer(Guarded, Vertical):
     """Countdown digits with a state word beside them and a progress bar below."""
 
     DEFAULT_CSS = """

@@ -5,8 +5,10 @@ from __future__ import annotations
 from textual.binding import Binding
 from textual.widgets import Input
 
+from leadtui.tui.guard import Guarded
 
-class FilterBar(Input):
+
+class FilterBar(Guarded, Input):
     """A one-line input above the queue, shown by `/`, hidden by Escape when empty."""
 
     DEFAULT_CSS = """

@@ -26,6 +26,7 @@ from textual.widgets.data_table import CellDoesNotExist, ColumnKey
 from leadtui.domain.model import QueueEntry
 from leadtui.domain.queue import describe_action, format_age
 from leadtui.tui.formatting import clock_in, short_time
+from leadtui.tui.guard import Guarded
 
 AGING_GLYPH = "!"  # past the speed-to-lead threshold, never called: visible without colour
 HOT_GLYPH = "*"  # new and still inside the threshold
@@ -62,7 +63,7 @@ class _RowState:
     next_at: float = 0.0  # POSIX time of the next redraw between minute passes (0: none)
 
 
-class LeadQueue(DataTable[Text]):
+class LeadQueue(Guarded, DataTable[Text]):
     """The ranked queue: marker, age, name, the lead's local time, next action."""
 
     COMPONENT_CLASSES = {

@@ -6,10 +6,12 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from leadtui.tui.guard import Guarded
+
 PANES = (("detail", "Lead"), ("script", "Script"))
 
 
-class PaneTabs(Widget, can_focus=False):
+class PaneTabs(Guarded, Widget, can_focus=False):
     """Shows which pane is up; ←/→ on the queue switch it."""
 
     COMPONENT_CLASSES = {"pane-tabs--active"}

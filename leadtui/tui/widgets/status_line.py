@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual.widget import Widget
 
+from leadtui.tui.guard import Guarded
+
 
 @dataclass(frozen=True, slots=True)
 class Status:
@@ -27,7 +29,7 @@ class Status:
     loading: bool = False  # the first queue is not ranked yet
 
 
-class StatusLine(Widget):
+class StatusLine(Guarded, Widget):
     """One line at the top of the workstation (redrawn without a layout pass)."""
 
     COMPONENT_CLASSES = {"status-line--aging", "status-line--unsaved", "status-line--mode"}

@@ -11,6 +11,8 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from leadtui.tui.guard import Guarded
+
 FILLED, EMPTY = "█", "░"
 
 
@@ -23,7 +25,7 @@ def bar_text(fraction: float, width: int) -> tuple[str, str, str]:
     return FILLED * filled, EMPTY * (cells - filled), label
 
 
-class TimeBar(Widget):
+class TimeBar(Guarded, Widget):
     """The share of the planned time used, as a bar with a whole percentage."""
 
     COMPONENT_CLASSES = {"time-bar--filled", "time-bar--empty"}
