@@ -22,6 +22,7 @@ import phonenumbers
 import tomli_w
 
 from leadtui.domain.window import CallingWindow
+from leadtui.intake.settings import IntakeSettings, parse_intake
 from leadtui.paths import ensure_private_dir, write_private_file
 
 
@@ -44,6 +45,7 @@ class Settings:
     theme: str = "leadtui-dark"
     keymap: dict[str, str] = field(default_factory=dict)  # binding id -> keys
     claim_ttl_seconds: int = 120
+    intake: IntakeSettings = field(default_factory=IntakeSettings)  # [intake] (webhook, mail)
 
     @property
     def threshold(self) -> timedelta:
@@ -158,6 +160,13 @@ def _keymap(value: Any) -> dict[str, str]:
     return keymap
 
 
+def _intake(value: Any) -> IntakeSettings:
+    try:
+        return parse_intake(value)
+    except ValueError as err:
+        raise _Bad(str(err)) from None
+
+
 # Setting key -> parser. window_start/window_end combine into Settings.window.
 _PARSERS: dict[str, Callable[[Any], Any]] = {
     "rep_name": _plain_text(80),
@@ -172,6 +181,7 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "theme": _theme,
     "claim_ttl_seconds": _ttl,
     "keymap": _keymap,
+    "intake": _intake,
 }
 KEYS = tuple(_PARSERS)
 

@@ -178,6 +178,10 @@ class LeadDraft:
     notes: str = ""
     other_phones: tuple[str, ...] = ()  # more numbers given with the inquiry (E.164)
     zone_candidates: tuple[str, ...] = ()  # see Lead.zone_candidates; () when known
+    # The inquiry's key, when the way in has one (an email's Message-ID, a webhook's
+    # Idempotency-Key scoped by source): a draft whose key is already recorded on a lead
+    # stores nothing new, so a retry or a crash between storing and marking never doubles.
+    inquiry_key: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -239,6 +239,7 @@ class Index:
         self.leads: dict[str, tuple[str, Doc]] = {}  # lead id -> (doc key, doc)
         self.by_phone: dict[str, str] = {}
         self.by_email: dict[str, str] = {}
+        self.by_key: dict[str, str] = {}  # inquiry key -> lead id (see LeadDraft.inquiry_key)
         self._tree: Tree = {}
         # lead id -> its touches' document keys, sorted by (time, document id)
         self.touch_order: dict[str, list[str]] = {}
@@ -354,6 +355,8 @@ class Index:
                 self.by_phone.setdefault(other, lead_id)
             for other in doc.get("other_emails") or ():
                 self.by_email.setdefault(email_key(other), lead_id)
+            for inquiry_key in doc.get("keys") or ():
+                self.by_key.setdefault(str(inquiry_key), lead_id)
         elif table == TOUCHES:
             time_key(doc["at"])  # (checks it)
             order = self.touch_order.setdefault(str(doc["lead_id"]), [])
@@ -380,6 +383,9 @@ class Index:
                 email = email_key(email)
                 if email and self.by_email.get(email) == lead_id:
                     del self.by_email[email]
+            for inquiry_key in doc.get("keys") or ():
+                if self.by_key.get(str(inquiry_key)) == lead_id:
+                    del self.by_key[str(inquiry_key)]
         elif table == TOUCHES:
             order = self.touch_order.get(str(doc["lead_id"]), [])
             if key in order:

@@ -35,6 +35,9 @@ class AddResult:
     lead: Lead
     created: bool  # False: a duplicate; the inquiry was recorded on `lead`
     reopened: bool = False  # the inquiry brought a closed lead back (domain.inquiry)
+    # True: the draft's inquiry_key was already recorded, nothing was written; `created`
+    # then says what the first arrival with that key did (so a retry gets the first answer)
+    replayed: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +104,11 @@ class LeadStore(Protocol):
         matches an existing lead (its number to call or an earlier one) is not created: the
         lead becomes `domain.inquiry.apply_inquiry(lead, its touches, draft, dnc=listed
         numbers).lead` (inquiry recorded, new contact details kept, a closed lead reopened).
-        A number on the DNC list arrives with status `dnc` (`domain.inquiry.new_lead`)."""
+        A number on the DNC list arrives with status `dnc` (`domain.inquiry.new_lead`).
+        A draft with an `inquiry_key` already recorded on a lead writes nothing: its
+        result is that lead with `replayed=True` and `created`/`reopened` as the first
+        arrival with that key had them. A new key is recorded on the lead (created,
+        repeat or reopened) in the same durable write."""
         ...
 
     def log_touch(

@@ -212,21 +212,41 @@ class TinyLeadStore:
         with self._storage.transaction():
             for draft in drafts:
                 check_received(draft.received_at, now)
-                existing = self._existing(draft)
+                existing = self._existing(draft)  # (brings in the archive on a match)
+                key = draft.inquiry_key
+                known = index.by_key.get(key) if key else None
+                if known is not None:
+                    first = index.leads[known][1].get("keys", {}).get(key)
+                    results.append(
+                        AddResult(
+                            self._lead(known),
+                            created=first == "created",
+                            reopened=first == "reopened",
+                            replayed=True,
+                        )
+                    )
+                    continue
                 if existing is not None:
-                    key, doc = index.leads[existing]
+                    doc_key, doc = index.leads[existing]
                     before = self._lead(existing)
                     after = apply_inquiry(
                         before, index.touches(existing), draft, dnc=index.dnc, now=now
                     )
-                    table.update(_replacing(doc, lead_doc(after.lead)), doc_ids=[int(key)])
+                    changes = _replacing(doc, lead_doc(after.lead))
+                    if key:
+                        answer = "reopened" if after.reopened else "repeat"
+                        changes["keys"] = {**doc.get("keys", {}), key: answer}
+                    table.update(changes, doc_ids=[int(doc_key)])
                     results.append(
                         AddResult(self._lead(existing), created=False, reopened=after.reopened)
                     )
                     continue
                 lead_id = self._unused(index.leads, LEAD_IDS)
                 lead = new_lead(lead_id, draft, listed=draft.phone in index.dnc)
-                table.insert(lead_doc(lead))
+                doc = lead_doc(lead)
+                if key:
+                    doc["keys"] = {key: "created"}
+                table.insert(doc)
                 results.append(AddResult(self._lead(lead.id), created=True))
         return results
 

@@ -6,13 +6,13 @@ import argparse
 from datetime import datetime, timedelta
 
 from leadtui.domain.cadence import check_touch
-from leadtui.domain.intake import prepare_lead
 from leadtui.domain.model import NextAction, Outcome
 from leadtui.domain.plan import plan
 from leadtui.domain.times import check_event
 from leadtui.domain.when import parse_when
 from leadtui.domain.window import booked, is_open_in
 from leadtui.io.export import lead_to_dict, touch_to_dict
+from leadtui.service.add_lead import add_lead
 from leadtui.subcommands.common import (
     action_dict,
     lead_detail,
@@ -79,7 +79,8 @@ def run_add(ctx: Context, args: argparse.Namespace) -> int:
     now = ctx.now()
     settings = ctx.settings
     received = parse_iso(args.received, "--received") if args.received else None
-    draft = prepare_lead(
+    result = add_lead(
+        ctx.store,
         name=args.name,
         phone=args.phone,
         email=args.email,
@@ -91,7 +92,6 @@ def run_add(ctx: Context, args: argparse.Namespace) -> int:
         default_timezone=settings.default_timezone,
         now=now,
     )
-    (result,) = ctx.store.add_leads([draft], now)
     if args.json:
         data = {**lead_to_dict(result.lead), "duplicate": not result.created}
         print_json(ctx, {**data, "reopened": result.reopened})
