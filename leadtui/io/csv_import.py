@@ -118,6 +118,18 @@ _FIELD_OF = {alias: name for name, aliases in ALIASES.items() for alias in alias
 _RANK = {alias: i for aliases in ALIASES.values() for i, alias in enumerate(aliases)}
 
 
+def header_field(header: str) -> str | None:
+    """Our field for a header spelling as `import` maps it ("Phone Number" -> "phone"), or
+    None. The webhook's form keys and the mailbox's labels use it too (one alias list)."""
+    return _FIELD_OF.get(_squash(header))
+
+
+def squash_label(label: str) -> str:
+    """A header or label compared the way `import` compares them (lower case, letters and
+    digits only)."""
+    return _squash(label)
+
+
 def decode_lines(data: bytes) -> list[str]:
     """Decode to text lines (line ends kept). UTF-16 and UTF-8 (BOM optional); a line that
     is not UTF-8 is read as Windows-1252, then Latin-1, so mixed files still import."""

@@ -14,4 +14,5 @@ MODULES: tuple[str, ...] = (
     "leadtui.subcommands.maintenance",  # paths, doctor
     "leadtui.subcommands.blitz",  # blitz
     "leadtui.subcommands.report",  # report
+    "leadtui.subcommands.intake",  # intake serve, intake mail
 )
