@@ -56,7 +56,7 @@ def json_pairs(body: bytes) -> list[tuple[str, str]]:
     except RecursionError:
         raise FieldError("malformed JSON: nested too deep") from None
     if not isinstance(data, dict):
-        raise FieldError("the body must be a JSON object such as {\"name\": ..., \"phone\": ...}")
+        raise FieldError('the body must be a JSON object such as {"name": ..., "phone": ...}')
     pairs: list[tuple[str, str]] = []
     for key, value in data.items():
         pairs.append((key, _text(key, value)))

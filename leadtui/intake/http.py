@@ -149,9 +149,7 @@ class Webhook:
             raise Refused(401, "no token: send Authorization: Bearer <token>", _CHALLENGE)
         kind, charset = _content_type(request.headers.get("content-type", ""))
         if kind not in ("application/json", "application/x-www-form-urlencoded"):
-            raise Refused(
-                415, "send application/json or application/x-www-form-urlencoded"
-            )
+            raise Refused(415, "send application/json or application/x-www-form-urlencoded")
         body = await _read(request)
         if source is None:
             source = self.gate.by_signature(request.headers[SIGNATURE_HEADER], body)

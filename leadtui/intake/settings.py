@@ -49,11 +49,13 @@ class IntakeSettings:
 
 def _credentials(value: Any, what: str) -> dict[str, str]:
     if not isinstance(value, dict):
-        raise ValueError(f"{what} must be a table of source name = \"...\"")
+        raise ValueError(f'{what} must be a table of source name = "..."')
     found: dict[str, str] = {}
     for name, secret in value.items():
         if not _SOURCE.match(name):
-            raise ValueError(f"{what}: {name!r} is not a usable source name (letters, digits, _.@-)")
+            raise ValueError(
+                f"{what}: {name!r} is not a usable source name (letters, digits, _.@-)"
+            )
         if not isinstance(secret, str) or len(secret) < MIN_TOKEN or _UNSAFE.search(secret):
             raise ValueError(
                 f"{what}.{name} must be at least {MIN_TOKEN} characters without spaces "

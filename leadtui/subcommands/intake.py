@@ -78,7 +78,9 @@ def run_serve(ctx: Context, args: argparse.Namespace) -> int:
             f"no intake token configured: set {TOKEN_ENV} or add [intake.tokens] to "
             f"{ctx.paths.config} (the webhook never runs open)"
         )
-    gate = Gate(tokens=tokens, secrets=dict(settings.intake.secrets), rate=settings.intake.rate_limit)
+    gate = Gate(
+        tokens=tokens, secrets=dict(settings.intake.secrets), rate=settings.intake.rate_limit
+    )
     webhook = Webhook(
         store=ctx.store,
         gate=gate,
@@ -108,7 +110,7 @@ def _password(ctx: Context, args: argparse.Namespace) -> str:
 
 def run_mail(ctx: Context, args: argparse.Namespace) -> int:
     _need("imapclient")
-    from leadtui.intake.mail import MailError, Mailbox, Watcher, check
+    from leadtui.intake.mail import Mailbox, MailError, Watcher, check
 
     port = args.port or (993 if args.tls == "ssl" else 143)
     if not 0 < port < 65536:
@@ -124,11 +126,11 @@ def run_mail(ctx: Context, args: argparse.Namespace) -> int:
     settings = ctx.settings
     try:
         if args.check:
-            problems = check(mailbox, settings.intake)
+            problems = check(mailbox, settings, ctx.now())
             for problem in problems:
                 ctx.print(problem)
             if not problems:
-                ctx.print(f"no unread lead mail left in {args.folder}")
+                ctx.print(f"no message in {args.folder} was refused as a lead")
             return 0
         watcher = Watcher(
             mailbox,
