@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import signal
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -267,6 +268,10 @@ def serve(webhook: Webhook, host: str, port: int) -> None:
         server_header=False,
     )
     server = uvicorn.Server(config)
+    # uvicorn finishes the requests in flight on SIGTERM, puts the previous handler back and
+    # raises the signal again: this handler makes that a normal return (exit status 0,
+    # the store closed by the command) instead of a death by signal.
+    signal.signal(signal.SIGTERM, lambda *_: None)
     log.info("leadtui intake: listening on http://%s:%d", host, port)
     server.run()
     log.info("leadtui intake: stopped")

@@ -16,6 +16,22 @@ from pathlib import Path
 
 import httpx
 
+from leadtui.domain.cadence import load_cadence
+from leadtui.store.repository import TinyLeadStore, open_store
+
+FORM_TOKEN = "tok-formsite-5f0c1b7e2d"
+VENDOR_SECRET = "sec-vendorx-9a8b7c6d5e4f"
+CONFIG = f"""
+default_timezone = "America/Chicago"
+[intake]
+rate_limit = 2000
+[intake.tokens]
+formsite = "{FORM_TOKEN}"
+[intake.secrets]
+vendorx = "{VENDOR_SECRET}"
+"""
+
+
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
 DOVEADM = shutil.which("doveadm") or "/usr/bin/doveadm"
 USER, PASSWORD = "rep", "imap-test-secret-42"
@@ -195,3 +211,8 @@ class Webhook:
             return self.process.wait(timeout=15)
         finally:
             self.process = None
+
+
+def stored(home: Path) -> TinyLeadStore:
+    """A reader's view of the leads a service wrote under `home`."""
+    return open_store(home / "leads.json", cadence=load_cadence())
