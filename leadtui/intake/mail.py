@@ -25,13 +25,12 @@ from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError, LoginError
 
 from leadtui.config import Settings
-from leadtui.domain.intake import prepare_lead
 from leadtui.domain.model import LeadError
 from leadtui.domain.text import one_line
 from leadtui.intake.fields import FieldError
 from leadtui.intake.mailparse import MailLead, NotALead, headline, read_message
 from leadtui.intake.settings import IntakeSettings
-from leadtui.service.add_lead import add_lead
+from leadtui.service.add_lead import Arrival, add_arrivals, prepare
 from leadtui.store.protocol import LeadStore, StoreError
 
 DONE = b"$LeadtuiLead"
@@ -92,16 +91,21 @@ def _describe(uid: int, raw: bytes) -> str:
 def rejection(raw: bytes, settings: Settings, now: datetime) -> str | None:
     """Why this message gives no lead, or None when it gives one (nothing is stored)."""
     try:
-        message = read_message(raw, settings.intake.mail_labels)
-        _draft(message, settings, now)
+        arrival = _arrival(read_message(raw, settings.intake.mail_labels))
+        prepare(
+            arrival,
+            region=settings.default_region,
+            default_timezone=settings.default_timezone,
+            now=now,
+        )
     except (NotALead, FieldError, LeadError) as err:
         return one_line(str(err), 200)
     return None
 
 
-def _draft(message: MailLead, settings: Settings, now: datetime) -> None:
+def _arrival(message: MailLead) -> Arrival:
     f = message.fields
-    prepare_lead(
+    return Arrival(
         name=f.get("name", ""),
         phone=f.get("phone", ""),
         email=f.get("email", ""),
@@ -109,9 +113,7 @@ def _draft(message: MailLead, settings: Settings, now: datetime) -> None:
         timezone=f.get("timezone") or None,
         received_at=message.received,
         notes=f.get("notes", ""),
-        region=settings.default_region,
-        default_timezone=settings.default_timezone,
-        now=now,
+        inquiry_key=message.key,
     )
 
 
@@ -217,46 +219,51 @@ class Watcher:
         uids = client.search(["NOT", "DELETED", "UNKEYWORD", DONE, "UNKEYWORD", REJECTED])
         handled = 0
         for start in range(0, len(uids), FETCH_BATCH):
+            if self.stop_event.is_set():
+                break
             chunk = uids[start : start + FETCH_BATCH]
             data = client.fetch(chunk, ["BODY.PEEK[]"])
-            for uid in chunk:
-                if self.stop_event.is_set():
-                    return handled
-                raw = data.get(uid, {}).get(b"BODY[]")
-                if isinstance(raw, bytes):
-                    self._handle(client, uid, raw)
-                    handled += 1
+            raws = [(uid, data.get(uid, {}).get(b"BODY[]")) for uid in chunk]
+            handled += self._handle(client, [(uid, raw) for uid, raw in raws if raw])
         return handled
 
-    def _handle(self, client: IMAPClient, uid: int, raw: bytes) -> None:
-        try:
-            message = read_message(raw, self.intake.mail_labels)
-            f = message.fields
-            result = add_lead(
-                self.store,
-                name=f.get("name", ""),
-                phone=f.get("phone", ""),
-                email=f.get("email", ""),
-                source=f.get("source", ""),
-                timezone=f.get("timezone") or None,
-                received_at=message.received,
-                notes=f.get("notes", ""),
-                inquiry_key=message.key,
-                region=self.settings.default_region,
-                default_timezone=self.settings.default_timezone,
-                now=self.now(),
+    def _handle(self, client: IMAPClient, messages: list[tuple[int, bytes]]) -> int:
+        """Store the leads of a batch in one durable write, then mark the messages."""
+        arrivals: list[tuple[int, bytes, Arrival]] = []
+        refused: list[tuple[int, bytes, str]] = []
+        for uid, raw in messages:
+            try:
+                arrivals.append((uid, raw, _arrival(read_message(raw, self.intake.mail_labels))))
+            except (NotALead, FieldError) as err:
+                refused.append((uid, raw, str(err)))
+        answers = add_arrivals(
+            self.store,
+            [arrival for _, _, arrival in arrivals],
+            region=self.settings.default_region,
+            default_timezone=self.settings.default_timezone,
+            now=self.now(),
+        )
+        done: list[int] = []
+        for (uid, raw, _), answer in zip(arrivals, answers, strict=True):
+            if isinstance(answer, LeadError):
+                refused.append((uid, raw, str(answer)))
+                continue
+            done.append(uid)
+            what = (
+                "already stored"
+                if answer.replayed
+                else ("new lead" if answer.created else "repeat inquiry")
             )
-        except (NotALead, FieldError, LeadError) as err:
-            client.add_flags([uid], [b"\\Flagged", REJECTED])
-            self.rejected += 1
-            self.say(f"{_describe(uid, raw)}: not a lead: {one_line(str(err), 160)}")
-            return
-        self._mark(client, [uid])
-        self.stored += 1
-        what = "new lead" if result.created else "repeat inquiry"
-        if result.replayed:
-            what = "already stored"
-        self.say(f"{_describe(uid, raw)}: {what} {result.lead.id}")
+            self.say(f"{_describe(uid, raw)}: {what} {answer.lead.id}")
+        if refused:
+            client.add_flags([uid for uid, _, _ in refused], [b"\\Flagged", REJECTED])
+            for uid, raw, reason in refused:
+                self.say(f"{_describe(uid, raw)}: not a lead: {one_line(reason, 160)}")
+        if done:
+            self._mark(client, done)
+        self.stored += len(done)
+        self.rejected += len(refused)
+        return len(messages)
 
     def _mark(self, client: IMAPClient, uids: Iterable[int]) -> None:
         uids = list(uids)

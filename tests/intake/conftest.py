@@ -4,7 +4,9 @@ on the webhook's home to check what was written."""
 
 from __future__ import annotations
 
+import shutil
 import sys
+import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -38,12 +40,17 @@ def webhook(make_webhook: Callable[..., Webhook]) -> Webhook:
 
 
 @pytest.fixture(scope="session")
-def dovecot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dovecot]:
-    server = Dovecot(tmp_path_factory.mktemp("dovecot"))
+def dovecot() -> Iterator[Dovecot]:
+    # not under pytest's temporary folder: that is private (0700) and dovecot's processes
+    # run as `nobody`, who must reach the passwd file and the mail folders
+    root = Path(tempfile.mkdtemp(prefix="leadtui-dovecot-"))
+    root.chmod(0o755)
+    server = Dovecot(root)
     server.start()
     server.create_folder("Warmup")  # the first login starts the auth process (slow)
     yield server
     server.stop()
+    shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture
