@@ -7,6 +7,7 @@ A problem raises `FieldError`, whose message names the field ("phone must be tex
 
 from __future__ import annotations
 
+import codecs
 import json
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -80,6 +81,7 @@ def form_pairs(body: bytes, charset: str | None) -> list[tuple[str, str]]:
 
     encoding = (charset or "utf-8").strip().strip('"').lower()
     try:
+        codecs.lookup(encoding)
         text = body.decode("ascii")
         pairs = parse_qsl(
             text,
