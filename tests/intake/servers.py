@@ -182,19 +182,28 @@ class Dovecot:
 class Webhook:
     """`leadtui intake serve` in a child process, with its own home and config."""
 
-    def __init__(self, home: Path, config: str, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        home: Path,
+        config: str,
+        env: dict[str, str] | None = None,
+        options: tuple[str, ...] = (),
+    ) -> None:
         self.home = home
+        self.options = options  # global options before `intake serve` (e.g. --now)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         home.mkdir(parents=True, exist_ok=True)
         (home / "config.toml").write_text(config)
         self.env = {**os.environ, **(env or {})}
-        self.env.pop("LEADTUI_INTAKE_TOKEN", None) if env is None else None
+        if env is None:
+            self.env.pop("LEADTUI_INTAKE_TOKEN", None)
         self.log = home / "serve.log"
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        args = [sys.executable, "-m", "leadtui", "--home", str(self.home), "intake", "serve"]
+        args = [sys.executable, "-m", "leadtui", "--home", str(self.home), *self.options]
+        args += ["intake", "serve"]
         args += ["--port", str(self.port)]
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(args, env=self.env, stdout=log, stderr=log)
