@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import shutil
 import statistics
 import subprocess
@@ -63,6 +64,23 @@ def paced(url: str, rate: float, count: int, offset: int) -> list[float]:
             latencies.append((time.perf_counter() - sent) * 1000)
             assert answer.status_code == 201, answer.text
     return latencies
+
+
+def fsync_floor(folder: Path, count: int = 200) -> list[float]:
+    """Milliseconds of one small fsynced append in the database's folder: the floor of a
+    durable answer on this disk at this moment (other load included)."""
+    path = folder / "fsync-probe.log"
+    times = []
+    with path.open("ab") as handle:
+        for i in range(count):
+            started = time.perf_counter()
+            handle.write(b'{"probe": %d}\n' % i)
+            handle.flush()
+            os.fsync(handle.fileno())
+            times.append((time.perf_counter() - started) * 1000)
+            time.sleep(0.005)
+    path.unlink()
+    return times
 
 
 def burst(url: str, count: int, clients: int, offset: int) -> float:
@@ -188,6 +206,9 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(("POST -> visible on a workstation, median of 20 (s)",
                      f"{median:.3f} (max {max(shown):.3f})", "<= 1",
                      "PASS" if median <= 1 else "FAIL"))  # fmt: skip
+        floor = fsync_floor(bench.home)
+        shown_floor = f"{percentile(floor, 0.5):.2f} / {percentile(floor, 0.99):.2f}"
+        rows.append(("fsync of a small append (the floor), p50 / p99 (ms)", shown_floor, "", ""))
         latencies = paced(hook.url, 50, 500, 0)
         p50, p99 = percentile(latencies, 0.5), percentile(latencies, 0.99)
         rows.append(("POST /leads p50 at 50 req/s (ms)", f"{p50:.2f}", "<= 5",
@@ -212,6 +233,7 @@ def main(argv: list[str] | None = None) -> int:
         (HERE / "INTAKE_RESULTS.md").write_text(
             f"# intake benchmark results\n\n`python -m benchmarks.intake --leads {args.leads}` "
             f"(issue 15), a pool of {args.leads:,} leads.\n\n## Machine\n\n{machine}\n\n"
+            f"- load average at the end: {os.getloadavg()[0]:.1f}\n\n"
             "## Results\n\n" + "\n".join(table) + "\n"
         )
     shutil.rmtree(work, ignore_errors=True)

@@ -3,6 +3,7 @@ folder, the watcher in a thread (IDLE), leads checked in the store and flags on 
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 import threading
@@ -223,3 +224,38 @@ def test_mail_command_end_to_end_once(dovecot, folder, tmp_path):
         assert [lead.name for lead in store.leads()] == ["Cli Person"]
     listed = subprocess.run([*args, "--check"], env=env, capture_output=True, text=True, timeout=60)
     assert listed.stdout.strip() == f"no message in {folder} was refused as a lead"
+
+
+def test_polling_where_the_server_has_no_idle(dovecot, folder, tmp_path, settings, monkeypatch):
+    from imapclient import IMAPClient
+
+    import leadtui.intake.mail as mail
+
+    real = IMAPClient.has_capability
+    monkeypatch.setattr(
+        IMAPClient, "has_capability", lambda self, name: name != "IDLE" and real(self, name)
+    )  # a server without IDLE (dovecot always offers it)
+    monkeypatch.setattr(mail, "POLL_SECONDS", 0.3)
+    idles: list[int] = []
+    monkeypatch.setattr(IMAPClient, "idle", lambda self: idles.append(1))
+    with Running(dovecot, folder, tmp_path, settings) as run:
+        time.sleep(0.5)
+        dovecot.append(folder, message("Name: Polly Poll\nPhone: 651 555 0139\n"))
+        wait_for(lambda: len(run.leads()) == 1)
+    assert idles == []
+
+
+def test_sigterm_stops_the_watcher_cleanly(dovecot, folder, tmp_path):
+    env = {"LEADTUI_HOME": str(tmp_path), "LEADTUI_IMAP_PASSWORD": PASSWORD,
+           "PATH": "/usr/bin:/bin"}  # fmt: skip
+    args = [sys.executable, "-m", "leadtui", "intake", "mail", "--imap", "127.0.0.1", "--port",
+            str(dovecot.port), "--tls", "none", "--user", USER, "--folder", folder]  # fmt: skip
+    watcher = subprocess.Popen(args, env=env, stderr=subprocess.PIPE, text=True)
+    assert watcher.stderr is not None
+    assert watcher.stderr.readline().startswith("watching")
+    dovecot.append(folder, message("Name: Term Inal\nPhone: 612 555 0170\n"))
+    assert "new lead" in watcher.stderr.readline()
+    started = time.monotonic()
+    watcher.send_signal(signal.SIGTERM)
+    assert watcher.wait(timeout=10) == 0
+    assert time.monotonic() - started < 3
