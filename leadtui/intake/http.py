@@ -114,7 +114,7 @@ class Webhook:
             lead_id = result.lead.id
             status = 201 if result.created else 200
             body: dict[str, Any] = {"id": lead_id, "duplicate": not result.created}
-            if getattr(result, "reopened", False):
+            if result.reopened:
                 body["reopened"] = True
             return JSONResponse(body, status_code=status)
         except Refused as err:

@@ -34,6 +34,7 @@ class Arrival:
     received_at: datetime | None = None
     notes: str = ""
     inquiry_key: str = ""
+    other_phones: tuple[str, ...] = ()  # more numbers given with the inquiry
 
 
 def prepare(arrival: Arrival, *, region: str, default_timezone: str, now: datetime) -> LeadDraft:
@@ -49,6 +50,7 @@ def prepare(arrival: Arrival, *, region: str, default_timezone: str, now: dateti
         region=region,
         default_timezone=default_timezone,
         now=now,
+        other_phones=arrival.other_phones,
     )
     if arrival.inquiry_key:
         key = clean_text(arrival.inquiry_key, max_length=MAX_KEY, field="inquiry key")

@@ -262,3 +262,23 @@ def test_no_token_configured_refuses_to_start(tmp_path):
     assert done.returncode == 1
     assert done.stderr.startswith("leadtui: no intake token configured")
     assert "Traceback" not in done.stderr
+
+
+def test_a_closed_lead_inquiring_again_is_reopened_and_a_retry_says_so_again(webhook):
+    from datetime import UTC, datetime, timedelta
+
+    now = datetime.now(UTC).replace(microsecond=0)
+    body = {"name": "Nia Back", "phone": "+1 720 555 0164"}
+    first = post(webhook, {**body, "received": (now - timedelta(hours=3)).isoformat()})
+    with stored(webhook.home) as store:
+        store.log_touch(first.json()["id"], "not-interested", now - timedelta(hours=2))
+    again = {**body, "received": (now - timedelta(hours=1)).isoformat()}
+    key = {"Idempotency-Key": "vendor-retry-55"}
+    reopened = post(webhook, again, headers=key)
+    assert (reopened.status_code, reopened.json()) == (
+        200, {"id": first.json()["id"], "duplicate": True, "reopened": True})  # fmt: skip
+    retry = post(webhook, again, headers=key)
+    assert (retry.status_code, retry.json()) == (reopened.status_code, reopened.json())
+    with stored(webhook.home) as store:
+        lead = store.get_lead(first.json()["id"])
+    assert lead.status == "new" and len(lead.inquiries) == 1
