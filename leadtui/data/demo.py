@@ -1,6 +1,6 @@
 """Demo leads for `leadtui --demo`: about 40 fictional leads in every stage, relative to now.
 
-Built through the store API (`add_leads`, then `log_touch` with past times) and the cadence
+Built through the service (`add_leads`, then `record_touch` with past times) and the cadence
 engine, so the demo is exactly what real use would have produced. Deterministic for a given
 `now` (seeded random). Names are invented; phone numbers are in ranges set aside for fiction
 (555-01xx in North America, Ofcom's drama ranges in the UK, ACMA's 5550 range in Australia);
@@ -19,6 +19,8 @@ from leadtui.domain.cadence import Cadence, next_action
 from leadtui.domain.intake import prepare_lead
 from leadtui.domain.model import Channel, Message, NextAction, Outcome
 from leadtui.domain.window import CallingWindow, is_open, next_opening
+from leadtui.service.leads import add_leads
+from leadtui.service.outcomes import record_touch
 
 if TYPE_CHECKING:
     from leadtui.config import Settings
@@ -145,7 +147,7 @@ def build_demo(
                 now=now,
             )
         )
-    results = store.add_leads(drafts, now)
+    results = add_leads(store, drafts, now)
     for plan, result in zip(plans, results, strict=True):
         _play(store, result.lead.id, plan, now, cadence, settings.window, rng)
     return [result.lead.id for result in results]
@@ -175,7 +177,7 @@ def _play(
         at = max(action.due_at, last_at) + timedelta(minutes=rng.randrange(1, 25))
         if at >= now - timedelta(minutes=2):
             break
-        store.log_touch(lead_id, _unreached(action, rng), at, rep=REP)
+        record_touch(store, lead_id, _unreached(action, rng), at, rep=REP)
         last_at = at
     if plan.ending is None:
         return
@@ -195,7 +197,7 @@ def _play(
         Outcome.NOT_INTERESTED: "Went with another provider.",
         Outcome.EMAIL: "Sent the overview email.",
     }.get(plan.ending, "")
-    store.log_touch(lead_id, plan.ending, at, note=note, when=when, rep=REP)
+    record_touch(store, lead_id, plan.ending, at, note=note, when=when, rep=REP)
 
 
 def _unreached(action: NextAction, rng: random.Random) -> Outcome:

@@ -7,7 +7,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
-from leadtui.domain.cadence import call_attempts, next_action
+from leadtui.domain.cadence import call_attempts
 from leadtui.domain.model import Lead, NextAction, QueueEntry, Touch
 from leadtui.domain.plan import current_touches
 from leadtui.domain.queue import describe_action
@@ -124,15 +124,12 @@ def entry_dict(entry: QueueEntry, now: datetime) -> dict[str, Any]:
     }
 
 
-def lead_detail(
-    ctx: Context, lead: Lead, touches: list[Touch]
-) -> tuple[dict[str, Any], NextAction | None]:
-    """A lead as JSON-ready data with its attempts and local time, plus its next action."""
+def lead_detail(ctx: Context, lead: Lead, touches: list[Touch]) -> dict[str, Any]:
+    """A lead as JSON-ready data with its attempts and local time (`leadtui show`)."""
     data = lead_to_dict(lead)
     data["attempts"] = call_attempts(current_touches(lead, touches))
     data["local_time"] = local_iso(ctx.now(), lead.timezone)
-    action = next_action(lead, touches, ctx.cadence, ctx.settings.window)
-    return data, action
+    return data
 
 
 def local_label(at: datetime, tz: str, now: datetime | None = None) -> str:

@@ -5,13 +5,12 @@ from __future__ import annotations
 import argparse
 from datetime import datetime, timedelta
 
-from leadtui.domain.cadence import check_touch
 from leadtui.domain.model import NextAction, Outcome
-from leadtui.domain.plan import plan
 from leadtui.domain.times import check_event
 from leadtui.domain.when import parse_when
-from leadtui.domain.window import booked, is_open_in
+from leadtui.domain.window import booked
 from leadtui.io.export import lead_to_dict, touch_to_dict
+from leadtui.service import leads, outcomes
 from leadtui.service.add_lead import add_lead
 from leadtui.subcommands.common import (
     action_dict,
@@ -27,7 +26,7 @@ from leadtui.subcommands.common import (
 from leadtui.subcommands.context import CommandFailed, Context
 
 OUTCOMES = [str(outcome) for outcome in Outcome]
-WHEN_OUTCOMES = (Outcome.TALKED, Outcome.CALLBACK, Outcome.APPOINTMENT)
+WHEN_OUTCOMES = outcomes.WHEN_OUTCOMES
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -76,7 +75,6 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run_add(ctx: Context, args: argparse.Namespace) -> int:
-    now = ctx.now()
     settings = ctx.settings
     received = parse_iso(args.received, "--received") if args.received else None
     result = add_lead(
@@ -90,7 +88,7 @@ def run_add(ctx: Context, args: argparse.Namespace) -> int:
         notes=args.notes,
         region=settings.default_region,
         default_timezone=settings.default_timezone,
-        now=now,
+        now=ctx.now(),
     )
     if args.json:
         data = {**lead_to_dict(result.lead), "duplicate": not result.created}
@@ -101,10 +99,9 @@ def run_add(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def run_show(ctx: Context, args: argparse.Namespace) -> int:
-    store = ctx.store
-    lead = store.get_lead(args.lead)
-    touches = store.touches(lead.id)
-    data, action = lead_detail(ctx, lead, touches)
+    view = leads.lead_view(ctx.store, ctx.cadence, ctx.settings, args.lead)
+    lead, touches, action = view.lead, view.touches, view.action
+    data = lead_detail(ctx, lead, touches)
     if args.json:
         print_json(
             ctx,
@@ -170,21 +167,15 @@ def run_log(ctx: Context, args: argparse.Namespace) -> int:
                 f"--when applies to talked, callback and appointment, not to {outcome}"
             )
         when = parse_when(args.when, now, lead.timezone)
-    check_touch(lead, outcome, when, at=at if args.at else None)
     window = ctx.settings.window
-    _, before = lead_detail(ctx, lead, store.touches(lead.id))
-    override = outcome.is_call and not is_open_in(window, lead.zones, at)
-    touch = store.log_touch(
-        lead.id,
-        outcome,
-        at,
-        note=args.note,
-        when=when,
-        rep=ctx.settings.rep_name,
-        override_window=override,
-    )
-    lead = store.get_lead(lead.id)
-    _, action = lead_detail(ctx, lead, store.touches(lead.id))
+    before = leads.lead_view(store, ctx.cadence, ctx.settings, lead.id).action
+    override = outcomes.outside_window(window, lead, outcome, at)
+    logged = outcomes.log_outcome(
+        store, ctx.cadence, window, lead.id, outcome, at,
+        note=args.note, when=when, rep=ctx.settings.rep_name, override_window=override,
+    )  # fmt: skip
+    touch, lead, action = logged.touch, logged.lead, logged.action
+    assert touch is not None
     asked = f" ({local_label(when, lead.timezone, now)})" if when else ""
     flag = " (outside the lead's calling window: recorded as an override)" if override else ""
     logged_at = local_label(touch.at, lead.timezone, now)
@@ -229,9 +220,10 @@ def run_undo(ctx: Context, args: argparse.Namespace) -> int:
             f"the touch {target.id} ({target.outcome}) was logged by {safe(target.rep, 40)}, "
             f"not by you{f' ({safe(me, 40)})' if me else ''}: add --force to undo it"
         )
-    touch = store.undo_touch(lead.id, target.id)  # refused if another touch came after it
-    lead = store.get_lead(lead.id)
-    _, action = lead_detail(ctx, lead, store.touches(lead.id))
+    # Refused (LeadError) if another touch was logged after it meanwhile.
+    undone = outcomes.undo(store, ctx.cadence, ctx.settings.window, lead.id, target.id)
+    touch, lead, action = undone.touch, undone.lead, undone.action
+    assert touch is not None
     ctx.print(
         f"removed {touch.outcome} logged at {local_label(touch.at, lead.timezone, ctx.now())} "
         f"for {safe(lead.name, 40)} ({lead.id}); next: {next_summary(action, lead, ctx.now())}"
@@ -240,9 +232,7 @@ def run_undo(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def run_plan(ctx: Context, args: argparse.Namespace) -> int:
-    store = ctx.store
-    lead = store.get_lead(args.lead)
-    steps = plan(lead, store.touches(lead.id), ctx.cadence, ctx.settings.window, ctx.now())
+    lead, steps = leads.plan_for(ctx.store, ctx.cadence, ctx.settings, args.lead, ctx.now())
     if args.json:
         data = {
             "lead_id": lead.id,

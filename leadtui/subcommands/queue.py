@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 
 from leadtui.domain.model import QueueEntry
-from leadtui.domain.queue import describe_action, format_age, rank
+from leadtui.domain.queue import describe_action, format_age
 from leadtui.domain.when import relative
 from leadtui.domain.window import local_time, next_moment
+from leadtui.service import queue as queue_service
 from leadtui.subcommands.common import entry_dict, print_json, safe
 from leadtui.subcommands.context import Context
 
@@ -31,25 +32,9 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def queue_entries(ctx: Context, *, include_all: bool) -> list[QueueEntry]:
-    """The ranked queue now, with claims shown.
-
-    Only leads whose stored status is active can have a next action (the store keeps the
-    status in step with the touches), so only their touches are read: at 50,000 leads most
-    are closed, and building every lead's touch list would cost most of a second.
-    """
-    store = ctx.store
-    now = ctx.now()
-    claims = {lead_id: claim.rep for lead_id, claim in store.claims(now).items()}
-    active = store.active_leads()
-    return rank(
-        active,
-        store.touches_of(lead.id for lead in active),
-        now,
-        ctx.cadence,
-        ctx.settings.window,
-        ctx.settings.threshold,
-        include_all=include_all,
-        claims=claims,
+    """The ranked queue now, with claims shown (`service.queue`, as the workstation ranks)."""
+    return queue_service.queue_entries(
+        ctx.store, ctx.now(), ctx.cadence, ctx.settings, include_all=include_all
     )
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 
 from leadtui.domain.times import check_clock
-from leadtui.io.report import build_report, render_text
+from leadtui.io.report import render_text
+from leadtui.service.reports import report
 from leadtui.subcommands.common import parse_iso, print_json
 from leadtui.subcommands.context import Context
 
@@ -26,13 +27,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def run_report(ctx: Context, args: argparse.Namespace) -> int:
     since = check_clock(parse_iso(args.since, "--since"), "--since") if args.since else None
-    data = build_report(
-        ctx.store,
-        now=ctx.now(),
-        threshold=ctx.settings.threshold,
-        since=since,
-        source=args.source,
-    )
+    data = report(ctx.store, ctx.now(), ctx.settings.threshold, since=since, source=args.source)
     if args.json:
         print_json(ctx, data)
     else:

@@ -6,9 +6,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from leadtui.io.csv_import import ImportFileError, import_csv
+from leadtui.io.csv_import import ImportFileError
 from leadtui.io.export import export_text
 from leadtui.paths import write_private_file
+from leadtui.service.leads import import_leads
 from leadtui.subcommands.common import print_json, safe, visible
 from leadtui.subcommands.context import CommandFailed, Context
 
@@ -41,17 +42,9 @@ def read_input(name: str) -> bytes:
 
 def run_import(ctx: Context, args: argparse.Namespace) -> int:
     data = read_input(args.file)
-    settings = ctx.settings
     label = "standard input" if args.file == "-" else args.file
     try:
-        report = import_csv(
-            ctx.store,
-            data,
-            now=ctx.now(),
-            source=args.source,
-            region=settings.default_region,
-            default_timezone=settings.default_timezone,
-        )
+        report = import_leads(ctx.store, data, ctx.settings, ctx.now(), source=args.source)
     except ImportFileError as err:
         raise CommandFailed(f"{label}: {err}") from None
     if args.json:

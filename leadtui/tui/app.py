@@ -27,10 +27,10 @@ from leadtui.domain.cadence import Cadence
 from leadtui.domain.model import Lead
 from leadtui.domain.scripts import load_scripts
 from leadtui.paths import Paths
+from leadtui.service.gateway import StoreGateway
 from leadtui.store.protocol import LeadStore
 from leadtui.tui import blitz_and_report
 from leadtui.tui.commands import LeadCommands
-from leadtui.tui.gateway import StoreGateway
 from leadtui.tui.guard import Guarded, guarded
 from leadtui.tui.keys import QUIT_BINDING, WORKSTATION_BINDINGS
 from leadtui.tui.screens.confirm import ConfirmScreen
@@ -220,16 +220,9 @@ class LeadApp(Guarded, WriterMixin, SyncMixin, App[None]):
 
     @work(thread=True, group="import", exit_on_error=False, description="import a CSV")
     def _import_worker(self, path: Path) -> None:
-        from leadtui.io.csv_import import import_csv
-
-        settings = self.settings
         try:
             data = path.read_bytes()
-            with self.gateway.locked():
-                report = import_csv(
-                    self.store, data, now=self.clock.now(), region=settings.default_region,
-                    default_timezone=settings.default_timezone,
-                )  # fmt: skip
+            report = self.gateway.import_leads(data, self.clock.now())
         except Exception as exc:
             message, severity = f"{path}: {exc}", "error"
         else:
@@ -283,7 +276,7 @@ class LeadApp(Guarded, WriterMixin, SyncMixin, App[None]):
         except Exception:
             pass  # its last save stands; history shows it ended early once its time passed
         try:
-            await asyncio.wait_for(asyncio.to_thread(self.gateway.release), timeout=2.0)
+            await asyncio.wait_for(asyncio.to_thread(self.gateway.release_claims), timeout=2.0)
         except Exception:
             pass  # claims expire by themselves
         self.exit()
@@ -323,7 +316,7 @@ def run_tui(
         app.run()
     finally:
         try:
-            app.gateway.release()
+            app.gateway.release_claims()
         except Exception:
             pass
     return app.return_code or 0

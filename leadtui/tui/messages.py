@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from textual.message import Message
 
-from leadtui.tui.gateway import PendingWrite, Snapshot, WriteResult
+from leadtui.service.gateway import PendingWrite, Snapshot, WriteResult
 
 
 class SnapshotReady(Message):

@@ -1,8 +1,9 @@
 """Logging an outcome from a key: the questions first, then the write (shared by screens).
 
-Order: refuse what the domain refuses (a call on a do-not-call lead) with the same message
-the store gives; confirm do-not-call; confirm a call while the lead's window is closed
-(recorded as an override); ask when for a callback or appointment; then queue the write.
+Order: refuse what the store would refuse (a call on a do-not-call lead) with the message
+it gives (`service.outcomes.refusal`; the store owns the check and decides at the write);
+confirm do-not-call; confirm a call while the lead's window is closed (recorded as an
+override); ask when for a callback or appointment; then queue the write.
 Nothing here says "saved": the confirmation comes when the store has it on disk.
 """
 
@@ -11,13 +12,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from leadtui.domain.cadence import check_touch
-from leadtui.domain.model import Lead, LeadError, Outcome, QueueEntry
+from leadtui.domain.model import Lead, Outcome, QueueEntry
 from leadtui.domain.phone import format_phone
 from leadtui.domain.when import relative
-from leadtui.domain.window import booked, callable_now, is_open_in, next_opening_in
+from leadtui.domain.window import booked, next_opening_in
+from leadtui.service.gateway import PendingWrite
+from leadtui.service.outcomes import outside_window, refusal
 from leadtui.tui.formatting import clock_in, doubt_phrase, short_time, zone_label
-from leadtui.tui.gateway import PendingWrite
 from leadtui.tui.screens.confirm import ConfirmScreen
 from leadtui.tui.screens.text_prompt import TextPrompt
 from leadtui.tui.screens.when_prompt import WhenPrompt
@@ -51,31 +52,27 @@ def _phone(e164: str) -> str:
 
 
 def _refused(app: LeadApp, entry: QueueEntry, outcome: Outcome) -> bool:
-    """Say so and return True when the domain refuses the touch outright."""
-    now = app.clock.now()
-    try:
-        check_touch(entry.lead, outcome, now if outcome.needs_when else None)
-    except LeadError as exc:
-        app.bell()
-        app.notify(str(exc), title="Not logged", severity="error", markup=False, timeout=8)
-        return True
-    return False
+    """Say so and return True when the store would refuse the touch outright."""
+    reason = refusal(entry.lead, outcome, app.clock.now())
+    if reason is None:
+        return False
+    app.bell()
+    app.notify(reason, title="Not logged", severity="error", markup=False, timeout=8)
+    return True
 
 
 def needs_questions(app: LeadApp, entry: QueueEntry, outcome: Outcome) -> bool:
     """Must the rep answer something before this touch is queued?"""
     if outcome is Outcome.DNC or outcome.needs_when or entry.claimed_by:
         return True
-    return outcome.is_call and _outside(app, entry, app.clock.now())
+    return _outside(app, entry, outcome, app.clock.now())
 
 
-def _outside(app: LeadApp, entry: QueueEntry, now: datetime) -> bool:
+def _outside(app: LeadApp, entry: QueueEntry, outcome: Outcome, now: datetime) -> bool:
     """True when a call now falls outside the lead's window (in every zone it may be in)
     and is not a callback or appointment inside the time the lead asked for."""
-    window, lead, action = app.settings.window, entry.lead, entry.next_action
-    if action.ignores_window and callable_now(action, lead, window, now):
-        return False
-    return not is_open_in(window, lead.zones, now)
+    window, action = app.settings.window, entry.next_action
+    return outside_window(window, entry.lead, outcome, now, action)
 
 
 def log_outcome_now(
@@ -118,7 +115,8 @@ def _submit(
 
 async def _confirmed(app: LeadApp, title: str, body: str, *, yes: str) -> bool:
     """Ask (y confirms; n, Escape and Enter do not) and wait for the answer."""
-    return bool(await app.push_screen_wait(ConfirmScreen(title, body, yes=yes)))
+    answer = await app.push_screen_wait(ConfirmScreen(title, body, yes=yes))
+    return bool(answer)
 
 
 async def log_outcome(
@@ -142,7 +140,7 @@ async def log_outcome(
             yes="mark do-not-call",
         ):
             return False
-    elif outcome.is_call and _outside(app, entry, now):
+    elif _outside(app, entry, outcome, now):
         local = f"{clock_in(lead.timezone, now)} {zone_label(lead.timezone, now)}"
         window = app.settings.window
         opens = next_opening_in(window, lead.zones, now)

@@ -22,7 +22,7 @@ from textual import work
 from textual.signal import Signal
 
 from leadtui.domain.model import Lead
-from leadtui.tui.gateway import Snapshot, empty_snapshot
+from leadtui.service.gateway import Snapshot, empty_snapshot
 from leadtui.tui.guard import guarded
 from leadtui.tui.messages import ClaimDone, RefreshFailed, SnapshotReady, StoreChanged
 
@@ -190,7 +190,7 @@ class SyncMixin:
     def _claim_worker(self: LeadApp, lead_id: str, now: datetime) -> None:
         try:
             ttl = self.settings.claim_ttl_seconds
-            self.gateway.claim(lead_id, self.settings.rep_name or "another rep", now, ttl)
+            self.gateway.claim_lead(lead_id, self.settings.rep_name, now, ttl)
         except Exception:  # a claim is a courtesy to other reps; never block the rep on it
             self.post_message(ClaimDone(None, now))
         else:

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING
 from textual import work
 
 from leadtui.domain.model import LeadError
+from leadtui.service.gateway import PendingWrite
 from leadtui.tui.formatting import booking_phrase, next_phrase
-from leadtui.tui.gateway import PendingWrite
 from leadtui.tui.guard import guarded
 from leadtui.tui.messages import WriteFailed, WriteRefused, WriteSaved
 

@@ -217,7 +217,7 @@ async def test_the_queue_says_it_is_loading_until_the_first_rank(
     or "0 of 0 active" over a full database."""
     import threading
 
-    from leadtui.tui.gateway import StoreGateway
+    from leadtui.service.gateway import StoreGateway
 
     add_leads(draft("Ann Lee", minutes_ago=3))
     release = threading.Event()
@@ -243,8 +243,8 @@ async def test_the_queue_says_it_is_loading_until_the_first_rank(
 async def test_a_store_that_cannot_be_read_at_start_says_so_in_the_lead_pane(
     app_factory, settle, monkeypatch
 ):
+    from leadtui.service.gateway import StoreGateway
     from leadtui.store.protocol import StoreError
-    from leadtui.tui.gateway import StoreGateway
 
     def broken(self, now):
         raise StoreError("/data/leads.json: [bold]cannot read it[/bold]")
@@ -263,7 +263,7 @@ async def test_a_primed_queue_is_on_the_first_screen_without_a_second_rank(
 ):
     """`run_tui` ranks the first queue before the app starts: the first screen already
     shows it, and no worker ranks it again at start."""
-    from leadtui.tui.gateway import StoreGateway
+    from leadtui.service.gateway import StoreGateway
 
     add_leads(draft("Ann Lee", minutes_ago=3), draft("Bo Chen", minutes_ago=5))
     app = app_factory()
@@ -285,8 +285,8 @@ async def test_a_primed_queue_is_on_the_first_screen_without_a_second_rank(
 async def test_a_failed_prime_leaves_the_first_rank_to_the_worker(
     app_factory, add_leads, settle, monkeypatch
 ):
+    from leadtui.service.gateway import StoreGateway
     from leadtui.store.protocol import StoreError
-    from leadtui.tui.gateway import StoreGateway
 
     add_leads(draft("Ann Lee", minutes_ago=3))
     app = app_factory()

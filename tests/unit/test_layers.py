@@ -3,6 +3,9 @@
 1. import-linter's contracts in pyproject.toml (`lint-imports`), when it is installed.
 2. An AST scan of every module (catches imports inside functions too), which needs
    nothing but the standard library and checks the same rules plus the CLI's.
+
+And one rule import-linter cannot express: outside the store and the use-case layer
+(`leadtui.service`), nothing calls the store's write methods (AST scan of the calls).
 """
 
 from __future__ import annotations
@@ -26,16 +29,25 @@ RULES: dict[str, tuple[str, ...]] = {
     "leadtui.domain": (
         "textual", "tinydb", "rich", "leadtui.store", "leadtui.tui", "leadtui.io",
         "leadtui.cli", "leadtui.config", "leadtui.subcommands", "leadtui.data",
+        "leadtui.service",
     ),
-    "leadtui.io": ("textual", "tinydb", "leadtui.tui", "leadtui.cli", "leadtui.subcommands"),
+    "leadtui.io": (
+        "textual", "tinydb", "leadtui.tui", "leadtui.cli", "leadtui.subcommands",
+        "leadtui.service",
+    ),
     "leadtui.config": ("textual", "tinydb", "leadtui.store", "leadtui.tui"),
     "leadtui.paths": ("textual", "tinydb"),
     "leadtui.clock": ("textual", "tinydb"),
-    "leadtui.store": ("textual", "leadtui.tui", "leadtui.cli", "leadtui.subcommands"),
+    "leadtui.store": (
+        "textual", "leadtui.tui", "leadtui.cli", "leadtui.subcommands", "leadtui.service",
+    ),
     "leadtui.cli": ("textual", "tinydb"),
     "leadtui.subcommands": ("textual", "tinydb"),
     "leadtui.data": ("textual", "tinydb"),
     "leadtui.tui": ("tinydb",),
+    "leadtui.service": (
+        "textual", "tinydb", "rich", "leadtui.tui", "leadtui.cli", "leadtui.subcommands",
+    ),
 }  # fmt: skip
 
 
@@ -100,6 +112,9 @@ def test_ast_scan_finds_no_layer_violation() -> None:
         ("leadtui.domain.cadence", "from leadtui.tui.app import make_app\n"),
         ("leadtui.io.export", "import tinydb.table\n"),
         ("leadtui.cli", "from textual.app import App\n"),
+        ("leadtui.service.queue", "from leadtui.tui.app import LeadApp\n"),
+        ("leadtui.service.gateway", "from textual import work\n"),
+        ("leadtui.store.repository", "from leadtui.service import outcomes\n"),
     ],
 )
 def test_ast_scan_catches_a_violation(module: str, source: str) -> None:
@@ -142,3 +157,73 @@ def test_import_linter_contracts_hold() -> None:
     if missing and not (package / "__init__.py").exists():
         pytest.skip(f"{missing.group(1)} is not written yet (the AST scan still runs)")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+# --- only the service writes (issue 13: one use-case layer) ---
+
+#: The LeadStore protocol's methods, sorted into reads and writes. A method added to the
+#: protocol must be sorted here (test below), so a new write cannot slip past the scan.
+STORE_READS = frozenset({
+    "leads", "active_leads", "get_lead", "touches", "touches_of", "touches_by_lead",
+    "lead_count", "is_dnc", "changed", "version", "claims", "blitzes", "close",
+})  # fmt: skip
+STORE_WRITES = frozenset({
+    "add_leads", "log_touch", "undo_last_touch", "undo_touch", "add_note", "claim",
+    "release", "save_blitz",
+})  # fmt: skip
+#: Modules that may call the store's write methods: the store itself and the service.
+WRITERS = ("leadtui.store", "leadtui.service")
+#: The CSV import's one bulk write, made for the service's `import_leads` (the streaming
+#: import of issue 18 reworks that module).
+WRITE_ALLOWED = {("leadtui.io.csv_import", "add_leads")}
+
+
+def protocol_methods() -> set[str]:
+    tree = ast.parse((PACKAGE / "store" / "protocol.py").read_text(encoding="utf-8"))
+    (store,) = [n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "LeadStore"]
+    return {n.name for n in store.body if isinstance(n, ast.FunctionDef)}
+
+
+def store_writes(source: str, module: str) -> list[str]:
+    """Calls of a store write method (`anything.log_touch(...)`) outside the writers."""
+    if any(module == w or module.startswith(w + ".") for w in WRITERS):
+        return []
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in STORE_WRITES
+            and (module, node.func.attr) not in WRITE_ALLOWED
+        ):
+            found.append(f"{module}:{node.lineno} calls {ast.unparse(node.func)}")
+    return found
+
+
+def test_every_protocol_method_is_sorted_into_reads_or_writes() -> None:
+    assert protocol_methods() <= STORE_READS | STORE_WRITES
+    assert not STORE_READS & STORE_WRITES
+
+
+def test_only_the_service_calls_the_stores_write_methods() -> None:
+    problems = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        problems += store_writes(path.read_text(encoding="utf-8"), module_name(path))
+    assert problems == []
+
+
+@pytest.mark.parametrize(
+    ("module", "source"),
+    [
+        ("leadtui.subcommands.leads", "ctx.store.log_touch(lead.id, outcome, at)\n"),
+        ("leadtui.tui.app", "def f(self):\n    self.store.add_leads([d], now)\n"),
+        ("leadtui.intake.webhook", "store.add_leads(drafts, now)\n"),
+        ("leadtui.tui.screens.blitz", "store.save_blitz(record)\n"),
+    ],
+)
+def test_the_write_scan_catches_a_face_writing(module: str, source: str) -> None:
+    assert store_writes(source, module), f"{source!r} in {module} should be refused"
+
+
+def test_the_write_scan_lets_the_service_write() -> None:
+    assert store_writes("store.log_touch(lead_id, outcome, at)\n", "leadtui.service.x") == []

@@ -30,7 +30,7 @@ from textual.widgets import Footer, Static
 from leadtui.domain.blitz import BlitzSession
 from leadtui.domain.model import Outcome, QueueEntry
 from leadtui.domain.scripts import script_for
-from leadtui.tui.gateway import Snapshot, WriteResult
+from leadtui.service.gateway import Snapshot, WriteResult
 from leadtui.tui.guard import Guarded, guarded
 from leadtui.tui.keys import LEAD_BINDINGS, OUTCOME_BINDINGS
 from leadtui.tui.outcomes import ask_note, copy_phone, log_outcome, undo_last
@@ -312,8 +312,7 @@ class BlitzScreen(Guarded, Screen[None]):
         if not self._ended:
             self._ended = True
             session.finish(self.app.clock.now())
-        with self.app.gateway.locked() as store:
-            store.save_blitz(session.to_record(self.app.clock.now()))
+        self.app.gateway.save_blitz_record(session.to_record(self.app.clock.now()))
 
     # --- saving (one worker at a time; the newest record wins) ---
     def save(self) -> None:
@@ -336,8 +335,7 @@ class BlitzScreen(Guarded, Screen[None]):
                     self._saving = False
                     return
             try:
-                with self.app.gateway.locked() as store:
-                    store.save_blitz(record)
+                self.app.gateway.save_blitz_record(record)
             except Exception as exc:  # disk full, read-only: say so, keep it, retry
                 with self._save_lock:
                     if self._pending_record is None:

@@ -2,7 +2,7 @@
 
 One tab at a time, so each fits 80x24: the summary, the figures by source, speed to lead
 (histogram), contact rate by the lead's local hour, attempts per lead, and blitz history.
-The report is the same dict as `leadtui report --json` (`io.report.build_report`), built
+The report is the same dict as `leadtui report --json` (`service.reports.report`), built
 in a thread worker; `f` narrows it to one source, `s` to leads received since a date.
 Source names are untrusted text and reach the screen as plain `Text`.
 """
@@ -23,7 +23,6 @@ from textual.widgets import Footer, Static, TabbedContent, TabPane
 from leadtui.io.report import (
     attempt_rows,
     blitz_line,
-    build_report,
     plain,
     speed_rows,
     summary_lines,
@@ -147,10 +146,7 @@ class ReportScreen(Guarded, Screen[None]):
     def _build(self, now: datetime, source: str | None, since: datetime | None) -> None:
         app = self.app
         try:
-            with app.gateway.locked() as store:
-                report = build_report(
-                    store, now=now, threshold=app.settings.threshold, since=since, source=source
-                )
+            report = app.gateway.report(now, since=since, source=source)
         except Exception as exc:
             app.call_from_thread(
                 self.notify, f"Could not compute the report: {exc}", title="Report",

@@ -19,7 +19,7 @@ from textual.widgets import DataTable, Footer, Input
 from leadtui.domain.model import Outcome, QueueEntry
 from leadtui.domain.queue import format_age
 from leadtui.domain.scripts import script_for
-from leadtui.tui.gateway import Snapshot, WriteResult
+from leadtui.service.gateway import Snapshot, WriteResult
 from leadtui.tui.guard import Guarded, guarded
 from leadtui.tui.keys import WORKSTATION_BINDINGS
 from leadtui.tui.outcomes import (

@@ -1,25 +1,28 @@
-"""The workstation's way to the store: one lock, queue snapshots, writes in order.
+"""The workstation's way to the use cases: one lock, queue snapshots, writes in order.
 
 Everything here runs in worker threads, never on the event loop, and imports no Textual:
 the screens get immutable `Snapshot`s and `WriteResult`s back as messages. All store calls
-from this process go through one lock, so a write and a refresh never interleave.
+from this process go through one lock, so a write and a refresh never interleave. The
+ranking, the writes and the claims are the service's use cases (`queue`, `outcomes`,
+`claims`, `reports`), the same ones the CLI calls.
 """
 
 from __future__ import annotations
 
 import threading
 from bisect import bisect_right
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from leadtui.config import Settings
-from leadtui.domain.cadence import Cadence, next_action
+from leadtui.domain.cadence import Cadence
 from leadtui.domain.model import Lead, LeadError, NextAction, Outcome, QueueEntry, Touch
-from leadtui.domain.queue import rank
 from leadtui.domain.window import closes_at_in, next_opening_in
+from leadtui.io.csv_import import ImportReport
+from leadtui.service import claims, leads, outcomes, reports
+from leadtui.service.queue import rank_queue, read_queue
 from leadtui.store.protocol import LeadStore
 
 #: The most often the queue is re-ranked without any other reason (window edges, drift).
@@ -110,12 +113,6 @@ class StoreGateway:
         self._known: dict[str, datetime] | None = None  # lead id -> its round's start
         self._logged: dict[int, str] = {}  # write seq -> id of the touch it stored
 
-    @contextmanager
-    def locked(self) -> Iterator[LeadStore]:
-        """Hold the store lock for a call not covered here (e.g. an import)."""
-        with self._lock:
-            yield self.store
-
     # --- reading ---
     def changed(self) -> bool:
         """Did another process write? False while this process is busy with the store."""
@@ -130,24 +127,12 @@ class StoreGateway:
         """Rank every active lead as of `now` (others' claims marked)."""
         settings = self._settings()
         with self._lock:
-            # Only the active leads: the closed ones may be in the archive, which stays on
-            # disk (reading it costs most of a second at 50,000 leads).
-            active = self.store.active_leads()
+            read = read_queue(self.store, now)
             lead_count = self.store.lead_count()
-            # Only the active leads' touches: building every lead's touch list costs most
-            # of a second and about 45 MB at 50,000 leads, and closed leads are not ranked.
-            touches_by_lead: Mapping[str, Sequence[Touch]] = self.store.touches_of(
-                lead.id for lead in active
-            )
-            claims = self.store.claims(now)
             version = self.store.version()
-        others = {lid: c.rep for lid, c in claims.items() if c.session != self.session}
-        # Only leads whose stored status is active can have a next action (above): at 50,000
-        # leads most are closed, and replaying their touches would cost a second per rank.
-        entries = rank(
-            active, touches_by_lead, now, self.cadence, settings.window, settings.threshold,
-            include_all=True, claims=others,
-        )  # fmt: skip
+        active, touches_by_lead = read.active, read.touches
+        entries = rank_queue(read, now, self.cadence, settings, include_all=True,
+                             session=self.session)  # fmt: skip
         touches = {e.lead.id: tuple(touches_by_lead.get(e.lead.id, ())) for e in entries}
         never_called = sorted(e.lead.started_at for e in entries if e.attempts == 0)
         # A new lead is always active; the ids seen so far only grow, so a lead that goes
@@ -173,7 +158,9 @@ class StoreGateway:
             due_count=sum(1 for e in entries if e.due),
         )
 
-    def _next_change(self, entries: list[QueueEntry], now: datetime, settings: Settings):
+    def _next_change(
+        self, entries: list[QueueEntry], now: datetime, settings: Settings
+    ) -> datetime:
         """The first moment the due set can change: a due time passes or a window opens/shuts."""
         soonest = now + SAFETY_RERANK
         window = settings.window
@@ -199,24 +186,26 @@ class StoreGateway:
     def apply(self, write: PendingWrite, rep: str) -> WriteResult:
         """Perform one pending write; raises LeadError (refused) or StoreError/OSError."""
         settings = self._settings()
+        cadence, window = self.cadence, settings.window
         with self._lock:
             if write.kind == "touch":
                 assert write.outcome is not None
-                touch = self.store.log_touch(
-                    write.lead_id, write.outcome, write.at, note=write.note, when=write.when,
-                    rep=rep, override_window=write.override_window, blitz_id=write.blitz_id,
+                done = outcomes.log_outcome(
+                    self.store, cadence, window, write.lead_id, write.outcome, write.at,
+                    note=write.note, when=write.when, rep=rep,
+                    override_window=write.override_window, blitz_id=write.blitz_id,
                 )  # fmt: skip
-                self._logged[write.seq] = touch.id
+                assert done.touch is not None
+                self._logged[write.seq] = done.touch.id
             elif write.kind == "undo":
-                touch = self.store.undo_touch(write.lead_id, self._undo_target(write))
+                target = self._undo_target(write)
+                done = outcomes.undo(self.store, cadence, window, write.lead_id, target)
             else:
-                self.store.add_note(write.lead_id, write.note, write.at)
-                touch = None
-            lead = self.store.get_lead(write.lead_id)
-            touches = self.store.touches(write.lead_id)
+                done = outcomes.add_note(
+                    self.store, cadence, window, write.lead_id, write.note, write.at
+                )
             version = self.store.version()
-        action = next_action(lead, touches, self.cadence, settings.window)
-        return WriteResult(write, touch, lead, action, version)
+        return WriteResult(write, done.touch, done.lead, done.action, version)
 
     def _undo_target(self, write: PendingWrite) -> str:
         """The id of the touch an undo removes: one this screen logged, or one named."""
@@ -227,12 +216,31 @@ class StoreGateway:
             raise LeadError("the touch to undo was never saved: nothing undone")
         return touch_id
 
-    def claim(self, lead_id: str, rep: str, now: datetime, ttl: int) -> None:
+    def import_leads(self, data: bytes, now: datetime) -> ImportReport:
+        """Import a CSV file's leads (the workstation's import); ImportFileError when the
+        file as a whole cannot be read."""
+        with self._lock:
+            return leads.import_leads(self.store, data, self._settings(), now)
+
+    def report(
+        self, now: datetime, *, since: datetime | None = None, source: str | None = None
+    ) -> dict[str, Any]:
+        """The report (the same dict `leadtui report --json` prints)."""
+        threshold = self._settings().threshold
+        with self._lock:
+            return reports.report(self.store, now, threshold, since=since, source=source)
+
+    def save_blitz_record(self, record: Mapping[str, Any]) -> None:
+        """Save a blitz session record (durable on return)."""
+        with self._lock:
+            reports.save_blitz(self.store, record)
+
+    def claim_lead(self, lead_id: str, rep: str, now: datetime, ttl: int) -> None:
         """Take or renew this session's claim on a lead."""
         with self._lock:
-            self.store.claim(lead_id, rep, self.session, now, ttl)
+            claims.claim_lead(self.store, lead_id, rep, self.session, now, ttl)
 
-    def release(self) -> None:
+    def release_claims(self) -> None:
         """End this session's claims (on quit)."""
         with self._lock:
-            self.store.release(self.session)
+            claims.release_claims(self.store, self.session)

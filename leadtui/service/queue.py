@@ -1,0 +1,69 @@
+"""Ranking the call queue: the one place the TUI's snapshot and `leadtui queue` get it from.
+
+Reading and ranking are two steps so a caller that serialises store access (the TUI's
+gateway) holds its lock only for the reads, not for the CPU-bound rank.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from leadtui.config import Settings
+from leadtui.domain.cadence import Cadence
+from leadtui.domain.model import Lead, QueueEntry, Touch
+from leadtui.domain.queue import rank
+from leadtui.store.protocol import Claim, LeadStore
+
+
+@dataclass(frozen=True, slots=True)
+class QueueRead:
+    """What ranking needs from the store, read in one go."""
+
+    active: list[Lead]
+    touches: Mapping[str, Sequence[Touch]]
+    claims: Mapping[str, Claim]
+
+
+def read_queue(store: LeadStore, now: datetime) -> QueueRead:
+    """The active leads, their touches and the unexpired claims.
+
+    Only the active leads: the closed ones may be in the archive, which stays on disk
+    (reading it costs most of a second at 50,000 leads). Only their touches: building every
+    lead's touch list costs most of a second and about 45 MB at 50,000 leads, and closed
+    leads are never ranked (the store keeps the status in step with the touches).
+    """
+    active = store.active_leads()
+    touches = store.touches_of(lead.id for lead in active)
+    return QueueRead(active, touches, store.claims(now))
+
+
+def rank_queue(
+    read: QueueRead,
+    now: datetime,
+    cadence: Cadence,
+    settings: Settings,
+    *,
+    include_all: bool,
+    session: str | None = None,
+) -> list[QueueEntry]:
+    """The ranked queue at `now`; leads another session has open carry that rep's name.
+
+    `session`: this workstation's own claims are not shown as taken (None: show them all).
+    """
+    claims = {
+        lead_id: claim.rep for lead_id, claim in read.claims.items() if claim.session != session
+    }
+    return rank(
+        read.active, read.touches, now, cadence, settings.window, settings.threshold,
+        include_all=include_all, claims=claims,
+    )  # fmt: skip
+
+
+def queue_entries(
+    store: LeadStore, now: datetime, cadence: Cadence, settings: Settings, *, include_all: bool
+) -> list[QueueEntry]:
+    """The ranked queue now, every claim shown (`leadtui queue`, the workstation without a
+    terminal)."""
+    return rank_queue(read_queue(store, now), now, cadence, settings, include_all=include_all)
