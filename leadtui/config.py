@@ -87,10 +87,10 @@ def _plain_text(max_length: int) -> Callable[[Any], str]:
             raise _Bad(f"must be text, got {_kind(value)}")
         if _UNSAFE_CHARS.search(value):
             raise _Bad("must not contain control or bidi characters")
-        value = unicodedata.normalize("NFC", value).strip()
-        if len(value) > max_length:
+        text = unicodedata.normalize("NFC", value).strip()
+        if len(text) > max_length:
             raise _Bad(f"must be at most {max_length} characters")
-        return value
+        return text
 
     return check
 

@@ -317,7 +317,7 @@ def _country_zone(e164: str) -> str | None:
         number = phonenumbers.parse(e164, None)
     except NumberParseException:
         return None
-    if number.country_code == 1:
+    if number.country_code is None or number.country_code == 1:
         return None
     region = phonenumbers.region_code_for_country_code(number.country_code)
     example = phonenumbers.example_number_for_type(region, PhoneNumberType.FIXED_LINE)

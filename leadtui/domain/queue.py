@@ -96,7 +96,7 @@ def _rank(
             or not (row[3] is window or row[3] == window)
         ):
             try:
-                status, fields, calls = assess(lead, touches, cadence, window)  # type: ignore[arg-type]
+                status, fields, calls = assess(lead, touches, cadence, window)
             except OverflowError:  # a stored time near year 1 or 9999: left off the queue
                 status, fields, calls = lead.status, None, 0  # (doctor finds and sets it aside)
             row = memo[lead.id] = [lead, touches, cadence, window, status, fields, calls, None]
@@ -110,7 +110,7 @@ def _rank(
             cands = lead.zone_candidates
             zones = cands if cands and len(cands) > 1 and cands[0] == lead.timezone else None
             key = zones or lead.timezone
-            due = open_now.get(key)  # type: ignore[assignment]
+            due = open_now.get(key)
             if due is None:
                 due = open_now[key] = is_open_in(window, zones or (lead.timezone,), now)
         if not due and not include_all:
@@ -129,7 +129,7 @@ def _rank(
             calls == 0 and age > threshold,
             due,
             claims.get(lead.id),
-            touches,  # type: ignore[arg-type]
+            touches,
         )
         if not due:
             later.append((due_at.timestamp(), entry))

@@ -109,7 +109,7 @@ def csv_rows(
             lead.id, lead.name, lead.phone, lead.email, lead.source, lead.timezone,
             iso(lead.received_at) or "", str(lead.status),
             str(sum(1 for t in touches if t.outcome.is_call)), str(len(touches)),
-            str(last.outcome) if last else "", iso(last.at) if last else "", lead.notes,
+            str(last.outcome) if last else "", (iso(last.at) or "") if last else "", lead.notes,
             " ".join(lead.other_phones), " ".join(lead.other_emails),
             " ".join(lead.zone_candidates), iso(lead.reopened_at) or "",
         ]  # fmt: skip

@@ -65,7 +65,7 @@ class LeadArchiver:
             if lead_id in closed:
                 stamp = _stamp(doc.get("at"))
                 if stamp is None or stamp >= cutoff:
-                    recent.add(lead_id)  # type: ignore[arg-type]
+                    recent.add(lead_id)
         for lead_id in recent:
             del closed[lead_id]
         return {

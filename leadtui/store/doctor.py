@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from leadtui.paths import fsync_dir
 from leadtui.store.archive import LEAD_IDS
 from leadtui.store.file_checks import (
     ODD,
@@ -37,7 +38,6 @@ from leadtui.store.files import (
     Tree,
     compact_files,
     encode_snapshot,
-    fsync_dir,
     keep_copy,
     parse_journal,
     parse_snapshot,

@@ -10,7 +10,8 @@ import stat
 from datetime import UTC, datetime
 from pathlib import Path
 
-from leadtui.store.files import FileNames, fsync_dir, odd_file
+from leadtui.paths import fsync_dir
+from leadtui.store.files import FileNames, odd_file
 
 ODD = "problem: not ours:"
 

@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 from leadtui.paths import fsync_dir
 from leadtui.store.protocol import StoreError
@@ -414,7 +414,7 @@ def _parse_segment(path: Path, number: int, data: bytes) -> Tree:
     except ValueError:
         raise damaged(path, f"archive segment {number} is not valid JSON") from None
     check_tree(path, tree)
-    return tree
+    return cast(Tree, tree)
 
 
 def check_tree(path: Path, tree: Any) -> None:

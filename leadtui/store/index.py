@@ -290,7 +290,8 @@ class Index:
                 raise TypeError(key)
             if len(at) != 32 or not at.endswith("+00:00"):
                 at = time_key(at)  # raises ValueError unless it is a time with a zone
-            lead_id = doc["lead_id"] = same.get(doc["lead_id"], doc["lead_id"])
+            lead_id: str = same.get(doc["lead_id"]) or doc["lead_id"]
+            doc["lead_id"] = lead_id
             doc["outcome"] = same.get(doc["outcome"], doc["outcome"])
             mark = (at, int(key))
             entries = order.get(lead_id)

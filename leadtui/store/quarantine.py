@@ -27,7 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from leadtui.domain.times import stored_time_problem
-from leadtui.store.files import fsync_dir, write_new_file
+from leadtui.paths import fsync_dir
+from leadtui.store.files import write_new_file
 from leadtui.store.index import LEADS, TOUCHES
 
 __all__ = ["Finding", "find_out_of_range", "quarantine_out_of_range"]

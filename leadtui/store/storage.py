@@ -35,7 +35,7 @@ from typing import Any, BinaryIO, Protocol
 
 from tinydb.storages import Storage
 
-from leadtui.paths import ensure_private_dir
+from leadtui.paths import ensure_private_dir, fsync_dir
 from leadtui.store.files import (
     ArchiveInfo,
     FileNames,
@@ -50,7 +50,6 @@ from leadtui.store.files import (
     dumps,
     encode_record,
     encode_snapshot,
-    fsync_dir,
     merge_archive,
     open_binary,
     open_regular,

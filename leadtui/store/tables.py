@@ -11,7 +11,7 @@ live tree; the query cache is dropped whenever the storage's version moves.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, MutableMapping
-from typing import Any
+from typing import Any, cast
 
 from tinydb import TinyDB
 from tinydb.queries import QueryLike
@@ -42,8 +42,8 @@ class JournalTable(Table):
 
     # --- reading ----------------------------------------------------------------------
 
-    def _read_table(self) -> dict[str, Mapping[str, Any]]:  # type: ignore[override]
-        return self._js.table(self.name)
+    def _read_table(self) -> dict[str, Mapping[str, Any]]:
+        return cast(dict[str, Mapping[str, Any]], self._js.table(self.name))
 
     def search(self, cond: QueryLike) -> list[Document]:
         self._js.refresh()
@@ -124,7 +124,7 @@ class JournalTable(Table):
         only what changed."""
         with self._js.transaction():
             live = self._js.table(self.name)
-            table = {int(key): dict(doc) for key, doc in live.items()}
+            table: dict[int, Mapping[str, Any]] = {int(k): dict(doc) for k, doc in live.items()}
             updater(table)
             for key in [k for k in live if int(k) not in table]:
                 self._js.delete(self.name, int(key))
@@ -141,7 +141,7 @@ class JournalTable(Table):
         return [int(key) for key in table]
 
 
-def _updated(table: Mapping[str, Mapping[str, Any]], doc_id: int, fields: Fields) -> dict:
+def _updated(table: Mapping[str, Mapping[str, Any]], doc_id: int, fields: Fields) -> dict[str, Any]:
     doc = dict(table[str(doc_id)])
     if callable(fields):
         fields(doc)

@@ -30,7 +30,7 @@ def goal_value(text: str) -> int:
     return value
 
 
-def register(commands: argparse._SubParsersAction) -> None:
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     blitz = commands.add_parser(
         "blitz", help="a timed calling session: countdown, tallies, pace, next lead by itself"
     )

@@ -29,7 +29,7 @@ OUTCOMES = [str(outcome) for outcome in Outcome]
 WHEN_OUTCOMES = outcomes.WHEN_OUTCOMES
 
 
-def register(commands: argparse._SubParsersAction) -> None:
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add = commands.add_parser("add", help="add one lead; prints its id")
     add.add_argument("--name", required=True, help="the lead's name")
     add.add_argument("--phone", required=True, help="phone number (any common format)")

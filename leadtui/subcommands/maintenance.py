@@ -8,7 +8,7 @@ from leadtui.subcommands.common import print_json, safe, visible
 from leadtui.subcommands.context import CommandFailed, Context
 
 
-def register(commands: argparse._SubParsersAction) -> None:
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     paths = commands.add_parser("paths", help="where leadtui keeps its files")
     paths.add_argument("--json", action="store_true")
     paths.set_defaults(run=run_paths)

@@ -23,7 +23,7 @@ def non_negative(text: str) -> int:
     return value
 
 
-def register(commands: argparse._SubParsersAction) -> None:
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     queue = commands.add_parser("queue", help="the ranked call queue")
     queue.add_argument("--all", action="store_true", help="every active lead, not only due ones")
     queue.add_argument("--json", action="store_true", help="print JSON")

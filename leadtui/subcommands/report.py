@@ -11,7 +11,7 @@ from leadtui.subcommands.common import parse_iso, print_json
 from leadtui.subcommands.context import Context
 
 
-def register(commands: argparse._SubParsersAction) -> None:
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     report = commands.add_parser(
         "report", help="speed to lead, contact rate, persistency, by source; blitz history"
     )

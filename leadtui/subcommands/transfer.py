@@ -14,7 +14,7 @@ from leadtui.subcommands.common import print_json, safe, visible
 from leadtui.subcommands.context import CommandFailed, Context
 
 
-def register(commands: argparse._SubParsersAction) -> None:
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     imp = commands.add_parser("import", help="import leads from a CSV file ('-' = stdin)")
     imp.add_argument("file", metavar="FILE", help="CSV file, or - for standard input")
     imp.add_argument("--source", default="", help="source for rows that have none")

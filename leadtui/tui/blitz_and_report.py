@@ -35,7 +35,9 @@ APP_BINDINGS: list[Binding] = [
 
 #: Binding ids a `[keymap]` in config.toml may remap, besides the workstation's.
 BINDING_IDS: frozenset[str] = frozenset(
-    b.id for b in [*APP_BINDINGS, *BLITZ_BINDINGS, *ReportScreen.BINDINGS] if b.id
+    b.id
+    for b in [*APP_BINDINGS, *BLITZ_BINDINGS, *ReportScreen.BINDINGS]
+    if isinstance(b, Binding) and b.id
 )
 
 

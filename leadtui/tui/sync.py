@@ -22,7 +22,7 @@ from textual import work
 from textual.signal import Signal
 
 from leadtui.domain.model import Lead
-from leadtui.service.gateway import Snapshot, empty_snapshot
+from leadtui.service.gateway import Snapshot, WriteResult, empty_snapshot
 from leadtui.tui.guard import guarded
 from leadtui.tui.messages import ClaimDone, RefreshFailed, SnapshotReady, StoreChanged
 
@@ -49,7 +49,7 @@ class SyncMixin:
         self.snapshot_signal: Signal[Snapshot] = Signal(self, "snapshot")
         self.tick_signal: Signal[datetime] = Signal(self, "tick")
         self.status_signal: Signal[None] = Signal(self, "status")
-        self.written_signal: Signal[object] = Signal(self, "written")
+        self.written_signal: Signal[WriteResult] = Signal(self, "written")
         self._refreshing = False
         self._refresh_again = False
         self._polling = False

@@ -22,7 +22,7 @@ from weakref import WeakKeyDictionary
 
 from textual import work
 from textual.app import App, ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer, Static
@@ -64,8 +64,8 @@ BLITZ_BINDINGS: list[Binding] = [
 class BlitzScreen(Guarded, Screen[None]):
     """A timed calling session over the due queue."""
 
-    app: LeadApp  # type: ignore[assignment]
-    BINDINGS = OUTCOME_BINDINGS + LEAD_BINDINGS + BLITZ_BINDINGS
+    app: LeadApp
+    BINDINGS: ClassVar[list[BindingType]] = [*OUTCOME_BINDINGS, *LEAD_BINDINGS, *BLITZ_BINDINGS]
     running: ClassVar[WeakKeyDictionary[App[Any], BlitzScreen]] = WeakKeyDictionary()
     """The blitz screen of each app, while one is mounted."""
     DEFAULT_CSS = """

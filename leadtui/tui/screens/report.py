@@ -86,7 +86,7 @@ def blitzes_text(report: dict[str, Any]) -> Text:
 class ReportScreen(Guarded, Screen[None]):
     """What speed and persistence earn, on screen."""
 
-    app: LeadApp  # type: ignore[assignment]
+    app: LeadApp
     BINDINGS = [
         Binding("escape", "close", "back", id="report.close", tooltip="Back to the workstation"),
         Binding("f", "source", "source", id="report.source",

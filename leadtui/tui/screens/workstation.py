@@ -9,9 +9,10 @@ due lead that nobody else has open).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
+from textual.binding import BindingType
 from textual.containers import Container, Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input
@@ -64,8 +65,8 @@ def matches(entry: QueueEntry, needle: str) -> bool:
 class WorkstationScreen(Guarded, Screen[None]):
     """The main screen."""
 
-    app: LeadApp  # type: ignore[assignment]
-    BINDINGS = WORKSTATION_BINDINGS
+    app: LeadApp
+    BINDINGS: ClassVar[list[BindingType]] = [*WORKSTATION_BINDINGS]
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
     AUTO_FOCUS = "#queue"
 

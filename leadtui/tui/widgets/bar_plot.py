@@ -63,7 +63,8 @@ class BarPlot(PlotextPlot):
         else:
             ticks = count_ticks(max(values, default=0))
             plt.ylim(0, ticks[-1])
-            plt.yticks(ticks, [str(tick) for tick in ticks])
+            positions: list[float] = list(ticks)
+            plt.yticks(positions, [str(tick) for tick in ticks])
         if y_label:
             plt.ylabel(y_label)
         self.refresh()

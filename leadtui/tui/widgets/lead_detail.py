@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from rich.text import Text
+from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
@@ -62,7 +63,7 @@ class LeadDetail(VerticalScroll, can_focus=False):
         super().__init__(id=id)
         self._key: tuple[object, ...] | None = None
 
-    def compose(self):
+    def compose(self) -> ComposeResult:
         yield Static(Text("No lead selected."), id="detail-body")
 
     def show(

@@ -7,6 +7,7 @@ literally, never as markup.
 from __future__ import annotations
 
 from rich.text import Text
+from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
@@ -25,7 +26,7 @@ class ScriptPane(VerticalScroll, can_focus=False):
         super().__init__(id=id)
         self._shown: tuple[str, str, str | None, str | None] | None = None
 
-    def compose(self):
+    def compose(self) -> ComposeResult:
         yield Static(Text("No script yet."), id="script-body")
 
     def show(
