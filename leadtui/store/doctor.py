@@ -15,6 +15,7 @@ before the next compaction restores from it again.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -49,7 +50,7 @@ from leadtui.store.lockfile import LockFile
 from leadtui.store.ops import apply_op, apply_records
 from leadtui.store.protocol import StoreError
 from leadtui.store.quarantine import find_out_of_range, quarantine_out_of_range
-from leadtui.store.repository import SCHEMA, initial_tree
+from leadtui.store.schema import SCHEMA, initial_tree
 
 _EMPTY = "the journals alone"
 _TIME_PROBLEM = "problem: stored time out of range:"
@@ -59,11 +60,22 @@ class _Broken(Exception):
     """A state that cannot be used (message says why)."""
 
 
+#: Opens the store at a path with a cadence (None: the packaged one). The repository hands
+#: in its `open_store`, so this module never imports the repository (which calls it).
+StoreOpener = Callable[[Path, Any], Any]
+
+
 def run_doctor(
-    path: Path, *, repair: bool = False, now: datetime | None = None, cadence: Any = None
+    path: Path,
+    *,
+    repair: bool = False,
+    now: datetime | None = None,
+    cadence: Any = None,
+    opener: StoreOpener | None = None,
 ) -> list[str]:
     """The report; `now` (default: the system clock) bounds the stored times, `cadence`
-    (default: the packaged one) re-derives statuses after out-of-range times are set aside."""
+    (default: the packaged one) re-derives statuses after out-of-range times are set aside
+    through the store `opener` opens (needed only for that repair)."""
     names = FileNames(Path(path))
     now = now or datetime.now(UTC)
     lines = [f"note: database {names.snapshot}"]
@@ -94,7 +106,9 @@ def run_doctor(
             raise _stopped(names, exc) from exc
     if any(line.startswith(_TIME_PROBLEM) for line in report):
         try:
-            done += _quarantine(names, now, cadence)
+            if opener is None:
+                raise StoreError(f"{names.snapshot}: times out of range need the store to repair")
+            done += _quarantine(names, now, cadence, opener)
         except OSError as exc:
             raise _stopped(names, exc) from exc
     with lock.shared():
@@ -108,12 +122,11 @@ def _stopped(names: FileNames, exc: OSError) -> StoreError:
     )
 
 
-def _quarantine(names: FileNames, now: datetime, cadence: Any) -> list[str]:
+def _quarantine(names: FileNames, now: datetime, cadence: Any, opener: StoreOpener) -> list[str]:
     """Set aside stored times outside their ranges, through the store (one transaction)."""
     from leadtui.domain.cadence import load_cadence
-    from leadtui.store.repository import open_store
 
-    store = open_store(names.snapshot, cadence=cadence or load_cadence())
+    store = opener(names.snapshot, cadence or load_cadence())
     try:
         return quarantine_out_of_range(store, now)
     finally:

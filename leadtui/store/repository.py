@@ -51,12 +51,12 @@ from leadtui.store.index import (
     utc,
 )
 from leadtui.store.protocol import AddResult, Claim, LeadNotFound, StoreError
+from leadtui.store.schema import SCHEMA, initial_tree
 from leadtui.store.storage import JournalStorage, Transaction
 from leadtui.store.tables import LeadDB
 
 __all__ = ["SCHEMA", "TinyLeadStore", "doctor", "new_id", "open_store"]
 
-SCHEMA = 1
 T = TypeVar("T")
 _ACTIVE = frozenset(status.value for status in ACTIVE_STATUSES)
 
@@ -64,10 +64,6 @@ _ACTIVE = frozenset(status.value for status in ACTIVE_STATUSES)
 def new_id() -> str:
     """8 random lowercase base32 characters."""
     return base64.b32encode(secrets.token_bytes(5)).decode("ascii").lower()
-
-
-def initial_tree() -> dict[str, dict[str, dict[str, Any]]]:
-    return {META: {"1": {"schema": SCHEMA}}, LEADS: {}, TOUCHES: {}, DNC: {}, CLAIMS: {}}
 
 
 def open_store(
@@ -532,7 +528,10 @@ def doctor(
     stored times out of range); report lines."""
     from leadtui.store.doctor import run_doctor
 
-    return run_doctor(path, repair=repair, now=now, cadence=cadence)
+    def opener(at: Path, with_cadence: Cadence) -> TinyLeadStore:
+        return open_store(at, cadence=with_cadence)
+
+    return run_doctor(path, repair=repair, now=now, cadence=cadence, opener=opener)
 
 
 _ = StoreError  # re-exported for callers that import errors from here
