@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import phonenumbers
 import tomli_w
 
+from leadtui.domain.text import UNSAFE
 from leadtui.domain.window import CallingWindow
 from leadtui.intake.settings import IntakeSettings, parse_intake
 from leadtui.paths import ensure_private_dir, write_private_file
@@ -67,7 +68,6 @@ ENV_VARS: dict[str, str] = {
     "LEADTUI_THEME": "theme",
 }
 
-_UNSAFE_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 _THEME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 _BINDING_ID = re.compile(r"^[a-z][a-z0-9_.-]{0,63}$")
@@ -85,7 +85,7 @@ def _plain_text(max_length: int) -> Callable[[Any], str]:
     def check(value: Any) -> str:
         if not isinstance(value, str):
             raise _Bad(f"must be text, got {_kind(value)}")
-        if _UNSAFE_CHARS.search(value):
+        if UNSAFE.search(value):
             raise _Bad("must not contain control or bidi characters")
         text = unicodedata.normalize("NFC", value).strip()
         if len(text) > max_length:
@@ -154,7 +154,7 @@ def _keymap(value: Any) -> dict[str, str]:
     for binding, keys in value.items():
         if not _BINDING_ID.match(binding):
             raise _Bad(f"has a bad binding id {binding!r}")
-        if not isinstance(keys, str) or not keys.strip() or _UNSAFE_CHARS.search(keys):
+        if not isinstance(keys, str) or not keys.strip() or UNSAFE.search(keys):
             raise _Bad(f'{binding!r} must be keys like "n" or "ctrl+n,f2", got {_show(keys)}')
         keymap[binding] = keys.strip()
     return keymap

@@ -29,7 +29,7 @@ import re
 
 from leadtui.domain.model import LeadError
 
-__all__ = ["INVISIBLE", "clean_text", "one_line"]
+__all__ = ["INVISIBLE", "UNSAFE", "UNSAFE_IN_JSON", "clean_text", "one_line", "plain_line"]
 
 # Characters that format invisibly or can make displayed text lie (see module docstring).
 INVISIBLE = (
@@ -51,8 +51,16 @@ _ESCAPES = re.compile(
 )
 _LINE_BREAKS = re.compile("\r\n|[\r\n\x0b\x0c\x85\u2028\u2029]")
 _REMOVE = re.compile(f"[\x00-\x09\x0b-\x1f\x7f-\x9f{INVISIBLE}{_SURROGATES}]+")
-# Anything at all that needs more than a trim.
-_SUSPECT = re.compile(f"[\x00-\x1f\x7f-\x9f\u2028\u2029{INVISIBLE}{_SURROGATES}]")
+_ABOVE_C0 = f"\x7f-\x9f\u2028\u2029{INVISIBLE}{_SURROGATES}"
+
+#: The one set of characters that must never reach a terminal (or a config value) from
+#: data: C0 and C1 controls, DEL, line/paragraph separators, the invisible and bidi
+#: characters above and lone surrogates. `clean_text` removes them on the way in; the
+#: faces replace or escape them on the way out (`plain_line`, the CLI's `visible`).
+UNSAFE = re.compile(f"[\x00-\x1f{_ABOVE_C0}]")
+#: The same without the C0 controls: what `json.dumps` leaves raw (it escapes C0 itself).
+UNSAFE_IN_JSON = re.compile(f"[{_ABOVE_C0}]")
+_SUSPECT = UNSAFE  # anything at all that needs more than a trim
 
 
 def clean_text(value: str, *, max_length: int, multiline: bool = False, field: str = "text") -> str:
@@ -82,3 +90,12 @@ def one_line(value: str, limit: int = 300) -> str:
     text = clean_text(str(value)[: limit * 8], max_length=1 << 30)
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+
+
+def plain_line(value: object, width: int | None = None, *, cut: str = "\u2026") -> str:
+    """Visible text on one line: every unsafe character becomes a space, runs of white
+    space one space; cut to `width` (ending in `cut`). For showing data, never raises."""
+    text = " ".join(UNSAFE.sub(" ", str(value)).split())
+    if width is not None and len(text) > width:
+        text = text[: max(width - 1, 0)] + cut
+    return text

@@ -12,7 +12,6 @@ A figure that cannot be computed (nothing to divide) is `null`.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -29,6 +28,7 @@ from leadtui.domain.metrics import (
     share,
 )
 from leadtui.domain.model import Lead, Touch
+from leadtui.domain.text import plain_line
 
 __all__ = [
     "REPORT_VERSION",
@@ -41,9 +41,6 @@ __all__ = [
 ]
 
 REPORT_VERSION = 1
-_UNSAFE = re.compile(
-    r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
-)
 
 
 class ReportSource(Protocol):
@@ -157,10 +154,7 @@ def build_report(
 # --- plain text ---------------------------------------------------------------------------
 def plain(value: object, width: int | None = None) -> str:
     """Visible text on one line (control and bidi characters dropped), cut to `width`."""
-    text = " ".join(_UNSAFE.sub(" ", str(value)).split())
-    if width is not None and len(text) > width:
-        text = text[: max(width - 1, 0)] + "~"
-    return text
+    return plain_line(value, width, cut="~")
 
 
 def format_duration(seconds: float | None) -> str:

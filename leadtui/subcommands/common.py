@@ -11,37 +11,23 @@ from leadtui.domain.cadence import call_attempts
 from leadtui.domain.model import Lead, NextAction, QueueEntry, Touch
 from leadtui.domain.plan import current_touches
 from leadtui.domain.queue import describe_action
+from leadtui.domain.text import UNSAFE, UNSAFE_IN_JSON, plain_line
 from leadtui.domain.times import to_utc
 from leadtui.domain.window import CallingWindow, callable_now, local_time, next_moment, zone_span
 from leadtui.io.export import iso, lead_to_dict
 from leadtui.subcommands.context import CommandFailed, Context
 
-# Characters that must never reach a terminal from data: C0/C1 controls, DEL, bidi
-# overrides and isolates, line/paragraph separators, lone surrogates (a strict UTF-8
-# stdout cannot even encode them).
-_UNSAFE = re.compile(
-    r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069"
-    r"\ud800-\udfff]"
-)
-
-# json.dumps escapes C0 controls itself; these are what it leaves raw with ensure_ascii=False.
-_UNSAFE_IN_JSON = re.compile(
-    r"[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
-)
-
 
 def safe(value: str, width: int | None = None) -> str:
-    """Plain visible text on one line: unsafe characters become spaces; cut to `width`."""
-    text = " ".join(_UNSAFE.sub(" ", value).split())
-    if width is not None and len(text) > width:
-        text = text[: max(width - 1, 0)] + "…"
-    return text
+    """Plain visible text on one line: unsafe characters (`domain.text.UNSAFE`) become
+    spaces; cut to `width`."""
+    return plain_line(value, width)
 
 
 def visible(value: str) -> str:
     """`value` with every unsafe character shown as an escape (\\x1b, \\u202e): for echoing
     what someone typed (file names, paths) without losing or hiding any of it."""
-    return _UNSAFE.sub(_escaped, value)
+    return UNSAFE.sub(_escaped, value)
 
 
 def _escaped(match: re.Match[str]) -> str:
@@ -61,7 +47,7 @@ def dumps(data: Any, out: TextIO | None = None) -> str:
     if encoding not in ("utf8", "utf8sig"):
         return json.dumps(data, ensure_ascii=True, indent=indent)
     text = json.dumps(data, ensure_ascii=False, indent=indent)
-    return _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def print_json(ctx: Context, data: Any) -> None:

@@ -10,7 +10,14 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from leadtui.domain.model import LeadError
-from leadtui.domain.text import INVISIBLE, clean_text, one_line
+from leadtui.domain.text import (
+    INVISIBLE,
+    UNSAFE,
+    UNSAFE_IN_JSON,
+    clean_text,
+    one_line,
+    plain_line,
+)
 
 BIDI = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
 
@@ -161,3 +168,31 @@ def test_max_length_is_enforced_or_refused(raw: str, limit: int) -> None:
         assert str(err) == f"notes is longer than {limit} characters"
     else:
         assert len(out) <= limit
+
+
+# --- one set of unsafe characters, for showing data (issue 13) ---
+
+
+@pytest.mark.parametrize(
+    "char",
+    ["\x07", "\x1b", "\x7f", "\x9b", "\u061c", "\u200b", "\u200f", "\u2028", "\u202e",
+     "\u2067", "\ufeff", "\U000e0041", "\ud83d"],
+)  # fmt: skip
+def test_plain_line_shows_no_unsafe_character(char: str) -> None:
+    shown = plain_line(f"Nadia{char}Okafor")
+    assert shown == "Nadia Okafor"
+    assert not UNSAFE.search(shown)
+
+
+def test_plain_line_keeps_joiners_and_cuts_to_width() -> None:
+    assert plain_line("Zoë\u200dKim  \t Ruiz") == "Zoë\u200dKim Ruiz"
+    assert plain_line("Bartholomew Oyelaran", 9) == "Bartholo\u2026"
+    assert plain_line("Bartholomew Oyelaran", 9, cut="~") == "Bartholo~"
+    assert plain_line(1234.5) == "1234.5"
+
+
+def test_the_json_set_is_the_set_without_c0() -> None:
+    for code in range(0x20):
+        assert UNSAFE.match(chr(code)) and not UNSAFE_IN_JSON.match(chr(code))
+    for char in ("\x85", "\u2029", "\u202d", "\u2064"):
+        assert UNSAFE.match(char) and UNSAFE_IN_JSON.match(char)
