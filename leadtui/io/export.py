@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from typing import IO, Any
 
 from leadtui.domain.model import Lead, Touch
+from leadtui.domain.records import lead_record
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _FORMULA_SIGNS = frozenset("=+-@\uff1d\uff0b\uff0d\uff20")  # and their full-width forms
@@ -35,23 +36,12 @@ def iso(at: datetime | None) -> str | None:
 
 
 def lead_to_dict(lead: Lead) -> dict[str, Any]:
-    """A lead as plain JSON-ready data (datetimes as UTC ISO 8601)."""
-    return {
-        "id": lead.id,
-        "name": lead.name,
-        "phone": lead.phone,
-        "email": lead.email,
-        "source": lead.source,
-        "timezone": lead.timezone,
-        "received_at": iso(lead.received_at),
-        "status": str(lead.status),
-        "notes": lead.notes,
-        "inquiries": [iso(at) for at in lead.inquiries],
-        "other_phones": list(lead.other_phones),
-        "other_emails": list(lead.other_emails),
-        "zone_candidates": list(lead.zone_candidates),
-        "reopened_at": iso(lead.reopened_at),
-    }
+    """A lead as plain JSON-ready data (`domain.records`, datetimes as UTC ISO 8601)."""
+    return lead_record(lead, _utc_iso)
+
+
+def _utc_iso(at: datetime) -> str:
+    return at.astimezone(UTC).isoformat()
 
 
 def touch_to_dict(touch: Touch) -> dict[str, Any]:

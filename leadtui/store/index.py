@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from leadtui.domain.model import Lead, LeadError, LeadStatus, Outcome, Touch
+from leadtui.domain.records import lead_record
 from leadtui.store.files import Tree, damaged, paused_gc
 
 Doc = dict[str, Any]
@@ -49,28 +50,9 @@ def email_key(email: str) -> str:
 
 
 def lead_doc(lead: Lead) -> Doc:
-    doc: Doc = {
-        "id": lead.id,
-        "name": lead.name,
-        "phone": lead.phone,
-        "email": lead.email,
-        "source": lead.source,
-        "timezone": lead.timezone,
-        "received_at": iso(lead.received_at),
-        "status": lead.status.value,
-        "notes": lead.notes,
-        "inquiries": [iso(at) for at in lead.inquiries],
-    }
-    # issue 11's fields: only when set, so older databases and small leads look the same
-    if lead.other_phones:
-        doc["other_phones"] = list(lead.other_phones)
-    if lead.other_emails:
-        doc["other_emails"] = list(lead.other_emails)
-    if lead.zone_candidates:
-        doc["zone_candidates"] = list(lead.zone_candidates)
-    if lead.reopened_at is not None:
-        doc["reopened_at"] = iso(lead.reopened_at)
-    return doc
+    """The stored form of a lead (`domain.records`, times as `iso`); issue 11's fields only
+    when set, so older databases and small leads look the same."""
+    return lead_record(lead, iso, sparse=True)
 
 
 def _texts(value: Any) -> tuple[str, ...]:

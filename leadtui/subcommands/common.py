@@ -11,10 +11,11 @@ from leadtui.domain.cadence import call_attempts
 from leadtui.domain.model import Lead, NextAction, QueueEntry, Touch
 from leadtui.domain.plan import current_touches
 from leadtui.domain.queue import describe_action
+from leadtui.domain.records import LEAD_KEYS
 from leadtui.domain.text import UNSAFE, UNSAFE_IN_JSON, plain_line
 from leadtui.domain.times import to_utc
 from leadtui.domain.window import CallingWindow, callable_now, local_time, next_moment, zone_span
-from leadtui.io.export import iso, lead_to_dict
+from leadtui.io.export import lead_to_dict
 from leadtui.subcommands.context import CommandFailed, Context
 
 
@@ -89,15 +90,9 @@ def action_dict(action: NextAction, tz: str) -> dict[str, Any]:
 def entry_dict(entry: QueueEntry, now: datetime) -> dict[str, Any]:
     """One queue entry in the `leadtui queue --json` shape."""
     lead, action = entry.lead, entry.next_action
+    record = lead_to_dict(lead)
     return {
-        "id": lead.id,
-        "name": lead.name,
-        "phone": lead.phone,
-        "email": lead.email,
-        "source": lead.source,
-        "timezone": lead.timezone,
-        "received_at": iso(lead.received_at),
-        "status": str(lead.status),
+        **{key: record[key] for key in LEAD_KEYS[:8]},  # id .. status
         "attempts": entry.attempts,
         "age_seconds": entry.age_seconds,
         "aging": entry.aging,

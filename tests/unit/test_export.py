@@ -149,3 +149,46 @@ def test_write_private_file_is_0600_even_with_permissive_umask(tmp_path: Path) -
     assert target.read_text() == "new\n"
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
     assert [p.name for p in tmp_path.iterdir()] == ["out.csv"]  # no temp file left
+
+
+def test_one_lead_mapping_serves_the_store_the_export_and_the_queue_json() -> None:
+    """domain.records is the one lead -> dict: same keys and values everywhere, only the
+    way a time is written differs (the store keeps microseconds so times sort as text)."""
+    from leadtui.domain.records import LEAD_KEYS
+    from leadtui.io.export import lead_to_dict
+    from leadtui.store.index import lead_doc
+    from leadtui.subcommands.common import entry_dict
+
+    plain = lead(inquiries=(datetime(2025, 4, 2, 9, 30, 15, 250, tzinfo=UTC),))
+    exported, stored = lead_to_dict(plain), lead_doc(plain)
+    assert tuple(exported) == LEAD_KEYS
+    assert tuple(stored) == LEAD_KEYS[:10]  # the store leaves out empty later fields
+    assert exported["inquiries"] == ["2025-04-02T09:30:15.000250+00:00"]
+    assert exported["received_at"] == "2025-03-10T14:05:00+00:00"
+    assert stored["received_at"] == "2025-03-10T14:05:00.000000+00:00"
+    assert (exported["other_phones"], exported["reopened_at"]) == ([], None)
+    held = lead(
+        other_phones=("+61412345678",), zone_candidates=("Australia/Perth", "Australia/Sydney"),
+        reopened_at=datetime(2025, 5, 1, 8, 0, tzinfo=UTC),
+    )  # fmt: skip
+    exported, stored = lead_to_dict(held), lead_doc(held)
+    assert tuple(stored) == tuple(k for k in LEAD_KEYS if k != "other_emails")
+    assert stored["reopened_at"] == "2025-05-01T08:00:00.000000+00:00"
+    assert exported["reopened_at"] == "2025-05-01T08:00:00+00:00"
+    assert {k: v for k, v in exported.items() if "_at" not in k and k != "inquiries"} == {
+        k: v for k, v in {**stored, "other_emails": []}.items()
+        if "_at" not in k and k != "inquiries"
+    }
+    row = entry_dict(_entry(held), T0)
+    assert list(row)[:8] == list(LEAD_KEYS[:8])
+    assert {k: row[k] for k in LEAD_KEYS[:8]} == {k: exported[k] for k in LEAD_KEYS[:8]}
+
+
+def _entry(held: Lead):
+    from leadtui.domain.cadence import load_cadence, next_action
+    from leadtui.domain.model import QueueEntry
+    from leadtui.domain.window import CallingWindow
+
+    action = next_action(held, [], load_cadence(), CallingWindow())
+    assert action is not None
+    return QueueEntry(held, action, 0, 60, False, True, None, ())
