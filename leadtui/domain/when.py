@@ -3,6 +3,14 @@
 Pure: the current time and the lead's IANA zone come in as arguments; wall-clock
 times are read in the lead's zone and returned as aware UTC datetimes. Every refusal
 is a `WhenError` (a `LeadError`) whose message can be shown to the rep as is.
+
+arrow does the calendar work: ISO 8601 parsing, moving by days, weeks and to a weekday
+in the lead's zone (the same local time across a DST change; a wall time skipped by DST
+lands after the gap). Kept here, because arrow has no such thing: the phrase grammar
+("+2h", "in 3 days", "tomorrow 10am", "fri 9:30"), the time-of-day reading with its
+messages (a bare "9" is refused as ambiguous; arrow's parser would read it as 09:00), and
+the compact "in 2h05m" of `relative` (arrow's `humanize` spells units out in words, which
+do not fit the queue's columns).
 """
 
 from __future__ import annotations
@@ -10,6 +18,9 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import arrow
+from arrow.parser import DateTimeParser, ParserError
 
 from leadtui.domain.model import LeadError
 from leadtui.domain.times import CLOCK_MAX, CLOCK_MIN, TimeRangeError, check_clock
@@ -66,9 +77,10 @@ def _parse_clock(text: str) -> time | None:
 
 def _at_local(day: date, clock: time, zone: ZoneInfo) -> datetime:
     """The UTC instant of a local wall-clock time (a time skipped by DST moves forward)."""
-    local = datetime.combine(day, clock, tzinfo=zone)
-    # Round-trip through UTC so a nonexistent local time (spring forward) lands after the gap.
-    return local.astimezone(UTC)
+    local = arrow.Arrow(day.year, day.month, day.day, clock.hour, clock.minute, tzinfo=zone)
+    # A wall time skipped by spring forward is read with the offset before the change, so
+    # it lands as far after the gap as it was into it.
+    return local.to(UTC).datetime
 
 
 def _relative(amount: float, unit: str, now: datetime, zone: ZoneInfo) -> datetime:
@@ -76,30 +88,29 @@ def _relative(amount: float, unit: str, now: datetime, zone: ZoneInfo) -> dateti
     if name is None:
         raise WhenError(f"unknown unit {unit!r}: use minutes, hours, days or weeks")
     if name in ("days", "weeks"):
-        # Calendar days in the lead's zone keep the same local time across a DST change.
+        # Calendar days in the lead's zone keep the same local time across a DST change;
+        # a fraction of a day is elapsed time.
         days = amount * (7 if name == "weeks" else 1)
-        local = now.astimezone(zone)
         whole = int(days)
-        shifted = datetime.combine(local.date() + timedelta(days=whole), local.time(), zone)
-        return shifted.astimezone(UTC) + timedelta(days=days - whole)
-    return now + timedelta(**{name: amount})
+        shifted = arrow.get(now).to(zone).shift(days=whole)
+        return shifted.to(UTC).datetime + timedelta(days=days - whole)
+    # Hours and minutes are elapsed time, whatever the clocks do meanwhile.
+    elapsed = timedelta(hours=amount) if name == "hours" else timedelta(minutes=amount)
+    return now.astimezone(UTC) + elapsed
 
 
 def _parse_iso(text: str, zone: ZoneInfo) -> datetime | None:
-    candidate = text.upper().replace(" ", "T", 1) if re.match(r"^\d{4}-\d{2}-\d{2}", text) else ""
-    if not candidate:
+    if not re.match(r"^\d{4}-\d{2}-\d{2}", text):
         return None
-    if candidate.endswith("Z"):
-        candidate = candidate[:-1] + "+00:00"
     try:
-        parsed = datetime.fromisoformat(candidate)
-    except ValueError as exc:
+        parsed = DateTimeParser().parse_iso(text.upper())
+    except (ParserError, ValueError) as exc:
         raise WhenError(f"{text!r} is not a valid date and time") from exc
     if len(text.strip()) == 10:  # a date alone: the start of a business morning
         parsed = datetime.combine(parsed.date(), time(9, 0))
     if parsed.tzinfo is None:
         return _at_local(parsed.date(), parsed.time(), zone)
-    return parsed.astimezone(UTC)
+    return arrow.get(parsed).to(UTC).datetime
 
 
 def parse_when(text: str, now: datetime, tz: str) -> datetime:
@@ -155,10 +166,10 @@ def _parse_day_and_time(raw: str, now: datetime, zone: ZoneInfo) -> datetime:
     if words and words[0] in _DAY_WORDS:
         day = local_now.date() + timedelta(days=_DAY_WORDS[words.pop(0)])
     elif words and words[0][:3] in _WEEKDAYS and words[0].isalpha():
-        name = words.pop(0)
-        target = _WEEKDAYS.index(name[:3])
-        ahead = (target - local_now.weekday()) % 7 or 7
-        day = local_now.date() + timedelta(days=ahead)
+        target = _WEEKDAYS.index(words.pop(0)[:3])
+        # arrow's weekday shift stays on today when today is that day: a weekday named
+        # on that day means next week's.
+        day = arrow.get(local_now).shift(days=1).shift(weekday=target).date()
     if words and words[0] == "at":
         words.pop(0)
     rest = "".join(words)

@@ -116,3 +116,31 @@ def test_never_crashes_on_any_text(text: str) -> None:
         return
     assert result.tzinfo is not None
     assert result >= NOW - timedelta(minutes=1)
+
+
+# Each phrase form the README lists for --when and the callback prompt, read in a zone with
+# a half-hour offset on the weekend its daylight saving ends (Sun 5 Apr 2026, 03:00 ACDT
+# becomes 02:00 ACST). Now: Sat 4 Apr 2026 09:30 in Adelaide (UTC+10:30).
+ADELAIDE = "Australia/Adelaide"
+SAT = datetime(2026, 4, 3, 23, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("15:30", utc(2026, 4, 4, 5, 0)),  # today, ACDT
+        ("3pm", utc(2026, 4, 4, 4, 30)),
+        ("tomorrow 10am", utc(2026, 4, 5, 0, 30)),  # Sunday, already ACST (UTC+9:30)
+        ("fri 9:30", utc(2026, 4, 10, 0, 0)),
+        ("+2h", utc(2026, 4, 4, 1, 0)),  # elapsed time
+        ("in 3 days", utc(2026, 4, 7, 0, 0)),  # same wall clock (09:30), one hour later in UTC
+        ("2026-04-06 09:30", utc(2026, 4, 6, 0, 0)),  # ISO without offset: Adelaide time
+        ("2026-04-06T09:30+02:00", utc(2026, 4, 6, 7, 30)),  # with one: as written
+    ],
+)
+def test_every_readme_phrase_in_a_zone_crossing_dst(text: str, expected: datetime) -> None:
+    assert parse_when(text, SAT, ADELAIDE) == expected
+
+
+def test_a_weekday_named_on_that_day_is_next_weeks() -> None:
+    assert parse_when("sat 8am", SAT, ADELAIDE) == utc(2026, 4, 10, 22, 30)
