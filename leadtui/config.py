@@ -19,7 +19,8 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
-import tomli_w
+import tomlkit
+from tomlkit.exceptions import TOMLKitError
 
 from leadtui.domain.text import UNSAFE
 from leadtui.domain.window import CallingWindow
@@ -360,28 +361,24 @@ def save_settings_values(path: Path, **values: Any) -> None:
     except tomllib.TOMLDecodeError:
         _from_file(path, text)  # raises a ConfigError with the line
         raise
-    new_text = _edit_lines(text, plain)
-    try:
-        ok = tomllib.loads(new_text) == {**current, **plain}
-    except tomllib.TOMLDecodeError:
-        ok = False
-    if not ok:  # an unusual layout: rewrite the whole document (comments are lost)
-        new_text = tomli_w.dumps({**current, **plain})
+    wanted = {**current, **plain}
+    new_text = _edited(text, plain)
+    if new_text is None or tomllib.loads(new_text) != wanted:
+        # tomlkit could not keep this layout: write the settings afresh (comments lost).
+        new_text = tomlkit.dumps(wanted)
     ensure_private_dir(path.parent)
     write_private_file(path, new_text)
 
 
-def _edit_lines(text: str, values: Mapping[str, Any]) -> str:
-    lines = text.splitlines()
-    first_table = next((i for i, line in enumerate(lines) if re.match(r"^\s*\[", line)), len(lines))
-    for key, value in values.items():
-        rendered = tomli_w.dumps({key: value}).strip()
-        pattern = re.compile(rf"^\s*(?:{re.escape(key)}|\"{re.escape(key)}\")\s*=")
-        for i in range(first_table):
-            if pattern.match(lines[i]):
-                lines[i] = rendered
-                break
-        else:
-            lines.insert(first_table, rendered)
-            first_table += 1
-    return "\n".join(lines) + "\n"
+def _edited(text: str, values: Mapping[str, Any]) -> str | None:
+    """`text` with top-level `values` set by tomlkit, which keeps every comment, blank line
+    and the order of keys (a new key goes before the first table); None if it cannot."""
+    try:
+        document = tomlkit.parse(text)
+        for key, value in values.items():
+            document[key] = value
+        edited = tomlkit.dumps(document)
+        tomllib.loads(edited)
+    except (TOMLKitError, tomllib.TOMLDecodeError):
+        return None
+    return edited

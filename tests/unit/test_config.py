@@ -204,6 +204,33 @@ def test_save_settings_values_keeps_other_keys_and_comments(tmp_path: Path) -> N
     assert (s.theme, s.rep_name, s.keymap) == ("leadtui-contrast", "Dana Rivera", {"won": "W"})
 
 
+def test_save_changes_only_the_value_keeping_layout_quotes_and_inline_comments(
+    tmp_path: Path,
+) -> None:
+    """tomlkit edits in place: the changed key keeps its line, its trailing comment and
+    its neighbours; a new key goes right above the first table; nothing else moves."""
+    original = (
+        "# shared by the Tucson office\n"
+        "\n"
+        "rep_name = 'Ines Marlow'   # single quotes, spaces\n"
+        "speed_to_lead_minutes = 7.5\n"
+        "\n"
+        "# keys for a left-handed rep\n"
+        "[keymap]\n"
+        "won = \"ctrl+w\"  # mine\n"
+    )
+    path = write(tmp_path, original)
+    save_settings_values(path, speed_to_lead_minutes=12.0, offer="a two-minute tour")
+    assert path.read_text() == original.replace(
+        "speed_to_lead_minutes = 7.5\n", "speed_to_lead_minutes = 12.0\n"
+    ).replace("[keymap]\n", "offer = \"a two-minute tour\"\n\n[keymap]\n")
+    save_settings_values(path, rep_name="Ines Marlow-Ode")
+    text = path.read_text()
+    assert "rep_name = \"Ines Marlow-Ode\"   # single quotes, spaces\n" in text
+    assert text.startswith("# shared by the Tucson office\n\n")
+    assert text.endswith('[keymap]\nwon = "ctrl+w"  # mine\n')
+
+
 def test_save_creates_file_private(tmp_path: Path) -> None:
     path = tmp_path / "sub" / "config.toml"
     save_settings_values(path, rep_name='Zoë "Z" O\'Neil')
