@@ -19,8 +19,6 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
-import tomlkit
-from tomlkit.exceptions import TOMLKitError
 
 from leadtui.domain.text import UNSAFE
 from leadtui.domain.window import CallingWindow
@@ -361,6 +359,8 @@ def save_settings_values(path: Path, **values: Any) -> None:
     except tomllib.TOMLDecodeError:
         _from_file(path, text)  # raises a ConfigError with the line
         raise
+    import tomlkit  # only when saving: it costs tens of ms to import at every start
+
     wanted = {**current, **plain}
     new_text = _edited(text, plain)
     if new_text is None or tomllib.loads(new_text) != wanted:
@@ -373,6 +373,9 @@ def save_settings_values(path: Path, **values: Any) -> None:
 def _edited(text: str, values: Mapping[str, Any]) -> str | None:
     """`text` with top-level `values` set by tomlkit, which keeps every comment, blank line
     and the order of keys (a new key goes before the first table); None if it cannot."""
+    import tomlkit
+    from tomlkit.exceptions import TOMLKitError
+
     try:
         document = tomlkit.parse(text)
         for key, value in values.items():

@@ -19,9 +19,6 @@ import re
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import arrow
-from arrow.parser import DateTimeParser, ParserError
-
 from leadtui.domain.model import LeadError
 from leadtui.domain.times import CLOCK_MAX, CLOCK_MIN, TimeRangeError, check_clock
 
@@ -77,6 +74,8 @@ def _parse_clock(text: str) -> time | None:
 
 def _at_local(day: date, clock: time, zone: ZoneInfo) -> datetime:
     """The UTC instant of a local wall-clock time (a time skipped by DST moves forward)."""
+    import arrow  # here, not at the top: only reading a typed time needs it (start-up)
+
     local = arrow.Arrow(day.year, day.month, day.day, clock.hour, clock.minute, tzinfo=zone)
     # A wall time skipped by spring forward is read with the offset before the change, so
     # it lands as far after the gap as it was into it.
@@ -88,6 +87,8 @@ def _relative(amount: float, unit: str, now: datetime, zone: ZoneInfo) -> dateti
     if name is None:
         raise WhenError(f"unknown unit {unit!r}: use minutes, hours, days or weeks")
     if name in ("days", "weeks"):
+        import arrow
+
         # Calendar days in the lead's zone keep the same local time across a DST change;
         # a fraction of a day is elapsed time.
         days = amount * (7 if name == "weeks" else 1)
@@ -102,6 +103,9 @@ def _relative(amount: float, unit: str, now: datetime, zone: ZoneInfo) -> dateti
 def _parse_iso(text: str, zone: ZoneInfo) -> datetime | None:
     if not re.match(r"^\d{4}-\d{2}-\d{2}", text):
         return None
+    import arrow
+    from arrow.parser import DateTimeParser, ParserError
+
     try:
         parsed = DateTimeParser().parse_iso(text.upper())
     except (ParserError, ValueError) as exc:
@@ -166,6 +170,8 @@ def _parse_day_and_time(raw: str, now: datetime, zone: ZoneInfo) -> datetime:
     if words and words[0] in _DAY_WORDS:
         day = local_now.date() + timedelta(days=_DAY_WORDS[words.pop(0)])
     elif words and words[0][:3] in _WEEKDAYS and words[0].isalpha():
+        import arrow
+
         target = _WEEKDAYS.index(words.pop(0)[:3])
         # arrow's weekday shift stays on today when today is that day: a weekday named
         # on that day means next week's.
