@@ -46,6 +46,7 @@ class Settings:
     keymap: dict[str, str] = field(default_factory=dict)  # binding id -> keys
     claim_ttl_seconds: int = 120
     intake: IntakeSettings = field(default_factory=IntakeSettings)  # [intake] (webhook, mail)
+    import_aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)  # field -> headers
 
     @property
     def threshold(self) -> timedelta:
@@ -166,6 +167,38 @@ def _intake(value: Any) -> IntakeSettings:
         raise _Bad(str(err)) from None
 
 
+_ALIAS_FIELDS = (
+    "name",
+    "first_name",
+    "last_name",
+    "mobile",
+    "phone",
+    "email",
+    "source",
+    "timezone",
+    "received",
+    "notes",
+)  # fmt: skip  (the fields of leadtui/data/import_aliases.toml)
+
+
+def _import_aliases(value: Any) -> dict[str, tuple[str, ...]]:
+    if not isinstance(value, dict):
+        raise _Bad('must be a table: [import_aliases] then lines like phone = ["Direct Dial"]')
+    aliases: dict[str, tuple[str, ...]] = {}
+    for name, headers in value.items():
+        if name not in _ALIAS_FIELDS:
+            raise _Bad(f"has an unknown field {name!r} (fields: {', '.join(_ALIAS_FIELDS)})")
+        if isinstance(headers, str):
+            headers = [headers]
+        if not isinstance(headers, list) or not all(
+            isinstance(h, str) and h.strip() and len(h) <= 100 and not UNSAFE.search(h)
+            for h in headers
+        ):
+            raise _Bad(f'{name!r} must be a list of column names like ["Cell Number"]')
+        aliases[name] = tuple(h.strip() for h in headers)
+    return aliases
+
+
 # Setting key -> parser. window_start/window_end combine into Settings.window.
 _PARSERS: dict[str, Callable[[Any], Any]] = {
     "rep_name": _plain_text(80),
@@ -181,6 +214,7 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "claim_ttl_seconds": _ttl,
     "keymap": _keymap,
     "intake": _intake,
+    "import_aliases": _import_aliases,
 }
 KEYS = tuple(_PARSERS)
 
@@ -261,6 +295,13 @@ def _from_file(path: Path, text: str) -> dict[str, Any]:
             raise ConfigError(
                 f"{path} line {line}: unknown key {key!r} (known keys: {', '.join(KEYS)})"
             )
+        if key == "import_aliases" and isinstance(raw, dict):
+            for name, headers in raw.items():
+                try:
+                    _import_aliases({name: headers})
+                except _Bad as err:
+                    line = find_key_line(text, name, table="import_aliases")
+                    raise ConfigError(f"{path} line {line}: import_aliases {err}") from None
         if key == "keymap" and isinstance(raw, dict):
             for binding, keys in raw.items():
                 try:
@@ -343,7 +384,7 @@ def save_settings_values(path: Path, **values: Any) -> None:
     that does not parse is left alone (ConfigError) rather than overwritten.
     """
     for key, value in values.items():
-        if key not in _PARSERS or key == "keymap":
+        if key not in _PARSERS or key in ("keymap", "import_aliases", "intake"):
             raise ConfigError(f"cannot save unknown setting {key!r}")
         _checked(key, value, f"value for {key}", base=path.parent)
     plain = {

@@ -1,294 +1,116 @@
-"""CSV import: bytes -> per-row dicts (with physical line numbers) -> validated lead drafts.
+"""CSV import: rows (csv_read.py) -> validated lead drafts -> the store, streamed.
 
-Vendors send whatever their tool exports, so parsing is forgiving where it is safe to be
-(encodings, delimiters, header spellings) and strict where it is not: a row that cannot be
-trusted (NUL bytes, too many cells, a huge field, a bad value) is rejected on its own with
-its line number and a reason, and never stops the rest of the file.
+Lead-ad platforms and CRMs export leads in their own shapes; the aliases (aliases.py and
+`leadtui/data/import_aliases.toml`) map their columns, and this module reads their values:
+
+- phones: a platform prefix (`p:` from Facebook, `tel:`) is dropped; an extension
+  (`x123`, `ext. 123`) goes into the notes. With several phone columns the first valid
+  mobile number is dialled, else the first valid other one; the rest are kept on the lead
+  (`other_phones`, E.164), an unreadable extra number in the notes.
+- the arrival time: ISO 8601 with its offset when it has one; Unix seconds; spreadsheet
+  dates (month first for US files). A time without an offset is read in the row's zone
+  (its time zone column, else `default_timezone`; UTC when the column header says UTC); a
+  date without a time is the start of that day in the lead's zone (its time zone column,
+  else its phone's, else `default_timezone`). Accepted: 2000-01-01 to now plus a
+  day (domain/times.py), else the row is rejected "received time ... out of range".
+
+Nothing is held per row: drafts stream into `LeadStore.add_leads_streamed`, which writes
+them in one durable write. Rejections are kept (the first `MAX_LISTED`) with their line.
 """
 
 from __future__ import annotations
 
-import csv
-import io
+import multiprocessing
+import os
 import re
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
+from typing import BinaryIO
 from zoneinfo import ZoneInfo
 
-from leadtui.domain.intake import prepare_lead
+from leadtui.domain.intake import check_timezone, prepare_lead
 from leadtui.domain.model import LeadDraft, LeadError
-from leadtui.domain.times import to_utc
+from leadtui.domain.phone import parse_phone
+from leadtui.domain.times import TimeRangeError, check_received, to_utc
+from leadtui.io import csv_read
+from leadtui.io.aliases import Aliases, load_aliases, squash
+from leadtui.io.csv_read import (
+    MAX_FIELD_CHARS,
+    MAX_FILE_BYTES,
+    ColumnMap,
+    CsvRow,
+    ImportFileError,
+    MappingError,
+    Rejection,
+    read_csv,
+)
 from leadtui.store.protocol import LeadStore
 
-MAX_FILE_BYTES = 256 * 1024 * 1024
-MAX_FIELD_CHARS = 100_000  # longer cells are rejected by us, with a clear reason
-csv.field_size_limit(max(csv.field_size_limit(), 64 * 1024 * 1024))  # we check sizes below
+__all__ = [
+    "header_field",
+    "squash_label",
+    "MAX_FIELD_CHARS",
+    "MAX_FILE_BYTES",
+    "ImportFileError",
+    "ImportReport",
+    "MappingError",
+    "Rejection",
+    "import_csv",
+    "normalise_zone",
+    "parse_received",
+    "prepare_row",
+    "strip_phone_prefix",
+]
+
+MAX_LISTED = 10_000  # rejections listed one by one; more are only counted
 
 
-class ImportFileError(ValueError):
-    """The file as a whole could not be read (missing, unreadable, no usable header)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Rejection:
-    """A row that was not imported: its physical line in the file and why."""
-
-    line: int
-    reason: str
-
-
-@dataclass(frozen=True, slots=True)
-class CsvRow:
-    """One data row mapped to our field names (name, phone, email, source, ...)."""
-
-    line: int
-    fields: dict[str, str]
-
-
-@dataclass(frozen=True, slots=True)
-class ParsedCsv:
-    """What came out of the bytes before any validation."""
-
-    rows: list[CsvRow]
-    rejections: list[Rejection]
-    delimiter: str
-    columns: dict[str, list[str]]  # our field -> the header names that feed it
-
-
-@dataclass(frozen=True, slots=True)
+@dataclass
 class ImportReport:
-    """The outcome of an import, as printed by `leadtui import`."""
+    """The outcome of an import (or of a dry run), as printed by `leadtui import`."""
 
-    imported: int
-    duplicates: int
+    imported: int = 0
+    duplicates: int = 0
     rejected: list[Rejection] = field(default_factory=list)
-    lead_ids: list[str] = field(default_factory=list)
+    rejected_total: int = 0
     reopened: int = 0  # duplicates that brought a closed lead back (issue 11)
+    rows: int = 0
+    format: str | None = None
+    mapping: ColumnMap | None = None
+    dry_run: bool = False
+
+    def reject(self, rejection: Rejection) -> None:
+        self.rejected_total += 1
+        if len(self.rejected) < MAX_LISTED:
+            self.rejected.append(rejection)
 
     def as_dict(self) -> dict[str, object]:
-        return {
+        data: dict[str, object] = {
             "imported": self.imported,
             "duplicates": self.duplicates,
             "reopened": self.reopened,
             "rejected": [{"line": r.line, "reason": r.reason} for r in self.rejected],
+            "rejected_total": self.rejected_total,
+            "format": self.format,
         }
-
-
-def _squash(header: str) -> str:
-    return re.sub(r"[^0-9a-z]", "", header.replace("\ufeff", "").casefold())
-
-
-# Our field -> accepted header spellings (compared lower-case, letters and digits only),
-# in order of preference when a file has several of them.
-ALIASES: dict[str, tuple[str, ...]] = {
-    "name": ("name", "fullname", "contactname", "leadname", "contact"),
-    "first_name": ("firstname", "first", "givenname", "forename"),
-    "last_name": ("lastname", "last", "surname", "familyname"),
-    "phone": (
-        "phone",
-        "phonenumber",
-        "mobile",
-        "mobilephone",
-        "mobilenumber",
-        "cell",
-        "cellphone",
-        "cellnumber",
-        "telephone",
-        "telephonenumber",
-        "tel",
-        "phoneno",
-    ),
-    "email": ("email", "emailaddress", "mail"),
-    "source": ("source", "leadsource"),
-    "timezone": ("timezone", "tz", "zone"),
-    "received": (
-        "received",
-        "receivedat",
-        "created",
-        "createdat",
-        "createddate",
-        "datecreated",
-        "date",
-        "timestamp",
-    ),
-    "notes": ("notes", "note", "comments", "comment"),
-}
-_FIELD_OF = {alias: name for name, aliases in ALIASES.items() for alias in aliases}
-_RANK = {alias: i for aliases in ALIASES.values() for i, alias in enumerate(aliases)}
-
-
-def header_field(header: str) -> str | None:
-    """Our field for a header spelling as `import` maps it ("Phone Number" -> "phone"), or
-    None. The webhook's form keys and the mailbox's labels use it too (one alias list)."""
-    return _FIELD_OF.get(_squash(header))
-
-
-def squash_label(label: str) -> str:
-    """A header or label compared the way `import` compares them (lower case, letters and
-    digits only)."""
-    return _squash(label)
-
-
-def decode_lines(data: bytes) -> list[str]:
-    """Decode to text lines (line ends kept). UTF-16 and UTF-8 (BOM optional); a line that
-    is not UTF-8 is read as Windows-1252, then Latin-1, so mixed files still import."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return io.StringIO(data.decode("utf-16"), newline="").readlines()
-        except UnicodeDecodeError:
-            raise ImportFileError("the file says UTF-16 but does not decode as it") from None
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    try:
-        return io.StringIO(data.decode("utf-8"), newline="").readlines()
-    except UnicodeDecodeError:
-        pass
-    lines = []
-    for raw in data.splitlines(keepends=True):
-        for encoding in ("utf-8", "cp1252", "latin-1"):
-            try:
-                lines.append(raw.decode(encoding))
-                break
-            except UnicodeDecodeError:
-                continue
-    return lines
-
-
-def sniff_delimiter(header_line: str) -> str:
-    """Comma, semicolon or tab: whichever occurs most outside quotes (comma on a tie)."""
-    outside = re.sub(r'"[^"]*"', "", header_line)
-    counts = {d: outside.count(d) for d in (",", ";", "\t")}
-    best = max(counts.values())
-    return "," if best == 0 or counts[","] == best else max(counts, key=counts.__getitem__)
-
-
-def parse_csv(data: bytes) -> ParsedCsv:
-    """Parse CSV bytes into rows keyed by our field names, plus per-row rejections.
-
-    Raises ImportFileError when there is no header with a name and a phone column.
-    """
-    if len(data) > MAX_FILE_BYTES:
-        raise ImportFileError(f"the file is larger than {MAX_FILE_BYTES // 2**20} MB")
-    lines = decode_lines(data)
-    first = 0
-    while first < len(lines) and not lines[first].strip():
-        first += 1
-    if first == len(lines):
-        raise ImportFileError("the file is empty: expected a header line with name and phone")
-    delimiter = None
-    hint = re.match(r"^\s*sep=(.)\s*$", lines[first].replace("\ufeff", ""))
-    if hint:  # Excel's "sep=;" line
-        delimiter = hint.group(1)
-        first += 1
-    text = "".join(lines[first:])
-    delimiter = delimiter or sniff_delimiter(lines[first] if first < len(lines) else "")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        header = next(reader)
-    except (StopIteration, csv.Error) as err:
-        raise ImportFileError(f"cannot read the header line ({err})") from None
-    columns = _map_header(header)
-    missing = [f for f in ("phone",) if f not in columns]
-    if "name" not in columns and "first_name" not in columns and "last_name" not in columns:
-        missing.insert(0, "name")
-    if missing:
-        cells = [repr(h.strip()[:30]) for h in header if h.strip()]
-        found = ", ".join(cells[:8]) + (", ..." if len(cells) > 8 else "") or "nothing"
-        raise ImportFileError(
-            f"no usable header: no {' and no '.join(missing)} column "
-            f"(found {found}; expected e.g. Name, Phone, Email)"
-        )
-    rows: list[CsvRow] = []
-    rejections: list[Rejection] = []
-    offset = first  # physical line number = offset + reader.line_num
-    previous = reader.line_num
-    while True:
-        start = offset + previous + 1
-        try:
-            cells = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as err:
-            rejections.append(Rejection(start, f"cannot parse the row: {err}"))
-            previous = reader.line_num
-            continue
-        previous = reader.line_num
-        reason = _row_problem(cells, len(header))
-        if reason == "blank":
-            continue
-        if reason:
-            rejections.append(Rejection(start, reason))
-            continue
-        rows.append(CsvRow(start, _row_fields(cells, columns)))
-    names = {f: [header[i].strip() for i in idx] for f, idx in columns.items()}
-    return ParsedCsv(rows, rejections, delimiter, names)
-
-
-def _map_header(header: Sequence[str]) -> dict[str, list[int]]:
-    """Our field -> column indexes, best alias first (then left to right)."""
-    found: dict[str, list[tuple[int, int]]] = {}
-    for index, cell in enumerate(header):
-        alias = _squash(cell)
-        if alias in _FIELD_OF:
-            found.setdefault(_FIELD_OF[alias], []).append((_RANK[alias], index))
-    return {name: [i for _, i in sorted(pairs)] for name, pairs in found.items()}
-
-
-def _row_problem(cells: list[str], width: int) -> str | None:
-    if not any(cell.strip() for cell in cells):
-        return "blank"
-    if any("\x00" in cell for cell in cells):
-        return "contains NUL bytes (a damaged or binary file?)"
-    longest = max(len(cell) for cell in cells)
-    if longest > MAX_FIELD_CHARS:
-        return f"a field is {longest} characters long (at most {MAX_FIELD_CHARS})"
-    extra = [cell for cell in cells[width:] if cell.strip()]
-    if extra:
-        return (
-            f"has {len(cells)} values but the header has {width} columns "
-            "(an unquoted delimiter inside a value?)"
-        )
-    return None
-
-
-def _row_fields(cells: list[str], columns: dict[str, list[int]]) -> dict[str, str]:
-    fields: dict[str, str] = {}
-    for name, indexes in columns.items():
-        values = [cells[i].strip() for i in indexes if i < len(cells)]
-        fields[name] = next((v for v in values if v), "")
-    if not fields.get("name"):
-        fields["name"] = " ".join(
-            part for part in (fields.get("first_name", ""), fields.get("last_name", "")) if part
-        )
-    fields.pop("first_name", None)
-    fields.pop("last_name", None)
-    return fields
+        if self.dry_run and self.mapping is not None:
+            data["dry_run"] = True
+            data["columns"] = self.mapping.names()
+            data["ignored"] = self.mapping.ignored()
+        return data
 
 
 _ZONE_NAMES = {
-    "eastern": "America/New_York",
-    "est": "America/New_York",
-    "edt": "America/New_York",
-    "et": "America/New_York",
-    "central": "America/Chicago",
-    "cst": "America/Chicago",
-    "cdt": "America/Chicago",
-    "ct": "America/Chicago",
-    "mountain": "America/Denver",
-    "mst": "America/Denver",
-    "mdt": "America/Denver",
-    "mt": "America/Denver",
-    "pacific": "America/Los_Angeles",
-    "pst": "America/Los_Angeles",
-    "pdt": "America/Los_Angeles",
-    "pt": "America/Los_Angeles",
-    "arizona": "America/Phoenix",
-    "alaska": "America/Anchorage",
-    "hawaii": "Pacific/Honolulu",
-    "utc": "UTC",
-    "gmt": "UTC",
-}
+    "eastern": "America/New_York", "est": "America/New_York", "edt": "America/New_York",
+    "et": "America/New_York", "central": "America/Chicago", "cst": "America/Chicago",
+    "cdt": "America/Chicago", "ct": "America/Chicago", "mountain": "America/Denver",
+    "mst": "America/Denver", "mdt": "America/Denver", "mt": "America/Denver",
+    "pacific": "America/Los_Angeles", "pst": "America/Los_Angeles",
+    "pdt": "America/Los_Angeles", "pt": "America/Los_Angeles", "arizona": "America/Phoenix",
+    "alaska": "America/Anchorage", "hawaii": "Pacific/Honolulu", "utc": "UTC", "gmt": "UTC",
+}  # fmt: skip
 
 
 def normalise_zone(value: str) -> str | None:
@@ -296,30 +118,74 @@ def normalise_zone(value: str) -> str | None:
     value = value.strip()
     if not value:
         return None
-    return _ZONE_NAMES.get(_squash(value), value)
+    return _ZONE_NAMES.get(squash(value), value)
 
 
-_FORMATS_DAY_FIRST = ("%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y")
-_FORMATS_MONTH_FIRST = ("%m/%d/%Y", "%m-%d-%Y")
-_TIME_FORMATS = ("", " %H:%M", " %H:%M:%S", " %I:%M %p", " %I:%M:%S %p", " %I%p", " %I %p")
+def header_field(header: str) -> str | None:
+    """Our field for a header spelling as `import` maps it ("Phone Number" -> "phone",
+    "Mobile" -> "phone" too), or None. The webhook's form keys and the mailbox's labels
+    use it (one alias list, leadtui/data/import_aliases.toml)."""
+    hit = load_aliases().field_of(header)
+    if hit is None:
+        return None
+    return "phone" if hit[0] == "mobile" else hit[0]
 
 
-def parse_received(value: str, *, default_timezone: str, region: str = "US") -> datetime:
+def squash_label(label: str) -> str:
+    """A header or label compared the way `import` compares them."""
+    return squash(label)
+
+
+_PHONE_PREFIX = re.compile(r"^\s*(?:p|ph|phone|tel|mobile|m|callto)\s*:\s*", re.IGNORECASE)
+
+
+def strip_phone_prefix(value: str) -> str:
+    """`p:+14155550191` (Facebook), `tel:+1-...` -> the number alone."""
+    return _PHONE_PREFIX.sub("", value, count=1)
+
+
+_DAY_FIRST = ("%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y")
+_MONTH_FIRST = ("%m/%d/%Y", "%m-%d-%Y")
+_TIMES = (" %H:%M", " %H:%M:%S", " %I:%M %p", " %I:%M:%S %p", " %I%p", " %I %p")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def parse_received(
+    value: str,
+    *,
+    zone: str | None = None,
+    now: datetime | None = None,
+    region: str = "US",
+    default_timezone: str = "America/New_York",
+) -> datetime:
     """A received time from a CSV cell, as UTC. ISO 8601 (with or without offset), Unix
     seconds, or common spreadsheet dates (month first for US files, day first elsewhere).
-    Times without an offset are read in `default_timezone`."""
+    A time without an offset is read in `zone`; a date alone is the start of that day
+    there (`zone`, else `default_timezone`: the webhook's name for it).
+    TimeRangeError "received time ... out of range" (domain/times.py) for a time
+    that cannot be moved to UTC or, with `now`, is outside 2000-01-01 .. now + 1 day."""
     value = " ".join(value.strip().split())
+    try:
+        parsed = _parse_time(value, zone or default_timezone, region)
+    except (OverflowError, OSError):  # Unix seconds past what the platform can hold
+        raise TimeRangeError(f"received time {value[:40]!r} out of range") from None
+    if now is None:
+        return to_utc(parsed, "received time")
+    return check_received(parsed, now)
+
+
+def _parse_time(value: str, zone: str, region: str) -> datetime:
     if re.fullmatch(r"\d{9,11}", value):
         return datetime.fromtimestamp(int(value), UTC)
     parsed: datetime | None = None
     try:
         parsed = datetime.fromisoformat(value)
+        if _ISO_DATE.fullmatch(value):  # a date alone: the start of that day
+            parsed = datetime.combine(parsed.date(), time())
     except ValueError:
-        dates = _FORMATS_MONTH_FIRST + _FORMATS_DAY_FIRST
-        if region.upper() != "US":
-            dates = _FORMATS_DAY_FIRST + _FORMATS_MONTH_FIRST
+        dates = _MONTH_FIRST + _DAY_FIRST if region.upper() == "US" else _DAY_FIRST + _MONTH_FIRST
         for date_format in ("%Y/%m/%d", *dates):
-            for time_format in _TIME_FORMATS:
+            for time_format in ("", *_TIMES):
                 try:
                     parsed = datetime.strptime(value.upper(), date_format + time_format)
                     break
@@ -332,47 +198,174 @@ def parse_received(value: str, *, default_timezone: str, region: str = "US") -> 
             f"cannot read the received time {value[:40]!r} (use ISO 8601, e.g. 2024-03-01 14:05)"
         )
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=ZoneInfo(default_timezone))
-    return to_utc(parsed, "received time")  # the range: prepare_lead (domain/times.py)
+        parsed = parsed.replace(tzinfo=ZoneInfo(zone))
+    return parsed
 
 
-def prepare_rows(
-    parsed: ParsedCsv,
-    *,
-    now: datetime,
-    source: str = "",
-    region: str = "US",
-    default_timezone: str = "America/New_York",
-) -> tuple[list[tuple[int, LeadDraft]], list[Rejection]]:
-    """Validate every parsed row through the domain's intake; rejections carry the reason."""
-    drafts: list[tuple[int, LeadDraft]] = []
-    rejections = list(parsed.rejections)
-    for row in parsed.rows:
-        f = row.fields
+@dataclass(frozen=True)
+class RowContext:
+    """What every row of one import shares."""
+
+    now: datetime
+    source: str = ""
+    region: str = "US"
+    default_timezone: str = "America/New_York"
+    utc_received: bool = False
+
+
+def prepare_row(row: CsvRow, ctx: RowContext) -> LeadDraft:
+    """One row as a validated draft; LeadError (one line) when it must be rejected."""
+    f = row.fields
+    zone_cell = normalise_zone(f.get("timezone", ""))
+    row_zone = ctx.default_timezone
+    if zone_cell:
+        zone_cell = check_timezone(zone_cell)
+        row_zone = zone_cell
+    received = None
+    if f.get("received"):
+        zone = "UTC" if ctx.utc_received else row_zone
+        received = parse_received(f["received"], zone=zone, now=ctx.now, region=ctx.region)
+    name = f.get("name", "")
+    phone, others, notes = _phones(row.phones, ctx.region)
+    if f.get("notes"):
+        notes = [f["notes"], *notes]
+    if received is not None and not zone_cell and _is_date_only(f["received"]):
+        received = None  # the start of the day in the lead's own zone, known below
+        day = f["received"]
+    else:
+        day = ""
+    draft = prepare_lead(
+        name=name,
+        phone=phone,
+        email=f.get("email", ""),
+        source=f.get("source") or ctx.source,
+        timezone=zone_cell,
+        received_at=received,
+        notes="\n".join(notes),
+        region=ctx.region,
+        default_timezone=ctx.default_timezone,
+        now=ctx.now,
+    )
+    changes: dict[str, object] = {}
+    if day:
+        zone = "UTC" if ctx.utc_received else draft.timezone
+        changes["received_at"] = parse_received(day, zone=zone, now=ctx.now, region=ctx.region)
+    if others:
+        changes["other_phones"] = tuple(p for p in dict.fromkeys(others) if p != draft.phone)
+    if changes:
+        draft = LeadDraft(**{**_fields(draft), **changes})  # type: ignore[arg-type]
+    return draft
+
+
+def _is_date_only(value: str) -> bool:
+    value = value.strip()
+    if _ISO_DATE.fullmatch(value):
+        return True
+    return bool(re.fullmatch(r"\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}", value))
+
+
+def _fields(draft: LeadDraft) -> dict[str, object]:
+    return {name: getattr(draft, name) for name in LeadDraft.__dataclass_fields__}
+
+
+def _phones(cells: Sequence[tuple[str, str]], region: str) -> tuple[str, list[str], list[str]]:
+    """(the number to dial as typed, other numbers in E.164, note lines). One cell is
+    handed to intake as it is; with several, the first valid one is dialled."""
+    values = [(header, strip_phone_prefix(value)) for header, value in cells]
+    if len(values) <= 1:
+        return (values[0][1] if values else ""), [], []
+    chosen = ""
+    others: list[str] = []
+    notes: list[str] = []
+    for header, value in values:
         try:
-            received = None
-            if f.get("received"):
-                received = parse_received(
-                    f["received"], default_timezone=default_timezone, region=region
-                )
-            draft = prepare_lead(
-                name=f.get("name", ""),
-                phone=f.get("phone", ""),
-                email=f.get("email", ""),
-                source=f.get("source") or source,
-                timezone=normalise_zone(f.get("timezone", "")),
-                received_at=received,
-                notes=f.get("notes", ""),
-                region=region,
-                default_timezone=default_timezone,
-                now=now,
-            )
-        except LeadError as err:
-            rejections.append(Rejection(row.line, _one_line(str(err))))
+            parsed = parse_phone(value, region)
+        except LeadError:
+            if chosen or any(_valid(v, region) for _, v in values):
+                notes.append(f"{header}: {value[:64]} (not a valid number)")
+                continue
+            return value, [], []  # none is valid: intake rejects the first with its reason
+        if not chosen:
+            chosen = value
             continue
-        drafts.append((row.line, draft))
-    rejections.sort(key=lambda r: r.line)
-    return drafts, rejections
+        others.append(parsed.e164)
+        if parsed.extension:
+            notes.append(f"{header} extension: {parsed.extension}")
+    return chosen, others, notes
+
+
+def _valid(value: str, region: str) -> bool:
+    try:
+        parse_phone(value, region)
+    except LeadError:
+        return False
+    return True
+
+
+BATCH_ROWS = 1_000  # rows per batch handed to a worker process
+
+
+def import_workers() -> int:
+    """Worker processes for validating rows: the usable cores (at most 4), 1 = none."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        cores = os.cpu_count() or 1
+    fork = "fork" in multiprocessing.get_all_start_methods()
+    return max(1, min(4, cores)) if fork else 1
+
+
+_WORKER_CONTEXT: RowContext | None = None
+
+
+def _init_worker(ctx: RowContext) -> None:
+    global _WORKER_CONTEXT
+    _WORKER_CONTEXT = ctx
+
+
+def _checked(row: CsvRow | Rejection, ctx: RowContext) -> LeadDraft | Rejection:
+    if isinstance(row, Rejection):
+        return row
+    try:
+        return prepare_row(row, ctx)
+    except LeadError as err:
+        return Rejection(row.line, _one_line(str(err)))
+
+
+def _check_batch(rows: list[CsvRow | Rejection]) -> list[LeadDraft | Rejection]:
+    assert _WORKER_CONTEXT is not None
+    return [_checked(row, _WORKER_CONTEXT) for row in rows]
+
+
+def validated(
+    rows: Iterable[CsvRow | Rejection], ctx: RowContext, workers: int = 1
+) -> Iterator[LeadDraft | Rejection]:
+    """Each row as a draft or a rejection, in file order. With `workers` > 1 and more than
+    one batch of rows, batches are validated by that many forked processes (phone numbers
+    and zones are most of the cost), at most a few batches in flight: memory stays
+    bounded. The first batch is done here, so a small file starts no process."""
+    iterator = iter(rows)
+    batch = [row for _, row in zip(range(BATCH_ROWS), iterator, strict=False)]
+    for row in batch:
+        yield _checked(row, ctx)
+    if len(batch) < BATCH_ROWS:
+        return
+    if workers <= 1:
+        for row in iterator:
+            yield _checked(row, ctx)
+        return
+    pool = multiprocessing.get_context("fork").Pool(workers, _init_worker, (ctx,))
+    pending: deque[multiprocessing.pool.AsyncResult[list[LeadDraft | Rejection]]] = deque()
+    try:
+        while batch := [row for _, row in zip(range(BATCH_ROWS), iterator, strict=False)]:
+            pending.append(pool.apply_async(_check_batch, (batch,)))
+            while len(pending) > 2 * workers + 1:
+                yield from pending.popleft().get()
+        while pending:
+            yield from pending.popleft().get()
+    finally:
+        pool.terminate()
+        pool.join()
 
 
 def _one_line(text: str) -> str:
@@ -381,24 +374,58 @@ def _one_line(text: str) -> str:
 
 def import_csv(
     store: LeadStore,
-    data: bytes,
+    raw: BinaryIO,
     *,
     now: datetime,
     source: str = "",
     region: str = "US",
     default_timezone: str = "America/New_York",
+    aliases: Aliases | None = None,
+    overrides: Sequence[tuple[str, str]] = (),
+    dry_run: bool = False,
+    limit: int | None = None,
+    workers: int = 1,
+    progress: Callable[[int, int], None] | None = None,
+    read_done: Callable[[int], None] | None = None,
 ) -> ImportReport:
-    """Parse, validate and store a CSV file's leads in ONE durable write."""
-    parsed = parse_csv(data)
-    drafts, rejections = prepare_rows(
-        parsed, now=now, source=source, region=region, default_timezone=default_timezone
+    """Read, validate and store a CSV stream's leads in ONE durable write (nothing with
+    `dry_run`). `progress(bytes_read, rows_read)` is called as the file is read,
+    `read_done(rows_read)` once it is read (before the write).
+    ImportFileError (nothing written) when the file cannot be used or passes `limit`.
+    `workers` > 1 validates big files in that many processes (see `validated`)."""
+    report = ImportReport(dry_run=dry_run)
+    rows_read = [0]
+
+    def on_bytes(count: int) -> None:
+        if progress is not None:
+            progress(count, rows_read[0])
+
+    mapping, rows = read_csv(
+        raw,
+        aliases or load_aliases(),
+        overrides=overrides,
+        limit=csv_read.MAX_FILE_BYTES if limit is None else limit,
+        progress=on_bytes,
     )
-    results = store.add_leads([draft for _, draft in drafts], now) if drafts else []
-    created = [result.lead.id for result in results if result.created]
-    return ImportReport(
-        imported=len(created),
-        duplicates=len(results) - len(created),
-        rejected=rejections,
-        lead_ids=created,
-        reopened=sum(result.reopened for result in results),
-    )
+    report.mapping, report.format = mapping, mapping.format
+    ctx = RowContext(now, source, region, default_timezone, mapping.utc_received())
+
+    def counted() -> Iterator[CsvRow | Rejection]:
+        for row in rows:
+            rows_read[0] += 1
+            yield row
+
+    def drafts() -> Iterator[LeadDraft]:
+        for item in validated(counted(), ctx, workers):
+            if isinstance(item, Rejection):
+                report.reject(item)
+            else:
+                yield item
+        if read_done is not None:
+            read_done(rows_read[0])
+
+    counts = store.add_leads_streamed(drafts(), now, dry_run=dry_run)
+    report.rows = rows_read[0]
+    report.imported, report.duplicates = counts.created, counts.duplicates
+    report.reopened = counts.reopened
+    return report

@@ -9,14 +9,17 @@ the existing lead; a number on the do-not-call list arrives with status `dnc`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import io
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import BinaryIO
 
 from leadtui.config import Settings
 from leadtui.domain.cadence import Cadence, next_action
 from leadtui.domain.model import Lead, LeadDraft, NextAction, Touch
 from leadtui.domain.plan import plan
+from leadtui.io.aliases import load_aliases
 from leadtui.io.csv_import import ImportReport, import_csv
 from leadtui.store.protocol import AddResult, LeadStore
 
@@ -29,13 +32,28 @@ def add_leads(store: LeadStore, drafts: Sequence[LeadDraft], now: datetime) -> l
 
 
 def import_leads(
-    store: LeadStore, data: bytes, settings: Settings, now: datetime, *, source: str = ""
+    store: LeadStore,
+    data: bytes | BinaryIO,
+    settings: Settings,
+    now: datetime,
+    *,
+    source: str = "",
+    overrides: Sequence[tuple[str, str]] = (),
+    dry_run: bool = False,
+    workers: int = 1,
+    progress: Callable[[int, int], None] | None = None,
+    read_done: Callable[[int], None] | None = None,
 ) -> ImportReport:
-    """Parse, validate and store a CSV file's leads (`leadtui import`, the workstation's
-    import). Raises ImportFileError when the file as a whole cannot be read."""
+    """Read, validate and store a CSV file's leads (`leadtui import`, the workstation's
+    import), streamed, in one durable write (nothing with `dry_run`); the column aliases
+    are the packaged ones plus the config's `[import_aliases]`. Raises ImportFileError
+    when the file as a whole cannot be read (MappingError: a --map column it lacks)."""
+    raw = io.BytesIO(data) if isinstance(data, bytes) else data
     return import_csv(
-        store, data, now=now, source=source, region=settings.default_region,
+        store, raw, now=now, source=source, region=settings.default_region,
         default_timezone=settings.default_timezone,
+        aliases=load_aliases(settings.import_aliases), overrides=overrides, dry_run=dry_run,
+        workers=workers, progress=progress, read_done=read_done,
     )  # fmt: skip
 
 

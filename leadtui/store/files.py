@@ -231,6 +231,43 @@ def encode_snapshot(tree: Tree, seq: int, archive: ArchiveInfo | None = None) ->
     return dumps(data)
 
 
+def encode_snapshot_chunks(
+    tree: Tree,
+    seq: int,
+    archive: ArchiveInfo | None,
+    table: str,
+    extra: Iterable[bytes],
+) -> Iterator[bytes]:
+    """The first line of a snapshot, like `encode_snapshot`, in chunks, with `extra` (each
+    the bytes of one `"<id>":{document}` member) appended to `table`'s documents. The
+    extra documents are only passed through: they are never all in memory."""
+    header: dict[str, Any] = {"format": 1, "seq": seq}
+    if archive is not None and archive.segments:
+        header = {"format": 2, "seq": seq, "archive": archive.to_json()}
+    yield b'{"' + HEADER.encode() + b'":' + dumps(header)
+    names = list(tree)
+    if table not in names:
+        names.append(table)
+    for name in names:
+        body = dumps(tree.get(name, {}))
+        yield b"," + dumps(name) + b":"
+        if name != table:
+            yield body
+            continue
+        yield body[:-1]
+        comma = body != b"{}"
+        batch: list[bytes] = []
+        for member in extra:
+            batch.append(member)
+            if len(batch) >= 4096:
+                yield (b"," if comma else b"") + b",".join(batch)
+                comma, batch = True, []
+        if batch:
+            yield (b"," if comma else b"") + b",".join(batch)
+        yield b"}"
+    yield b"}"
+
+
 # --- decoding -------------------------------------------------------------------------
 
 
@@ -497,18 +534,30 @@ def compact_files(
     seq: int,
     archive: ArchiveInfo | None = None,
     segments: Iterable[bytes] = (),
+    extra: tuple[str, Iterable[bytes]] | None = None,
 ) -> int:
     """Write `tree` (the state after record `seq`) as the new snapshot, followed by the
     archive's segment lines (`segments`: their bytes, newlines included, in chunks), keeping
     the old snapshot as `.bak` and moving the journal to `.journal.bak`. Safe to interrupt
-    at any point. Returns the length of the first line (where the segments start)."""
+    at any point. Returns the length of the first line (where the segments start).
+    `extra` (table, members): documents streamed into that table of the first line."""
     for left_over in names.temps():
         left_over.unlink(missing_ok=True)
     temp = names.temp()
-    head = encode_snapshot(tree, seq, archive)
-    if archive is not None and archive.segments:
-        head += b"\n"
-    write_new_file(temp, _chain(head, segments))
+    newline = b"\n" if archive is not None and archive.segments else b""
+    head_chunks: Iterable[bytes]
+    if extra is None:
+        head_chunks = [encode_snapshot(tree, seq, archive) + newline]
+    else:
+        head_chunks = _chain_all(encode_snapshot_chunks(tree, seq, archive, *extra), newline)
+    head_length = [0]
+
+    def counted() -> Iterator[bytes]:
+        for chunk in head_chunks:
+            head_length[0] += len(chunk)
+            yield chunk
+
+    write_new_file(temp, _chain_all(counted(), segments))
     try:
         if names.snapshot.exists():
             keep_copy(names.snapshot, names.backup, names)
@@ -520,12 +569,16 @@ def compact_files(
     if names.journal.exists():
         os.replace(names.journal, names.journal_backup)
         fsync_dir(names.snapshot.parent)
-    return len(head)
+    return head_length[0]
 
 
-def _chain(first: bytes, rest: Iterable[bytes]) -> Iterator[bytes]:
-    yield first
-    yield from rest
+def _chain_all(first: Iterable[bytes], rest: Iterable[bytes] | bytes) -> Iterator[bytes]:
+    yield from first
+    if isinstance(rest, bytes):
+        if rest:
+            yield rest
+    else:
+        yield from rest
 
 
 def copy_chunks(fd: int, offset: int, length: int, chunk: int = 1 << 20) -> Iterator[bytes]:

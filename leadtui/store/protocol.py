@@ -41,6 +41,16 @@ class AddResult:
 
 
 @dataclass(frozen=True, slots=True)
+class AddCounts:
+    """What `add_leads_streamed` did: leads created, drafts that were repeat inquiries,
+    and how many of those brought a closed lead back (see domain/inquiry.py)."""
+
+    created: int
+    duplicates: int
+    reopened: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class Claim:
     """A rep has a lead open on their screen."""
 
@@ -109,6 +119,15 @@ class LeadStore(Protocol):
         result is that lead with `replayed=True` and `created`/`reopened` as the first
         arrival with that key had them. A new key is recorded on the lead (created,
         repeat or reopened) in the same durable write."""
+        ...
+
+    def add_leads_streamed(
+        self, drafts: Iterable[LeadDraft], now: datetime, *, dry_run: bool = False
+    ) -> AddCounts:
+        """`add_leads` for any number of drafts, consumed as they come and never all held
+        in memory (a million-row import), still in ONE durable write: all or nothing. The
+        drafts are read before the write lock is taken. `dry_run`: count what would
+        happen and write nothing."""
         ...
 
     def log_touch(

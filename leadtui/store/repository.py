@@ -50,7 +50,7 @@ from leadtui.store.index import (
     touch_doc,
     utc,
 )
-from leadtui.store.protocol import AddResult, Claim, LeadNotFound, StoreError
+from leadtui.store.protocol import AddCounts, AddResult, Claim, LeadNotFound, StoreError
 from leadtui.store.schema import SCHEMA, initial_tree
 from leadtui.store.storage import JournalStorage, Transaction
 from leadtui.store.tables import LeadDB
@@ -245,6 +245,13 @@ class TinyLeadStore:
                 table.insert(doc)
                 results.append(AddResult(self._lead(lead.id), created=True))
         return results
+
+    def add_leads_streamed(
+        self, drafts: Iterable[LeadDraft], now: datetime, *, dry_run: bool = False
+    ) -> AddCounts:
+        from leadtui.store.bulk import add_streamed
+
+        return add_streamed(self, drafts, now, dry_run=dry_run)
 
     def log_touch(
         self,

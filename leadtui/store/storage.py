@@ -490,12 +490,37 @@ class JournalStorage(Storage):
         self.version += 1
         self._seen = Seen(self._seen.snapshot, _sig(st), st.st_size)
 
-    def _compact(self) -> None:
+    def commit_with_snapshot(self, table: str, members: Iterable[bytes]) -> None:
+        """Inside a transaction: commit it as a fresh snapshot instead of a journal record,
+        with `members` (the bytes of `"<id>":{document}` each, ids above `next_id(table)`)
+        streamed into `table`. One durable write (temporary file, fsync, rename), all or
+        nothing; the streamed documents are never all in memory, so this process reads
+        the new snapshot afresh at its next read."""
+        if self._depth != 1:
+            raise RuntimeError("commit_with_snapshot needs the outermost transaction")
+        self.seq += 1
+        try:
+            self._compact(extra=(table, members), archive=False)
+        except OSError as exc:
+            self.seq -= 1
+            raise StoreError(
+                f"could not save to {self.path}: {exc.strerror or exc}; nothing was saved"
+            ) from exc
+        except BaseException:
+            self.seq -= 1
+            raise
+        self._ops, self._undo = [], []
+        self._seen = Seen(None, None, 0)  # the tree lacks the new documents: reload
+        self.version += 1
+
+    def _compact(
+        self, extra: tuple[str, Iterable[bytes]] | None = None, archive: bool = True
+    ) -> None:
         """Snapshot the tree (which includes record `seq`) and rotate the journal, moving
         what the archiver picks out of memory into the archive."""
         tree, unread = self._tree, self._unread
         moved: Tree = {}
-        if self._archiver is not None:
+        if self._archiver is not None and archive:
             picked = self._archiver.select(tree)
             moved = {
                 name: {k: tree[name][k] for k in keys} for name, keys in picked.items() if keys
@@ -517,7 +542,7 @@ class JournalStorage(Storage):
             chunks.append((segment, b"\n"))
             del segment
         head_end = compact_files(
-            self.names, kept, self.seq, info, (chunk for part in chunks for chunk in part)
+            self.names, kept, self.seq, info, (chunk for part in chunks for chunk in part), extra
         )
         self._seen = Seen(_stat(self.names.snapshot), None, 0)
         self._head_bytes = head_end

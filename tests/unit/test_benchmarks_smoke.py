@@ -91,3 +91,15 @@ def test_table_judges_targets_and_growth():
     queue_row = next(r for r in rows if r[0].startswith("leadtui queue"))
     assert "n/a (not built yet)" in queue_row
     assert header[-1] == "50k/1k"
+
+
+def test_import_million_runs_at_a_small_size(tmp_path, monkeypatch):
+    """The million-row import benchmark, at 1,500 rows (a second batch starts the workers):
+    every row imported, the figures filled in. No timing asserted."""
+    from benchmarks import import_million
+
+    monkeypatch.setattr(import_million, "HERE", tmp_path)
+    result = import_million.run(1_500, None, keep=False)
+    assert (result["exit"], result["imported"], result["rejected"]) == (0, 1_500, 0)
+    assert result["peak_rss_tree_mb"] >= result["peak_rss_main_mb"] > 0
+    assert result["db_mb"] and result["cpu_seconds"] >= 0

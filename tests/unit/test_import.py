@@ -5,28 +5,66 @@ from __future__ import annotations
 import csv
 import io
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from leadtui.domain.model import LeadError
+from leadtui.domain.model import LeadDraft, LeadError
+from leadtui.io.aliases import load_aliases
 from leadtui.io.csv_import import (
     MAX_FIELD_CHARS,
     ImportFileError,
-    decode_lines,
+    RowContext,
     normalise_zone,
-    parse_csv,
     parse_received,
-    prepare_rows,
-    sniff_delimiter,
+    prepare_row,
 )
+from leadtui.io.csv_read import CsvRow, Rejection, read_csv, sniff_delimiter, text_lines
+
+
+@dataclass
+class Parsed:
+    rows: list[CsvRow]
+    rejections: list[Rejection]
+    columns: dict[str, list[str]]
+
+
+def parse_csv(data: bytes) -> Parsed:
+    mapping, items = read_csv(io.BytesIO(data), load_aliases())
+    items = list(items)
+    return Parsed(
+        [r for r in items if isinstance(r, CsvRow)],
+        [r for r in items if isinstance(r, Rejection)],
+        mapping.names(),
+    )
+
+
+def flat(row: CsvRow) -> dict[str, str]:
+    """The row's fields with its first phone cell as "phone" (as the old parser gave)."""
+    out = dict(row.fields)
+    if row.phones:
+        out["phone"] = row.phones[0][1]
+    return out
 
 
 def fields(data: bytes) -> list[tuple[int, dict[str, str]]]:
-    parsed = parse_csv(data)
-    return [(row.line, row.fields) for row in parsed.rows]
+    return [(row.line, flat(row)) for row in parse_csv(data).rows]
+
+
+def prepare_rows(
+    parsed: Parsed, *, now: datetime
+) -> tuple[list[tuple[int, LeadDraft]], list[Rejection]]:
+    ctx = RowContext(now)
+    drafts, rejections = [], list(parsed.rejections)
+    for row in parsed.rows:
+        try:
+            drafts.append((row.line, prepare_row(row, ctx)))
+        except LeadError as err:
+            rejections.append(Rejection(row.line, " ".join(str(err).split())))
+    return drafts, rejections
 
 
 def test_plain_comma_file() -> None:
@@ -43,8 +81,8 @@ def test_plain_comma_file() -> None:
         ("Full Name", "name"),
         ("FULL_NAME", "name"),
         ("Phone Number", "phone"),
-        ("mobile", "phone"),
-        ("Cell", "phone"),
+        ("mobile", "mobile"),
+        ("Cell", "mobile"),
         ("Telephone", "phone"),
         ("E-mail", "email"),
         ("Email Address", "email"),
@@ -64,7 +102,9 @@ def test_header_aliases_case_insensitive(header: str, expected_field: str) -> No
     data = ",".join(columns) + "\n" + ",".join(f"v{i}" for i in range(len(columns))) + "\n"
     parsed = parse_csv(data.encode())
     assert parsed.columns[expected_field] == [header]
-    assert parsed.rows[0].fields[expected_field] == f"v{columns.index(header)}"
+    assert flat(parsed.rows[0]).get(expected_field, parsed.rows[0].phones[0][1]) == (
+        f"v{columns.index(header)}"
+    )
 
 
 def test_first_and_last_name_are_joined() -> None:
@@ -78,8 +118,16 @@ def test_full_name_wins_over_parts_when_present() -> None:
 
 
 def test_duplicated_headers_take_the_first_non_empty_value() -> None:
-    data = b"Name,Mobile,Phone,Phone\nAnn,111,,222\nBo,333,,\n"
-    assert [f["phone"] for _, f in fields(data)] == ["222", "333"]
+    data = b"Name,Email,E-mail,Phone\nAnn,,a@example.com,1\nBo,b@example.com,c@example.com,2\n"
+    assert [f["email"] for _, f in fields(data)] == ["a@example.com", "b@example.com"]
+
+
+def test_phone_cells_come_mobile_first_then_left_to_right() -> None:
+    data = b"Name,Work Phone,Mobile,Phone\nAnn,111,222,333\nBo,,,444\n"
+    assert [row.phones for row in parse_csv(data).rows] == [
+        (("Mobile", "222"), ("Work Phone", "111"), ("Phone", "333")),
+        (("Phone", "444"),),
+    ]
 
 
 def test_utf8_bom_and_excel_sep_line() -> None:
@@ -155,7 +203,7 @@ def test_hostile_rows_are_rejected_one_by_one() -> None:
     assert "NUL" in reasons[3]
     assert "characters long" in reasons[4]
     assert "5 values but the header has 3" in reasons[5]
-    assert parsed.rows[1].fields["phone"] == ""  # rejected later as a missing phone
+    assert parsed.rows[1].phones == ()  # rejected later as a missing phone
 
 
 def test_megabyte_field_beyond_csv_default_limit_does_not_crash() -> None:
@@ -189,8 +237,9 @@ def test_unusable_header_is_a_file_error(data: bytes, message: str) -> None:
         parse_csv(data)
 
 
-def test_decode_lines_keeps_line_ends() -> None:
-    assert decode_lines(b"a\r\nb\nc") == ["a\r\n", "b\n", "c"]
+def test_text_lines_keep_line_ends() -> None:
+    assert list(text_lines(io.BytesIO(b"a\r\nb\nc"))) == ["a\r\n", "b\n", "c"]
+    assert list(text_lines(io.BytesIO(b"a\rb\rc\n"))) == ["a\r", "b\r", "c\n"]
 
 
 @pytest.mark.parametrize(
@@ -210,12 +259,12 @@ def test_decode_lines_keeps_line_ends() -> None:
     ],
 )
 def test_parse_received(text: str, zone: str, region: str, expected: datetime) -> None:
-    assert parse_received(text, default_timezone=zone, region=region) == expected
+    assert parse_received(text, zone=zone, region=region) == expected
 
 
 def test_parse_received_refuses_nonsense() -> None:
     with pytest.raises(LeadError, match="cannot read the received time"):
-        parse_received("last tuesday", default_timezone="UTC")
+        parse_received("last tuesday", zone="UTC")
 
 
 def test_normalise_zone() -> None:
