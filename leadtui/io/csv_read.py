@@ -152,7 +152,7 @@ def text_lines(
         if len(data) >= MAX_LINE_BYTES and not data.endswith(b"\n"):
             if overlong is not None:
                 overlong.add(number + 1)
-            while (more := stream.readline(MAX_LINE_BYTES)) and not more.endswith(b"\n"):
+            while (tail := stream.readline(MAX_LINE_BYTES)) and not tail.endswith(b"\n"):
                 pass
             data += b"\n"
         for encoding in _DECODE_ORDER:

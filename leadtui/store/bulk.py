@@ -211,7 +211,8 @@ def _mark_stored(
 
 
 def _unpacked(data: bytes) -> tuple[Any, ...]:
-    return marshal.loads(data[_LENGTH.size :])
+    record: tuple[Any, ...] = marshal.loads(data[_LENGTH.size :])
+    return record
 
 
 def _members(
