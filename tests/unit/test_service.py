@@ -193,7 +193,8 @@ def test_import_leads_counts_new_and_known_rows(store) -> None:
     data = b"name,phone\nRosa D,720-555-0143\nMina Cho,303-555-0199\n"
     done = leads.import_leads(store, data, SETTINGS, T0, source="expo")
     assert (done.imported, done.duplicates, done.rejected) == (1, 1, [])
-    assert store.get_lead(done.lead_ids[0]).source == "expo"
+    mina = next(lead for lead in store.leads() if lead.name == "Mina Cho")
+    assert mina.source == "expo"
 
 
 def test_the_gateway_applies_writes_through_the_service(store) -> None:
