@@ -14,7 +14,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any, BinaryIO, Literal
 
 from leadtui.config import Settings
 from leadtui.domain.cadence import Cadence
@@ -216,7 +216,7 @@ class StoreGateway:
             raise LeadError("the touch to undo was never saved: nothing undone")
         return touch_id
 
-    def import_leads(self, data: bytes, now: datetime) -> ImportReport:
+    def import_leads(self, data: bytes | BinaryIO, now: datetime) -> ImportReport:
         """Import a CSV file's leads (the workstation's import); ImportFileError when the
         file as a whole cannot be read."""
         with self._lock:

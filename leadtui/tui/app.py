@@ -221,15 +221,19 @@ class LeadApp(Guarded, WriterMixin, SyncMixin, App[None]):
     @work(thread=True, group="import", exit_on_error=False, description="import a CSV")
     def _import_worker(self, path: Path) -> None:
         try:
-            data = path.read_bytes()
-            report = self.gateway.import_leads(data, self.clock.now())
+            with path.open("rb") as raw:  # streamed: a big file is never all in memory
+                report = self.gateway.import_leads(raw, self.clock.now())
         except Exception as exc:
             message, severity = f"{path}: {exc}", "error"
         else:
             message = f"{report.imported} imported, {report.duplicates} already known"
+            if report.format:
+                message = f"looks like a {report.format} export: {message}"
             if report.rejected:
                 first = report.rejected[0]
-                message += f", {len(report.rejected)} rejected (line {first.line}: {first.reason})"
+                message += (
+                    f", {report.rejected_total} rejected (line {first.line}: {first.reason})"
+                )
             severity = "warning" if report.rejected else "information"
         self.call_from_thread(self._imported, message, severity)
 
