@@ -15,3 +15,44 @@ def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     monkeypatch.setenv("TZ", "UTC")
     monkeypatch.setenv("LANG", "C.UTF-8")
     yield home
+
+
+# --- PostgreSQL: one private server per test session, one database per test -------------
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A private PostgreSQL server (tests/pg_support.py); fails, never skips, when it
+    cannot start, unless LEADTUI_PG_TESTS=0 is set explicitly."""
+    from pg_support import PgUnavailable, start_server, tests_disabled
+
+    if tests_disabled():
+        pytest.skip("LEADTUI_PG_TESTS=0: PostgreSQL tests switched off explicitly")
+    try:
+        server = start_server()
+    except PgUnavailable as exc:
+        pytest.fail(f"the PostgreSQL test server did not start: {exc}", pytrace=False)
+    yield server
+    server.destroy()
+
+
+@pytest.fixture
+def pg_url(pg_server):
+    """The URL of a fresh database holding the schema (dropped after the test)."""
+    url = pg_server.new_database()
+    yield url
+    pg_server.drop(url)
+
+
+@pytest.fixture(params=["tinydb", "postgres"])
+def backend(request: pytest.FixtureRequest, tmp_path):
+    """The store contract suite runs once per backend through this one fixture."""
+    from store_backends import Backend
+
+    if request.param == "postgres":
+        where = request.getfixturevalue("pg_url")
+    else:
+        where = str(tmp_path / "data" / "leads.json")
+    chosen = Backend(request.param, where)
+    yield chosen
+    chosen.close_all()

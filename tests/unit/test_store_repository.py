@@ -1,4 +1,7 @@
-"""TinyLeadStore: leads, duplicates, do-not-call, touches, undo, notes, claims, blitzes."""
+"""The store contract: leads, duplicates, do-not-call, touches, undo, notes, claims, blitzes.
+
+Every test runs on both backends (TinyDB and a real PostgreSQL server) through the
+`backend` fixture; the few that read a backend's own storage say which one."""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from store_backends import Backend
 
 from leadtui.domain.cadence import derive_status, load_cadence
 from leadtui.domain.model import LeadDraft, LeadError, LeadStatus, Outcome
@@ -38,19 +42,25 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def store(db_path: Path):
+def store(backend: Backend):
+    return backend.open()
+
+
+@pytest.fixture
+def tiny(db_path: Path):
     opened = open_store(db_path, cadence=CADENCE)
     yield opened
     opened.close()
 
 
-def reopen(store: TinyLeadStore) -> TinyLeadStore:
+def reopen(store, backend: Backend):
     store.close()
-    return open_store(store.path, cadence=CADENCE)
+    return backend.open()
 
 
-def test_implements_the_protocol(store: TinyLeadStore) -> None:
-    assert isinstance(store, TinyLeadStore)
+def test_implements_the_protocol(store, backend: Backend) -> None:
+    if backend.kind == "tinydb":
+        assert isinstance(store, TinyLeadStore)
     checked: LeadStore = store  # the type checker's view
     for name in vars(LeadStore):
         if not name.startswith("_"):
@@ -63,7 +73,7 @@ def test_ids_are_short_lowercase_base32() -> None:
     assert all(re.fullmatch(r"[a-z2-7]{8}", i) for i in ids)
 
 
-def test_add_leads_stores_them_in_order(store: TinyLeadStore) -> None:
+def test_add_leads_stores_them_in_order(store: LeadStore) -> None:
     results = store.add_leads([draft(1), draft(2, received_at=T0 + timedelta(minutes=3))], T0)
     assert [r.created for r in results] == [True, True]
     leads = store.leads()
@@ -73,18 +83,18 @@ def test_add_leads_stores_them_in_order(store: TinyLeadStore) -> None:
     assert store.get_lead(leads[0].id) == leads[0] == results[0].lead
 
 
-def test_all_drafts_in_one_journal_record(store: TinyLeadStore, db_path: Path) -> None:
-    store.add_leads([draft(n) for n in range(50)], T0)
+def test_all_drafts_in_one_journal_record(tiny: TinyLeadStore, db_path: Path) -> None:
+    tiny.add_leads([draft(n) for n in range(50)], T0)
     journal = db_path.with_name("leads.json.journal").read_bytes().splitlines()
     assert len(journal) == 1
 
 
-def test_stored_times_are_utc_iso_strings(store: TinyLeadStore, db_path: Path) -> None:
+def test_stored_times_are_utc_iso_strings(tiny: TinyLeadStore, db_path: Path) -> None:
     plus2 = datetime(2024, 5, 6, 16, 0, tzinfo=UTC).astimezone(
         __import__("zoneinfo").ZoneInfo("Europe/Berlin")
     )
-    lead = store.add_leads([draft(1, received_at=plus2)], T0)[0].lead
-    store.log_touch(lead.id, Outcome.CALLBACK, plus2, when=plus2 + timedelta(days=1))
+    lead = tiny.add_leads([draft(1, received_at=plus2)], T0)[0].lead
+    tiny.log_touch(lead.id, Outcome.CALLBACK, plus2, when=plus2 + timedelta(days=1))
     lines = db_path.with_name("leads.json.journal").read_bytes().splitlines()
     lead_doc = json.loads(lines[0].split(b" ", 1)[1])["ops"][0][3]
     touch_doc = json.loads(lines[1].split(b" ", 1)[1])["ops"][0][3]
@@ -93,7 +103,7 @@ def test_stored_times_are_utc_iso_strings(store: TinyLeadStore, db_path: Path) -
     assert touch_doc["when"] == "2024-05-07T16:00:00.000000+00:00"
 
 
-def test_duplicate_by_phone_records_an_inquiry(store: TinyLeadStore) -> None:
+def test_duplicate_by_phone_records_an_inquiry(store: LeadStore) -> None:
     first = store.add_leads([draft(1)], T0)[0].lead
     again = store.add_leads([draft(1, name="Other", email="", received_at=T0 + timedelta(1))], T0)
     assert again[0].created is False
@@ -102,18 +112,18 @@ def test_duplicate_by_phone_records_an_inquiry(store: TinyLeadStore) -> None:
     assert len(store.leads()) == 1
 
 
-def test_duplicate_by_email_is_case_insensitive(store: TinyLeadStore) -> None:
+def test_duplicate_by_email_is_case_insensitive(store: LeadStore) -> None:
     first = store.add_leads([draft(1, email="Ann@Example.com")], T0)[0].lead
     result = store.add_leads([draft(2, email="ann@EXAMPLE.com")], T0)[0]
     assert (result.created, result.lead.id) == (False, first.id)
 
 
-def test_empty_emails_are_not_duplicates(store: TinyLeadStore) -> None:
+def test_empty_emails_are_not_duplicates(store: LeadStore) -> None:
     results = store.add_leads([draft(1, email=""), draft(2, email="")], T0)
     assert [r.created for r in results] == [True, True]
 
 
-def test_duplicates_within_one_batch(store: TinyLeadStore) -> None:
+def test_duplicates_within_one_batch(store: LeadStore) -> None:
     later = T0 + timedelta(hours=1)
     results = store.add_leads(
         [draft(1), draft(1, received_at=later), draft(3, email="lead1@example.com")], T0
@@ -123,7 +133,7 @@ def test_duplicates_within_one_batch(store: TinyLeadStore) -> None:
     assert store.leads()[0].inquiries == (later, T0)
 
 
-def test_dnc_outcome_lists_the_number_and_new_leads_arrive_dnc(store: TinyLeadStore) -> None:
+def test_dnc_outcome_lists_the_number_and_new_leads_arrive_dnc(store: LeadStore) -> None:
     lead = store.add_leads([draft(1)], T0)[0].lead
     store.log_touch(lead.id, Outcome.DNC, T0)
     assert store.get_lead(lead.id).status is LeadStatus.DNC
@@ -136,16 +146,19 @@ def test_dnc_outcome_lists_the_number_and_new_leads_arrive_dnc(store: TinyLeadSt
     assert other.status is LeadStatus.NEW
 
 
-def test_lead_whose_number_is_listed_arrives_dnc(store: TinyLeadStore) -> None:
+def test_lead_whose_number_is_listed_arrives_dnc(store, backend: Backend) -> None:
     lead = store.add_leads([draft(1)], T0)[0].lead
     store.log_touch(lead.id, Outcome.DNC, T0)
-    with store._storage.transaction():  # the number stays listed; the lead is gone
-        store._db.table("leads").remove(doc_ids=[1])
+    if backend.kind == "tinydb":  # the number stays listed; the lead is gone
+        with store._storage.transaction():
+            store._db.table("leads").remove(doc_ids=[1])
+    else:
+        backend.sql("DELETE FROM leads WHERE id = %s", lead.id)
     arrived = store.add_leads([draft(1, email="new@example.com")], T0)[0]
     assert arrived.created and arrived.lead.status is LeadStatus.DNC
 
 
-def test_log_touch_stores_and_derives_status(store: TinyLeadStore) -> None:
+def test_log_touch_stores_and_derives_status(store: LeadStore) -> None:
     lead = store.add_leads([draft(1)], T0)[0].lead
     touch = store.log_touch(lead.id, Outcome.NO_ANSWER, T0, note="rang", rep="al")
     assert re.fullmatch(r"[a-z2-7]{8}", touch.id)
@@ -157,7 +170,7 @@ def test_log_touch_stores_and_derives_status(store: TinyLeadStore) -> None:
     assert store.get_lead(lead.id).status is LeadStatus.WON
 
 
-def test_log_touch_refusals(store: TinyLeadStore) -> None:
+def test_log_touch_refusals(store: LeadStore) -> None:
     lead = store.add_leads([draft(1)], T0)[0].lead
     with pytest.raises(LeadError):
         store.log_touch(lead.id, Outcome.CALLBACK, T0)
@@ -168,7 +181,7 @@ def test_log_touch_refusals(store: TinyLeadStore) -> None:
     assert store.touches(lead.id) == []
 
 
-def test_touches_sorted_by_time_then_insertion(store: TinyLeadStore) -> None:
+def test_touches_sorted_by_time_then_insertion(store: LeadStore) -> None:
     lead = store.add_leads([draft(1)], T0)[0].lead
     late = store.log_touch(lead.id, Outcome.NO_ANSWER, T0 + timedelta(hours=2))
     early = store.log_touch(lead.id, Outcome.VM_HANGUP, T0)
@@ -180,7 +193,7 @@ def test_touches_sorted_by_time_then_insertion(store: TinyLeadStore) -> None:
     assert [t.id for t in store.touches(lead.id)] == [early.id]
 
 
-def test_undo_restores_status_and_returns_none_when_empty(store: TinyLeadStore) -> None:
+def test_undo_restores_status_and_returns_none_when_empty(store: LeadStore) -> None:
     lead = store.add_leads([draft(1)], T0)[0].lead
     assert store.undo_last_touch(lead.id) is None
     store.log_touch(lead.id, Outcome.NO_ANSWER, T0)
@@ -194,7 +207,7 @@ def test_undo_restores_status_and_returns_none_when_empty(store: TinyLeadStore) 
 
 
 def test_undo_dnc_unlists_the_number_unless_another_dnc_touch_keeps_it(
-    store: TinyLeadStore,
+    store: LeadStore,
 ) -> None:
     lead = store.add_leads([draft(1)], T0)[0].lead
     store.log_touch(lead.id, Outcome.NO_ANSWER, T0)
@@ -208,7 +221,7 @@ def test_undo_dnc_unlists_the_number_unless_another_dnc_touch_keeps_it(
     assert store.get_lead(lead.id).status is LeadStatus.WORKING
 
 
-def test_add_note_appends_timestamped_lines(store: TinyLeadStore) -> None:
+def test_add_note_appends_timestamped_lines(store: LeadStore) -> None:
     lead = store.add_leads([draft(1, notes="from the form")], T0)[0].lead
     store.add_note(lead.id, "asked for pricing", T0)
     updated = store.add_note(lead.id, "call after 5", T0 + timedelta(hours=1, seconds=59))
@@ -221,7 +234,7 @@ def test_add_note_appends_timestamped_lines(store: TinyLeadStore) -> None:
         store.add_note("missing1", "x", T0)
 
 
-def test_claims_replace_expire_and_release(store: TinyLeadStore) -> None:
+def test_claims_replace_expire_and_release(store: LeadStore) -> None:
     a, b = (r.lead for r in store.add_leads([draft(1), draft(2)], T0))
     store.claim(a.id, "al", "s1", T0, 120)
     assert set(store.claims(T0)) == {a.id}
@@ -240,7 +253,7 @@ def test_claims_replace_expire_and_release(store: TinyLeadStore) -> None:
         store.claim("missing1", "al", "s1", T0, 120)
 
 
-def test_blitz_records_upsert_in_order(store: TinyLeadStore) -> None:
+def test_blitz_records_upsert_in_order(store: LeadStore) -> None:
     store.save_blitz({"id": "b1", "goal": 10, "tallies": {"dials": 0}})
     store.save_blitz({"id": "b2", "goal": 5})
     store.save_blitz({"id": "b1", "goal": 12, "tallies": {"dials": 3}})
@@ -256,7 +269,7 @@ def test_blitz_records_upsert_in_order(store: TinyLeadStore) -> None:
         store.save_blitz({"id": "b3", "when": T0})
 
 
-def test_reopen_sees_everything(store: TinyLeadStore) -> None:
+def test_reopen_sees_everything(store, backend: Backend) -> None:
     a, b = (r.lead for r in store.add_leads([draft(1), draft(2)], T0))
     store.add_leads([draft(1, received_at=T0 + timedelta(days=1))], T0)
     touch = store.log_touch(a.id, Outcome.CALLBACK, T0, when=T0 + timedelta(days=2), rep="al")
@@ -265,7 +278,7 @@ def test_reopen_sees_everything(store: TinyLeadStore) -> None:
     store.claim(a.id, "al", "s1", T0, 120)
     store.save_blitz({"id": "b1", "goal": 3})
     before = (store.leads(), dict(store.touches_by_lead()), store.claims(T0), store.blitzes())
-    again = reopen(store)
+    again = reopen(store, backend)
     after = (again.leads(), dict(again.touches_by_lead()), again.claims(T0), again.blitzes())
     assert after == before
     assert again.touches(a.id) == [touch]
@@ -273,20 +286,21 @@ def test_reopen_sees_everything(store: TinyLeadStore) -> None:
     again.close()
 
 
-def test_reopen_after_compaction(db_path: Path) -> None:
+def test_reopen_after_compaction(db_path: Path) -> None:  # TinyDB's own file format
     store = open_store(db_path, cadence=CADENCE, compact_bytes=1500)
     leads = [r.lead for r in store.add_leads([draft(n) for n in range(10)], T0)]
     touches = [store.log_touch(lead.id, Outcome.NO_ANSWER, T0) for lead in leads for _ in (1, 2)]
     assert db_path.with_name("leads.json.bak").exists()
-    again = reopen(store)
+    store.close()
+    again = open_store(db_path, cadence=CADENCE)
     assert sorted(t.id for ts in again.touches_by_lead().values() for t in ts) == sorted(
         t.id for t in touches
     )
     again.close()
 
 
-def test_second_instance_sees_first_ones_writes(store: TinyLeadStore) -> None:
-    other = open_store(store.path, cadence=CADENCE)
+def test_second_instance_sees_first_ones_writes(store, backend: Backend) -> None:
+    other = backend.open()
     version = other.version()
     lead = store.add_leads([draft(1)], T0)[0].lead
     assert other.changed()
@@ -298,7 +312,7 @@ def test_second_instance_sees_first_ones_writes(store: TinyLeadStore) -> None:
     other.close()
 
 
-def test_touches_by_lead_covers_every_lead_and_is_a_frozen_view(store: TinyLeadStore) -> None:
+def test_touches_by_lead_covers_every_lead_and_is_a_frozen_view(store: LeadStore) -> None:
     a, b = (r.lead for r in store.add_leads([draft(1), draft(2)], T0))
     store.log_touch(a.id, Outcome.NO_ANSWER, T0)
     view = store.touches_by_lead()
@@ -308,7 +322,7 @@ def test_touches_by_lead_covers_every_lead_and_is_a_frozen_view(store: TinyLeadS
     assert len(store.touches_by_lead()[a.id]) == 2
 
 
-def test_unknown_lead(store: TinyLeadStore) -> None:
+def test_unknown_lead(store: LeadStore) -> None:
     with pytest.raises(LeadNotFound):
         store.get_lead("zzzzzzzz")
     with pytest.raises(LeadNotFound):
@@ -317,7 +331,7 @@ def test_unknown_lead(store: TinyLeadStore) -> None:
         store.undo_last_touch("zzzzzzzz")
 
 
-def test_threads_share_one_store(store: TinyLeadStore) -> None:
+def test_threads_share_one_store(store: LeadStore) -> None:
     leads = [r.lead for r in store.add_leads([draft(n) for n in range(4)], T0)]
     errors: list[BaseException] = []
 
@@ -339,8 +353,10 @@ def test_threads_share_one_store(store: TinyLeadStore) -> None:
     assert [len(store.touches(lead.id)) for lead in leads] == [15] * 4
 
 
-def test_touches_by_lead_stays_right_through_every_kind_of_change(store: TinyLeadStore) -> None:
-    other = open_store(store.path, cadence=CADENCE)
+def test_touches_by_lead_stays_right_through_every_kind_of_change(
+    store, backend: Backend
+) -> None:
+    other = backend.open()
     a, b = (r.lead for r in store.add_leads([draft(1), draft(2)], T0))
     first = store.touches_by_lead()
     store.log_touch(a.id, Outcome.NO_ANSWER, T0)
@@ -354,7 +370,7 @@ def test_touches_by_lead_stays_right_through_every_kind_of_change(store: TinyLea
     assert [t.outcome for t in view[b.id]] == [Outcome.VM_HANGUP]
     assert [t.outcome for t in view[c.id]] == [Outcome.TALKED]
     assert first[a.id] == () and c.id not in first
-    fresh = open_store(store.path, cadence=CADENCE)
+    fresh = backend.open()
     assert dict(fresh.touches_by_lead()) == dict(view)
     fresh.close()
     other.close()

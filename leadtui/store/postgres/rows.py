@@ -1,0 +1,104 @@
+"""Rows <-> model objects for the PostgreSQL store, and the lead row's stored next action.
+
+The next action (kind, message, due time, rank key) is a pure function of the lead, its
+touches, the cadence and the calling window (domain.cadence.evaluate); the store writes it
+in the same transaction as the change that moved it, so the queue is one indexed query.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from leadtui.domain.cadence import Cadence, evaluate
+from leadtui.domain.model import Lead, LeadStatus, Outcome, Touch
+from leadtui.domain.window import CallingWindow
+
+LEAD_COLUMNS = "id, name, phone, email, source, timezone, received_at, status, notes, inquiries"
+TOUCH_COLUMNS = "id, lead_id, outcome, at, note, asked_for, rep, override_window, blitz_id"
+_ASKED = frozenset({"callback", "appointment"})
+
+
+def _utc(value: datetime) -> datetime:
+    return value.astimezone(UTC)
+
+
+def lead_from_row(row: Sequence[Any]) -> Lead:
+    inquiries = row[9]
+    return Lead(
+        id=row[0],
+        name=row[1],
+        phone=row[2],
+        email=row[3],
+        source=row[4],
+        timezone=row[5],
+        received_at=_utc(row[6]),
+        status=LeadStatus(row[7]),
+        notes=row[8],
+        inquiries=tuple(_utc(at) for at in inquiries) if inquiries else (),
+    )
+
+
+def touch_from_row(row: Sequence[Any]) -> Touch:
+    return Touch(
+        id=row[0],
+        lead_id=row[1],
+        outcome=Outcome(row[2]),
+        at=_utc(row[3]),
+        note=row[4],
+        when=_utc(row[5]) if row[5] is not None else None,
+        rep=row[6],
+        override_window=row[7],
+        blitz_id=row[8],
+    )
+
+
+def touch_to_json(touch: Touch) -> dict[str, Any]:
+    """A touch as plain JSON (the stored result of a write, for an idempotent retry)."""
+    return {
+        "id": touch.id,
+        "lead_id": touch.lead_id,
+        "outcome": touch.outcome.value,
+        "at": touch.at.isoformat(),
+        "note": touch.note,
+        "when": touch.when.isoformat() if touch.when else None,
+        "rep": touch.rep,
+        "override_window": touch.override_window,
+        "blitz_id": touch.blitz_id,
+    }
+
+
+def touch_from_json(doc: dict[str, Any]) -> Touch:
+    return Touch(
+        id=doc["id"],
+        lead_id=doc["lead_id"],
+        outcome=Outcome(doc["outcome"]),
+        at=datetime.fromisoformat(doc["at"]).astimezone(UTC),
+        note=doc["note"],
+        when=datetime.fromisoformat(doc["when"]).astimezone(UTC) if doc["when"] else None,
+        rep=doc["rep"],
+        override_window=doc["override_window"],
+        blitz_id=doc["blitz_id"],
+    )
+
+
+def next_columns(
+    lead: Lead, touches: Sequence[Touch], cadence: Cadence, window: CallingWindow
+) -> tuple[Any, ...]:
+    """(next_kind, next_message, next_due, next_asked, rank_group, rank_key) for the lead
+    row: None throughout when the lead has no next action (closed, or dnc)."""
+    if lead.status is LeadStatus.DNC or not lead.status.active:
+        return (None,) * 6
+    assessment = evaluate(lead, tuple(touches), cadence, window)
+    action = assessment.action
+    if action is None:
+        return (None,) * 6
+    due = action.due_at
+    if action.kind in _ASKED:
+        group, key = 0, due.timestamp()
+    elif assessment.calls == 0:
+        group, key = 1, -lead.received_at.timestamp()
+    else:
+        group, key = 2, due.timestamp()
+    return (action.kind, action.message.value, due, action.ignores_window, group, key)

@@ -1,0 +1,153 @@
+"""The PostgreSQL schema: numbered migrations, the schema_version table, version checks.
+
+`init_schema` creates the schema in an empty database (`leadtui db init`); `migrate` runs
+the migrations the database has not seen (`leadtui db migrate`); `check_schema` refuses,
+in one line, a database that has no schema yet or one newer than this program.
+Each migration runs in one transaction together with its schema_version row.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from leadtui.store.protocol import StoreError
+
+ACTIVE_SQL = "('new', 'working', 'contacted', 'callback', 'appointment')"
+
+# Migration n brings a database from version n-1 to n. Never edit a released one: add one.
+MIGRATIONS: tuple[str, ...] = (
+    f"""
+    CREATE TABLE leads (
+        seq bigint GENERATED ALWAYS AS IDENTITY UNIQUE,
+        id text PRIMARY KEY,
+        name text NOT NULL,
+        phone text NOT NULL,
+        email text NOT NULL DEFAULT '',
+        email_key text NOT NULL DEFAULT '',
+        source text NOT NULL DEFAULT '',
+        timezone text NOT NULL,
+        received_at timestamptz NOT NULL,
+        status text NOT NULL DEFAULT 'new',
+        notes text NOT NULL DEFAULT '',
+        inquiries timestamptz[] NOT NULL DEFAULT '{{}}',
+        next_kind text,
+        next_message text,
+        next_due timestamptz,
+        next_asked boolean,
+        rank_group smallint,
+        rank_key double precision,
+        changed_at timestamptz NOT NULL DEFAULT now()
+    );
+    CREATE INDEX leads_phone ON leads (phone);
+    CREATE INDEX leads_email ON leads (email_key) WHERE email_key <> '';
+    CREATE INDEX leads_active ON leads (seq) WHERE status IN {ACTIVE_SQL};
+    CREATE INDEX leads_due ON leads (next_due) WHERE next_due IS NOT NULL;
+    CREATE INDEX leads_rank ON leads (rank_group, rank_key) WHERE next_due IS NOT NULL;
+    CREATE TABLE touches (
+        seq bigint GENERATED ALWAYS AS IDENTITY UNIQUE,
+        id text PRIMARY KEY,
+        lead_id text NOT NULL REFERENCES leads (id) ON DELETE CASCADE,
+        outcome text NOT NULL,
+        at timestamptz NOT NULL,
+        note text NOT NULL DEFAULT '',
+        asked_for timestamptz,
+        rep text NOT NULL DEFAULT '',
+        db_role text NOT NULL DEFAULT current_user,
+        override_window boolean NOT NULL DEFAULT false,
+        blitz_id text
+    );
+    CREATE INDEX touches_lead ON touches (lead_id, at, seq);
+    CREATE INDEX touches_rep ON touches (rep, at);
+    CREATE TABLE dnc (
+        phone text PRIMARY KEY,
+        lead_id text,
+        touch_id text,
+        at timestamptz NOT NULL
+    );
+    CREATE TABLE claims (
+        session text PRIMARY KEY,
+        lead_id text NOT NULL,
+        rep text NOT NULL DEFAULT '',
+        since timestamptz NOT NULL,
+        expires_at timestamptz NOT NULL,
+        seq bigint GENERATED ALWAYS AS IDENTITY
+    );
+    CREATE INDEX claims_lead ON claims (lead_id, since);
+    CREATE TABLE blitzes (
+        seq bigint GENERATED ALWAYS AS IDENTITY UNIQUE,
+        id text PRIMARY KEY,
+        record json NOT NULL
+    );
+    CREATE TABLE applied_writes (
+        id text PRIMARY KEY,
+        at timestamptz NOT NULL DEFAULT now(),
+        result json
+    );
+    CREATE INDEX applied_writes_at ON applied_writes (at);
+    """,
+)
+SCHEMA = len(MIGRATIONS)
+
+
+def _connect(url: str) -> Any:
+    from leadtui.store.postgres.connect import connect
+
+    return connect(url)
+
+
+def read_version(conn: Any) -> int | None:
+    """The database's schema version; None when it has no leadtui schema."""
+    row = conn.execute("SELECT to_regclass('schema_version') IS NOT NULL").fetchone()
+    if not row or not row[0]:
+        return None
+    row = conn.execute("SELECT max(version) FROM schema_version").fetchone()
+    return int(row[0]) if row and row[0] is not None else 0
+
+
+def check_schema(conn: Any, where: str) -> None:
+    """StoreError (one line) unless the database holds exactly this program's schema."""
+    version = read_version(conn)
+    if version is None:
+        raise StoreError(f"{where}: no leadtui schema in this database (run: leadtui db init)")
+    if version > SCHEMA:
+        raise StoreError(
+            f"{where}: the database has schema {version}, newer than this leadtui "
+            f"understands ({SCHEMA}); upgrade leadtui"
+        )
+    if version < SCHEMA:
+        raise StoreError(
+            f"{where}: the database has schema {version}, older than this leadtui "
+            f"({SCHEMA}) (run: leadtui db migrate)"
+        )
+
+
+def migrate(url: str, *, create: bool = False) -> tuple[int, int]:
+    """Run the missing migrations; returns (version before, version after).
+
+    `create`: the database may be empty (db init); otherwise it must have a schema."""
+    from leadtui.store.postgres.connect import mask_url
+
+    where = mask_url(url)
+    with _connect(url) as conn:
+        with conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(7413201)")  # one migrator at a time
+            before = read_version(conn)
+            if before is None:
+                if not create:
+                    raise StoreError(f"{where}: no leadtui schema (run: leadtui db init)")
+                conn.execute(
+                    "CREATE TABLE schema_version (version integer PRIMARY KEY, "
+                    "applied_at timestamptz NOT NULL DEFAULT now())"
+                )
+                before = 0
+            if before > SCHEMA:
+                check_schema(conn, where)
+            for number in range(before + 1, SCHEMA + 1):
+                conn.execute(MIGRATIONS[number - 1])
+                conn.execute("INSERT INTO schema_version (version) VALUES (%s)", (number,))
+        return before, SCHEMA
+
+
+def init_schema(url: str) -> tuple[int, int]:
+    """Create the schema in an empty database (or carry an existing one forward)."""
+    return migrate(url, create=True)
