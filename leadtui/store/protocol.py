@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from leadtui.domain.model import Lead, LeadDraft, Outcome, Touch
+from leadtui.domain.window import CallingWindow
 
 
 class StoreError(Exception):
@@ -63,7 +64,7 @@ class Claim:
 class LeadStore(Protocol):
     """Durable storage of leads, touches, claims and blitz sessions."""
 
-    path: Path
+    path: Path | str  # the file, or the server's URL with any password masked
 
     # --- reading (served from memory; cheap "did anyone else write?" check first) ---
     def leads(self) -> list[Lead]:
@@ -94,6 +95,13 @@ class LeadStore(Protocol):
 
     def lead_count(self) -> int:
         """How many leads there are, active or not (without reading the archive)."""
+        ...
+
+    def due_queue(self, now: datetime, limit: int, window: CallingWindow) -> list[Lead]:
+        """The first `limit` leads of the queue due now, in rank order (the queue's first
+        screen). PostgreSQL answers from the next action stored on each lead row (one
+        indexed query); TinyDB ranks every active lead. The caller ranks the answer with
+        domain.queue.rank for the entries it shows."""
         ...
 
     def is_dnc(self, phone: str) -> bool:

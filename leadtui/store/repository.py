@@ -31,8 +31,10 @@ from leadtui.domain.model import (
     Outcome,
     Touch,
 )
+from leadtui.domain.queue import rank
 from leadtui.domain.text import clean_text
 from leadtui.domain.times import EARLIEST, TimeRangeError, check_clock, check_received
+from leadtui.domain.window import CallingWindow
 from leadtui.store.archive import EMAILS, LEAD_IDS, PHONES, TOUCH_IDS, LeadArchiver
 from leadtui.store.files import damaged, paused_gc, too_new
 from leadtui.store.index import (
@@ -304,15 +306,8 @@ class TinyLeadStore:
             lead = self._lead(lead_id)
             keys = index.touch_keys(lead_id)
             key = index.touch_ids.get(touch_id)
-            if key is None or key not in keys:
-                raise LeadError(f"touch {touch_id} is no longer on this lead: nothing undone")
-            if key != keys[-1]:
-                touch, last = index.touch(key), index.touch(keys[-1])
-                by = f" by {last.rep}" if last.rep else ""
-                raise LeadError(
-                    f"{touch.outcome} is no longer the lead's last touch ({last.outcome} was "
-                    f"logged after it{by}): nothing undone"
-                )
+            if key is None or key not in keys or key != keys[-1]:
+                raise LeadError(not_last_message(touch_id, index.touches(lead_id)))
             return self._remove_touch(lead, key)
 
     def _remove_touch(self, lead: Lead, key: str) -> Touch:
@@ -329,6 +324,16 @@ class TinyLeadStore:
                 self._db.table(DNC).update({"touch_id": keeper.id}, doc_ids=[dnc_key])
         self._restatus(lead)
         return touch
+
+    def due_queue(self, now: datetime, limit: int, window: CallingWindow) -> list[Lead]:
+        """The first `limit` leads of the ranked queue due now (computed the usual way:
+        every active lead's next action, ranked)."""
+        active = self.active_leads()
+        entries = rank(
+            active, self.touches_of(lead.id for lead in active), now, self._cadence, window,
+            timedelta(0),
+        )  # fmt: skip
+        return [entry.lead for entry in entries[:limit]]
 
     def add_note(self, lead_id: str, text: str, at: datetime) -> Lead:
         stamp = utc(at, "note time").strftime("[%Y-%m-%d %H:%M UTC]")
@@ -515,6 +520,19 @@ def _touch_time(at: datetime) -> datetime:
     if value < EARLIEST:
         raise TimeRangeError(f"touch time {value.isoformat()} out of range (before 2000)")
     return value
+
+
+def not_last_message(touch_id: str, touches: Sequence[Touch]) -> str:
+    """Why `undo_touch` refuses (the same words on every backend); `touches` oldest first."""
+    touch = next((t for t in touches if t.id == touch_id), None)
+    if touch is None:
+        return f"touch {touch_id} is no longer on this lead: nothing undone"
+    last = touches[-1]
+    by = f" by {last.rep}" if last.rep else ""
+    return (
+        f"{touch.outcome} is no longer the lead's last touch ({last.outcome} was "
+        f"logged after it{by}): nothing undone"
+    )
 
 
 def _expired(doc: Mapping[str, Any], now: datetime) -> bool:

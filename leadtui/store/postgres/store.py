@@ -36,7 +36,7 @@ from leadtui.store.postgres.rows import (
 )
 from leadtui.store.postgres.schema import check_schema
 from leadtui.store.protocol import AddResult, Claim, LeadNotFound, StoreError
-from leadtui.store.repository import _clean_note, new_id
+from leadtui.store.repository import _clean_note, new_id, not_last_message
 
 R = TypeVar("R")
 _ADD_LOCK = 7413202  # advisory lock: one add_leads at a time (dedupe by phone/email)
@@ -218,8 +218,7 @@ class PgLeadStore:
             result: dict[str, list[Touch]] = {lead_id: [] for lead_id in wanted}
             for start in range(0, len(wanted), 5000):
                 rows = conn.execute(
-                    f"SELECT {TOUCH_COLUMNS} FROM touches WHERE lead_id = ANY(%s) "
-                    "ORDER BY at, seq",
+                    f"SELECT {TOUCH_COLUMNS} FROM touches WHERE lead_id = ANY(%s) ORDER BY at, seq",
                     (wanted[start : start + 5000],),
                 )
                 for row in rows:
@@ -249,8 +248,9 @@ class PgLeadStore:
 
     def is_dnc(self, phone: str) -> bool:
         return self._query(
-            lambda conn: conn.execute("SELECT 1 FROM dnc WHERE phone = %s", (phone,)).fetchone()
-            is not None
+            lambda conn: (
+                conn.execute("SELECT 1 FROM dnc WHERE phone = %s", (phone,)).fetchone() is not None
+            )
         )
 
     def changed(self) -> bool:
@@ -457,7 +457,7 @@ class PgLeadStore:
             lead = self._lead(conn, lead_id, lock=True)
             touches = self._touches(conn, lead_id)
             if not touches or touches[-1].id != touch_id:
-                raise LeadError(_not_last(touch_id, touches))
+                raise LeadError(not_last_message(touch_id, touches))
             self._remove_touch(conn, lead, touches[-1])
             return touches[-1]
 
@@ -575,12 +575,6 @@ class PgLeadStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def _not_last(touch_id: str, touches: Sequence[Touch]) -> str:
-    if any(t.id == touch_id for t in touches):
-        return f"touch {touch_id} is no longer the lead's last; undo only the latest one"
-    return f"no touch {touch_id!r} on this lead"
 
 
 def _configure(conn: Any) -> None:

@@ -1,0 +1,101 @@
+"""Store contract (both backends): undo by touch id, and the due queue's first screen.
+
+`due_queue` must give the same leads, in the same order, as ranking every active lead the
+usual way (domain.queue.rank): PostgreSQL answers from the next action stored on each lead
+row, so this checks that every write keeps that stored action right.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from leadtui.domain.model import LeadDraft, LeadError, LeadStatus, Outcome
+from leadtui.domain.queue import rank
+from leadtui.domain.window import CallingWindow
+from store_backends import CADENCE, Backend
+
+T0 = datetime(2025, 9, 16, 15, 30, tzinfo=UTC)  # a Tuesday, mid-afternoon in Chicago
+WINDOW = CallingWindow()
+
+
+def draft(n: int, **changes) -> LeadDraft:
+    values = dict(
+        name=f"Caller {n}",
+        phone=f"+1312555{n:04d}",
+        email=f"caller{n}@example.org",
+        source="form",
+        timezone="America/Chicago",
+        received_at=T0 - timedelta(minutes=7 * n),
+    )
+    values.update(changes)
+    return LeadDraft(**values)
+
+
+@pytest.fixture
+def store(backend: Backend):
+    return backend.open()
+
+
+def test_undo_touch_removes_exactly_the_last_one(store) -> None:
+    lead = store.add_leads([draft(1)], T0)[0].lead
+    first = store.log_touch(lead.id, Outcome.NO_ANSWER, T0)
+    second = store.log_touch(lead.id, Outcome.NOT_INTERESTED, T0 + timedelta(minutes=2))
+    with pytest.raises(LeadError, match="no longer the lead's last"):
+        store.undo_touch(lead.id, first.id)
+    with pytest.raises(LeadError, match="no longer on this lead"):
+        store.undo_touch(lead.id, "zzzzzzzz")
+    assert store.undo_touch(lead.id, second.id) == second
+    assert store.touches(lead.id) == [first]
+    assert store.get_lead(lead.id).status is LeadStatus.WORKING
+    with pytest.raises(LeadError):
+        store.undo_touch(lead.id, second.id)  # already gone: never removes another
+    assert store.undo_touch(lead.id, first.id) == first
+    assert store.get_lead(lead.id).status is LeadStatus.NEW
+
+
+def test_undo_touch_of_a_dnc_unlists_the_number(store) -> None:
+    lead = store.add_leads([draft(2)], T0)[0].lead
+    touch = store.log_touch(lead.id, Outcome.DNC, T0)
+    assert store.is_dnc(lead.phone)
+    store.undo_touch(lead.id, touch.id)
+    assert not store.is_dnc(lead.phone)
+    assert store.get_lead(lead.id).status is LeadStatus.NEW
+
+
+def _ranked(store, now: datetime) -> list[str]:
+    active = store.active_leads()
+    entries = rank(active, store.touches_of(a.id for a in active), now, CADENCE, WINDOW,
+                   timedelta(minutes=5))  # fmt: skip
+    return [entry.lead.id for entry in entries]
+
+
+def test_due_queue_matches_the_ranked_queue_through_every_kind_of_change(
+    store, backend: Backend
+) -> None:
+    leads = [r.lead for r in store.add_leads([draft(n) for n in range(1, 13)], T0)]
+    eastern = store.add_leads([draft(40, timezone="Asia/Tokyo")], T0)[0].lead  # night there
+    store.log_touch(leads[0].id, Outcome.NO_ANSWER, T0 - timedelta(hours=3))
+    store.log_touch(leads[1].id, Outcome.CALLBACK, T0 - timedelta(hours=2),
+                    when=T0 - timedelta(minutes=20))  # fmt: skip
+    store.log_touch(leads[2].id, Outcome.WON, T0 - timedelta(hours=1))
+    store.log_touch(leads[3].id, Outcome.DNC, T0 - timedelta(hours=1))
+    store.log_touch(leads[4].id, Outcome.TALKED, T0 - timedelta(days=3))
+    store.log_touch(leads[5].id, Outcome.VM_MESSAGE, T0 - timedelta(days=2))
+    store.log_touch(leads[6].id, Outcome.APPOINTMENT, T0 - timedelta(hours=5),
+                    when=T0 + timedelta(days=1))  # fmt: skip
+    store.add_leads([draft(8, received_at=T0 - timedelta(seconds=30))], T0)  # a repeat
+    store.undo_last_touch(leads[0].id)
+    now = T0 + timedelta(minutes=1)
+    expected = _ranked(store, now)
+    assert eastern.id not in expected and leads[2].id not in expected
+    assert len(expected) >= 8
+    for limit in (1, 3, len(expected), len(expected) + 5):
+        got = [lead.id for lead in store.due_queue(now, limit, WINDOW)]
+        assert got == expected[:limit], (backend.kind, limit)
+    other = backend.open()  # another process's writes keep the stored actions right too
+    other.log_touch(leads[7].id, Outcome.NOT_INTERESTED, now)
+    other.log_touch(leads[8].id, Outcome.NO_ANSWER, now)
+    later = now + timedelta(minutes=1)
+    assert [lead.id for lead in store.due_queue(later, 50, WINDOW)] == _ranked(store, later)
