@@ -73,6 +73,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="pretend it is this time for this one command (Z or offset; none = UTC)",
     )  # fmt: skip
     parser.add_argument("--theme", metavar="NAME", default=None, help="colour theme to use")
+    parser.add_argument(
+        "--db", metavar="URL", default=None,
+        help="a team's PostgreSQL database (postgresql://…; default: $LEADTUI_DB, the config's "
+        "'database', else the TinyDB file in the data folder)",
+    )  # fmt: skip
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in MODULES:
         importlib.import_module(name).register(commands)
@@ -136,7 +141,9 @@ def fail(reason: object) -> int:
 
 def make_context(args: argparse.Namespace, clock: Clock) -> Context:
     """Paths, clock and flag overrides; --demo gets a fresh temporary home."""
-    overrides = {"theme": args.theme} if args.theme else {}
+    overrides: dict[str, object] = {"theme": args.theme} if args.theme else {}
+    if getattr(args, "db", None) is not None:
+        overrides["database"] = args.db
     demo_dir = tempfile.mkdtemp(prefix="leadtui-demo-") if args.demo else None
     paths = resolve_paths(demo_dir or args.home)
     return Context(paths, clock, sys.stdout, sys.stderr, overrides=overrides, demo_dir=demo_dir)

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
 
+from leadtui.dburl import is_postgres_url, mask_url
 from leadtui.domain.text import UNSAFE
 from leadtui.domain.window import CallingWindow
 from leadtui.intake.settings import IntakeSettings, parse_intake
@@ -47,6 +48,7 @@ class Settings:
     claim_ttl_seconds: int = 120
     intake: IntakeSettings = field(default_factory=IntakeSettings)  # [intake] (webhook, mail)
     import_aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)  # field -> headers
+    database: str = ""  # "" = the TinyDB file in the data folder; else a PostgreSQL URL
 
     @property
     def threshold(self) -> timedelta:
@@ -66,6 +68,7 @@ ENV_VARS: dict[str, str] = {
     "LEADTUI_DEFAULT_TIMEZONE": "default_timezone",
     "LEADTUI_CADENCE_FILE": "cadence_file",
     "LEADTUI_THEME": "theme",
+    "LEADTUI_DB": "database",
 }
 
 _HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
@@ -147,6 +150,24 @@ def _ttl(value: Any) -> int:
     return value
 
 
+def _database(value: Any) -> str:
+    """"" (the TinyDB file) or a PostgreSQL URL / conninfo; never echoes the value (it may
+    hold a password)."""
+    if not isinstance(value, str):
+        raise _Bad(f"must be a PostgreSQL URL like postgresql://rep@host/leads, got {_kind(value)}")
+    text = value.strip()
+    if not text:
+        return ""
+    if UNSAFE.search(text):
+        raise _Bad("must not contain control characters")
+    if not is_postgres_url(text):
+        raise _Bad(
+            f"must be a PostgreSQL URL (postgresql://…) or conninfo (host=… dbname=…), "
+            f"got {mask_url(text)!r}"
+        )
+    return text
+
+
 def _keymap(value: Any) -> dict[str, str]:
     if not isinstance(value, dict):
         raise _Bad('must be a table: [keymap] then lines like no_answer = "n"')
@@ -215,6 +236,7 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "keymap": _keymap,
     "intake": _intake,
     "import_aliases": _import_aliases,
+    "database": _database,
 }
 KEYS = tuple(_PARSERS)
 

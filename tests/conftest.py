@@ -10,7 +10,8 @@ def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     """Never let a test touch a real user's data or config; pin locale-ish settings."""
     home = tmp_path_factory.mktemp("leadtui-home")
     monkeypatch.setenv("LEADTUI_HOME", str(home))
-    for name in ("NO_COLOR", "LEADTUI_REP_NAME", "LEADTUI_REP_PHONE", "LEADTUI_THEME"):
+    names = ("NO_COLOR", "LEADTUI_REP_NAME", "LEADTUI_REP_PHONE", "LEADTUI_THEME", "LEADTUI_DB")
+    for name in names:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("TZ", "UTC")
     monkeypatch.setenv("LANG", "C.UTF-8")

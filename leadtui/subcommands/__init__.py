@@ -15,4 +15,5 @@ MODULES: tuple[str, ...] = (
     "leadtui.subcommands.blitz",  # blitz
     "leadtui.subcommands.report",  # report
     "leadtui.subcommands.intake",  # intake serve, intake mail
+    "leadtui.subcommands.db",  # db init, db migrate, db copy
 )

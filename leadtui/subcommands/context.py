@@ -67,8 +67,28 @@ class Context:
         return status if isinstance(status, int) else 0
 
     @property
+    def database(self) -> str:
+        """The PostgreSQL URL in use, or "" for the TinyDB file (--demo: always TinyDB)."""
+        return "" if self.demo_dir else self.settings.database
+
+    def backend(self) -> dict[str, str]:
+        """Which backend this run uses and where, password masked (paths, doctor)."""
+        from leadtui.dburl import mask_url
+
+        if self.database:
+            return {"backend": "postgresql", "database": mask_url(self.database)}
+        return {"backend": "tinydb", "database": str(self.paths.db)}
+
+    @property
     def store(self) -> LeadStore:
-        """The lead store, opened on first use (creates the data folder, mode 0700)."""
+        """The lead store, opened on first use: PostgreSQL when a database URL is set,
+        else the TinyDB file (creates the data folder, mode 0700)."""
+        if self._store is None and self.database:
+            from leadtui.store.postgres import open_pg_store
+
+            self._store = open_pg_store(
+                self.database, cadence=self.cadence, window=self.settings.window
+            )
         if self._store is None:
             from leadtui.store.repository import open_store
 

@@ -22,6 +22,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 def run_paths(ctx: Context, args: argparse.Namespace) -> int:
     data = ctx.paths.as_dict()
+    data.update(ctx.backend())
     if args.json:
         print_json(ctx, data)
     else:
@@ -33,9 +34,17 @@ def run_paths(ctx: Context, args: argparse.Namespace) -> int:
 
 def run_doctor(ctx: Context, args: argparse.Namespace) -> int:
     """Print the store's report; exit 1 when a line reports a problem."""
-    from leadtui.store.repository import doctor
+    if ctx.database:
+        from leadtui.store.postgres.doctor import run_pg_doctor
 
-    lines = doctor(ctx.paths.db, repair=args.repair, now=ctx.now(), cadence=ctx.cadence)
+        lines = run_pg_doctor(
+            ctx.database, cadence=ctx.cadence, window=ctx.settings.window, repair=args.repair
+        )
+    else:
+        from leadtui.store.repository import doctor
+
+        lines = [f"ok: backend tinydb at {ctx.paths.db}"]
+        lines += doctor(ctx.paths.db, repair=args.repair, now=ctx.now(), cadence=ctx.cadence)
     for line in lines:
         ctx.print(safe(str(line)))
     problems = [line for line in lines if str(line).startswith("problem:")]
@@ -49,5 +58,5 @@ def run_doctor(ctx: Context, args: argparse.Namespace) -> int:
             hint = "; --repair cannot fix this (see the lines above)"
         else:
             hint = "; `leadtui doctor --repair` restores the last good state"
-        raise CommandFailed(f"{ctx.paths.db}: {len(problems)} problem(s) found{hint}")
+        raise CommandFailed(f"{ctx.backend()['database']}: {len(problems)} problem(s) found{hint}")
     return 0

@@ -10,11 +10,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from store_backends import CADENCE, Backend
 
 from leadtui.domain.model import LeadDraft, LeadError, LeadStatus, Outcome
 from leadtui.domain.queue import rank
 from leadtui.domain.window import CallingWindow
-from store_backends import CADENCE, Backend
 
 T0 = datetime(2025, 9, 16, 15, 30, tzinfo=UTC)  # a Tuesday, mid-afternoon in Chicago
 WINDOW = CallingWindow()

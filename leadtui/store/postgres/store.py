@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 from leadtui.domain.cadence import Cadence, check_touch, derive_status
 from leadtui.domain.model import Lead, LeadDraft, LeadError, LeadStatus, Outcome, Touch
 from leadtui.domain.window import CallingWindow, is_open
+from leadtui.store.copy import PoolRows
 from leadtui.store.index import email_key, utc
 from leadtui.store.postgres.connect import connect, mask_url, pool_module, redact
 from leadtui.store.postgres.live import Listener
@@ -484,6 +485,43 @@ class PgLeadStore:
             ("note", lead_id, entry), run, lambda lead: lead.id,
             lambda conn, stored: self._lead(conn, stored),
         )  # fmt: skip
+
+    def restore_next_actions_in(self, conn: Any, lead_ids: Sequence[str] | None = None) -> int:
+        """Recompute the stored next action of these leads (all when None) from their
+        touches, inside the caller's transaction; returns how many it wrote."""
+        where, params = ("", ()) if lead_ids is None else (" WHERE id = ANY(%s)", (list(lead_ids),))
+        leads = [
+            lead_from_row(r)
+            for r in conn.execute(f"SELECT {LEAD_COLUMNS} FROM leads{where}", params)
+        ]
+        touches: dict[str, list[Touch]] = {lead.id: [] for lead in leads}
+        touch_where = "" if lead_ids is None else " WHERE lead_id = ANY(%s)"
+        for row in conn.execute(
+            f"SELECT {TOUCH_COLUMNS} FROM touches{touch_where} ORDER BY at, seq", params
+        ):
+            if row[1] in touches:
+                touches[row[1]].append(touch_from_row(row))
+        for lead in leads:
+            self._store_next(conn, lead, touches[lead.id])
+        return len(leads)
+
+    def restore_next_actions(self) -> int:
+        """Recompute every lead's stored next action (doctor --repair)."""
+        return self._write(("restore", new_id()), self.restore_next_actions_in, lambda n: n,
+                           lambda _c, n: int(n))  # fmt: skip
+
+    def dump_rows(self) -> PoolRows:
+        """The whole pool as plain rows (db copy)."""
+        from leadtui.store.postgres import transfer
+
+        return self._query(transfer.dump)
+
+    def load_rows(self, rows: PoolRows) -> None:
+        """Insert the rows this pool lacks, in one transaction (db copy)."""
+        from leadtui.store.postgres import transfer
+
+        self._write(("load", new_id()), lambda conn: transfer.load(self, conn, rows),
+                    lambda n: n, lambda _c, n: int(n))  # fmt: skip
 
     # --- claims -------------------------------------------------------------------
 

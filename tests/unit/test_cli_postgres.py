@@ -1,0 +1,107 @@
+"""Choosing the backend: --db, LEADTUI_DB, the config's `database`; passwords never shown.
+
+Runs the real CLI against the private PostgreSQL server the test session starts.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from cli_helpers import Cli
+
+from leadtui.store.postgres.schema import SCHEMA
+
+SECRET = "Zq7-hunter-91"
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Cli:
+    return Cli(capsys, monkeypatch)
+
+
+def with_password(url: str) -> str:
+    return url.replace("postgres@", f"postgres:{SECRET}@", 1)
+
+
+def test_db_option_uses_the_server_and_names_it_masked(cli: Cli, pg_url: str) -> None:
+    url = with_password(pg_url)
+    lead = cli.ok("--db", url, "add", "--name", "Ines Ortega", "--phone", "+14155550142").out
+    lead = lead.strip()
+    cli.ok("--db", url, "log", lead, "no-answer")
+    shown = cli.ok("--db", url, "show", lead, "--json").json()
+    assert shown["lead"]["name"] == "Ines Ortega"
+    assert [t["outcome"] for t in shown["touches"]] == ["no-answer"]
+    data = cli.ok("--db", url, "paths", "--json").json()
+    assert data["backend"] == "postgresql"
+    assert SECRET not in data["database"] and ":***@" in data["database"]
+    doctor = cli.ok("--db", url, "doctor").out
+    assert "backend postgresql" in doctor and "1 leads, 1 touches" in doctor
+    assert SECRET not in doctor
+    # the TinyDB file was never made: the lead lives on the server only
+    assert cli.ok("queue", "--all", "--json").json() == []
+
+
+def test_environment_and_config_select_the_server(
+    cli: Cli, pg_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("LEADTUI_DB", pg_url)
+    lead = cli.ok("add", "--name", "Env Lead", "--phone", "+442079460958").out.strip()
+    monkeypatch.delenv("LEADTUI_DB")
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "config.toml").write_text(f'database = "{pg_url}"\n')
+    found = cli.ok("--home", str(home), "queue", "--all", "--json").json()
+    assert [entry["id"] for entry in found] == [lead]
+
+
+def test_bad_database_setting_is_one_line_without_the_password(
+    cli: Cli, tmp_path: Path
+) -> None:
+    home = tmp_path / "h"
+    home.mkdir()
+    (home / "config.toml").write_text(f'database = "mysql://al:{SECRET}@db/leads"\n')
+    line = cli.refused("--home", str(home), "queue")
+    assert "database" in line and "line 1" in line and SECRET not in line
+
+
+def test_unreachable_server_is_one_masked_line(cli: Cli) -> None:
+    import socket
+
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    url = f"postgresql://rep:{SECRET}@127.0.0.1:{port}/pool?connect_timeout=2"
+    line = cli.refused("--db", url, "queue")
+    assert SECRET not in line and f"127.0.0.1:{port}" in line
+
+
+def test_a_database_without_schema_or_newer_is_refused(cli: Cli, pg_server) -> None:
+    empty = pg_server.new_database(empty=True)
+    line = cli.refused("--db", empty, "queue")
+    assert "db init" in line
+    cli.ok("--db", empty, "db", "init")
+    cli.ok("--db", empty, "queue")
+    import psycopg
+
+    with psycopg.connect(empty, autocommit=True) as conn:
+        conn.execute("INSERT INTO schema_version (version) VALUES (%s)", (SCHEMA + 1,))
+    line = cli.refused("--db", empty, "queue")
+    assert f"schema {SCHEMA + 1}" in line and "upgrade leadtui" in line
+
+
+def test_missing_driver_names_the_extra(tmp_path: Path) -> None:
+    code = (
+        "import sys; sys.modules['psycopg'] = None; sys.modules['psycopg_pool'] = None\n"
+        "from leadtui.cli import main\n"
+        f"sys.exit(main(['--home', {str(tmp_path)!r}, '--db', "
+        f"'postgresql://al:{SECRET}@127.0.0.1/x', 'queue']))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 1
+    assert done.stderr.strip() == (
+        "leadtui: the PostgreSQL backend needs the 'postgres' extra: "
+        "pip install 'leadtui[postgres]'"
+    )
