@@ -127,10 +127,15 @@ def build_report(
     threshold: timedelta,
     since: datetime | None = None,
     source: str | None = None,
+    rep: str | None = None,
 ) -> dict[str, Any]:
-    """Every report figure for the leads received since `since` from `source`."""
+    """Every report figure for the leads received since `since` from `source`; with `rep`,
+    only that rep's touches (any case) and the leads they touched."""
     leads = select_leads(store.leads(), since=since, source=source)
-    touches = store.touches_by_lead()
+    touches: Mapping[str, Sequence[Touch]] = store.touches_by_lead()
+    if rep is not None:
+        touches = touches_of_rep(leads, touches, rep)
+        leads = [lead for lead in leads if touches.get(lead.id)]
     sessions, unreadable = blitz_history(store.blitzes(), now, since=since)
     return {
         "report_version": REPORT_VERSION,
@@ -138,6 +143,7 @@ def build_report(
         "scope": {
             "since": _iso(since),
             "source": source,
+            "rep": rep,
             "threshold_seconds": threshold.total_seconds(),
             "persistent_attempts": PERSISTENT_ATTEMPTS,
         },
@@ -146,9 +152,43 @@ def build_report(
             name: figures_dict(group)
             for name, group in by_source(leads, touches, threshold).items()
         },
+        "by_rep": {
+            name: figures_dict(compute([x for x in leads if part.get(x.id)], part, threshold))
+            for name, part in sorted(split_by_rep(leads, touches).items())
+        },
         "blitzes": [blitz_dict(summary) for summary in sessions],
         "blitzes_unreadable": unreadable,
     }
+
+
+NO_REP = "(no rep)"
+
+
+def touches_of_rep(
+    leads: Sequence[Lead], touches: Mapping[str, Sequence[Touch]], rep: str
+) -> dict[str, list[Touch]]:
+    """Each lead's touches logged by `rep` (compared without case or outer spaces)."""
+    wanted = rep.strip().casefold()
+    return {
+        lead.id: [t for t in touches.get(lead.id, ()) if t.rep.strip().casefold() == wanted]
+        for lead in leads
+    }
+
+
+def split_by_rep(
+    leads: Sequence[Lead], touches: Mapping[str, Sequence[Touch]]
+) -> dict[str, dict[str, list[Touch]]]:
+    """rep name -> (lead id -> that rep's touches on the lead), names compared without
+    case (the first spelling seen names the group); touches without a rep go under
+    "(no rep)"."""
+    split: dict[str, dict[str, list[Touch]]] = {}
+    names: dict[str, str] = {}
+    for lead in leads:
+        for touch in touches.get(lead.id, ()):
+            spelled = touch.rep.strip() or NO_REP
+            name = names.setdefault(spelled.casefold(), spelled)
+            split.setdefault(name, {}).setdefault(lead.id, []).append(touch)
+    return split
 
 
 # --- plain text ---------------------------------------------------------------------------

@@ -17,10 +17,13 @@ def report(
     *,
     since: datetime | None = None,
     source: str | None = None,
+    rep: str | None = None,
 ) -> dict[str, Any]:
     """The report as JSON-ready data (README: Report JSON); `leadtui report` and the
-    workstation's report screen show the same dict."""
-    return build_report(store, now=now, threshold=threshold, since=since, source=source)
+    workstation's report screen show the same dict. `rep`: only that rep's touches."""
+    return build_report(
+        store, now=now, threshold=threshold, since=since, source=source, rep=rep
+    )
 
 
 def save_blitz(store: LeadStore, record: Mapping[str, Any]) -> None:

@@ -22,12 +22,19 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     report.add_argument(
         "--source", metavar="S", default=None, help="only leads from this source (any case)"
     )
+    report.add_argument(
+        "--rep", metavar="NAME", default=None,
+        help="only this rep's touches (the rep_name on each touch, any case) and their leads",
+    )  # fmt: skip
     report.set_defaults(run=run_report)
 
 
 def run_report(ctx: Context, args: argparse.Namespace) -> int:
     since = check_clock(parse_iso(args.since, "--since"), "--since") if args.since else None
-    data = report(ctx.store, ctx.now(), ctx.settings.threshold, since=since, source=args.source)
+    data = report(
+        ctx.store, ctx.now(), ctx.settings.threshold, since=since, source=args.source,
+        rep=args.rep,
+    )  # fmt: skip
     if args.json:
         print_json(ctx, data)
     else:

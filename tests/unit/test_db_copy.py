@@ -7,13 +7,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-
 from cli_helpers import Cli
+from store_backends import CADENCE
+
 from leadtui.domain.model import LeadDraft, Outcome
 from leadtui.store.copy import checksum, copy_pool
 from leadtui.store.postgres import open_pg_store
 from leadtui.store.repository import open_store
-from store_backends import CADENCE
 
 T0 = datetime(2025, 11, 3, 16, 45, tzinfo=UTC)
 

@@ -57,10 +57,12 @@ def store() -> FakeStore:
 def test_report_keys_are_stable(store: FakeStore) -> None:
     report = build_report(store, now=NOW, threshold=FIVE_MINUTES)
     assert set(report) == {
-        "report_version", "generated_at", "scope", "overall", "by_source", "blitzes",
+        "report_version", "generated_at", "scope", "overall", "by_source", "by_rep", "blitzes",
         "blitzes_unreadable",
     }  # fmt: skip
-    assert set(report["scope"]) == {"since", "source", "threshold_seconds", "persistent_attempts"}
+    assert set(report["scope"]) == {
+        "since", "source", "rep", "threshold_seconds", "persistent_attempts",
+    }  # fmt: skip
     overall = report["overall"]
     assert set(overall) == {
         "leads", "speed_to_lead", "contact", "persistency", "outcomes", "contact_by_local_hour",
@@ -116,6 +118,7 @@ def test_since_and_source_narrow_the_scope(store: FakeStore) -> None:
     assert report["scope"] == {
         "since": "2024-01-08T14:00:00+00:00",
         "source": "Purchased",
+        "rep": None,
         "threshold_seconds": 300.0,
         "persistent_attempts": 6,
     }
@@ -238,3 +241,37 @@ def test_cli_report_text_and_a_bad_since(cli, stored_fixture) -> None:
     assert "Blitz history (1)" in out
     reason = cli.refused("report", "--since", "yesterday")
     assert "--since" in reason and "yesterday" in reason
+
+
+def test_rep_keeps_only_that_reps_touches_and_leads() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from leadtui.domain.model import Lead, Outcome, Touch
+
+    t0 = datetime(2024, 3, 4, 15, 0, tzinfo=UTC)
+
+    def lead(n: int) -> Lead:
+        return Lead(f"l{n}", f"L {n}", f"+1415555{n:04d}", "", "web", "America/Chicago", t0)
+
+    def touch(n: int, lead_id: str, outcome: Outcome, minutes: int, rep: str) -> Touch:
+        return Touch(f"t{n}", lead_id, outcome, t0 + timedelta(minutes=minutes), rep=rep)
+
+    leads = [lead(1), lead(2), lead(3)]
+    touches = {
+        "l1": [
+            touch(1, "l1", Outcome.NO_ANSWER, 2, "Ana"),
+            touch(2, "l1", Outcome.TALKED, 50, "bo"),
+        ],
+        "l2": [touch(3, "l2", Outcome.TALKED, 9, "ana ")],
+        "l3": [touch(4, "l3", Outcome.NO_ANSWER, 30, "")],
+    }
+    store = FakeStore(leads, touches, [])
+    report = build_report(store, now=t0 + timedelta(hours=2), threshold=FIVE_MINUTES, rep="ANA")
+    assert report["scope"]["rep"] == "ANA"
+    assert report["overall"]["leads"] == 2  # l1 and l2: the leads Ana touched
+    assert report["overall"]["contact"]["dials"] == 2  # her two calls, not Bo's
+    assert report["overall"]["speed_to_lead"]["median_seconds"] == 330  # 2 and 9 minutes
+    everyone = build_report(store, now=t0 + timedelta(hours=2), threshold=FIVE_MINUTES)
+    assert list(everyone["by_rep"]) == ["(no rep)", "Ana", "bo"]
+    assert everyone["by_rep"]["Ana"]["contact"]["dials"] == 2
+    assert everyone["by_rep"]["bo"]["contact"]["dials"] == 1
