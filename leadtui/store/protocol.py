@@ -173,6 +173,14 @@ class LeadStore(Protocol):
         """Take (or renew) a claim; replaces this session's previous claim."""
         ...
 
+    def take_next(
+        self, rep: str, session: str, now: datetime, ttl_seconds: int, window: CallingWindow
+    ) -> Claim | None:
+        """Claim the first lead of the due queue that no session holds, atomically:
+        two reps taking the next lead at the same moment never get the same one. Replaces
+        this session's previous claim; None when nothing is due and free."""
+        ...
+
     def release(self, session: str) -> None:
         """End every claim held by this session."""
         ...

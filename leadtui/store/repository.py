@@ -426,6 +426,16 @@ class TinyLeadStore:
                 table.update(doc, doc_ids=[mine])
         return Claim(lead_id=lead_id, rep=rep, session=session, expires_at=expires)
 
+    def take_next(
+        self, rep: str, session: str, now: datetime, ttl_seconds: int, window: CallingWindow
+    ) -> Claim | None:
+        with self._storage.transaction():  # the cross-process lock makes pick + claim atomic
+            held = set(self.claims(now))  # this session's own lead too: it moves on
+            for lead in self.due_queue(now, len(held) + 1, window):
+                if lead.id not in held:
+                    return self.claim(lead.id, rep, session, now, ttl_seconds)
+        return None
+
     def release(self, session: str) -> None:
         with self._storage.transaction():
             keys = [int(k) for k, d in self._index.claims.items() if d.get("session") == session]

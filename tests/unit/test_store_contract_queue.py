@@ -99,3 +99,39 @@ def test_due_queue_matches_the_ranked_queue_through_every_kind_of_change(
     other.log_touch(leads[8].id, Outcome.NO_ANSWER, now)
     later = now + timedelta(minutes=1)
     assert [lead.id for lead in store.due_queue(later, 50, WINDOW)] == _ranked(store, later)
+
+
+def test_take_next_gives_each_rep_a_different_lead(store, backend: Backend) -> None:
+    import threading
+
+    store.add_leads([draft(n) for n in range(1, 9)], T0)
+    now = T0 + timedelta(minutes=1)
+    order = [lead.id for lead in store.due_queue(now, 8, WINDOW)]
+    reps = [backend.open() for _ in range(6)]  # six workstations on the same pool
+    taken: dict[str, str | None] = {}
+    start = threading.Barrier(len(reps))
+
+    def take(n: int) -> None:
+        start.wait()
+        claim = reps[n].take_next(f"rep{n}", f"s{n}", now, 300, WINDOW)
+        taken[f"s{n}"] = claim.lead_id if claim else None
+
+    threads = [threading.Thread(target=take, args=(n,)) for n in range(len(reps))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    got = [lead_id for lead_id in taken.values() if lead_id]
+    assert len(got) == 6 and len(set(got)) == 6  # nobody shares a lead
+    assert set(got) == set(order[:6])  # and they are the top of the queue
+    claims = store.claims(now)
+    assert {claims[lead_id].session for lead_id in got} == set(taken)
+    # a session taking again moves on; the other two free leads go, then nothing is left
+    again = reps[0].take_next("rep0", "s0", now, 300, WINDOW)
+    assert again is not None and again.lead_id not in got
+    assert taken["s0"] not in store.claims(now)  # its previous claim was replaced
+    assert reps[1].take_next("rep1", "s6", now, 300, WINDOW).lead_id == taken["s0"]
+    assert reps[2].take_next("rep2", "s7", now, 300, WINDOW) is not None
+    assert reps[3].take_next("rep3", "s8", now, 300, WINDOW) is None
+    later = now + timedelta(seconds=301)  # every claim expired: the top lead is free again
+    assert store.take_next("rep9", "s9", later, 300, WINDOW).lead_id == order[0]

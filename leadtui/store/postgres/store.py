@@ -530,7 +530,7 @@ class PgLeadStore:
         expires = now + timedelta(seconds=ttl_seconds)
 
         def run(conn: Any) -> Claim:
-            self._lead(conn, lead_id)
+            self._lead(conn, lead_id, lock=True)  # claims of one lead take turns
             conn.execute("DELETE FROM claims WHERE expires_at <= %s AND session <> %s",
                          (now, session))  # fmt: skip
             conn.execute(
@@ -546,6 +546,51 @@ class PgLeadStore:
         return self._write(
             ("claim", lead_id, rep, session, now, ttl_seconds), run, lambda _c: None,
             lambda _conn, _stored: Claim(lead_id, rep, session, expires),
+        )  # fmt: skip
+
+    def take_next(
+        self, rep: str, session: str, now: datetime, ttl_seconds: int, window: CallingWindow
+    ) -> Claim | None:
+        now = utc(now, "current time")
+        expires = now + timedelta(seconds=ttl_seconds)
+
+        def run(conn: Any) -> Claim | None:
+            # Candidates in rank order (no lock), then lock the first free one: a row
+            # another rep is taking right now is skipped, not waited for, and a row with an
+            # unexpired claim of another session is re-checked under the lock.
+            free = (  # this session's own lead is not free either: it moves on
+                "NOT EXISTS (SELECT 1 FROM claims c WHERE c.lead_id = l.id "
+                "AND c.expires_at > %s)"
+            )
+            rows = conn.execute(
+                "SELECT id, timezone, next_asked FROM leads l WHERE next_due IS NOT NULL "
+                f"AND next_due <= %s AND {free} ORDER BY rank_group, rank_key LIMIT 500",
+                (now, now),
+            ).fetchall()
+            for lead_id, tz, asked in rows:
+                if not (asked or is_open(window, tz, now)):
+                    continue
+                locked = conn.execute(
+                    f"SELECT id FROM leads l WHERE id = %s AND {free} FOR UPDATE SKIP LOCKED",
+                    (lead_id, now),
+                ).fetchone()
+                if locked is None:
+                    continue
+                conn.execute("DELETE FROM claims WHERE session = %s", (session,))
+                conn.execute(
+                    "INSERT INTO claims (session, lead_id, rep, since, expires_at) "
+                    "VALUES (%s, %s, %s, %s, %s)",
+                    (session, lead_id, rep, now, expires),
+                )
+                return Claim(lead_id, rep, session, expires)
+            return None
+
+        def encode(claim: Claim | None) -> Any:
+            return claim.lead_id if claim else None
+
+        return self._write(
+            ("take", rep, session, now, ttl_seconds), run, encode,
+            lambda _c, lead_id: Claim(lead_id, rep, session, expires) if lead_id else None,
         )  # fmt: skip
 
     def release(self, session: str) -> None:
