@@ -13,6 +13,7 @@ import json
 import secrets
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -41,7 +42,8 @@ from leadtui.store.repository import _clean_note, new_id, not_last_message
 
 R = TypeVar("R")
 _ADD_LOCK = 7413202  # advisory lock: one add_leads at a time (dedupe by phone/email)
-_RETRY_SECONDS = 20.0
+_RETRY_SECONDS = 5.0  # then StoreError: the workstation shows UNSAVED and its outbox retries
+_DONE_KEEP = 512  # write ids of the last completed writes, for a caller's retry
 
 
 class PgLeadStore:
@@ -66,6 +68,7 @@ class PgLeadStore:
         self._version = 0
         self._lock = threading.Lock()
         self._in_doubt: dict[tuple[Any, ...], str] = {}
+        self._done: OrderedDict[tuple[Any, ...], str] = OrderedDict()
         self._by_lead: tuple[int, Mapping[str, Sequence[Touch]]] | None = None
         first = connect(url, autocommit=True)
         try:
@@ -122,15 +125,20 @@ class PgLeadStore:
         run: Callable[[Any], R],
         encode: Callable[[R], Any],
         decode: Callable[[Any, Any], R],
+        *,
+        remember: bool = True,
     ) -> R:
         """One write transaction, idempotent under retries.
 
-        `key` names the logical write (method and arguments): a call that failed while
-        its outcome was unknown keeps its write id, so calling again with the same
-        arguments (the workstation's outbox does) finds the earlier commit if it
-        happened. `decode(conn, stored)` rebuilds the answer of a write already made."""
+        `key` names the logical write (method and arguments, times to the microsecond):
+        a call that failed while its outcome was unknown, or one that succeeded a moment
+        ago, keeps its write id, so calling again with the same arguments (the
+        workstation's outbox does, after any failure) finds the earlier commit instead of
+        writing twice (`remember=False`: only after an unknown outcome). `decode(conn,
+        stored)` rebuilds the answer of a write already made."""
         psycopg = _psycopg()
-        write_id = self._in_doubt.get(key) or new_id() + new_id()
+        earlier = self._in_doubt.get(key) or (self._done.get(key) if remember else None)
+        write_id = earlier or new_id() + new_id()
         deadline = time.monotonic() + self._retry_seconds
         delay = 0.05
         while True:
@@ -152,6 +160,9 @@ class PgLeadStore:
                 self._in_doubt.pop(key, None)
                 with self._lock:
                     self._version += 1
+                    self._done[key] = write_id
+                    if len(self._done) > _DONE_KEEP:
+                        self._done.popitem(last=False)
                 return result
             except (psycopg.OperationalError, psycopg.errors.SerializationFailure,
                     psycopg.errors.DeadlockDetected, *_pool_errors()) as exc:  # fmt: skip
@@ -464,11 +475,12 @@ class PgLeadStore:
 
         return self._write(
             ("undo-touch", lead_id, touch_id), run, touch_to_json,
-            lambda _conn, doc: touch_from_json(doc),
+            lambda _conn, doc: touch_from_json(doc), remember=False,
         )  # fmt: skip
 
     def add_note(self, lead_id: str, text: str, at: datetime) -> Lead:
-        stamp = utc(at, "note time").strftime("[%Y-%m-%d %H:%M UTC]")
+        at = utc(at, "note time")
+        stamp = at.strftime("[%Y-%m-%d %H:%M UTC]")
         entry = f"{stamp} {_clean_note(text)}"
 
         def run(conn: Any) -> Lead:
@@ -482,7 +494,7 @@ class PgLeadStore:
             return self._lead(conn, lead_id)
 
         return self._write(
-            ("note", lead_id, entry), run, lambda lead: lead.id,
+            ("note", lead_id, at, entry), run, lambda lead: lead.id,
             lambda conn, stored: self._lead(conn, stored),
         )  # fmt: skip
 
@@ -591,6 +603,7 @@ class PgLeadStore:
         return self._write(
             ("take", rep, session, now, ttl_seconds), run, encode,
             lambda _c, lead_id: Claim(lead_id, rep, session, expires) if lead_id else None,
+            remember=False,
         )  # fmt: skip
 
     def release(self, session: str) -> None:
