@@ -86,6 +86,15 @@ def stored(url: str) -> list[tuple[str, str]]:
         return [(r[0], r[1]) for r in conn.execute("SELECT id, note FROM touches")]
 
 
+def wait_for_rows(url: str, count: int) -> int:
+    """Block until the writers are under way (process start-up varies a lot here)."""
+    deadline = time.monotonic() + 90
+    while (found := len(stored(url))) < count:
+        assert time.monotonic() < deadline, f"writers did not start ({found} touches)"
+        time.sleep(0.1)
+    return found
+
+
 def check(url: str, notes: dict[str, str]) -> None:
     rows = stored(url)
     by_note = Counter(note for _id, note in rows)
@@ -99,7 +108,7 @@ def check(url: str, notes: dict[str, str]) -> None:
 def test_sigkilled_writers_lose_and_double_nothing(server) -> None:
     url = pool(server, 40)
     procs = writers(url, 4, 30)
-    time.sleep(2.5)
+    wait_for_rows(url, 30)
     for round_ in range(3):
         victim = procs[round_]
         victim.send_signal(signal.SIGKILL)
@@ -112,9 +121,8 @@ def test_sigkilled_writers_lose_and_double_nothing(server) -> None:
 
 def test_server_power_cut_mid_load(server) -> None:
     url = pool(server, 40)
-    procs = writers(url, 3, 7)
-    time.sleep(2.0)
-    before = len(stored(url))
+    procs = writers(url, 3, 8)
+    before = wait_for_rows(url, 20)
     server.stop("immediate")  # a power cut: no checkpoint, recovery from the WAL
     time.sleep(1.0)
     server.start()

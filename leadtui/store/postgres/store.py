@@ -582,11 +582,17 @@ class PgLeadStore:
             for lead_id, tz, asked in rows:
                 if not (asked or is_open(window, tz, now)):
                     continue
+                still = f"id = %s AND next_due IS NOT NULL AND next_due <= %s AND {free}"
                 locked = conn.execute(
-                    f"SELECT id FROM leads l WHERE id = %s AND {free} FOR UPDATE SKIP LOCKED",
-                    (lead_id, now),
+                    f"SELECT id FROM leads l WHERE {still} FOR UPDATE SKIP LOCKED",
+                    (lead_id, now, now),
                 ).fetchone()
                 if locked is None:
+                    continue
+                # The lock may come after the statement's snapshot: a rep who claimed or
+                # closed the lead and committed in between is seen by a new statement.
+                if conn.execute(f"SELECT 1 FROM leads l WHERE {still}",
+                                (lead_id, now, now)).fetchone() is None:  # fmt: skip
                     continue
                 conn.execute("DELETE FROM claims WHERE session = %s", (session,))
                 conn.execute(
