@@ -146,3 +146,19 @@ def start_server() -> PgServer:
 def tests_disabled() -> bool:
     """True only when LEADTUI_PG_TESTS=0 is set explicitly."""
     return os.environ.get("LEADTUI_PG_TESTS", "").strip() == "0"
+
+
+def own_server():
+    """A generator for a module-scoped fixture: a private server a test may stop and
+    start (the session's shared one is left alone). Fails, never skips, unless
+    LEADTUI_PG_TESTS=0."""
+    import pytest
+
+    if tests_disabled():
+        pytest.skip("LEADTUI_PG_TESTS=0: PostgreSQL tests switched off explicitly")
+    try:
+        server = start_server()
+    except PgUnavailable as exc:
+        pytest.fail(f"the PostgreSQL test server did not start: {exc}", pytrace=False)
+    yield server
+    server.destroy()

@@ -28,16 +28,9 @@ T0 = datetime(2025, 6, 10, 15, 0, tzinfo=UTC)
 
 @pytest.fixture(scope="module")
 def server():
-    from pg_support import PgUnavailable, start_server, tests_disabled
+    from pg_support import own_server
 
-    if tests_disabled():
-        pytest.skip("LEADTUI_PG_TESTS=0: PostgreSQL tests switched off explicitly")
-    try:
-        own = start_server()
-    except PgUnavailable as exc:
-        pytest.fail(f"the PostgreSQL test server did not start: {exc}", pytrace=False)
-    yield own
-    own.destroy()
+    yield from own_server()
 
 
 def pool(server, leads: int) -> str:
