@@ -105,3 +105,28 @@ def test_missing_driver_names_the_extra(tmp_path: Path) -> None:
         "leadtui: the PostgreSQL backend needs the 'postgres' extra: "
         "pip install 'leadtui[postgres]'"
     )
+
+
+def test_a_least_privilege_rep_works_and_is_recorded_on_each_touch(
+    cli: Cli, pg_server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The README's Team set-up: an owner creates the schema, reps only get row rights."""
+    import psycopg
+
+    url = pg_server.new_database(empty=True)
+    for sql in (
+        "DO $$ BEGIN CREATE ROLE reps NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$",
+        "DO $$ BEGIN CREATE ROLE rep_dana LOGIN IN ROLE reps; "
+        "EXCEPTION WHEN duplicate_object THEN NULL; END $$",
+    ):
+        pg_server.admin(sql)
+    cli.ok("--db", url, "db", "init")
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO reps")
+    dana = url.replace("postgres@", "rep_dana@", 1)
+    monkeypatch.setenv("LEADTUI_REP_NAME", "Dana Rivera")
+    lead = cli.ok("--db", dana, "add", "--name", "Ola", "--phone", "+14155550177").out.strip()
+    cli.ok("--db", dana, "log", lead, "talked")
+    with psycopg.connect(url) as conn:
+        row = conn.execute("SELECT rep, db_role FROM touches").fetchone()
+    assert row == ("Dana Rivera", "rep_dana")
