@@ -4,6 +4,7 @@ Once a number is on the do-not-call list: `log` refuses every call outcome for i
 nothing stored); `add` and `import` of the same number, however it is written, arrive
 `dnc`; undoing other touches keeps it `dnc`; the queue never lists it; exports say `dnc`;
 and a store that last read the lead before it was listed still refuses the call.
+Every test runs on both backends (TinyDB and the test session's PostgreSQL server).
 """
 
 from __future__ import annotations
@@ -29,11 +30,20 @@ CALLS = [
 
 
 class Home:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, db: str | None = None) -> None:
         self.path = str(path)
+        self.db = db  # a PostgreSQL URL, or None for the TinyDB file in the home
 
     def __call__(self, *argv: str, stdin: bytes = b"") -> tuple[int, str, str]:
-        return run_main("--home", self.path, "--now", NOW, *argv, stdin=stdin)
+        where = ("--db", self.db) if self.db else ()
+        return run_main("--home", self.path, *where, "--now", NOW, *argv, stdin=stdin)
+
+    def open_store(self):  # noqa: ANN201 - a second process's view of the same pool
+        if self.db:
+            from leadtui.store.postgres import open_pg_store
+
+            return open_pg_store(self.db, cadence=load_cadence())
+        return open_store(Path(self.path) / "leads.json", cadence=load_cadence())
 
     def ok(self, *argv: str, stdin: bytes = b"") -> str:
         code, out, err = self(*argv, stdin=stdin)
@@ -54,9 +64,10 @@ class Home:
         return due | {entry["id"] for entry in json.loads(self.ok("queue", "--all", "--json"))}
 
 
-@pytest.fixture
-def home(tmp_path: Path) -> Home:
-    return Home(tmp_path / "home")
+@pytest.fixture(params=["tinydb", "postgres"])
+def home(tmp_path: Path, request: pytest.FixtureRequest) -> Home:
+    db = request.getfixturevalue("pg_url") if request.param == "postgres" else None
+    return Home(tmp_path / "home", db)
 
 
 def listed_lead(home: Home) -> str:
@@ -140,12 +151,10 @@ def test_queue_never_lists_and_exports_say_dnc(home: Home) -> None:
     assert {r["id"]: r["status"] for r in records} == {lead: "dnc", other: "new"}
 
 
-def test_a_store_with_a_stale_view_still_refuses_the_call(tmp_path: Path) -> None:
+def test_a_store_with_a_stale_view_still_refuses_the_call(home: Home) -> None:
     """Two workstations: one lists the number while the other still shows the lead."""
-    home = Home(tmp_path / "home")
     lead = home.ok("add", "--name=Race Case", "--phone=212-555-0104").strip()
-    db = tmp_path / "home" / "leads.json"
-    stale = open_store(db, cadence=load_cadence())
+    stale = home.open_store()
     try:
         assert stale.get_lead(lead).status.value == "new"
         home.ok("log", lead, "dnc")

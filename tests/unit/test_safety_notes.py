@@ -3,6 +3,7 @@
 Before this, a touch note went to disk exactly as typed: escape sequences, bidi overrides
 and lone surrogates (from non-UTF-8 argv bytes) were stored raw, a lone surrogate then
 crashed `leadtui show` on a strict UTF-8 stdout, and a megabyte note was accepted.
+Runs on both backends (TinyDB and the test session's PostgreSQL server).
 """
 
 from __future__ import annotations
@@ -14,20 +15,29 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from safety_support import unsafe_chars
 
-from leadtui.domain.cadence import load_cadence
 from leadtui.domain.model import LeadDraft, LeadError, Outcome
-from leadtui.store.repository import TinyLeadStore, open_store
+from leadtui.store.repository import TinyLeadStore
 
 T0 = datetime(2025, 3, 10, 18, tzinfo=UTC)
 HOSTILE = "a\x1b]0;pwned\x07b \x1b[31mred\x9b2J \u202eevil\u202c \x00nul \udcff\r\nnext"
 
 
+@pytest.fixture(scope="module", params=["tinydb", "postgres"])
+def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    from store_backends import Backend
+
+    if request.param == "postgres":
+        server = request.getfixturevalue("pg_server")
+        chosen = Backend("postgres", server.new_database())
+    else:
+        chosen = Backend("tinydb", str(tmp_path_factory.mktemp("notes") / "leads.json"))
+    yield chosen
+    chosen.close_all()
+
+
 @pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> TinyLeadStore:
-    db = tmp_path_factory.mktemp("notes") / "leads.json"
-    store = open_store(db, cadence=load_cadence())
-    yield store
-    store.close()
+def store(backend) -> TinyLeadStore:
+    return backend.open()
 
 
 @pytest.fixture(scope="module")
@@ -36,11 +46,13 @@ def lead_id(store: TinyLeadStore) -> str:
     return store.add_leads([draft], T0)[0].lead.id
 
 
-def test_touch_note_is_cleaned_before_it_is_stored(store: TinyLeadStore, lead_id: str) -> None:
+def test_touch_note_is_cleaned_before_it_is_stored(
+    store: TinyLeadStore, lead_id: str, backend
+) -> None:
     touch = store.log_touch(lead_id, Outcome.EMAIL, T0, note=HOSTILE)
     assert touch.note == "ab red evil nul \nnext"
     assert store.touches(lead_id)[-1].note == touch.note
-    again = open_store(store.path, cadence=load_cadence())
+    again = backend.open()
     assert again.touches(lead_id)[-1].note == touch.note
     again.close()
 
