@@ -130,3 +130,28 @@ def test_a_least_privilege_rep_works_and_is_recorded_on_each_touch(
     with psycopg.connect(url) as conn:
         row = conn.execute("SELECT rep, db_role FROM touches").fetchone()
     assert row == ("Dana Rivera", "rep_dana")
+
+
+@pytest.mark.parametrize("kind", ["tinydb", "postgres"])
+def test_queue_limit_is_the_head_of_the_whole_queue(
+    cli: Cli, kind: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    where = ["--db", request.getfixturevalue("pg_url")] if kind == "postgres" else []
+    where += ["--home", str(tmp_path / "h")]
+    now = "2025-04-08T17:20:00Z"  # a Tuesday: 13:20 in New York, 10:20 in Los Angeles
+    ids = []
+    for n, (phone, minutes) in enumerate([("+12125550131", 50), ("+13105550132", 5),
+                                          ("+12125550133", 300), ("+13105550134", 90),
+                                          ("+12125550135", 2), ("+81355550136", 1)]):  # fmt: skip
+        received = f"2025-04-08T{17 - minutes // 60:02d}:{(20 - minutes % 60) % 60:02d}:00Z"
+        ids.append(cli.ok(*where, "add", "--name", f"Q {n}", "--phone", phone,
+                          "--received", received, now=now).out.strip())  # fmt: skip
+    cli.ok(*where, "log", ids[0], "no-answer", "--at", "2025-04-08T16:40:00Z", now=now)
+    cli.ok(*where, "log", ids[2], "callback", "--when", "2025-04-08T17:00:00Z",
+           now="2025-04-08T16:10:00Z")  # fmt: skip
+    cli.ok(*where, "log", ids[3], "won", now=now)
+    whole = [e["id"] for e in cli.ok(*where, "queue", "--json", now=now).json()]
+    assert ids[3] not in whole and len(whole) >= 3
+    for limit in range(1, len(whole) + 2):
+        head = cli.ok(*where, "queue", "--json", "--limit", str(limit), now=now).json()
+        assert [e["id"] for e in head] == whole[:limit]
