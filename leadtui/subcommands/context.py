@@ -83,6 +83,9 @@ class Context:
     def store(self) -> LeadStore:
         """The lead store, opened on first use: PostgreSQL when a database URL is set,
         else the TinyDB file (creates the data folder, mode 0700)."""
+        data_dir = self.paths.data_dir
+        if self._store is None and data_dir.exists() and not data_dir.is_dir():
+            raise CommandFailed(f"{data_dir}: cannot keep leadtui's data here: not a folder")
         if self._store is None and self.database:
             from leadtui.store.postgres import open_pg_store
 
@@ -92,9 +95,6 @@ class Context:
         if self._store is None:
             from leadtui.store.repository import open_store
 
-            data_dir = self.paths.data_dir
-            if data_dir.exists() and not data_dir.is_dir():
-                raise CommandFailed(f"{data_dir}: cannot keep leadtui's data here: not a folder")
             ensure_private_dir(data_dir)
             self._store = open_store(self.paths.db, cadence=self.cadence, clock=self.clock.now)
         return self._store

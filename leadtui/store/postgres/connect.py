@@ -8,6 +8,7 @@ the database goes through `mask_url`, and every driver message through `redact`.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from leadtui.dburl import is_postgres_url, mask_url, redact
@@ -18,6 +19,14 @@ __all__ = ["MISSING_DRIVER", "connect", "driver", "is_postgres_url", "mask_url",
 MISSING_DRIVER = (
     "the PostgreSQL backend needs the 'postgres' extra: pip install 'leadtui[postgres]'"
 )
+
+
+# The pool logs each failed reconnection as a warning; with no handler configured Python
+# would print them on stderr, over the workstation's screen. The store reports failures
+# itself (StoreError, the UNSAVED counter), so the library's log stays silent unless an
+# application configures logging.
+for _name in ("psycopg", "psycopg.pool"):
+    logging.getLogger(_name).addHandler(logging.NullHandler())
 
 
 def driver() -> Any:
