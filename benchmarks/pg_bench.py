@@ -1,0 +1,209 @@
+"""PostgreSQL benchmarks: a large pool (default 1,000,000 leads) on a private server.
+
+    python -m benchmarks.pg_bench [--leads N] [--reps 20] [--logs 150] [--keep DIR]
+                                  [--report] [--workstation]
+
+Starts its own server (Debian's binaries, as in the tests), loads the pool with COPY
+(benchmarks/pg_generate.py), then measures, each in a fresh process like a rep would run
+it: `queue --json --limit 60` (wall time and peak RSS), durable `log` latency with REPS
+concurrent rep processes (p50/p99 of each store.log_touch, committed), how long another
+process's write takes to be seen (LISTEN/NOTIFY), `doctor`, and with --report /
+--workstation the report and the workstation's first frame on a pty. Prints one JSON
+document with every figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from benchmarks.generate import BENCH_NOW
+
+ROOT = Path(__file__).resolve().parent.parent
+NOW = BENCH_NOW.isoformat()
+
+
+def _env() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(ROOT), "LEADTUI_HOME": "/nonexistent-bench-home"}
+
+
+def timed_cli(url: str, *argv: str) -> tuple[float, float, str]:
+    """(seconds, peak RSS in MB, stdout) of one `leadtui --db URL ARGV` process."""
+    command = [sys.executable, "-m", "leadtui", "--db", url, "--now", NOW, *argv]
+    started = time.perf_counter()
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env=_env(), cwd=ROOT)  # fmt: skip
+    out, err = proc.communicate(timeout=600)
+    seconds = time.perf_counter() - started
+    if proc.returncode != 0:
+        raise RuntimeError(f"{argv}: {err.decode(errors='replace').strip()}")
+    rss = _last_child_rss()
+    return seconds, rss, out.decode()
+
+
+def _last_child_rss() -> float:
+    """Peak RSS of the largest child so far (MB) from getrusage(RUSAGE_CHILDREN)."""
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
+def measure_queue(url: str, runs: int = 5) -> dict[str, Any]:
+    times, rss = [], 0.0
+    for _ in range(runs):
+        seconds, peak, out = timed_cli(url, "queue", "--json", "--limit", "60")
+        times.append(seconds)
+        rss = max(rss, peak)
+        assert len(json.loads(out)) == 60, "the queue should have 60 due leads"
+    return {"queue_limit_60_s": statistics.median(times), "queue_runs_s": times,
+            "queue_peak_rss_mb_max_child": rss}  # fmt: skip
+
+
+REP = """
+import json, sys, time
+from datetime import timedelta
+from benchmarks.generate import BENCH_NOW
+from leadtui.domain.cadence import load_cadence
+from leadtui.domain.model import Outcome
+from leadtui.store.postgres import open_pg_store
+url, n, logs, ids = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4].split(",")
+store = open_pg_store(url, cadence=load_cadence())
+lat = []
+for i in range(logs):
+    started = time.perf_counter()
+    store.log_touch(ids[i % len(ids)], Outcome.NO_ANSWER,
+                    BENCH_NOW + timedelta(seconds=i, microseconds=n), rep=f"rep{n}")
+    lat.append(time.perf_counter() - started)
+print(json.dumps(lat))
+"""
+
+
+def measure_logs(url: str, reps: int, logs: int) -> dict[str, Any]:
+    from leadtui.domain.cadence import load_cadence
+    from leadtui.domain.window import CallingWindow
+    from leadtui.store.postgres import open_pg_store
+
+    store = open_pg_store(url, cadence=load_cadence())
+    heads = [lead.id for lead in store.due_queue(BENCH_NOW, reps * 5, CallingWindow())]
+    store.close()
+    procs = []
+    for n in range(reps):
+        ids = ",".join(heads[n * 5 : n * 5 + 5])
+        procs.append(subprocess.Popen(
+            [sys.executable, "-c", REP, url, str(n), str(logs), ids],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_env(), cwd=ROOT,
+        ))  # fmt: skip
+    latencies: list[float] = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=900)
+        if proc.returncode != 0:
+            raise RuntimeError(err.decode(errors="replace")[-500:])
+        latencies += json.loads(out)
+    latencies.sort()
+    return {
+        "log_reps": reps,
+        "log_count": len(latencies),
+        "log_p50_ms": 1000 * latencies[len(latencies) // 2],
+        "log_p99_ms": 1000 * latencies[int(len(latencies) * 0.99)],
+        "log_max_ms": 1000 * latencies[-1],
+    }
+
+
+def measure_visibility(url: str, rounds: int = 20) -> dict[str, Any]:
+    """Seconds from another store's committed write to `changed()` saying so."""
+    from leadtui.domain.cadence import load_cadence
+    from leadtui.domain.model import LeadDraft
+    from leadtui.store.postgres import open_pg_store
+
+    cadence = load_cadence()
+    watcher, writer = open_pg_store(url, cadence=cadence), open_pg_store(url, cadence=cadence)
+    seen = []
+    for n in range(rounds):
+        watcher.version()
+        while watcher.changed():
+            watcher.version()
+        draft = LeadDraft(f"Outside {n}", f"+1555999{n:04d}", "", "bench", "America/Chicago",
+                          BENCH_NOW)  # fmt: skip
+        writer.add_leads([draft], BENCH_NOW)
+        started = time.perf_counter()
+        while not watcher.changed():
+            time.sleep(0.001)
+        seen.append(time.perf_counter() - started)
+    watcher.close()
+    writer.close()
+    seen.sort()
+    return {"outside_change_seen_p50_ms": 1000 * seen[len(seen) // 2],
+            "outside_change_seen_max_ms": 1000 * seen[-1]}  # fmt: skip
+
+
+def measure_workstation(url: str) -> dict[str, Any]:
+    from benchmarks.pty_run import spawn
+
+    _, _, out = timed_cli(url, "queue", "--json", "--limit", "3")
+    names = [entry["name"][:12].encode() for entry in json.loads(out)]
+    run = spawn([sys.executable, "-m", "leadtui", "--db", url, "--now", NOW], env=_env(),
+                cwd=str(ROOT))  # fmt: skip
+    try:
+        first = run.read_until(names, timeout=300)
+        run.read_for(2.0)
+    finally:
+        rss = run.stop()
+    return {"workstation_first_frame_s": first, "workstation_rss_mb": rss}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.pg_bench")
+    parser.add_argument("--leads", type=int, default=1_000_000)
+    parser.add_argument("--reps", type=int, default=20)
+    parser.add_argument("--logs", type=int, default=150, help="logs per rep process")
+    parser.add_argument("--url", default=None, help="an existing pool (skip server + load)")
+    parser.add_argument("--report", action="store_true", help="also time report --json")
+    parser.add_argument("--workstation", action="store_true", help="also the first frame")
+    args = parser.parse_args(argv)
+    sys.path.insert(0, str(ROOT / "tests"))
+    results: dict[str, Any] = {"leads": args.leads}
+    server = None
+    url = args.url
+    if url is None:
+        from pg_support import start_server
+
+        from benchmarks.pg_generate import load
+        from leadtui.domain.cadence import load_cadence
+
+        server = start_server()
+        url = server.new_database()
+        print(f"server on port {server.port}; loading {args.leads:,} leads", file=sys.stderr)
+        results["load"] = load(url, args.leads, load_cadence(),
+                               say=lambda text: print(text, file=sys.stderr))  # fmt: skip
+    try:
+        results.update(measure_queue(url))
+        print(json.dumps(results), file=sys.stderr)
+        results.update(measure_visibility(url))
+        if args.workstation:
+            results.update(measure_workstation(url))
+        if args.report:
+            seconds, rss, _ = timed_cli(url, "report", "--json")
+            results.update({"report_s": seconds, "report_peak_rss_mb_max_child": rss})
+        print(json.dumps(results), file=sys.stderr)
+        results.update(measure_logs(url, args.reps, args.logs))
+        seconds, _, out = timed_cli(url, "doctor")
+        results["doctor_s"] = seconds
+        results["doctor"] = out.strip().splitlines()
+    finally:
+        if server is not None and not os.environ.get("LEADTUI_BENCH_KEEP"):
+            server.destroy()
+        elif server is not None:
+            print(f"kept: {url} in {server.dir}", file=sys.stderr)
+    print(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
