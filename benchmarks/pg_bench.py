@@ -31,7 +31,8 @@ NOW = BENCH_NOW.isoformat()
 
 
 def _env() -> dict[str, str]:
-    return {**os.environ, "PYTHONPATH": str(ROOT), "LEADTUI_HOME": "/nonexistent-bench-home"}
+    return {**os.environ, "PYTHONPATH": str(ROOT), "LEADTUI_HOME": "/nonexistent-bench-home",
+            "LEADTUI_REP_NAME": "Bench Rep", "LEADTUI_REP_PHONE": "+1 212 555 0100"}  # fmt: skip
 
 
 def timed_cli(url: str, *argv: str) -> tuple[float, float, str]:

@@ -9,24 +9,19 @@ TinyDB store; this module only stores. Other processes' writes arrive by LISTEN/
 
 from __future__ import annotations
 
-import json
-import secrets
-import threading
-import time
-from collections import OrderedDict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from types import MappingProxyType
-from typing import Any, TypeVar
+from typing import Any
 
-from leadtui.domain.cadence import Cadence, check_touch, derive_status
+from leadtui.domain.cadence import check_touch, derive_status
 from leadtui.domain.model import Lead, LeadDraft, LeadError, LeadStatus, Outcome, Touch
 from leadtui.domain.window import CallingWindow, is_open
 from leadtui.store.copy import PoolRows
 from leadtui.store.index import email_key, utc
-from leadtui.store.postgres.connect import connect, mask_url, pool_module, redact
-from leadtui.store.postgres.live import Listener
+from leadtui.store.postgres.base import _psycopg
+from leadtui.store.postgres.claims import PgClaims
 from leadtui.store.postgres.rows import (
     LEAD_COLUMNS,
     TOUCH_COLUMNS,
@@ -36,163 +31,15 @@ from leadtui.store.postgres.rows import (
     touch_from_row,
     touch_to_json,
 )
-from leadtui.store.postgres.schema import check_schema
-from leadtui.store.protocol import AddResult, Claim, LeadNotFound, StoreError
+from leadtui.store.protocol import AddResult, LeadNotFound
 from leadtui.store.repository import _clean_note, new_id, not_last_message
 
-R = TypeVar("R")
 _ADD_LOCK = 7413202  # advisory lock: one add_leads at a time (dedupe by phone/email)
-_RETRY_SECONDS = 5.0  # then StoreError: the workstation shows UNSAVED and its outbox retries
-_DONE_KEEP = 512  # write ids of the last completed writes, for a caller's retry
 
 
-class PgLeadStore:
+class PgLeadStore(PgClaims):
     """LeadStore implementation over a connection pool. Thread-safe; many processes and
     hosts may share one database."""
-
-    def __init__(
-        self,
-        url: str,
-        cadence: Cadence,
-        *,
-        window: CallingWindow | None = None,
-        max_connections: int = 4,
-        retry_seconds: float = _RETRY_SECONDS,
-    ) -> None:
-        self.url = url
-        self.path = mask_url(url)  # what messages name: never the password
-        self._cadence = cadence
-        self._window = window or CallingWindow()
-        self._retry_seconds = retry_seconds
-        self._token = secrets.token_hex(8)
-        self._version = 0
-        self._lock = threading.Lock()
-        self._in_doubt: dict[tuple[Any, ...], str] = {}
-        self._done: OrderedDict[tuple[Any, ...], str] = OrderedDict()
-        self._by_lead: tuple[int, Mapping[str, Sequence[Touch]]] | None = None
-        first = connect(url, autocommit=True)
-        try:
-            first.execute("SET TimeZone TO 'UTC'")
-            check_schema(first, self.path)
-            self._role = str(first.execute("SELECT current_user").fetchone()[0])
-        except BaseException:
-            first.close()
-            raise
-        self._listener = Listener(url, self._token, first)
-        pools = pool_module()
-        self._pool = pools.ConnectionPool(
-            url,
-            min_size=1,
-            max_size=max_connections,
-            kwargs={"connect_timeout": 10},
-            configure=_configure,
-            check=pools.ConnectionPool.check_connection,
-            timeout=10,
-            open=True,
-            name="leadtui",
-        )
-
-    @property
-    def role(self) -> str:
-        """The database role this store writes as (kept on every touch)."""
-        return self._role
-
-    # --- plumbing -----------------------------------------------------------------
-
-    def _error(self, exc: BaseException) -> StoreError:
-        return StoreError(f"{self.path}: {redact(str(exc), self.url)}")
-
-    def _query(self, run: Callable[[Any], R]) -> R:
-        """Run a read on a pooled connection (one retry when the connection was lost)."""
-        psycopg = _psycopg()
-        self._catch_up()
-        for attempt in range(2):
-            try:
-                with self._pool.connection() as conn:
-                    return run(conn)
-            except psycopg.OperationalError as exc:
-                if attempt:
-                    raise self._error(exc) from None
-            except psycopg.Error as exc:
-                raise self._error(exc) from None
-            except _pool_errors() as exc:
-                raise self._error(exc) from None
-        raise AssertionError("unreachable")
-
-    def _write(
-        self,
-        key: tuple[Any, ...],
-        run: Callable[[Any], R],
-        encode: Callable[[R], Any],
-        decode: Callable[[Any, Any], R],
-        *,
-        remember: bool = True,
-    ) -> R:
-        """One write transaction, idempotent under retries.
-
-        `key` names the logical write (method and arguments, times to the microsecond):
-        a call that failed while its outcome was unknown, or one that succeeded a moment
-        ago, keeps its write id, so calling again with the same arguments (the
-        workstation's outbox does, after any failure) finds the earlier commit instead of
-        writing twice (`remember=False`: only after an unknown outcome). `decode(conn,
-        stored)` rebuilds the answer of a write already made."""
-        psycopg = _psycopg()
-        earlier = self._in_doubt.get(key) or (self._done.get(key) if remember else None)
-        write_id = earlier or new_id() + new_id()
-        deadline = time.monotonic() + self._retry_seconds
-        delay = 0.05
-        while True:
-            try:
-                with self._pool.connection() as conn:
-                    with conn.transaction():
-                        done = conn.execute(
-                            "SELECT result FROM applied_writes WHERE id = %s", (write_id,)
-                        ).fetchone()
-                        if done is not None:
-                            result = decode(conn, done[0])
-                        else:
-                            result = run(conn)
-                            conn.execute(
-                                "INSERT INTO applied_writes (id, result) VALUES (%s, %s)",
-                                (write_id, json.dumps(encode(result))),
-                            )
-                            conn.execute("SELECT pg_notify('leadtui', %s)", (self._token,))
-                self._in_doubt.pop(key, None)
-                with self._lock:
-                    self._version += 1
-                    self._done[key] = write_id
-                    if len(self._done) > _DONE_KEEP:
-                        self._done.popitem(last=False)
-                return result
-            except (psycopg.OperationalError, psycopg.errors.SerializationFailure,
-                    psycopg.errors.DeadlockDetected, *_pool_errors()) as exc:  # fmt: skip
-                self._in_doubt[key] = write_id
-                if time.monotonic() > deadline:
-                    raise self._error(exc) from None
-                time.sleep(delay)
-                delay = min(delay * 2, 1.0)
-            except psycopg.Error as exc:
-                self._in_doubt.pop(key, None)
-                raise self._error(exc) from None
-
-    def _catch_up(self) -> None:
-        if self._listener.take_pending():
-            with self._lock:
-                self._version += 1
-
-    def _lead(self, conn: Any, lead_id: str, *, lock: bool = False) -> Lead:
-        sql = f"SELECT {LEAD_COLUMNS} FROM leads WHERE id = %s" + (" FOR UPDATE" if lock else "")
-        row = conn.execute(sql, (lead_id,)).fetchone()
-        if row is None:
-            raise LeadNotFound(lead_id)
-        return lead_from_row(row)
-
-    def _touches(self, conn: Any, lead_id: str) -> list[Touch]:
-        rows = conn.execute(
-            f"SELECT {TOUCH_COLUMNS} FROM touches WHERE lead_id = %s ORDER BY at, seq",
-            (lead_id,),
-        ).fetchall()
-        return [touch_from_row(row) for row in rows]
 
     # --- reading ------------------------------------------------------------------
 
@@ -534,163 +381,3 @@ class PgLeadStore:
 
         self._write(("load", new_id()), lambda conn: transfer.load(self, conn, rows),
                     lambda n: n, lambda _c, n: int(n))  # fmt: skip
-
-    # --- claims -------------------------------------------------------------------
-
-    def claim(self, lead_id: str, rep: str, session: str, now: datetime, ttl_seconds: int) -> Claim:
-        now = utc(now, "current time")
-        expires = now + timedelta(seconds=ttl_seconds)
-
-        def run(conn: Any) -> Claim:
-            self._lead(conn, lead_id, lock=True)  # claims of one lead take turns
-            conn.execute("DELETE FROM claims WHERE expires_at <= %s AND session <> %s",
-                         (now, session))  # fmt: skip
-            conn.execute(
-                "INSERT INTO claims (session, lead_id, rep, since, expires_at) "
-                "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (session) DO UPDATE SET "
-                "since = CASE WHEN claims.lead_id = EXCLUDED.lead_id "
-                "AND claims.expires_at > %s THEN claims.since ELSE EXCLUDED.since END, "
-                "lead_id = EXCLUDED.lead_id, rep = EXCLUDED.rep, expires_at = EXCLUDED.expires_at",
-                (session, lead_id, rep, now, expires, now),
-            )
-            return Claim(lead_id=lead_id, rep=rep, session=session, expires_at=expires)
-
-        return self._write(
-            ("claim", lead_id, rep, session, now, ttl_seconds), run, lambda _c: None,
-            lambda _conn, _stored: Claim(lead_id, rep, session, expires),
-        )  # fmt: skip
-
-    def take_next(
-        self, rep: str, session: str, now: datetime, ttl_seconds: int, window: CallingWindow
-    ) -> Claim | None:
-        now = utc(now, "current time")
-        expires = now + timedelta(seconds=ttl_seconds)
-
-        def run(conn: Any) -> Claim | None:
-            # Candidates in rank order (no lock), then lock the first free one: a row
-            # another rep is taking right now is skipped, not waited for, and a row with an
-            # unexpired claim of another session is re-checked under the lock.
-            free = (  # this session's own lead is not free either: it moves on
-                "NOT EXISTS (SELECT 1 FROM claims c WHERE c.lead_id = l.id "
-                "AND c.expires_at > %s)"
-            )
-            rows = conn.execute(
-                "SELECT id, timezone, next_asked FROM leads l WHERE next_due IS NOT NULL "
-                f"AND next_due <= %s AND {free} ORDER BY rank_group, rank_key LIMIT 500",
-                (now, now),
-            ).fetchall()
-            for lead_id, tz, asked in rows:
-                if not (asked or is_open(window, tz, now)):
-                    continue
-                still = f"id = %s AND next_due IS NOT NULL AND next_due <= %s AND {free}"
-                locked = conn.execute(
-                    f"SELECT id FROM leads l WHERE {still} FOR UPDATE SKIP LOCKED",
-                    (lead_id, now, now),
-                ).fetchone()
-                if locked is None:
-                    continue
-                # The lock may come after the statement's snapshot: a rep who claimed or
-                # closed the lead and committed in between is seen by a new statement.
-                if conn.execute(f"SELECT 1 FROM leads l WHERE {still}",
-                                (lead_id, now, now)).fetchone() is None:  # fmt: skip
-                    continue
-                conn.execute("DELETE FROM claims WHERE session = %s", (session,))
-                conn.execute(
-                    "INSERT INTO claims (session, lead_id, rep, since, expires_at) "
-                    "VALUES (%s, %s, %s, %s, %s)",
-                    (session, lead_id, rep, now, expires),
-                )
-                return Claim(lead_id, rep, session, expires)
-            return None
-
-        def encode(claim: Claim | None) -> Any:
-            return claim.lead_id if claim else None
-
-        return self._write(
-            ("take", rep, session, now, ttl_seconds), run, encode,
-            lambda _c, lead_id: Claim(lead_id, rep, session, expires) if lead_id else None,
-            remember=False,
-        )  # fmt: skip
-
-    def release(self, session: str) -> None:
-        self._write(
-            ("release", session, new_id()),
-            lambda conn: conn.execute("DELETE FROM claims WHERE session = %s", (session,)) and None,
-            lambda _r: None,
-            lambda _conn, _stored: None,
-        )
-
-    def claims(self, now: datetime) -> dict[str, Claim]:
-        now = utc(now, "current time")
-
-        def run(conn: Any) -> dict[str, Claim]:
-            rows = conn.execute(
-                "SELECT lead_id, rep, session, expires_at FROM claims WHERE expires_at > %s "
-                "ORDER BY since, seq",
-                (now,),
-            )
-            result: dict[str, Claim] = {}
-            for lead_id, rep, session, expires in rows:
-                if lead_id not in result:
-                    result[lead_id] = Claim(lead_id, rep, session, utc(expires))
-            return result
-
-        return self._query(run)
-
-    # --- blitz sessions -----------------------------------------------------------
-
-    def save_blitz(self, record: Mapping[str, Any]) -> None:
-        blitz_id = record.get("id")
-        if not isinstance(blitz_id, str) or not blitz_id:
-            raise ValueError("a blitz record needs a string 'id'")
-        try:
-            text = json.dumps(dict(record), allow_nan=False)
-        except (TypeError, ValueError) as exc:
-            raise ValueError(f"a blitz record must be plain JSON data: {exc}") from exc
-        self._write(
-            ("blitz", blitz_id, text),
-            lambda conn: conn.execute(
-                "INSERT INTO blitzes (id, record) VALUES (%s, %s) "
-                "ON CONFLICT (id) DO UPDATE SET record = EXCLUDED.record",
-                (blitz_id, text),
-            ) and None,
-            lambda _r: None,
-            lambda _conn, _stored: None,
-        )  # fmt: skip
-
-    def blitzes(self) -> list[dict[str, Any]]:
-        return self._query(
-            lambda conn: [
-                json.loads(row[0]) if isinstance(row[0], str) else row[0]
-                for row in conn.execute("SELECT record::text FROM blitzes ORDER BY seq")
-            ]
-        )
-
-    # --- life cycle ---------------------------------------------------------------
-
-    def close(self) -> None:
-        self._listener.close()
-        self._pool.close()
-
-    def __enter__(self) -> PgLeadStore:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
-def _configure(conn: Any) -> None:
-    conn.execute("SET TimeZone TO 'UTC'")
-    conn.commit()
-
-
-def _psycopg() -> Any:
-    import psycopg
-
-    return psycopg
-
-
-def _pool_errors() -> tuple[type[BaseException], ...]:
-    import psycopg_pool
-
-    return (psycopg_pool.PoolTimeout,)

@@ -1,0 +1,203 @@
+"""The plumbing under the PostgreSQL store: the connection pool, the listener, and the
+read and idempotent-write helpers every method goes through (see store.py)."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
+
+from leadtui.domain.cadence import Cadence
+from leadtui.domain.model import Lead, Touch
+from leadtui.domain.window import CallingWindow
+from leadtui.store.postgres.connect import connect, mask_url, pool_module, redact
+from leadtui.store.postgres.live import Listener
+from leadtui.store.postgres.rows import LEAD_COLUMNS, TOUCH_COLUMNS, lead_from_row, touch_from_row
+from leadtui.store.postgres.schema import check_schema
+from leadtui.store.protocol import LeadNotFound, StoreError
+from leadtui.store.repository import new_id
+
+R = TypeVar("R")
+_RETRY_SECONDS = 5.0  # then StoreError: the workstation shows UNSAVED and its outbox retries
+_DONE_KEEP = 512  # write ids of the last completed writes, for a caller's retry
+
+
+class PgBase:
+    """A pool of connections to one leadtui database, and how reads and writes use it."""
+
+    def __init__(
+        self,
+        url: str,
+        cadence: Cadence,
+        *,
+        window: CallingWindow | None = None,
+        max_connections: int = 4,
+        retry_seconds: float = _RETRY_SECONDS,
+    ) -> None:
+        self.url = url
+        self.path = mask_url(url)  # what messages name: never the password
+        self._cadence = cadence
+        self._window = window or CallingWindow()
+        self._retry_seconds = retry_seconds
+        self._token = secrets.token_hex(8)
+        self._version = 0
+        self._lock = threading.Lock()
+        self._in_doubt: dict[tuple[Any, ...], str] = {}
+        self._done: OrderedDict[tuple[Any, ...], str] = OrderedDict()
+        self._by_lead: tuple[int, Mapping[str, Sequence[Touch]]] | None = None
+        first = connect(url, autocommit=True)
+        try:
+            first.execute("SET TimeZone TO 'UTC'")
+            check_schema(first, self.path)
+            self._role = str(first.execute("SELECT current_user").fetchone()[0])
+        except BaseException:
+            first.close()
+            raise
+        self._listener = Listener(url, self._token, first)
+        pools = pool_module()
+        self._pool = pools.ConnectionPool(
+            url,
+            min_size=1,
+            max_size=max_connections,
+            kwargs={"connect_timeout": 10},
+            configure=_configure,
+            check=pools.ConnectionPool.check_connection,
+            timeout=10,
+            open=True,
+            name="leadtui",
+        )
+
+    @property
+    def role(self) -> str:
+        """The database role this store writes as (kept on every touch)."""
+        return self._role
+
+    # --- plumbing -----------------------------------------------------------------
+
+    def _error(self, exc: BaseException) -> StoreError:
+        return StoreError(f"{self.path}: {redact(str(exc), self.url)}")
+
+    def _query(self, run: Callable[[Any], R]) -> R:
+        """Run a read on a pooled connection (one retry when the connection was lost)."""
+        psycopg = _psycopg()
+        self._catch_up()
+        for attempt in range(2):
+            try:
+                with self._pool.connection() as conn:
+                    return run(conn)
+            except psycopg.OperationalError as exc:
+                if attempt:
+                    raise self._error(exc) from None
+            except psycopg.Error as exc:
+                raise self._error(exc) from None
+            except _pool_errors() as exc:
+                raise self._error(exc) from None
+        raise AssertionError("unreachable")
+
+    def _write(
+        self,
+        key: tuple[Any, ...],
+        run: Callable[[Any], R],
+        encode: Callable[[R], Any],
+        decode: Callable[[Any, Any], R],
+        *,
+        remember: bool = True,
+    ) -> R:
+        """One write transaction, idempotent under retries.
+
+        `key` names the logical write (method and arguments, times to the microsecond):
+        a call that failed while its outcome was unknown, or one that succeeded a moment
+        ago, keeps its write id, so calling again with the same arguments (the
+        workstation's outbox does, after any failure) finds the earlier commit instead of
+        writing twice (`remember=False`: only after an unknown outcome). `decode(conn,
+        stored)` rebuilds the answer of a write already made."""
+        psycopg = _psycopg()
+        earlier = self._in_doubt.get(key) or (self._done.get(key) if remember else None)
+        write_id = earlier or new_id() + new_id()
+        deadline = time.monotonic() + self._retry_seconds
+        delay = 0.05
+        while True:
+            try:
+                with self._pool.connection() as conn:
+                    with conn.transaction():
+                        done = conn.execute(
+                            "SELECT result FROM applied_writes WHERE id = %s", (write_id,)
+                        ).fetchone()
+                        if done is not None:
+                            result = decode(conn, done[0])
+                        else:
+                            result = run(conn)
+                            conn.execute(
+                                "INSERT INTO applied_writes (id, result) VALUES (%s, %s)",
+                                (write_id, json.dumps(encode(result))),
+                            )
+                            conn.execute("SELECT pg_notify('leadtui', %s)", (self._token,))
+                self._in_doubt.pop(key, None)
+                with self._lock:
+                    self._version += 1
+                    self._done[key] = write_id
+                    if len(self._done) > _DONE_KEEP:
+                        self._done.popitem(last=False)
+                return result
+            except (psycopg.OperationalError, psycopg.errors.SerializationFailure,
+                    psycopg.errors.DeadlockDetected, *_pool_errors()) as exc:  # fmt: skip
+                self._in_doubt[key] = write_id
+                if time.monotonic() > deadline:
+                    raise self._error(exc) from None
+                time.sleep(delay)
+                delay = min(delay * 2, 1.0)
+            except psycopg.Error as exc:
+                self._in_doubt.pop(key, None)
+                raise self._error(exc) from None
+
+    def _catch_up(self) -> None:
+        if self._listener.take_pending():
+            with self._lock:
+                self._version += 1
+
+    def _lead(self, conn: Any, lead_id: str, *, lock: bool = False) -> Lead:
+        sql = f"SELECT {LEAD_COLUMNS} FROM leads WHERE id = %s" + (" FOR UPDATE" if lock else "")
+        row = conn.execute(sql, (lead_id,)).fetchone()
+        if row is None:
+            raise LeadNotFound(lead_id)
+        return lead_from_row(row)
+
+    def _touches(self, conn: Any, lead_id: str) -> list[Touch]:
+        rows = conn.execute(
+            f"SELECT {TOUCH_COLUMNS} FROM touches WHERE lead_id = %s ORDER BY at, seq",
+            (lead_id,),
+        ).fetchall()
+        return [touch_from_row(row) for row in rows]
+
+    # --- life cycle ---------------------------------------------------------------
+
+    def close(self) -> None:
+        self._listener.close()
+        self._pool.close()
+
+    def __enter__(self) -> PgBase:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _configure(conn: Any) -> None:
+    conn.execute("SET TimeZone TO 'UTC'")
+    conn.commit()
+
+
+def _psycopg() -> Any:
+    import psycopg
+
+    return psycopg
+
+
+def _pool_errors() -> tuple[type[BaseException], ...]:
+    import psycopg_pool
+
+    return (psycopg_pool.PoolTimeout,)
