@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -139,11 +140,12 @@ def test_queue_limit_is_the_head_of_the_whole_queue(
     where = ["--db", request.getfixturevalue("pg_url")] if kind == "postgres" else []
     where += ["--home", str(tmp_path / "h")]
     now = "2025-04-08T17:20:00Z"  # a Tuesday: 13:20 in New York, 10:20 in Los Angeles
+    at_now = datetime(2025, 4, 8, 17, 20, tzinfo=UTC)
     ids = []
     for n, (phone, minutes) in enumerate([("+12125550131", 50), ("+13105550132", 5),
                                           ("+12125550133", 300), ("+13105550134", 90),
                                           ("+12125550135", 2), ("+81355550136", 1)]):  # fmt: skip
-        received = f"2025-04-08T{17 - minutes // 60:02d}:{(20 - minutes % 60) % 60:02d}:00Z"
+        received = (at_now - timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:%SZ")
         ids.append(cli.ok(*where, "add", "--name", f"Q {n}", "--phone", phone,
                           "--received", received, now=now).out.strip())  # fmt: skip
     cli.ok(*where, "log", ids[0], "no-answer", "--at", "2025-04-08T16:40:00Z", now=now)

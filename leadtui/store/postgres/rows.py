@@ -14,8 +14,13 @@ from typing import Any
 from leadtui.domain.cadence import Cadence, evaluate
 from leadtui.domain.model import Lead, LeadStatus, Outcome, Touch
 from leadtui.domain.window import CallingWindow
+from leadtui.store.index import email_key
 
-LEAD_COLUMNS = "id, name, phone, email, source, timezone, received_at, status, notes, inquiries"
+LEAD_COLUMNS = (
+    "id, name, phone, email, source, timezone, received_at, status, notes, inquiries, "
+    "other_phones, other_emails, zone_candidates, reopened_at"
+)
+N_LEAD = 14  # columns in LEAD_COLUMNS
 TOUCH_COLUMNS = "id, lead_id, outcome, at, note, asked_for, rep, override_window, blitz_id"
 _ASKED = frozenset({"callback", "appointment"})
 
@@ -37,7 +42,27 @@ def lead_from_row(row: Sequence[Any]) -> Lead:
         status=LeadStatus(row[7]),
         notes=row[8],
         inquiries=tuple(_utc(at) for at in inquiries) if inquiries else (),
+        other_phones=tuple(row[10]),
+        other_emails=tuple(row[11]),
+        zone_candidates=tuple(row[12]),
+        reopened_at=_utc(row[13]) if row[13] is not None else None,
     )
+
+
+def lead_values(lead: Lead) -> tuple[Any, ...]:
+    """The lead's own columns, in the order of LEAD_WRITE."""
+    return (
+        lead.id, lead.name, lead.phone, lead.email, email_key(lead.email), lead.source,
+        lead.timezone, lead.received_at, lead.status.value, lead.notes, list(lead.inquiries),
+        list(lead.other_phones), list(lead.other_emails),
+        [email_key(e) for e in lead.other_emails], list(lead.zone_candidates), lead.reopened_at,
+    )  # fmt: skip
+
+
+LEAD_WRITE = (
+    "id, name, phone, email, email_key, source, timezone, received_at, status, notes, "
+    "inquiries, other_phones, other_emails, other_email_keys, zone_candidates, reopened_at"
+)
 
 
 def touch_from_row(row: Sequence[Any]) -> Touch:

@@ -85,6 +85,17 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX applied_writes_at ON applied_writes (at);
     """,
+    # 2: issue 11's lead fields (earlier numbers and emails, zone doubt, reopening)
+    """
+    ALTER TABLE leads
+        ADD COLUMN other_phones text[] NOT NULL DEFAULT '{}',
+        ADD COLUMN other_emails text[] NOT NULL DEFAULT '{}',
+        ADD COLUMN other_email_keys text[] NOT NULL DEFAULT '{}',
+        ADD COLUMN zone_candidates text[] NOT NULL DEFAULT '{}',
+        ADD COLUMN reopened_at timestamptz;
+    CREATE INDEX leads_other_phones ON leads USING gin (other_phones);
+    CREATE INDEX leads_other_emails ON leads USING gin (other_email_keys);
+    """,
 )
 SCHEMA = len(MIGRATIONS)
 

@@ -16,7 +16,9 @@ from types import MappingProxyType
 from typing import Any
 
 from leadtui.domain.cadence import check_touch, derive_status
+from leadtui.domain.inquiry import apply_inquiry, new_lead
 from leadtui.domain.model import Lead, LeadDraft, LeadError, LeadStatus, Outcome, Touch
+from leadtui.domain.times import check_clock, check_received
 from leadtui.domain.window import CallingWindow, is_open
 from leadtui.store.copy import PoolRows
 from leadtui.store.index import email_key, utc
@@ -24,16 +26,20 @@ from leadtui.store.postgres.base import _psycopg
 from leadtui.store.postgres.claims import PgClaims
 from leadtui.store.postgres.rows import (
     LEAD_COLUMNS,
+    LEAD_WRITE,
+    N_LEAD,
     TOUCH_COLUMNS,
     lead_from_row,
+    lead_values,
     next_columns,
     touch_from_json,
     touch_from_row,
     touch_to_json,
 )
 from leadtui.store.protocol import AddResult, LeadNotFound
-from leadtui.store.repository import _clean_note, new_id, not_last_message
+from leadtui.store.repository import _clean_note, _touch_time, new_id, not_last_message
 
+_PLACES = ", ".join(["%s"] * len(LEAD_WRITE.split(",")))
 _ADD_LOCK = 7413202  # advisory lock: one add_leads at a time (dedupe by phone/email)
 
 
@@ -140,7 +146,7 @@ class PgLeadStore(PgClaims):
                 ).fetchall()
                 for row in rows:
                     lead = lead_from_row(row)
-                    if not row[10]:
+                    if not row[N_LEAD]:
                         tz = lead.timezone
                         if tz not in open_now:
                             open_now[tz] = is_open(window, tz, now)
@@ -149,7 +155,7 @@ class PgLeadStore(PgClaims):
                     found.append(lead)
                 if len(rows) < page:
                     break
-                after = (rows[-1][11], rows[-1][12])
+                after = (rows[-1][N_LEAD + 1], rows[-1][N_LEAD + 2])
             return found[:limit]
 
         return self._query(run)
@@ -174,52 +180,58 @@ class PgLeadStore(PgClaims):
         return updated
 
     def _existing(self, conn: Any, draft: LeadDraft) -> str | None:
-        row = conn.execute(
-            "SELECT id FROM leads WHERE phone = %s ORDER BY seq LIMIT 1", (draft.phone,)
-        ).fetchone()
-        key = email_key(draft.email)
-        if row is None and key:
+        """The lead with the draft's number (or one of its other numbers) or email, any
+        number of a lead counting: the earliest stored lead, as in the TinyDB index."""
+        for phone in (draft.phone, *draft.other_phones):
             row = conn.execute(
-                "SELECT id FROM leads WHERE email_key = %s ORDER BY seq LIMIT 1", (key,)
+                "SELECT id FROM leads WHERE phone = %s OR other_phones @> ARRAY[%s] "
+                "ORDER BY seq LIMIT 1",
+                (phone, phone),
             ).fetchone()
-        return row[0] if row else None
+            if row is not None:
+                return str(row[0])
+        key = email_key(draft.email)
+        if key:
+            row = conn.execute(
+                "SELECT id FROM leads WHERE email_key = %s OR other_email_keys @> ARRAY[%s] "
+                "ORDER BY seq LIMIT 1",
+                (key, key),
+            ).fetchone()
+            if row is not None:
+                return str(row[0])
+        return None
 
     def add_leads(self, drafts: Sequence[LeadDraft], now: datetime) -> list[AddResult]:
-        utc(now, "current time")
+        check_clock(now, "current time")
         drafts = list(drafts)
-        received = [utc(d.received_at, "received time") for d in drafts]
+        for draft in drafts:
+            check_received(draft.received_at, now)
         ids = [new_id() for _ in drafts]
 
         def run(conn: Any) -> list[AddResult]:
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (_ADD_LOCK,))
+            listed = _Listed(conn)
             results: list[AddResult] = []
-            for draft, at, lead_id in zip(drafts, received, ids, strict=True):
+            for draft, lead_id in zip(drafts, ids, strict=True):
                 existing = self._existing(conn, draft)
                 if existing is not None:
+                    touches = self._touches(conn, existing)
+                    before = self._lead(conn, existing, lock=True)
+                    after = apply_inquiry(before, touches, draft, dnc=listed, now=now)
                     conn.execute(
-                        "UPDATE leads SET inquiries = inquiries || %s::timestamptz, "
-                        "changed_at = now() WHERE id = %s",
-                        (at, existing),
+                        f"UPDATE leads SET ({LEAD_WRITE}) = ({_PLACES}), changed_at = now() "
+                        "WHERE id = %s",
+                        (*lead_values(after.lead), existing),
                     )
-                    lead = self._lead(conn, existing)
-                    self._store_next(conn, lead, self._touches(conn, existing))
-                    results.append(AddResult(lead, created=False))
+                    self._store_next(conn, after.lead, touches)
+                    results.append(AddResult(after.lead, created=False, reopened=after.reopened))
                     continue
-                listed = conn.execute(
-                    "SELECT 1 FROM dnc WHERE phone = %s", (draft.phone,)
-                ).fetchone()
-                lead = Lead(
-                    id=lead_id, name=draft.name, phone=draft.phone, email=draft.email,
-                    source=draft.source, timezone=draft.timezone, received_at=at,
-                    status=LeadStatus.DNC if listed else LeadStatus.NEW, notes=draft.notes,
-                )  # fmt: skip
+                lead = new_lead(lead_id, draft, listed=draft.phone in listed)
                 inserted = conn.execute(
-                    "INSERT INTO leads (id, name, phone, email, email_key, source, timezone, "
-                    "received_at, status, notes) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
+                    f"INSERT INTO leads ({LEAD_WRITE}) VALUES ({_PLACES}) "
                     "ON CONFLICT (id) DO NOTHING RETURNING id",
-                    (lead.id, lead.name, lead.phone, lead.email, email_key(lead.email),
-                     lead.source, lead.timezone, at, lead.status.value, lead.notes),
-                ).fetchone()  # fmt: skip
+                    lead_values(lead),
+                ).fetchone()
                 if inserted is None:  # an id another writer took: vanishingly rare
                     raise _psycopg().errors.SerializationFailure("lead id taken; retrying")
                 self._store_next(conn, lead, ())
@@ -227,12 +239,12 @@ class PgLeadStore(PgClaims):
             return results
 
         def encode(results: list[AddResult]) -> Any:
-            return [[r.lead.id, r.created] for r in results]
+            return [[r.lead.id, r.created, r.reopened] for r in results]
 
         def decode(conn: Any, stored: Any) -> list[AddResult]:
-            return [AddResult(self._lead(conn, i), created=c) for i, c in stored]
+            return [AddResult(self._lead(conn, i), created=c, reopened=r) for i, c, r in stored]
 
-        key = ("add", tuple(zip(drafts, received, strict=True)))
+        key = ("add", tuple(drafts), now)
         return self._write(key, run, encode, decode) if drafts else []
 
     def log_touch(
@@ -249,8 +261,8 @@ class PgLeadStore(PgClaims):
     ) -> Touch:
         outcome = Outcome(outcome)
         note = _clean_note(note)
-        at = utc(at, "touch time")
-        asked = utc(when, "time asked for") if when is not None else None
+        at = _touch_time(at)
+        asked = check_clock(when, "time asked for") if when is not None else None
         key = ("log", lead_id, outcome, at, note, asked, rep, override_window, blitz_id)
         touch_id = new_id()
 
@@ -381,3 +393,14 @@ class PgLeadStore(PgClaims):
 
         self._write(("load", new_id()), lambda conn: transfer.load(self, conn, rows),
                     lambda n: n, lambda _c, n: int(n))  # fmt: skip
+
+
+class _Listed:
+    """The do-not-call list as a container (`phone in listed`), read in the transaction."""
+
+    def __init__(self, conn: Any) -> None:
+        self._conn = conn
+
+    def __contains__(self, phone: object) -> bool:
+        row = self._conn.execute("SELECT 1 FROM dnc WHERE phone = %s", (phone,)).fetchone()
+        return row is not None

@@ -12,8 +12,15 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from leadtui.store.copy import PoolRows
-from leadtui.store.index import iso, lead_doc, touch_doc
-from leadtui.store.postgres.rows import LEAD_COLUMNS, TOUCH_COLUMNS, lead_from_row, touch_from_row
+from leadtui.store.index import iso, lead_doc, lead_from_doc, touch_doc
+from leadtui.store.postgres.rows import (
+    LEAD_COLUMNS,
+    LEAD_WRITE,
+    TOUCH_COLUMNS,
+    lead_from_row,
+    lead_values,
+    touch_from_row,
+)
 
 if TYPE_CHECKING:
     from leadtui.store.postgres.store import PgLeadStore
@@ -46,19 +53,13 @@ def dump(conn: Any) -> PoolRows:
 
 def load(store: PgLeadStore, conn: Any, rows: PoolRows) -> int:
     """Insert rows not there yet; returns how many leads got a fresh next action."""
-    from leadtui.store.index import email_key
-
     t = rows.tables
     with conn.cursor() as cur:
+        places = ", ".join(["%s"] * len(LEAD_WRITE.split(",")))
         cur.executemany(
-            "INSERT INTO leads (id, name, phone, email, email_key, source, timezone, "
-            "received_at, status, notes, inquiries) VALUES "
-            "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s::timestamptz[]) "
-            "ON CONFLICT (id) DO NOTHING",
-            [(d["id"], d["name"], d["phone"], d["email"], email_key(d["email"]), d["source"],
-              d["timezone"], d["received_at"], d["status"], d["notes"], d["inquiries"])
-             for d in t["leads"]],
-        )  # fmt: skip
+            f"INSERT INTO leads ({LEAD_WRITE}) VALUES ({places}) ON CONFLICT (id) DO NOTHING",
+            [lead_values(lead_from_doc(d)) for d in t["leads"]],
+        )
         cur.executemany(
             "INSERT INTO touches (id, lead_id, outcome, at, note, asked_for, rep, "
             "override_window, blitz_id) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) "
