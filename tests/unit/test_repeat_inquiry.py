@@ -17,7 +17,6 @@ from leadtui.domain.model import Lead, LeadDraft, LeadStatus, Outcome, Touch
 from leadtui.domain.queue import rank
 from leadtui.domain.window import CallingWindow
 from leadtui.store.index import lead_doc, lead_from_doc
-from leadtui.store.repository import open_store
 
 C = load_cadence()
 W = CallingWindow()
@@ -111,8 +110,8 @@ def test_an_inquiry_for_the_same_number_with_a_zone_ends_the_doubt() -> None:
 # --- through the store ----------------------------------------------------------------------
 
 
-def test_the_store_reopens_keeps_history_and_finds_earlier_numbers(tmp_path: Path) -> None:
-    store = open_store(tmp_path / "leads.json", cadence=C)
+def test_the_store_reopens_keeps_history_and_finds_earlier_numbers(backend) -> None:
+    store = backend.open()  # on both backends (tests/store_backends.py)
     (first,) = store.add_leads([draft()], T0)
     lead_id = first.lead.id
     store.log_touch(lead_id, Outcome.NOT_INTERESTED, T0 + timedelta(minutes=3))
@@ -128,7 +127,7 @@ def test_the_store_reopens_keeps_history_and_finds_earlier_numbers(tmp_path: Pat
     (third,) = store.add_leads([draft("+919820555101", "", received_at=later)], later)
     assert (third.created, third.reopened) == (False, False)
     store.close()
-    reopened = open_store(tmp_path / "leads.json", cadence=C)
+    reopened = backend.open()
     lead = reopened.get_lead(lead_id)
     assert lead.reopened_at == later and lead.status is LeadStatus.NEW
     assert lead.phone == "+919820555101" and lead.other_phones == ("+919811555777",)
@@ -176,8 +175,8 @@ def test_a_reopening_never_starts_in_the_future() -> None:
     assert action is not None and action.kind == "cadence"  # the call counts in the new round
 
 
-def test_a_second_number_of_the_draft_finds_the_lead(tmp_path: Path) -> None:
-    store = open_store(tmp_path / "leads.json", cadence=C)
+def test_a_second_number_of_the_draft_finds_the_lead(backend) -> None:
+    store = backend.open()
     (first,) = store.add_leads([draft("+919811555000", "")], T0)
     both = draft("+919811555111", "", other_phones=("+919811555000",), received_at=T0)
     (again,) = store.add_leads([both], T0 + timedelta(hours=1))

@@ -4,14 +4,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from cli_helpers import Cli
 
 from leadtui.domain.cadence import load_cadence
 from leadtui.domain.model import LeadDraft, LeadError, LeadStatus, Outcome
-from leadtui.store.repository import open_store
 
 T0 = datetime(2026, 1, 19, 16, 20, tzinfo=UTC)
 CADENCE = load_cadence()
@@ -22,14 +20,9 @@ def _draft() -> LeadDraft:
 
 
 @pytest.fixture
-def two(tmp_path: Path):
-    """One database opened twice: rep A's and rep B's processes."""
-    path = tmp_path / "leads.json"
-    a = open_store(path, cadence=CADENCE)
-    b = open_store(path, cadence=CADENCE)
-    yield a, b
-    a.close()
-    b.close()
+def two(backend):
+    """One pool opened twice: rep A's and rep B's processes (on both backends)."""
+    return backend.open(), backend.open()
 
 
 def test_undo_touch_removes_exactly_that_touch(two) -> None:
