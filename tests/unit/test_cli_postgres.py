@@ -157,3 +157,27 @@ def test_queue_limit_is_the_head_of_the_whole_queue(
     for limit in range(1, len(whole) + 2):
         head = cli.ok(*where, "queue", "--json", "--limit", str(limit), now=now).json()
         assert [e["id"] for e in head] == whole[:limit]
+
+
+def test_db_migrate_carries_an_older_schema_forward(cli: Cli, pg_server) -> None:
+    import psycopg
+
+    from leadtui.store.postgres.schema import MIGRATIONS
+
+    url = pg_server.new_database(empty=True)
+    with psycopg.connect(url) as conn:  # a database made by a leadtui with schema 1
+        conn.execute("CREATE TABLE schema_version (version integer PRIMARY KEY, "
+                     "applied_at timestamptz NOT NULL DEFAULT now())")  # fmt: skip
+        conn.execute(MIGRATIONS[0])
+        conn.execute("INSERT INTO schema_version (version) VALUES (1)")
+        conn.execute(
+            "INSERT INTO leads (id, name, phone, timezone, received_at) VALUES "
+            "('old00001', 'Old Timer', '+19175550150', 'America/New_York', now())"
+        )
+    line = cli.refused("--db", url, "queue")
+    assert "schema 1" in line and "db migrate" in line
+    out = cli.ok("--db", url, "db", "migrate").out
+    assert f"migrated schema 1 -> {SCHEMA}" in out
+    assert "nothing to do" in cli.ok("--db", url, "db", "migrate").out
+    shown = cli.ok("--db", url, "show", "old00001", "--json").json()
+    assert shown["lead"]["name"] == "Old Timer"
