@@ -35,7 +35,7 @@ from leadtui.domain.cadence import Cadence, derive_status
 from leadtui.domain.model import Lead, LeadStatus, Outcome, Touch
 from leadtui.domain.window import CallingWindow
 from leadtui.store.index import email_key
-from leadtui.store.postgres.rows import next_columns
+from leadtui.store.postgres.rows import NEXT_WRITE, next_columns
 from leadtui.store.repository import new_id
 
 CHUNK = 20_000
@@ -95,8 +95,7 @@ def load(url: str, count: int, cadence: Cadence, *, say=print) -> dict[str, floa
             with conn.cursor() as cur:
                 with cur.copy(
                     "COPY leads (id, name, phone, email, email_key, source, timezone, "
-                    "received_at, status, notes, next_kind, next_message, next_due, "
-                    "next_asked, rank_group, rank_key) FROM STDIN"
+                    f"received_at, status, notes, {NEXT_WRITE}) FROM STDIN"
                 ) as copy:
                     for lead, touches in chunk:
                         copy.write_row((

@@ -75,6 +75,7 @@ def test_due_queue_matches_the_ranked_queue_through_every_kind_of_change(
     store, backend: Backend
 ) -> None:
     leads = [r.lead for r in store.add_leads([draft(n) for n in range(1, 13)], T0)]
+    store.log_touch(leads[9].id, Outcome.NO_ANSWER, T0 - timedelta(minutes=60))
     eastern = store.add_leads([draft(40, timezone="Asia/Tokyo")], T0)[0].lead  # night there
     store.log_touch(leads[0].id, Outcome.NO_ANSWER, T0 - timedelta(hours=3))
     store.log_touch(leads[1].id, Outcome.CALLBACK, T0 - timedelta(hours=2),
@@ -87,6 +88,15 @@ def test_due_queue_matches_the_ranked_queue_through_every_kind_of_change(
                     when=T0 + timedelta(days=1))  # fmt: skip
     store.add_leads([draft(8, received_at=T0 - timedelta(seconds=30))], T0)  # a repeat
     store.undo_last_touch(leads[0].id)
+    # zone doubt: callable only while every zone it may be in is open (Honolulu: 05:30)
+    store.add_leads([draft(41, timezone="America/Chicago",
+                           zone_candidates=("America/Chicago", "Pacific/Honolulu"))], T0)
+    store.add_leads([draft(42, timezone="America/Chicago",
+                           zone_candidates=("America/Chicago", "America/Denver"))], T0)
+    # a closed lead that inquires again is reopened and ranks as never called
+    store.log_touch(leads[9].id, Outcome.NOT_INTERESTED, T0 - timedelta(minutes=50))
+    reopened = store.add_leads([draft(10, received_at=T0 - timedelta(minutes=2))], T0)[0]
+    assert reopened.reopened
     now = T0 + timedelta(minutes=1)
     expected = _ranked(store, now)
     assert eastern.id not in expected and leads[2].id not in expected

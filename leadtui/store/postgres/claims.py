@@ -8,9 +8,10 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from leadtui.domain.window import CallingWindow, is_open
+from leadtui.domain.window import CallingWindow
 from leadtui.store.index import utc
 from leadtui.store.postgres.base import PgBase
+from leadtui.store.postgres.rows import LEAD_COLUMNS, N_LEAD, callable_now, lead_from_row
 from leadtui.store.protocol import Claim
 from leadtui.store.repository import new_id
 
@@ -57,12 +58,16 @@ class PgClaims(PgBase):
                 "NOT EXISTS (SELECT 1 FROM claims c WHERE c.lead_id = l.id AND c.expires_at > %s)"
             )
             rows = conn.execute(
-                "SELECT id, timezone, next_asked FROM leads l WHERE next_due IS NOT NULL "
-                f"AND next_due <= %s AND {free} ORDER BY rank_group, rank_key LIMIT 500",
+                f"SELECT {LEAD_COLUMNS}, next_asked, next_late FROM leads l "
+                f"WHERE next_due IS NOT NULL AND next_due <= %s AND {free} "
+                "ORDER BY rank_group, rank_key, seq LIMIT 500",
                 (now, now),
             ).fetchall()
-            for lead_id, tz, asked in rows:
-                if not (asked or is_open(window, tz, now)):
+            open_now: dict[Any, bool] = {}
+            for row in rows:
+                lead = lead_from_row(row)
+                lead_id = lead.id
+                if not callable_now(lead, row[N_LEAD], row[N_LEAD + 1], now, window, open_now):
                     continue
                 still = f"id = %s AND next_due IS NOT NULL AND next_due <= %s AND {free}"
                 locked = conn.execute(

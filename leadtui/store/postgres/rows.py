@@ -13,7 +13,7 @@ from typing import Any
 
 from leadtui.domain.cadence import Cadence, evaluate
 from leadtui.domain.model import Lead, LeadStatus, Outcome, Touch
-from leadtui.domain.window import CallingWindow
+from leadtui.domain.window import CallingWindow, is_open_in
 from leadtui.store.index import email_key
 
 LEAD_COLUMNS = (
@@ -111,19 +111,47 @@ def touch_from_json(doc: dict[str, Any]) -> Touch:
 def next_columns(
     lead: Lead, touches: Sequence[Touch], cadence: Cadence, window: CallingWindow
 ) -> tuple[Any, ...]:
-    """(next_kind, next_message, next_due, next_asked, rank_group, rank_key) for the lead
-    row: None throughout when the lead has no next action (closed, or dnc)."""
+    """(next_kind, next_message, next_due, next_asked, rank_group, rank_key, next_late) for
+    the lead row (NEXT_WRITE): None throughout when the lead has no next action (closed,
+    or dnc). The rank key is domain.queue's: asked-for times earliest first, never-called
+    leads freshest first (from the start of their round), the rest most overdue first."""
     if lead.status is LeadStatus.DNC or not lead.status.active:
-        return (None,) * 6
+        return (None,) * 7
     assessment = evaluate(lead, tuple(touches), cadence, window)
     action = assessment.action
     if action is None:
-        return (None,) * 6
+        return (None,) * 7
     due = action.due_at
     if action.kind in _ASKED:
         group, key = 0, due.timestamp()
     elif assessment.calls == 0:
-        group, key = 1, -lead.received_at.timestamp()
+        group, key = 1, -lead.started_at.timestamp()
     else:
         group, key = 2, due.timestamp()
-    return (action.kind, action.message.value, due, action.ignores_window, group, key)
+    return (action.kind, action.message.value, due, action.ignores_window, group, key,
+            action.late_at)  # fmt: skip
+
+
+NEXT_WRITE = "next_kind, next_message, next_due, next_asked, rank_group, rank_key, next_late"
+
+
+def callable_now(
+    lead: Lead,
+    asked: bool | None,
+    late: datetime | None,
+    now: datetime,
+    window: CallingWindow,
+    cache: dict[Any, bool],
+) -> bool:
+    """Whether a lead whose stored action is due may be called at `now`: a time the lead
+    asked for, inside its grace, is; otherwise every zone it may be in must be in its
+    calling window (domain.queue's rule)."""
+    if asked and (late is None or now <= late):
+        return True
+    cands = lead.zone_candidates
+    zones = cands if cands and len(cands) > 1 and cands[0] == lead.timezone else None
+    key = zones or lead.timezone
+    found = cache.get(key)
+    if found is None:
+        found = cache[key] = is_open_in(window, zones or (lead.timezone,), now)
+    return found

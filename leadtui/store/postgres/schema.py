@@ -85,16 +85,20 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX applied_writes_at ON applied_writes (at);
     """,
-    # 2: issue 11's lead fields (earlier numbers and emails, zone doubt, reopening)
+    # 2: issue 11's lead fields (earlier numbers and emails, zone doubt, reopening) and the
+    # end of an asked-for time's grace (after it the calling window decides)
     """
     ALTER TABLE leads
         ADD COLUMN other_phones text[] NOT NULL DEFAULT '{}',
         ADD COLUMN other_emails text[] NOT NULL DEFAULT '{}',
         ADD COLUMN other_email_keys text[] NOT NULL DEFAULT '{}',
         ADD COLUMN zone_candidates text[] NOT NULL DEFAULT '{}',
-        ADD COLUMN reopened_at timestamptz;
+        ADD COLUMN reopened_at timestamptz,
+        ADD COLUMN next_late timestamptz;
     CREATE INDEX leads_other_phones ON leads USING gin (other_phones);
     CREATE INDEX leads_other_emails ON leads USING gin (other_email_keys);
+    DROP INDEX leads_rank;
+    CREATE INDEX leads_rank ON leads (rank_group, rank_key, seq) WHERE next_due IS NOT NULL;
     """,
 )
 SCHEMA = len(MIGRATIONS)

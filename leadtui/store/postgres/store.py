@@ -19,7 +19,7 @@ from leadtui.domain.cadence import check_touch, derive_status
 from leadtui.domain.inquiry import apply_inquiry, new_lead
 from leadtui.domain.model import Lead, LeadDraft, LeadError, LeadStatus, Outcome, Touch
 from leadtui.domain.times import check_clock, check_received
-from leadtui.domain.window import CallingWindow, is_open
+from leadtui.domain.window import CallingWindow
 from leadtui.store.copy import PoolRows
 from leadtui.store.index import email_key, utc
 from leadtui.store.postgres.base import _psycopg
@@ -28,7 +28,9 @@ from leadtui.store.postgres.rows import (
     LEAD_COLUMNS,
     LEAD_WRITE,
     N_LEAD,
+    NEXT_WRITE,
     TOUCH_COLUMNS,
+    callable_now,
     lead_from_row,
     lead_values,
     next_columns,
@@ -127,35 +129,30 @@ class PgLeadStore(PgClaims):
 
     def due_queue(self, now: datetime, limit: int, window: CallingWindow) -> list[Lead]:
         """The leads due now, in rank order from the stored next action, at most `limit`
-        whose calling window is open at `now` (or whose time was asked for): one indexed
-        query per page, whatever the size of the pool."""
+        that may be called now (rows.callable_now): one indexed query per page, whatever
+        the size of the pool."""
         now = utc(now, "current time")
-        open_now: dict[str, bool] = {}
+        open_now: dict[Any, bool] = {}
 
         def run(conn: Any) -> list[Lead]:
             found: list[Lead] = []
-            after: tuple[int, float] = (-1, float("-inf"))
+            after: tuple[Any, ...] = (-1, float("-inf"), -1)
             page = max(limit * 2, 50)
             while len(found) < limit:
                 rows = conn.execute(
-                    f"SELECT {LEAD_COLUMNS}, next_asked, rank_group, rank_key FROM leads "
-                    "WHERE next_due IS NOT NULL AND next_due <= %s "
-                    "AND (rank_group, rank_key) > (%s, %s) "
-                    "ORDER BY rank_group, rank_key LIMIT %s",
-                    (now, after[0], after[1], page),
+                    f"SELECT {LEAD_COLUMNS}, next_asked, next_late, rank_group, rank_key, seq "
+                    "FROM leads WHERE next_due IS NOT NULL AND next_due <= %s "
+                    "AND (rank_group, rank_key, seq) > (%s, %s, %s) "
+                    "ORDER BY rank_group, rank_key, seq LIMIT %s",
+                    (now, *after, page),
                 ).fetchall()
                 for row in rows:
                     lead = lead_from_row(row)
-                    if not row[N_LEAD]:
-                        tz = lead.timezone
-                        if tz not in open_now:
-                            open_now[tz] = is_open(window, tz, now)
-                        if not open_now[tz]:
-                            continue
-                    found.append(lead)
+                    if callable_now(lead, row[N_LEAD], row[N_LEAD + 1], now, window, open_now):
+                        found.append(lead)
                 if len(rows) < page:
                     break
-                after = (rows[-1][N_LEAD + 1], rows[-1][N_LEAD + 2])
+                after = tuple(rows[-1][N_LEAD + 2 :])
             return found[:limit]
 
         return self._query(run)
@@ -164,8 +161,8 @@ class PgLeadStore(PgClaims):
 
     def _store_next(self, conn: Any, lead: Lead, touches: Sequence[Touch]) -> None:
         conn.execute(
-            "UPDATE leads SET status = %s, next_kind = %s, next_message = %s, next_due = %s, "
-            "next_asked = %s, rank_group = %s, rank_key = %s, changed_at = now() WHERE id = %s",
+            f"UPDATE leads SET status = %s, ({NEXT_WRITE}) = (%s, %s, %s, %s, %s, %s, %s), "
+            "changed_at = now() WHERE id = %s",
             (lead.status.value, *next_columns(lead, touches, self._cadence, self._window), lead.id),
         )
 
