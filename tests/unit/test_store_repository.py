@@ -374,3 +374,13 @@ def test_touches_by_lead_stays_right_through_every_kind_of_change(
     assert dict(fresh.touches_by_lead()) == dict(view)
     fresh.close()
     other.close()
+
+
+def test_touches_by_lead_sees_another_writer_without_asking_changed(
+    store: LeadStore, backend: Backend
+) -> None:
+    lead = store.add_leads([draft(7)], T0)[0].lead
+    assert store.touches_by_lead()[lead.id] == ()
+    other = backend.open()
+    other.log_touch(lead.id, Outcome.NO_ANSWER, T0)
+    assert [t.outcome for t in store.touches_by_lead()[lead.id]] == [Outcome.NO_ANSWER]

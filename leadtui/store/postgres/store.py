@@ -103,6 +103,7 @@ class PgLeadStore(PgClaims):
                 grouped.setdefault(row[1], []).append(touch_from_row(row))
             return MappingProxyType({k: tuple(v) for k, v in grouped.items()})
 
+        self._listener.changed()  # one round trip: has anyone written since the cache?
         self._catch_up()
         version = self._version
         if self._by_lead is None or self._by_lead[0] != version:
