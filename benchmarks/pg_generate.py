@@ -46,6 +46,14 @@ def leads_with_touches(
 ) -> Iterator[tuple[Lead, list[Touch]]]:
     """(lead with its final status, touches) for `count` leads, one at a time."""
     rng = random.Random(seed)
+    used: set[str] = set()
+
+    def fresh() -> str:  # random 40-bit ids meet at this size: skip the ones taken
+        while (candidate := new_id()) in used:
+            pass
+        used.add(candidate)
+        return candidate
+
     reps = ("Sam Rivera", "Alex Kim", "Jordan Lee", "Noor Patel", "Eli Tanaka")
     for i in range(count):
         tz, _country, _ = _pick(rng, ZONES)
@@ -62,13 +70,13 @@ def leads_with_touches(
             received = now - timedelta(days=rng.uniform(22, 365))
             limit = rng.choice(OLD_BUDGETS)
         lead = Lead(
-            id=new_id(), name=f"{first} {last}", phone=f"+1555{i:07d}", email=email,
+            id=fresh(), name=f"{first} {last}", phone=f"+1555{i:07d}", email=email,
             source=_pick(rng, SOURCES)[0], timezone=tz, received_at=received.replace(microsecond=0),
         )  # fmt: skip
         touches: list[Touch] = []
         if cutoff is not None and cutoff > lead.received_at:
             planned = _work(rng, lead, cadence, cutoff, reps, limit)
-            touches = [replace(t, id=new_id()) for t in planned]
+            touches = [replace(t, id=fresh()) for t in planned]
         if any(t.outcome is Outcome.DNC for t in touches):
             status = LeadStatus.DNC
         else:

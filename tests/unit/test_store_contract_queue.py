@@ -145,3 +145,21 @@ def test_take_next_gives_each_rep_a_different_lead(store, backend: Backend) -> N
     assert reps[3].take_next("rep3", "s8", now, 300, WINDOW) is None
     later = now + timedelta(seconds=301)  # every claim expired: the top lead is free again
     assert store.take_next("rep9", "s9", later, 300, WINDOW).lead_id == order[0]
+
+
+def test_an_id_already_taken_is_never_reused(store, backend: Backend, monkeypatch) -> None:
+    """Random 8-character ids meet in a big pool (a million touches make a clash likely):
+    the store takes another id instead of failing or overwriting."""
+    if backend.kind == "postgres":
+        import leadtui.store.postgres.store as module
+    else:
+        import leadtui.store.repository as module
+    first = store.add_leads([draft(60)], T0)[0].lead
+    touch = store.log_touch(first.id, Outcome.NO_ANSWER, T0)
+    ids = iter([first.id, "clash222", touch.id, "fresh333", "fresh444"])
+    monkeypatch.setattr(module, "new_id", lambda: next(ids))
+    second = store.add_leads([draft(61)], T0)[0].lead
+    assert second.id == "clash222" and store.get_lead(first.id).name == "Caller 60"
+    again = store.log_touch(first.id, Outcome.VM_HANGUP, T0 + timedelta(minutes=1))
+    assert again.id == "fresh333"
+    assert [t.id for t in store.touches(first.id)] == [touch.id, "fresh333"]

@@ -22,7 +22,6 @@ from leadtui.domain.times import check_clock, check_received
 from leadtui.domain.window import CallingWindow
 from leadtui.store.copy import PoolRows
 from leadtui.store.index import email_key, utc
-from leadtui.store.postgres.base import _psycopg
 from leadtui.store.postgres.claims import PgClaims
 from leadtui.store.postgres.rows import (
     LEAD_COLUMNS,
@@ -225,13 +224,10 @@ class PgLeadStore(PgClaims):
                     results.append(AddResult(after.lead, created=False, reopened=after.reopened))
                     continue
                 lead = new_lead(lead_id, draft, listed=draft.phone in listed)
-                inserted = conn.execute(
-                    f"INSERT INTO leads ({LEAD_WRITE}) VALUES ({_PLACES}) "
-                    "ON CONFLICT (id) DO NOTHING RETURNING id",
-                    lead_values(lead),
-                ).fetchone()
-                if inserted is None:  # an id another writer took: vanishingly rare
-                    raise _psycopg().errors.SerializationFailure("lead id taken; retrying")
+                while _insert_returning(
+                    conn, f"INSERT INTO leads ({LEAD_WRITE}) VALUES ({_PLACES})", lead_values(lead)
+                ) is None:  # fmt: skip
+                    lead = replace(lead, id=new_id())  # 40-bit ids do meet in a big pool
                 self._store_next(conn, lead, ())
                 results.append(AddResult(lead, created=True))
             return results
@@ -271,12 +267,29 @@ class PgLeadStore(PgClaims):
                 id=touch_id, lead_id=lead_id, outcome=outcome, at=at, note=note, when=asked,
                 rep=rep, override_window=override_window, blitz_id=blitz_id,
             )  # fmt: skip
-            conn.execute(
+            sql = (
                 "INSERT INTO touches (id, lead_id, outcome, at, note, asked_for, rep, "
-                "override_window, blitz_id) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                (touch.id, lead_id, outcome.value, at, note, asked, rep, override_window,
-                 blitz_id),
-            )  # fmt: skip
+                "override_window, blitz_id) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
+            )
+            while (
+                _insert_returning(
+                    conn,
+                    sql,
+                    (
+                        touch.id,
+                        lead_id,
+                        outcome.value,
+                        at,
+                        note,
+                        asked,
+                        rep,
+                        override_window,
+                        blitz_id,
+                    ),
+                )
+                is None
+            ):
+                touch = replace(touch, id=new_id())  # an id already used: take another  # fmt: skip
             if outcome is Outcome.DNC:
                 conn.execute(
                     "INSERT INTO dnc (phone, lead_id, touch_id, at) VALUES (%s, %s, %s, %s) "
@@ -402,3 +415,9 @@ class _Listed:
     def __contains__(self, phone: object) -> bool:
         row = self._conn.execute("SELECT 1 FROM dnc WHERE phone = %s", (phone,)).fetchone()
         return row is not None
+
+
+def _insert_returning(conn: Any, insert: str, values: Sequence[Any]) -> str | None:
+    """Run an INSERT of a row with a client-made id; None when that id is taken."""
+    row = conn.execute(f"{insert} ON CONFLICT (id) DO NOTHING RETURNING id", values).fetchone()
+    return None if row is None else str(row[0])
