@@ -1,7 +1,8 @@
 """LISTEN/NOTIFY: how a PostgreSQL store learns that another process wrote.
 
-Every write transaction sends `pg_notify('leadtui', <writer token>)`; PostgreSQL delivers
-it to every listening connection when the write commits. `changed()` makes one empty
+After every committed write the store sends `pg_notify('leadtui', <writer token>)` in a
+transaction of its own (inside the write it would serialise all committing writers);
+PostgreSQL delivers it to every listening connection. `changed()` makes one empty
 round trip on the listening connection (PostgreSQL hands over queued notifications before
 it answers) and reports whether a notification from another store arrived: the cost does
 not depend on the size of the pool. After a lost connection the listener reconnects and
@@ -68,6 +69,21 @@ class Listener:
                 except psycopg.Error:
                     self._reconnect()
             return self._pending
+
+    def notify(self) -> None:
+        """Tell every listener that this store wrote (after its commit). Best effort: a
+        listener that misses it still sees the change at its next read of the pool."""
+        import psycopg
+
+        with self._lock:
+            if self._conn is None or self._conn.closed:
+                self._reconnect()
+            if self._conn is None:
+                return
+            try:
+                self._conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL, self._token))
+            except psycopg.Error:
+                self._reconnect()
 
     def take_pending(self) -> bool:
         """Whether a change was heard (and forget it: the caller is reading now)."""
