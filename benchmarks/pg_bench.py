@@ -66,16 +66,20 @@ def measure_queue(url: str, runs: int = 5) -> dict[str, Any]:
 
 
 REP = """
-import json, sys, time
+import json, random, sys, time
 from datetime import timedelta
 from benchmarks.generate import BENCH_NOW
 from leadtui.domain.cadence import load_cadence
 from leadtui.domain.model import Outcome
 from leadtui.store.postgres import open_pg_store
 url, n, logs, ids = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4].split(",")
+pace = float(sys.argv[5])
 store = open_pg_store(url, cadence=load_cadence())
 lat = []
+rng = random.Random(n)
 for i in range(logs):
+    if pace:
+        time.sleep(rng.uniform(0, 2 * pace))  # a rep between two calls (0: back to back)
     started = time.perf_counter()
     store.log_touch(ids[i % len(ids)], Outcome.NO_ANSWER,
                     BENCH_NOW + timedelta(seconds=i, microseconds=n), rep=f"rep{n}")
@@ -84,7 +88,7 @@ print(json.dumps(lat))
 """
 
 
-def measure_logs(url: str, reps: int, logs: int) -> dict[str, Any]:
+def measure_logs(url: str, reps: int, logs: int, pace: float = 0.0) -> dict[str, Any]:
     from leadtui.domain.cadence import load_cadence
     from leadtui.domain.window import CallingWindow
     from leadtui.store.postgres import open_pg_store
@@ -96,7 +100,7 @@ def measure_logs(url: str, reps: int, logs: int) -> dict[str, Any]:
     for n in range(reps):
         ids = ",".join(heads[n * 5 : n * 5 + 5])
         procs.append(subprocess.Popen(
-            [sys.executable, "-c", REP, url, str(n), str(logs), ids],
+            [sys.executable, "-c", REP, url, str(n), str(logs), ids, str(pace)],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_env(), cwd=ROOT,
         ))  # fmt: skip
     latencies: list[float] = []
@@ -106,12 +110,13 @@ def measure_logs(url: str, reps: int, logs: int) -> dict[str, Any]:
             raise RuntimeError(err.decode(errors="replace")[-500:])
         latencies += json.loads(out)
     latencies.sort()
+    tag = f"log_paced_{pace:g}s" if pace else "log_back_to_back"
     return {
-        "log_reps": reps,
-        "log_count": len(latencies),
-        "log_p50_ms": 1000 * latencies[len(latencies) // 2],
-        "log_p99_ms": 1000 * latencies[int(len(latencies) * 0.99)],
-        "log_max_ms": 1000 * latencies[-1],
+        f"{tag}_reps": reps,
+        f"{tag}_count": len(latencies),
+        f"{tag}_p50_ms": 1000 * latencies[len(latencies) // 2],
+        f"{tag}_p99_ms": 1000 * latencies[int(len(latencies) * 0.99)],
+        f"{tag}_max_ms": 1000 * latencies[-1],
     }
 
 
@@ -162,6 +167,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--leads", type=int, default=1_000_000)
     parser.add_argument("--reps", type=int, default=20)
     parser.add_argument("--logs", type=int, default=150, help="logs per rep process")
+    parser.add_argument("--pace", type=float, default=0.5,
+                        help="mean seconds between one rep's logs (0: only back to back)")
+    parser.add_argument("--only-logs", action="store_true", help="with --url: only the logs")
     parser.add_argument("--url", default=None, help="an existing pool (skip server + load)")
     parser.add_argument("--report", action="store_true", help="also time report --json")
     parser.add_argument("--workstation", action="store_true", help="also the first frame")
@@ -182,6 +190,11 @@ def main(argv: list[str] | None = None) -> int:
         results["load"] = load(url, args.leads, load_cadence(),
                                say=lambda text: print(text, file=sys.stderr))  # fmt: skip
     try:
+        if args.only_logs:
+            results.update(measure_logs(url, args.reps, args.logs, args.pace))
+            results.update(measure_logs(url, args.reps, args.logs))
+            print(json.dumps(results, indent=2))
+            return 0
         results.update(measure_queue(url))
         print(json.dumps(results), file=sys.stderr)
         results.update(measure_visibility(url))
@@ -191,6 +204,8 @@ def main(argv: list[str] | None = None) -> int:
             seconds, rss, _ = timed_cli(url, "report", "--json")
             results.update({"report_s": seconds, "report_peak_rss_mb": rss})
         print(json.dumps(results), file=sys.stderr)
+        if args.pace:
+            results.update(measure_logs(url, args.reps, args.logs, args.pace))
         results.update(measure_logs(url, args.reps, args.logs))
         seconds, _, out = timed_cli(url, "doctor")
         results["doctor_s"] = seconds
