@@ -67,3 +67,15 @@ def queue_entries(
     """The ranked queue now, every claim shown (`leadtui queue`, the workstation without a
     terminal)."""
     return rank_queue(read_queue(store, now), now, cadence, settings, include_all=include_all)
+
+
+def first_entries(
+    store: LeadStore, now: datetime, cadence: Cadence, settings: Settings, limit: int
+) -> list[QueueEntry]:
+    """The first `limit` entries of the due queue (`leadtui queue --limit N`): only those
+    leads are read, through `LeadStore.due_queue` (on PostgreSQL one indexed query on the
+    stored next actions: the cost follows the rows shown, not the pool), then ranked as
+    everywhere else; the same entries as the whole queue's first N."""
+    leads = store.due_queue(now, limit, settings.window)
+    read = QueueRead(leads, store.touches_of(lead.id for lead in leads), store.claims(now))
+    return rank_queue(read, now, cadence, settings, include_all=False)[:limit]

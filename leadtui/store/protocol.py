@@ -64,7 +64,10 @@ class Claim:
 class LeadStore(Protocol):
     """Durable storage of leads, touches, claims and blitz sessions."""
 
-    path: Path | str  # the file, or the server's URL with any password masked
+    @property
+    def path(self) -> Path | str:
+        """The file, or the server's URL with any password masked (for messages)."""
+        ...
 
     # --- reading (served from memory; cheap "did anyone else write?" check first) ---
     def leads(self) -> list[Lead]:

@@ -39,19 +39,8 @@ def queue_entries(ctx: Context, *, include_all: bool) -> list[QueueEntry]:
 
 
 def first_entries(ctx: Context, limit: int) -> list[QueueEntry]:
-    """The first `limit` entries of the due queue, from the store's `due_queue` (on
-    PostgreSQL one indexed query on the stored next actions: the cost follows the rows
-    shown, not the pool), ranked the usual way."""
-    store = ctx.store
-    now = ctx.now()
-    window = ctx.settings.window
-    leads = store.due_queue(now, limit, window)
-    claims = {lead_id: claim.rep for lead_id, claim in store.claims(now).items()}
-    entries = rank(
-        leads, store.touches_of(lead.id for lead in leads), now, ctx.cadence, window,
-        ctx.settings.threshold, claims=claims,
-    )  # fmt: skip
-    return entries[:limit]
+    """The head of the due queue (`service.queue.first_entries`)."""
+    return queue_service.first_entries(ctx.store, ctx.now(), ctx.cadence, ctx.settings, limit)
 
 
 def run_queue(ctx: Context, args: argparse.Namespace) -> int:

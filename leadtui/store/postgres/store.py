@@ -389,8 +389,9 @@ class PgLeadStore(PgClaims):
 
     def restore_next_actions(self) -> int:
         """Recompute every lead's stored next action (doctor --repair)."""
-        return self._write(("restore", new_id()), self.restore_next_actions_in, lambda n: n,
-                           lambda _c, n: int(n))  # fmt: skip
+        done: int = self._write(("restore", new_id()), self.restore_next_actions_in,
+                                lambda n: n, lambda _c, n: int(n))  # fmt: skip
+        return done
 
     def dump_rows(self) -> PoolRows:
         """The whole pool as plain rows (db copy)."""
