@@ -29,6 +29,13 @@ def _time(value: str) -> str:
     return iso(parse_time(value))
 
 
+def _with_keys(doc: Doc, stored: Doc) -> Doc:
+    """The lead's inquiry keys (webhook/mail ids -> what their first add did), if any."""
+    if stored.get("keys"):
+        doc["keys"] = dict(stored["keys"])
+    return doc
+
+
 def dump(store: TinyLeadStore) -> PoolRows:
     storage = store._storage
     with storage.thread_lock:
@@ -36,7 +43,8 @@ def dump(store: TinyLeadStore) -> PoolRows:
         storage.load_archive()
         table = storage.table
         rows = PoolRows()
-        rows.tables["leads"] = [lead_doc(lead_from_doc(d)) for d in table(LEADS).values()]
+        rows.tables["leads"] = [_with_keys(lead_doc(lead_from_doc(d)), d)
+                                for d in table(LEADS).values()]  # fmt: skip
         rows.tables["touches"] = [touch_doc(touch_from_doc(d)) for d in table(TOUCHES).values()]
         rows.tables["dnc"] = [
             {"phone": d["phone"], "lead_id": d.get("lead_id"), "touch_id": d.get("touch_id"),

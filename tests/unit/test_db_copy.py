@@ -31,7 +31,9 @@ def fill(store) -> None:
         for n in range(1, 9)
     ]  # fmt: skip
     leads = [r.lead for r in store.add_leads(drafts, T0)]
-    store.add_leads([drafts[0]], T0 + timedelta(minutes=3))  # a repeat inquiry
+    from dataclasses import replace
+
+    store.add_leads([replace(drafts[0], inquiry_key="form-77")], T0 + timedelta(minutes=3))
     store.log_touch(leads[0].id, Outcome.NO_ANSWER, T0, rep="ana", note="rang twice")
     store.log_touch(leads[1].id, Outcome.CALLBACK, T0, when=T0 + timedelta(days=1), rep="bo")
     store.log_touch(leads[2].id, Outcome.DNC, T0, rep="ana")
@@ -58,6 +60,9 @@ def test_tinydb_to_postgres_and_back_is_verified_and_repeatable(
     assert all(c.matches for c in checks)
     assert view(team) == view(tiny)
     assert team.is_dnc("+16175550003")
+    (replay,) = team.add_leads([LeadDraft("Rep Lead 1", "+16175550001", "", "expo",
+                                          "America/Denver", T0, inquiry_key="form-77")], T0)
+    assert replay.replayed  # the inquiry keys came along
     again = copy_pool(tiny, team)  # safe to run again: nothing new, same checksums
     assert [c.copied for c in again] == [0] * 5
     assert [c.checksum for c in again] == [c.checksum for c in checks]

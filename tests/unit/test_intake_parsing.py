@@ -118,14 +118,13 @@ def test_gate_tokens_signatures_and_rate():
     assert gate.allow("a") > 0
 
 
-def test_inquiry_key_stores_once_and_answers_as_the_first_time(tmp_path):
-    path = tmp_path / "leads.json"
-    with open_store(path, cadence=load_cadence()) as store:
+def test_inquiry_key_stores_once_and_answers_as_the_first_time(backend):
+    with backend.open() as store:  # on both backends (tests/store_backends.py)
         first = add_lead(store, name="Kai", phone="+1 206 555 0142", inquiry_key="k1", now=NOW)
         repeat = add_lead(store, name="Kai", phone="+1 206 555 0142", inquiry_key="k2", now=NOW)
         assert (first.created, first.replayed, repeat.created, repeat.replayed) == (
             True, False, False, False)  # fmt: skip
-    with open_store(path, cadence=load_cadence()) as store:  # after a restart
+    with backend.open() as store:  # after a restart
         again = add_lead(store, name="Kai", phone="+1 206 555 0142", inquiry_key="k1", now=NOW)
         again2 = add_lead(store, name="Kai", phone="+1 206 555 0142", inquiry_key="k2", now=NOW)
         assert (again.created, again.replayed, again2.created, again2.replayed) == (

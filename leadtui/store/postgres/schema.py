@@ -86,7 +86,8 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX applied_writes_at ON applied_writes (at);
     """,
     # 2: issue 11's lead fields (earlier numbers and emails, zone doubt, reopening) and the
-    # end of an asked-for time's grace (after it the calling window decides)
+    # end of an asked-for time's grace (after it the calling window decides); inquiry keys
+    # (a webhook's Idempotency-Key, a mail's Message-ID) with the answer of their first add
     """
     ALTER TABLE leads
         ADD COLUMN other_phones text[] NOT NULL DEFAULT '{}',
@@ -97,6 +98,12 @@ MIGRATIONS: tuple[str, ...] = (
         ADD COLUMN next_late timestamptz;
     CREATE INDEX leads_other_phones ON leads USING gin (other_phones);
     CREATE INDEX leads_other_emails ON leads USING gin (other_email_keys);
+    CREATE TABLE inquiry_keys (
+        key text PRIMARY KEY,
+        lead_id text NOT NULL REFERENCES leads (id) ON DELETE CASCADE,
+        answer text NOT NULL
+    );
+    CREATE INDEX inquiry_keys_lead ON inquiry_keys (lead_id);
     DROP INDEX leads_rank;
     CREATE INDEX leads_rank ON leads (rank_group, rank_key, seq) WHERE next_due IS NOT NULL;
     """,

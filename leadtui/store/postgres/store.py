@@ -210,6 +210,16 @@ class PgLeadStore(PgClaims):
             listed = _Listed(conn)
             results: list[AddResult] = []
             for draft, lead_id in zip(drafts, ids, strict=True):
+                key = draft.inquiry_key
+                known = key and conn.execute(
+                    "SELECT lead_id, answer FROM inquiry_keys WHERE key = %s", (key,)
+                ).fetchone()
+                if known:  # this inquiry was added before: nothing is written again
+                    results.append(AddResult(
+                        self._lead(conn, known[0]), created=known[1] == "created",
+                        reopened=known[1] == "reopened", replayed=True,
+                    ))  # fmt: skip
+                    continue
                 existing = self._existing(conn, draft)
                 if existing is not None:
                     touches = self._touches(conn, existing)
@@ -221,6 +231,9 @@ class PgLeadStore(PgClaims):
                         (*lead_values(after.lead), existing),
                     )
                     self._store_next(conn, after.lead, touches)
+                    if key:
+                        answer = "reopened" if after.reopened else "repeat"
+                        _record_key(conn, key, existing, answer)
                     results.append(AddResult(after.lead, created=False, reopened=after.reopened))
                     continue
                 lead = new_lead(lead_id, draft, listed=draft.phone in listed)
@@ -229,14 +242,19 @@ class PgLeadStore(PgClaims):
                 ) is None:  # fmt: skip
                     lead = replace(lead, id=new_id())  # 40-bit ids do meet in a big pool
                 self._store_next(conn, lead, ())
+                if key:
+                    _record_key(conn, key, lead.id, "created")
                 results.append(AddResult(lead, created=True))
             return results
 
         def encode(results: list[AddResult]) -> Any:
-            return [[r.lead.id, r.created, r.reopened] for r in results]
+            return [[r.lead.id, r.created, r.reopened, r.replayed] for r in results]
 
         def decode(conn: Any, stored: Any) -> list[AddResult]:
-            return [AddResult(self._lead(conn, i), created=c, reopened=r) for i, c, r in stored]
+            return [
+                AddResult(self._lead(conn, i), created=c, reopened=r, replayed=p)
+                for i, c, r, p in stored
+            ]
 
         key = ("add", tuple(drafts), now)
         return self._write(key, run, encode, decode) if drafts else []
@@ -422,3 +440,12 @@ def _insert_returning(conn: Any, insert: str, values: Sequence[Any]) -> str | No
     """Run an INSERT of a row with a client-made id; None when that id is taken."""
     row = conn.execute(f"{insert} ON CONFLICT (id) DO NOTHING RETURNING id", values).fetchone()
     return None if row is None else str(row[0])
+
+
+def _record_key(conn: Any, key: str, lead_id: str, answer: str) -> None:
+    """Remember an inquiry key with what its first arrival did (created/repeat/reopened)."""
+    conn.execute(
+        "INSERT INTO inquiry_keys (key, lead_id, answer) VALUES (%s, %s, %s) "
+        "ON CONFLICT (key) DO NOTHING",
+        (key, lead_id, answer),
+    )

@@ -35,6 +35,12 @@ def dump(conn: Any) -> PoolRows:
     t = rows.tables
     t["leads"] = [lead_doc(lead_from_row(r)) for r in conn.execute(
         f"SELECT {LEAD_COLUMNS} FROM leads ORDER BY seq")]  # fmt: skip
+    keys: dict[str, dict[str, str]] = {}
+    for key, lead_id, answer in conn.execute("SELECT key, lead_id, answer FROM inquiry_keys"):
+        keys.setdefault(lead_id, {})[key] = answer
+    for doc in t["leads"]:
+        if doc["id"] in keys:
+            doc["keys"] = keys[doc["id"]]
     t["touches"] = [touch_doc(touch_from_row(r)) for r in conn.execute(
         f"SELECT {TOUCH_COLUMNS} FROM touches ORDER BY seq")]  # fmt: skip
     t["dnc"] = [
@@ -60,6 +66,12 @@ def load(store: PgLeadStore, conn: Any, rows: PoolRows) -> int:
             f"INSERT INTO leads ({LEAD_WRITE}) VALUES ({places}) ON CONFLICT (id) DO NOTHING",
             [lead_values(lead_from_doc(d)) for d in t["leads"]],
         )
+        cur.executemany(
+            "INSERT INTO inquiry_keys (key, lead_id, answer) VALUES (%s, %s, %s) "
+            "ON CONFLICT (key) DO NOTHING",
+            [(key, d["id"], answer) for d in t["leads"] for key, answer in
+             (d.get("keys") or {}).items()],
+        )  # fmt: skip
         cur.executemany(
             "INSERT INTO touches (id, lead_id, outcome, at, note, asked_for, rep, "
             "override_window, blitz_id) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) "
