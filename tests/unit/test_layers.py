@@ -166,10 +166,11 @@ def test_import_linter_contracts_hold() -> None:
 STORE_READS = frozenset({
     "leads", "active_leads", "get_lead", "touches", "touches_of", "touches_by_lead",
     "lead_count", "is_dnc", "changed", "version", "claims", "blitzes", "close",
+    "path", "due_queue",
 })  # fmt: skip
 STORE_WRITES = frozenset({
     "add_leads", "add_leads_streamed", "log_touch", "undo_last_touch", "undo_touch",
-    "add_note", "claim", "release", "save_blitz",
+    "add_note", "claim", "release", "save_blitz", "take_next",
 })  # fmt: skip
 #: Modules that may call the store's write methods: the store itself and the service.
 WRITERS = ("leadtui.store", "leadtui.service")
