@@ -137,3 +137,32 @@ def test_many_leads_get_distinct_ids_and_leave_no_spool(db: Path) -> None:
     assert len({lead.id for lead in leads}) == n
     assert all(len(lead.id) == 8 and lead.id.isalnum() for lead in leads)
     assert sorted(os.listdir(db.parent)) == ["leads.json", "leads.json.bak", "leads.json.lock"]
+
+
+def test_streamed_contract_on_both_backends(backend) -> None:
+    """The same outcome as add_leads, all or nothing, dry run writes nothing: TinyDB and
+    PostgreSQL alike (tests/store_backends.py)."""
+    store = backend.open()
+    stored = store.add_leads([draft(1)], T0)[0].lead
+    store.log_touch(stored.id, Outcome.DNC, T0)
+    backend.open().add_leads([draft(3)], T0)  # another process
+    drafts = [draft(4, other_phones=("+442079460099",)), draft(1, name="Again", email=""),
+              draft(6), draft(7, email="V6@example.org"), draft(3)]  # fmt: skip
+    dry = store.add_leads_streamed(iter(drafts), T0, dry_run=True)
+    assert (dry.created, dry.duplicates) == (2, 3) and store.lead_count() == 2
+
+    def failing() -> Iterator[LeadDraft]:
+        yield draft(8)
+        yield draft(1, name="repeat")
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(OSError):
+        store.add_leads_streamed(failing(), T0)
+    assert store.lead_count() == 2 and store.get_lead(stored.id).inquiries == ()
+    counts = store.add_leads_streamed(iter(drafts), T0)
+    assert (counts.created, counts.duplicates) == (2, 3)
+    by_phone = {lead.phone: lead for lead in backend.open().leads()}
+    assert len(by_phone) == 4
+    assert by_phone[draft(4).phone].other_phones == ("+442079460099",)
+    assert by_phone[draft(6).phone].other_phones == (draft(7).phone,)
+    assert by_phone[draft(1).phone].status is LeadStatus.DNC

@@ -22,6 +22,7 @@ from leadtui.domain.times import check_clock, check_received
 from leadtui.domain.window import CallingWindow
 from leadtui.store.copy import PoolRows
 from leadtui.store.index import email_key, utc
+from leadtui.store.postgres.base import _psycopg
 from leadtui.store.postgres.claims import PgClaims
 from leadtui.store.postgres.rows import (
     LEAD_COLUMNS,
@@ -37,7 +38,7 @@ from leadtui.store.postgres.rows import (
     touch_from_row,
     touch_to_json,
 )
-from leadtui.store.protocol import AddResult, LeadNotFound
+from leadtui.store.protocol import AddCounts, AddResult, LeadNotFound
 from leadtui.store.repository import _clean_note, _touch_time, new_id, not_last_message
 
 _PLACES = ", ".join(["%s"] * len(LEAD_WRITE.split(",")))
@@ -198,6 +199,43 @@ class PgLeadStore(PgClaims):
                 return str(row[0])
         return None
 
+    def _add_one(
+        self, conn: Any, draft: LeadDraft, lead_id: str, listed: _Listed, now: datetime
+    ) -> AddResult:
+        """One draft inside an add transaction: a known inquiry key answers as before; a
+        match by number or email is a repeat inquiry (domain.inquiry); else a new lead."""
+        key = draft.inquiry_key
+        known = key and conn.execute(
+            "SELECT lead_id, answer FROM inquiry_keys WHERE key = %s", (key,)
+        ).fetchone()
+        if known:  # this inquiry was added before: nothing is written again
+            return AddResult(
+                self._lead(conn, known[0]), created=known[1] == "created",
+                reopened=known[1] == "reopened", replayed=True,
+            )  # fmt: skip
+        existing = self._existing(conn, draft)
+        if existing is not None:
+            touches = self._touches(conn, existing)
+            before = self._lead(conn, existing, lock=True)
+            after = apply_inquiry(before, touches, draft, dnc=listed, now=now)
+            conn.execute(
+                f"UPDATE leads SET ({LEAD_WRITE}) = ({_PLACES}), changed_at = now() WHERE id = %s",
+                (*lead_values(after.lead), existing),
+            )
+            self._store_next(conn, after.lead, touches)
+            if key:
+                _record_key(conn, key, existing, "reopened" if after.reopened else "repeat")
+            return AddResult(after.lead, created=False, reopened=after.reopened)
+        lead = new_lead(lead_id, draft, listed=draft.phone in listed)
+        while _insert_returning(
+            conn, f"INSERT INTO leads ({LEAD_WRITE}) VALUES ({_PLACES})", lead_values(lead)
+        ) is None:  # fmt: skip
+            lead = replace(lead, id=new_id())  # 40-bit ids do meet in a big pool
+        self._store_next(conn, lead, ())
+        if key:
+            _record_key(conn, key, lead.id, "created")
+        return AddResult(lead, created=True)
+
     def add_leads(self, drafts: Sequence[LeadDraft], now: datetime) -> list[AddResult]:
         check_clock(now, "current time")
         drafts = list(drafts)
@@ -208,44 +246,10 @@ class PgLeadStore(PgClaims):
         def run(conn: Any) -> list[AddResult]:
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (_ADD_LOCK,))
             listed = _Listed(conn)
-            results: list[AddResult] = []
-            for draft, lead_id in zip(drafts, ids, strict=True):
-                key = draft.inquiry_key
-                known = key and conn.execute(
-                    "SELECT lead_id, answer FROM inquiry_keys WHERE key = %s", (key,)
-                ).fetchone()
-                if known:  # this inquiry was added before: nothing is written again
-                    results.append(AddResult(
-                        self._lead(conn, known[0]), created=known[1] == "created",
-                        reopened=known[1] == "reopened", replayed=True,
-                    ))  # fmt: skip
-                    continue
-                existing = self._existing(conn, draft)
-                if existing is not None:
-                    touches = self._touches(conn, existing)
-                    before = self._lead(conn, existing, lock=True)
-                    after = apply_inquiry(before, touches, draft, dnc=listed, now=now)
-                    conn.execute(
-                        f"UPDATE leads SET ({LEAD_WRITE}) = ({_PLACES}), changed_at = now() "
-                        "WHERE id = %s",
-                        (*lead_values(after.lead), existing),
-                    )
-                    self._store_next(conn, after.lead, touches)
-                    if key:
-                        answer = "reopened" if after.reopened else "repeat"
-                        _record_key(conn, key, existing, answer)
-                    results.append(AddResult(after.lead, created=False, reopened=after.reopened))
-                    continue
-                lead = new_lead(lead_id, draft, listed=draft.phone in listed)
-                while _insert_returning(
-                    conn, f"INSERT INTO leads ({LEAD_WRITE}) VALUES ({_PLACES})", lead_values(lead)
-                ) is None:  # fmt: skip
-                    lead = replace(lead, id=new_id())  # 40-bit ids do meet in a big pool
-                self._store_next(conn, lead, ())
-                if key:
-                    _record_key(conn, key, lead.id, "created")
-                results.append(AddResult(lead, created=True))
-            return results
+            return [
+                self._add_one(conn, draft, lead_id, listed, now)
+                for draft, lead_id in zip(drafts, ids, strict=True)
+            ]
 
         def encode(results: list[AddResult]) -> Any:
             return [[r.lead.id, r.created, r.reopened, r.replayed] for r in results]
@@ -258,6 +262,35 @@ class PgLeadStore(PgClaims):
 
         key = ("add", tuple(drafts), now)
         return self._write(key, run, encode, decode) if drafts else []
+
+    def add_leads_streamed(
+        self, drafts: Iterable[LeadDraft], now: datetime, *, dry_run: bool = False
+    ) -> AddCounts:
+        """Every draft in ONE transaction, consumed as they come (never all in memory):
+        all or nothing. `dry_run`: the same work, rolled back. Not retried after a lost
+        connection (the drafts cannot be read twice): StoreError, nothing written."""
+        psycopg = _psycopg()
+        check_clock(now, "current time")
+        created = duplicates = reopened = 0
+        try:
+            with self._pool.connection() as conn, conn.transaction():
+                conn.execute("SELECT pg_advisory_xact_lock(%s)", (_ADD_LOCK,))
+                listed = _Listed(conn)
+                for draft in drafts:
+                    check_received(draft.received_at, now)
+                    result = self._add_one(conn, draft, new_id(), listed, now)
+                    created += result.created
+                    duplicates += not result.created
+                    reopened += result.reopened and not result.replayed
+                if dry_run:
+                    raise psycopg.Rollback()
+        except psycopg.Error as exc:
+            raise self._error(exc) from None
+        if not dry_run and (created or duplicates):
+            self._listener.notify()
+            with self._lock:
+                self._version += 1
+        return AddCounts(created, duplicates, reopened)
 
     def log_touch(
         self,
