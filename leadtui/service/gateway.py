@@ -127,13 +127,13 @@ class StoreGateway:
         """Rank every active lead as of `now` (others' claims marked)."""
         settings = self._settings()
         with self._lock:
-            read = read_queue(self.store, now)
+            read = read_queue(self.store, now, settings.window)
             lead_count = self.store.lead_count()
             version = self.store.version()
         active, touches_by_lead = read.active, read.touches
         entries = rank_queue(read, now, self.cadence, settings, include_all=True,
                              session=self.session)  # fmt: skip
-        touches = {e.lead.id: tuple(touches_by_lead.get(e.lead.id, ())) for e in entries}
+        touches = touches_by_lead  # converted when read: the lead pane shows one at a time
         never_called = sorted(e.lead.started_at for e in entries if e.attempts == 0)
         # A new lead is always active; the ids seen so far only grow, so a lead that goes
         # off the queue and comes back (an undone outcome) is not announced as new. One

@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from leadtui.domain.model import Lead, LeadDraft, Outcome, Touch
+from leadtui.domain.queue import Queued
+from leadtui.domain.window import CallingWindow
 
 
 class StoreError(Exception):
@@ -94,6 +96,16 @@ class LeadStore(Protocol):
 
     def lead_count(self) -> int:
         """How many leads there are, active or not (without reading the archive)."""
+        ...
+
+    def due_queue(
+        self, now: datetime, window: CallingWindow, limit: int | None = None
+    ) -> list[Queued]:
+        """Every active lead that has a next action under `window`, as `Queued(lead,
+        action, attempts)`, earliest `action.due_at` first (the first `limit` when given).
+        The same actions `cadence.assess` gives from the lead's touches; a backend may
+        keep them with the leads (the due index) as long as it never returns a stale one.
+        `domain.queue.rank_queued` ranks them; `now` is the moment asked about."""
         ...
 
     def is_dnc(self, phone: str) -> bool:

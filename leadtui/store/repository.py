@@ -19,7 +19,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, TypeVar
 
-from leadtui.domain.cadence import Cadence, check_touch, derive_status
+from leadtui.domain.cadence import Cadence, assess, check_touch, derive_status
 from leadtui.domain.inquiry import apply_inquiry, new_lead
 from leadtui.domain.intake import MAX_NOTES
 from leadtui.domain.model import (
@@ -28,11 +28,15 @@ from leadtui.domain.model import (
     LeadDraft,
     LeadError,
     LeadStatus,
+    NextAction,
     Outcome,
     Touch,
 )
+from leadtui.domain.queue import Queued
 from leadtui.domain.text import clean_text
 from leadtui.domain.times import EARLIEST, TimeRangeError, check_clock, check_received
+from leadtui.domain.window import CallingWindow
+from leadtui.store import next_cache
 from leadtui.store.archive import EMAILS, LEAD_IDS, PHONES, TOUCH_IDS, LeadArchiver
 from leadtui.store.files import damaged, paused_gc, too_new
 from leadtui.store.index import (
@@ -72,15 +76,18 @@ def open_store(
     cadence: Cadence,
     compact_bytes: int | None = None,
     clock: Callable[[], datetime] | None = None,
+    window: CallingWindow | None = None,
 ) -> TinyLeadStore:
     """Open (or create) the database at `path`. StoreError names the file on any problem;
     an existing file is never changed by opening it. `clock` (default: the system's) says
-    when closed leads have been idle long enough for the archive (see store/archive.py)."""
+    when closed leads have been idle long enough for the archive (see store/archive.py).
+    `window` (default: the default calling window) is the one each write computes the
+    lead's next action for (see store/next_cache.py); reads may ask for any window."""
     storage = JournalStorage(
         path, initial=initial_tree, compact_bytes=compact_bytes, archiver=LeadArchiver(clock)
     )
     try:
-        return TinyLeadStore(storage, cadence)
+        return TinyLeadStore(storage, cadence, window)
     except BaseException:
         storage.close()
         raise
@@ -89,10 +96,15 @@ def open_store(
 class TinyLeadStore:
     """LeadStore implementation. Thread-safe; several processes may share one database."""
 
-    def __init__(self, storage: JournalStorage, cadence: Cadence) -> None:
+    def __init__(
+        self, storage: JournalStorage, cadence: Cadence, window: CallingWindow | None = None
+    ) -> None:
         self._storage = storage
         self.path = storage.path
         self._cadence = cadence
+        self._window = window or CallingWindow()
+        # lead id -> (fingerprint, status, next action, calls): replays done by this process
+        self._assessed: dict[str, tuple[str, LeadStatus, NextAction | None, int]] = {}
         self._db = LeadDB(storage)
         self._check_schema()
         self._index = Index(self.path)
@@ -184,6 +196,45 @@ class TinyLeadStore:
 
         return self._read(answer)
 
+    def due_queue(
+        self, now: datetime, window: CallingWindow, limit: int | None = None
+    ) -> list[Queued]:
+        """Every active lead that has a next action (for `window`), earliest due first;
+        the first `limit` of them when given. The actions stored with the leads are used
+        where their fingerprint matches; the others are replayed from the touches."""
+        utc(now, "current time")
+
+        def answer() -> list[Queued]:
+            index, memo = self._index, self._assessed
+            base = next_cache.settings_part(self._cadence, window)
+            order, docs = index.touch_order, index.touch_docs
+            stored = self._storage.table(next_cache.NEXT)
+            found: list[Queued] = []
+            with paused_gc():
+                for lead_id, (key, doc) in index.leads.items():
+                    if doc.get("status", "new") not in _ACTIVE:
+                        continue
+                    keys = order.get(lead_id, ())
+                    last = docs[keys[-1]]["id"] if keys else ""
+                    fp = next_cache.fingerprint(base, doc, keys, last)
+                    hit = memo.get(lead_id)
+                    if hit is None or hit[0] != fp:
+                        known = next_cache.decode(stored.get(key), lead_id, fp)
+                        if known is None:
+                            lead = self._lead(lead_id)
+                            status, fields, calls = assess(
+                                lead, index.touches(lead_id), self._cadence, window
+                            )
+                            action = None if fields is None else NextAction(*fields)
+                            known = (status, action, calls)
+                        hit = memo[lead_id] = (fp, *known)
+                    if hit[2] is not None:
+                        found.append(Queued(self._lead(lead_id), hit[2], hit[3]))
+            found.sort(key=_due_key)
+            return found if limit is None else found[:limit]
+
+        return self._read(answer)
+
     def lead_count(self) -> int:
         def answer() -> int:
             return len(self._index.leads) + self._storage.archive_count(LEAD_IDS)
@@ -233,6 +284,7 @@ class TinyLeadStore:
                         answer = "reopened" if after.reopened else "repeat"
                         changes["keys"] = {**doc.get("keys", {}), key: answer}
                     table.update(changes, doc_ids=[int(doc_key)])
+                    self._renext(self._lead(existing))
                     results.append(
                         AddResult(self._lead(existing), created=False, reopened=after.reopened)
                     )
@@ -242,7 +294,9 @@ class TinyLeadStore:
                 doc = lead_doc(lead)
                 if key:
                     doc["keys"] = {key: "created"}
-                table.insert(doc)
+                doc_id = table.insert(doc)
+                if lead.status.active:
+                    self._storage.put(next_cache.NEXT, doc_id, self._next_doc(lead, doc, ()))
                 results.append(AddResult(self._lead(lead.id), created=True))
         return results
 
@@ -345,16 +399,44 @@ class TinyLeadStore:
             return self._lead(lead_id)
 
     def _restatus(self, lead: Lead) -> None:
-        """Derive the status from the touches; dnc sticks while the number is listed."""
+        """Derive the status from the touches; dnc sticks while the number is listed. The
+        lead's next action for the store's window goes with it (see next_cache.py)."""
         index = self._index
         listed = lead.phone in index.dnc
+        touches = index.touches(lead.id)
         base = replace(lead, status=LeadStatus.DNC if listed else LeadStatus.NEW)
-        status = derive_status(base, index.touches(lead.id), self._cadence)
+        status = derive_status(base, touches, self._cadence)
         if listed:
             status = LeadStatus.DNC
+        self._renext(lead, status)
+
+    def _renext(self, lead: Lead, status: LeadStatus | None = None) -> None:
+        """Store the lead's `status` (default: as it is) and its next action with it (an
+        active lead's; a closed lead keeps none)."""
+        index, storage = self._index, self._storage
+        status = lead.status if status is None else status
+        key, doc = index.leads[lead.id]
         if status is not lead.status:
-            key = int(index.leads[lead.id][0])
-            self._db.table(LEADS).update({"status": status.value}, doc_ids=[key])
+            doc = {**doc, "status": status.value}
+            storage.put(LEADS, int(key), doc)
+        stored = storage.table(next_cache.NEXT).get(key)
+        if status.active:
+            keys = index.touch_order.get(lead.id, ())
+            fresh = self._next_doc(replace(lead, status=status), doc, keys)
+            if fresh != stored:
+                storage.put(next_cache.NEXT, int(key), fresh)
+        elif stored is not None:
+            storage.delete(next_cache.NEXT, int(key))
+
+    def _next_doc(self, lead: Lead, doc: dict[str, Any], keys: Sequence[str]) -> dict[str, Any]:
+        """The `next` document of a lead (`doc`: its document as stored) whose touches
+        have these document keys (see next_cache.py)."""
+        index = self._index
+        touches = [index.touch(key) for key in keys]
+        last = touches[-1].id if touches else ""
+        base = next_cache.settings_part(self._cadence, self._window)
+        fp = next_cache.fingerprint(base, doc, keys, last)
+        return next_cache.encode(lead.id, fp, assess(lead, touches, self._cadence, self._window))
 
     def _dnc_touch(self, phone: str) -> Touch | None:
         """A remaining dnc touch on the lead with this number (numbers are unique)."""
@@ -500,6 +582,10 @@ def _replacing(old: Mapping[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     if "reopened_at" in old and "reopened_at" not in new:
         new["reopened_at"] = None
     return new
+
+
+def _due_key(item: Queued) -> datetime:
+    return item.action.due_at
 
 
 def _clean_note(text: str) -> str:

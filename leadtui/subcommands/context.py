@@ -76,7 +76,12 @@ class Context:
             if data_dir.exists() and not data_dir.is_dir():
                 raise CommandFailed(f"{data_dir}: cannot keep leadtui's data here: not a folder")
             ensure_private_dir(data_dir)
-            self._store = open_store(self.paths.db, cadence=self.cadence, clock=self.clock.now)
+            self._store = open_store(
+                self.paths.db,
+                cadence=self.cadence,
+                clock=self.clock.now,
+                window=self.settings.window,
+            )
         return self._store
 
     def close(self) -> None:
