@@ -22,8 +22,7 @@ from leadtui.domain.metrics import (
     BlitzSummary,
     Figures,
     blitz_history,
-    by_source,
-    compute,
+    compute_by_source,
     select_leads,
     share,
 )
@@ -132,6 +131,7 @@ def build_report(
     leads = select_leads(store.leads(), since=since, source=source)
     touches = store.touches_by_lead()
     sessions, unreadable = blitz_history(store.blitzes(), now, since=since)
+    overall, groups = compute_by_source(leads, touches, threshold)
     return {
         "report_version": REPORT_VERSION,
         "generated_at": _iso(now),
@@ -141,11 +141,8 @@ def build_report(
             "threshold_seconds": threshold.total_seconds(),
             "persistent_attempts": PERSISTENT_ATTEMPTS,
         },
-        "overall": figures_dict(compute(leads, touches, threshold)),
-        "by_source": {
-            name: figures_dict(group)
-            for name, group in by_source(leads, touches, threshold).items()
-        },
+        "overall": figures_dict(overall),
+        "by_source": {name: figures_dict(group) for name, group in groups.items()},
         "blitzes": [blitz_dict(summary) for summary in sessions],
         "blitzes_unreadable": unreadable,
     }
