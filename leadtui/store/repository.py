@@ -37,7 +37,15 @@ from leadtui.domain.text import clean_text
 from leadtui.domain.times import EARLIEST, TimeRangeError, check_clock, check_received
 from leadtui.domain.window import CallingWindow
 from leadtui.store import next_cache
-from leadtui.store.archive import EMAILS, LEAD_IDS, PHONES, TOUCH_IDS, LeadArchiver
+from leadtui.store.archive import (
+    EMAILS,
+    LEAD_IDS,
+    PHONES,
+    TOUCH_IDS,
+    LeadArchiver,
+    lead_needles,
+    value_needle,
+)
 from leadtui.store.files import damaged, paused_gc, too_new
 from leadtui.store.index import (
     BLITZES,
@@ -127,11 +135,19 @@ class TinyLeadStore:
     def _lead(self, lead_id: str) -> Lead:
         lead = self._index.lead(lead_id)
         if lead is None and self._storage.archive_holds(LEAD_IDS, lead_id):
-            self._storage.load_archive()
+            self._from_archive(lead_id)
             lead = self._index.lead(lead_id)
         if lead is None:
             raise LeadNotFound(lead_id)
         return lead
+
+    def _from_archive(self, lead_id: str) -> None:
+        """Bring one archived lead and its touches into memory: the segments that hold
+        them, not the whole archive (the whole archive when they cannot be told)."""
+        storage = self._storage
+        storage.load_holding(lead_needles(lead_id))
+        if self._index.lead(lead_id) is None and storage.archive_holds(LEAD_IDS, lead_id):
+            storage.load_archive()
 
     def _everything(self) -> None:
         """Bring the archive into memory (for answers about every lead)."""
@@ -177,10 +193,9 @@ class TinyLeadStore:
 
         def answer() -> dict[str, list[Touch]]:
             wanted = list(lead_ids)
-            if any(lead_id not in index.leads for lead_id in wanted) and any(
-                self._storage.archive_holds(LEAD_IDS, lead_id) for lead_id in wanted
-            ):
-                self._everything()
+            for lead_id in wanted:
+                if lead_id not in index.leads and self._storage.archive_holds(LEAD_IDS, lead_id):
+                    self._from_archive(lead_id)
             with paused_gc():
                 return index.touches_of(wanted)
 
@@ -459,12 +474,22 @@ class TinyLeadStore:
             if existing is not None or attempt:
                 return existing
             storage = self._storage
-            if not (
-                any(storage.archive_holds(PHONES, p) for p in phones)
-                or email
-                and storage.archive_holds(EMAILS, email)
-            ):
+            held = [p for p in phones if storage.archive_holds(PHONES, p)]
+            if not (held or email and storage.archive_holds(EMAILS, email)):
                 return None
+            # the segments holding the numbers (or the address as the draft spells it);
+            # the whole archive when that does not find every lead the lookups promise
+            needles = [value_needle(p) for p in held]
+            if draft.email:
+                needles.append(value_needle(draft.email))
+            storage.load_holding(needles)
+            if all(p in index.by_phone for p in held):
+                found = next((index.by_phone[p] for p in phones if p in index.by_phone), None)
+                if found is None and email:
+                    found = index.by_email.get(email)
+                if found is not None:
+                    self._from_archive(found)  # (its touches, if any sit in other segments)
+                    return found
             storage.load_archive()
         return None
 
