@@ -12,7 +12,7 @@ from __future__ import annotations
 import bisect
 import gc
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import fields
 from datetime import UTC, datetime
 from pathlib import Path
@@ -211,6 +211,34 @@ def time_key(value: Any) -> str:
     if isinstance(value, str) and len(value) == 32 and value.endswith("+00:00"):
         return value
     return iso(parse_time(value))
+
+
+class TouchesView(Mapping[str, list[Touch]]):
+    """Lead id -> its touches, oldest first, converted on first access. It holds the
+    touch documents as they were when it was made (documents are replaced, never changed,
+    so it needs no lock and never sees a later write)."""
+
+    def __init__(self, docs: dict[str, list[Doc]], path: Path) -> None:
+        self._docs = docs
+        self._done: dict[str, list[Touch]] = {}
+        self._path = path
+
+    def __getitem__(self, lead_id: str) -> list[Touch]:
+        done = self._done.get(lead_id)
+        if done is None:
+            docs = self._docs[lead_id]
+            try:
+                done = [touch_from_doc(doc) for doc in docs]
+            except (KeyError, TypeError, ValueError, AttributeError):
+                raise damaged(self._path, "unexpected content in table 'touches'") from None
+            self._done[lead_id] = done
+        return list(done)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._docs)
+
+    def __len__(self) -> int:
+        return len(self._docs)
 
 
 class Index:
@@ -422,6 +450,19 @@ class Index:
         except (KeyError, TypeError, ValueError, AttributeError):
             raise damaged(self.path, "unexpected content in table 'touches'") from None
         return result
+
+    def touches_view(self, lead_ids: Iterable[str]) -> TouchesView:
+        """`touches_of` that converts a lead's touches only when asked for them (the
+        workstation shows one lead's history at a time; converting every active lead's
+        touches cost 0.05 s of its first frame at 50,000 leads)."""
+        docs, order = self.touch_docs, self.touch_order
+        try:
+            return TouchesView(
+                {lead_id: [docs[key] for key in order.get(lead_id, ())] for lead_id in lead_ids},
+                self.path,
+            )
+        except KeyError:
+            raise damaged(self.path, "unexpected content in table 'touches'") from None
 
     def touches_by_lead(self) -> dict[str, tuple[Touch, ...]]:
         """Every lead's touches, as a new dict: the previous one patched where leads or

@@ -85,9 +85,11 @@ class LeadStore(Protocol):
         """A lead's touches, oldest first."""
         ...
 
-    def touches_of(self, lead_ids: Iterable[str]) -> dict[str, list[Touch]]:
+    def touches_of(self, lead_ids: Iterable[str]) -> Mapping[str, list[Touch]]:
         """The touches of several leads at once (one read instead of one per lead),
-        oldest first; an unknown id maps to an empty list."""
+        oldest first; an unknown id maps to an empty list. The answer is as of the call
+        (later writes do not change it); a backend may convert each lead's touches only
+        when they are looked up."""
         ...
 
     def touches_by_lead(self) -> Mapping[str, Sequence[Touch]]:

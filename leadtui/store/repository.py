@@ -188,16 +188,15 @@ class TinyLeadStore:
 
         return self._read(answer)
 
-    def touches_of(self, lead_ids: Iterable[str]) -> dict[str, list[Touch]]:
+    def touches_of(self, lead_ids: Iterable[str]) -> Mapping[str, list[Touch]]:
         index = self._index
 
-        def answer() -> dict[str, list[Touch]]:
+        def answer() -> Mapping[str, list[Touch]]:
             wanted = list(lead_ids)
             for lead_id in wanted:
                 if lead_id not in index.leads and self._storage.archive_holds(LEAD_IDS, lead_id):
                     self._from_archive(lead_id)
-            with paused_gc():
-                return index.touches_of(wanted)
+            return index.touches_view(wanted)
 
         return self._read(answer)
 
