@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 import gc
+import itertools
 import sys
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import fields
@@ -213,6 +214,9 @@ def time_key(value: Any) -> str:
     return iso(parse_time(value))
 
 
+_EPOCHS = itertools.count()
+
+
 class TouchesView(Mapping[str, list[Touch]]):
     """Lead id -> its touches, oldest first, converted on first access. It holds the
     touch documents as they were when it was made (documents are replaced, never changed,
@@ -263,6 +267,10 @@ class Index:
         # the last touches_by_lead() result and the leads changed since
         self._view: dict[str, tuple[Touch, ...]] | None = None
         self._dirty: set[str] = set()
+        # lead id -> how many changes its document or its touches have seen since `epoch`
+        # began (a new epoch at every reset): a cheap "changed since?" for memos
+        self.epoch = next(_EPOCHS)
+        self.revision: dict[str, int] = {}
 
     # --- listener ---------------------------------------------------------------------
 
@@ -335,9 +343,12 @@ class Index:
 
     def changed(self, table: str, key: str, old: Doc | None, new: Doc | None) -> None:
         if table in (LEADS, TOUCHES):
+            revision = self.revision
             for doc in (old, new):
                 if doc is not None:
-                    self._dirty.add(str(doc.get("lead_id" if table == TOUCHES else "id")))
+                    lead_id = str(doc.get("lead_id" if table == TOUCHES else "id"))
+                    self._dirty.add(lead_id)
+                    revision[lead_id] = revision.get(lead_id, 0) + 1
         try:
             if old is not None:
                 self._forget(table, key, old, keep_place=new is not None)

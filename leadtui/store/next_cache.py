@@ -9,9 +9,10 @@ active leads have one (a lead that closes loses it), so the table stays the size
 queue and never enters the archive. A journal record of a touch grows by ~170 bytes, not
 by the whole lead document (notes included).
 
-The fingerprint says what the assessment was computed from: the leadtui version, the
-cadence, the calling window, the lead's touches (how many, the sum of their document keys,
-the id of the last one) and the lead's own fields that the cadence reads. A reader computes
+The fingerprint (a short list of plain values) says what the assessment was computed
+from: the leadtui version, the cadence, the calling window, the lead's touches (how many,
+the sum of their document keys, the id of the last one) and the lead's own fields that the
+cadence reads. A reader computes
 the same fingerprint from what it has in memory and uses the stored assessment only when
 the two are equal; otherwise it replays the touches (and keeps that result in memory, keyed
 by the fingerprint). A writer that does not know the field (an older leadtui, another
@@ -67,22 +68,29 @@ def settings_part(cadence: Cadence, window: CallingWindow) -> str:
 
 @lru_cache(maxsize=16)
 def _settings_part(cadence: Cadence, window: CallingWindow, version: str) -> str:
-    return repr((version, cadence, window))
+    """The version and a digest of the cadence and window (20 hex digits)."""
+    digest = _blake2b(repr((cadence, window)).encode(), digest_size=10).hexdigest()
+    return f"{version}/{digest}"
 
 
-def fingerprint(base: str, doc: Doc, touch_keys: Sequence[str], last_touch_id: str) -> str:
+def fingerprint(base: str, doc: Doc, touch_keys: Sequence[str], last_touch_id: str) -> list[Any]:
     """What the assessment of the lead `doc` with these touches depends on (see above), as
-    a 20-character digest (stored with every active lead, so kept short)."""
+    the plain values (a list compares in one step; no hash to compute per lead)."""
     inquiries = doc.get("inquiries") or ()
-    text = (
-        f"{base}|{len(touch_keys)}:{sum(map(int, touch_keys))}:{last_touch_id}|"
-        f"{doc.get('status', 'new')}|{doc.get('timezone')}|{doc.get('received_at')}|"
-        f"{len(inquiries)}:{inquiries[-1] if inquiries else ''}"
-    )
-    return _blake2b(text.encode(), digest_size=10).hexdigest()
+    return [
+        base,
+        len(touch_keys),
+        sum(map(int, touch_keys)),
+        last_touch_id,
+        doc.get("status", "new"),
+        doc.get("timezone"),
+        doc.get("received_at"),
+        len(inquiries),
+        inquiries[-1] if inquiries else "",
+    ]
 
 
-def encode(lead_id: str, fp: str, assessment: Assessment) -> dict[str, Any]:
+def encode(lead_id: str, fp: list[Any], assessment: Assessment) -> dict[str, Any]:
     """The `next` document of a lead."""
     status, fields, calls = assessment
     values: list[Any] = [status.value, calls]
@@ -118,7 +126,7 @@ def decode(stored: Any, lead_id: str, fp: str) -> tuple[LeadStatus, NextAction |
             return None
         if step is not None and type(step) is not int:
             return None
-        action = NextAction(
+        action = _action(
             _CHANNELS[channel],
             kind,
             _MESSAGES[message],
@@ -131,6 +139,21 @@ def decode(stored: Any, lead_id: str, fp: str) -> tuple[LeadStatus, NextAction |
     except (KeyError, TypeError, ValueError, IndexError):
         return None
     return status, action, calls
+
+
+# NextAction is a frozen dataclass: its __init__ sets each field through object.__setattr__.
+# A cold queue decodes one per active lead, so fill the slots directly (as store/index.py
+# does for Touch and Lead): the same object, equal and frozen. A test keeps the list honest.
+ACTION_FIELDS = ("channel", "kind", "message", "due_at", "stage", "step", "late_at",
+                 "ignores_window")  # fmt: skip
+_SETTERS = tuple(getattr(NextAction, name).__set__ for name in ACTION_FIELDS)
+
+
+def _action(*values: Any) -> NextAction:
+    action = object.__new__(NextAction)
+    for setter, value in zip(_SETTERS, values, strict=True):
+        setter(action, value)
+    return action
 
 
 def _time(value: Any) -> datetime:

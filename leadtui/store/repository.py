@@ -111,8 +111,9 @@ class TinyLeadStore:
         self.path = storage.path
         self._cadence = cadence
         self._window = window or CallingWindow()
-        # lead id -> (fingerprint, status, next action, calls): replays done by this process
-        self._assessed: dict[str, tuple[str, LeadStatus, NextAction | None, int]] = {}
+        # lead id -> ((index epoch, lead revision, settings part), status, next action,
+        # calls): what due_queue found, reused while none of those changed
+        self._assessed: dict[str, tuple[Any, LeadStatus, NextAction | None, int]] = {}
         self._db = LeadDB(storage)
         self._check_schema()
         self._index = Index(self.path)
@@ -222,17 +223,19 @@ class TinyLeadStore:
             index, memo = self._index, self._assessed
             base = next_cache.settings_part(self._cadence, window)
             order, docs = index.touch_order, index.touch_docs
+            epoch, revision = index.epoch, index.revision
             stored = self._storage.table(next_cache.NEXT)
             found: list[Queued] = []
             with paused_gc():
                 for lead_id, (key, doc) in index.leads.items():
                     if doc.get("status", "new") not in _ACTIVE:
                         continue
-                    keys = order.get(lead_id, ())
-                    last = docs[keys[-1]]["id"] if keys else ""
-                    fp = next_cache.fingerprint(base, doc, keys, last)
+                    seen = (epoch, revision.get(lead_id, 0), base)
                     hit = memo.get(lead_id)
-                    if hit is None or hit[0] != fp:
+                    if hit is None or hit[0] != seen:
+                        keys = order.get(lead_id, ())
+                        last = docs[keys[-1]]["id"] if keys else ""
+                        fp = next_cache.fingerprint(base, doc, keys, last)
                         known = next_cache.decode(stored.get(key), lead_id, fp)
                         if known is None:
                             lead = self._lead(lead_id)
@@ -241,7 +244,7 @@ class TinyLeadStore:
                             )
                             action = None if fields is None else NextAction(*fields)
                             known = (status, action, calls)
-                        hit = memo[lead_id] = (fp, *known)
+                        hit = memo[lead_id] = (seen, *known)
                     if hit[2] is not None:
                         found.append(Queued(self._lead(lead_id), hit[2], hit[3]))
             found.sort(key=_due_key)

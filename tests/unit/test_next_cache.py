@@ -189,6 +189,11 @@ def test_every_lead_field_is_classified_for_the_fingerprint() -> None:
     assert names == set(next_cache.IRRELEVANT_LEAD_FIELDS) | set(next_cache.LEAD_PART)
 
 
+def test_the_fast_next_action_builder_knows_every_field() -> None:
+    assert tuple(f.name for f in fields(NextAction)) == next_cache.ACTION_FIELDS
+    assert not hasattr(NextAction, "__post_init__")
+
+
 def test_a_closed_lead_keeps_no_next_document(tmp_path: Path) -> None:
     with open_store(tmp_path / "leads.json", cadence=CADENCE) as store:
         [added] = store.add_leads([draft(random.Random(2), 2, START)], START)
