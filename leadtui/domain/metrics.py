@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -316,11 +316,23 @@ def compute_by_source(
 ) -> tuple[Figures, dict[str, Figures]]:
     """The figures for all `leads` and for each source (sorted by name), in one pass:
     each lead's touches are read once and added to the overall and its source's totals."""
+    pairs = ((lead, touches_by_lead.get(lead.id, ())) for lead in leads)
+    return compute_pairs(pairs, threshold, per_source=per_source)
+
+
+def compute_pairs(
+    pairs: Iterable[tuple[Lead, Sequence[Touch]]],
+    threshold: timedelta,
+    *,
+    per_source: bool = True,
+) -> tuple[Figures, dict[str, Figures]]:
+    """`compute_by_source` from (lead, its touches) pairs, each seen once and then let go
+    (a store can stream them: a report never needs every lead in memory at once)."""
     limit = threshold.total_seconds()
     overall = _Tally()
     groups: dict[str, _Tally] = {}
-    for lead in leads:
-        fact = _fact(lead, touches_by_lead.get(lead.id, ()))
+    for lead, touches in pairs:
+        fact = _fact(lead, touches)
         overall.add(lead, fact, limit)
         if per_source:
             label = source_label(lead)
@@ -337,15 +349,22 @@ def select_leads(
     leads: Iterable[Lead], *, since: datetime | None = None, source: str | None = None
 ) -> list[Lead]:
     """The leads a report covers: received at or after `since`, from `source` (any case)."""
+    covered = report_scope(since=since, source=source)
+    return [lead for lead in leads if covered(lead)]
+
+
+def report_scope(
+    *, since: datetime | None = None, source: str | None = None
+) -> Callable[[Lead], bool]:
+    """Whether a lead is one a report covers (see `select_leads`)."""
     wanted = source.strip().casefold() if source else None
-    chosen = []
-    for lead in leads:
+
+    def covered(lead: Lead) -> bool:
         if since is not None and lead.received_at < since:
-            continue
-        if wanted is not None and source_label(lead).casefold() != wanted:
-            continue
-        chosen.append(lead)
-    return chosen
+            return False
+        return wanted is None or source_label(lead).casefold() == wanted
+
+    return covered
 
 
 def by_source(

@@ -12,7 +12,7 @@ A figure that cannot be computed (nothing to divide) is `null`.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
@@ -22,8 +22,8 @@ from leadtui.domain.metrics import (
     BlitzSummary,
     Figures,
     blitz_history,
-    compute_by_source,
-    select_leads,
+    compute_pairs,
+    report_scope,
     share,
 )
 from leadtui.domain.model import Lead, Touch
@@ -128,10 +128,11 @@ def build_report(
     source: str | None = None,
 ) -> dict[str, Any]:
     """Every report figure for the leads received since `since` from `source`."""
-    leads = select_leads(store.leads(), since=since, source=source)
-    touches = store.touches_by_lead()
+    covered = report_scope(since=since, source=source)
+    overall, groups = compute_pairs(
+        ((lead, touches) for lead, touches in _pairs(store) if covered(lead)), threshold
+    )
     sessions, unreadable = blitz_history(store.blitzes(), now, since=since)
-    overall, groups = compute_by_source(leads, touches, threshold)
     return {
         "report_version": REPORT_VERSION,
         "generated_at": _iso(now),
@@ -146,6 +147,17 @@ def build_report(
         "blitzes": [blitz_dict(summary) for summary in sessions],
         "blitzes_unreadable": unreadable,
     }
+
+
+def _pairs(store: ReportSource) -> Iterable[tuple[Lead, Sequence[Touch]]]:
+    """Every lead with its touches: streamed when the store can (`leads_with_touches`:
+    the embedded store then reads its archive a segment at a time), else from `leads()`
+    and `touches_by_lead()`."""
+    stream = getattr(store, "leads_with_touches", None)
+    if stream is not None:
+        return stream()  # type: ignore[no-any-return]
+    touches = store.touches_by_lead()
+    return ((lead, touches.get(lead.id, ())) for lead in store.leads())
 
 
 # --- plain text ---------------------------------------------------------------------------

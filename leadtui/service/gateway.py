@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from bisect import bisect_right
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, BinaryIO, Literal
@@ -36,7 +36,7 @@ class Snapshot:
 
     entries: tuple[QueueEntry, ...]  # every active lead with a next action, due first
     index: Mapping[str, QueueEntry]
-    touches: Mapping[str, tuple[Touch, ...]]
+    touches: Mapping[str, Sequence[Touch]]  # every active lead's (converted when read)
     lead_count: int  # every lead in the store, active or not
     ranked_at: datetime
     next_change_at: datetime  # re-rank when now passes this (a lead becomes due, a window shuts)

@@ -8,7 +8,7 @@ write raises `LeadError` (domain) with a message fit for the rep, a storage fail
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -94,6 +94,12 @@ class LeadStore(Protocol):
 
     def touches_by_lead(self) -> Mapping[str, Sequence[Touch]]:
         """Every lead's touches, oldest first, keyed by lead id."""
+        ...
+
+    def leads_with_touches(self) -> Iterator[tuple[Lead, list[Touch]]]:
+        """Every lead with its touches (oldest first), one lead at a time, in no set
+        order: for reports, which see each lead once. A backend may stream them (the
+        embedded store reads its archive a segment at a time and keeps none of it)."""
         ...
 
     def lead_count(self) -> int:

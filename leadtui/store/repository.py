@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import copy
 import secrets
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -46,7 +46,7 @@ from leadtui.store.archive import (
     lead_needles,
     value_needle,
 )
-from leadtui.store.files import damaged, paused_gc, too_new
+from leadtui.store.files import Tree, damaged, paused_gc, too_new
 from leadtui.store.index import (
     BLITZES,
     CLAIMS,
@@ -58,8 +58,11 @@ from leadtui.store.index import (
     email_key,
     iso,
     lead_doc,
+    lead_from_doc,
     parse_time,
+    time_key,
     touch_doc,
+    touch_from_doc,
     utc,
 )
 from leadtui.store.protocol import AddCounts, AddResult, Claim, LeadNotFound, StoreError
@@ -200,6 +203,20 @@ class TinyLeadStore:
             return index.touches_view(wanted)
 
         return self._read(answer)
+
+    def leads_with_touches(self) -> Iterator[tuple[Lead, list[Touch]]]:
+        index = self._index
+
+        def answer() -> tuple[list[tuple[Lead, list[Touch]]], Iterator[Tree], set[str]]:
+            with paused_gc():
+                working = [(index.lead(i), index.touches(i)) for i in index.leads]
+            return working, self._storage.archive_segments(), set(index.leads)  # type: ignore[return-value]
+
+        working, segments, known = self._read(answer)
+        yield from working
+        del working
+        for segment in segments:
+            yield from _segment_leads(self.path, segment, known)
 
     def touches_by_lead(self) -> Mapping[str, Sequence[Touch]]:
         def answer() -> Mapping[str, Sequence[Touch]]:
@@ -609,6 +626,34 @@ def _replacing(old: Mapping[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     if "reopened_at" in old and "reopened_at" not in new:
         new["reopened_at"] = None
     return new
+
+
+def _segment_leads(
+    path: Path, segment: Tree, known: set[str]
+) -> Iterator[tuple[Lead, list[Touch]]]:
+    """The leads of one archive segment with their touches (oldest first, as the index
+    orders them), but those already in memory (`known` ids)."""
+    try:
+        by_lead: dict[str, list[tuple[str, int, Touch]]] = {}
+        with paused_gc():
+            for key, doc in segment.get(TOUCHES, {}).items():
+                touch = touch_from_doc(doc)
+                by_lead.setdefault(touch.lead_id, []).append((time_key(doc["at"]), int(key), touch))
+            leads = [
+                lead_from_doc(doc)
+                for doc in segment.get(LEADS, {}).values()
+                if doc.get("id") not in known
+            ]
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise damaged(path, "unexpected content in an archive segment") from None
+    for lead in leads:
+        rows = by_lead.get(lead.id, [])
+        rows.sort(key=_first_two)
+        yield lead, [row[2] for row in rows]
+
+
+def _first_two(row: tuple[str, int, Touch]) -> tuple[str, int]:
+    return row[0], row[1]
 
 
 def _due_key(item: Queued) -> datetime:

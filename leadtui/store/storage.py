@@ -28,7 +28,7 @@ from __future__ import annotations
 import json
 import os
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
@@ -361,6 +361,17 @@ class JournalStorage(Storage):
                 self._max_ids = max_ids(self._tree)
             self.version += 1
             return True
+
+    def archive_segments(self) -> Iterator[Tree]:
+        """The archive segments not in the tree, parsed one at a time and not kept (call
+        with the thread lock held; the iterator reads its own copy of the file handle, so
+        it stays valid whatever happens to the store meanwhile)."""
+        unread = self._unread
+        if unread is None:
+            return iter(())
+        places = [p for n, p in enumerate(unread.places()) if n not in unread.loaded]
+        numbers = [n + 1 for n in range(len(unread.info.segments)) if n not in unread.loaded]
+        return _read_each(self.names.snapshot, os.dup(unread.handle.fileno()), places, numbers)
 
     def _read_journal(self, offset: int) -> tuple[Sig | None, list[Record], int]:
         path = self.names.journal
@@ -800,6 +811,19 @@ def _merge_holding(
         unread.loaded.add(number)
         read_any = True
     return read_any
+
+
+def _read_each(
+    path: Path, fd: int, places: list[tuple[int, int, int]], numbers: list[int]
+) -> Iterator[Tree]:
+    try:
+        for number, (offset, length, crc) in zip(numbers, places, strict=True):
+            data = _pread(path, fd, offset, length + 1)
+            segment = check_segment(path, number, data, length, crc)
+            del data
+            yield segment
+    finally:
+        os.close(fd)
 
 
 def _pread(path: Path, fd: int, offset: int, size: int) -> bytes:

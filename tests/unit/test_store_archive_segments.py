@@ -144,3 +144,58 @@ def test_reading_every_segment_one_by_one_ends_with_the_whole_archive(
     with open_store(db_path, cadence=CADENCE, clock=clock) as store:
         assert store.lead_count() == LEADS
         assert len(store.leads()) == LEADS
+
+
+def streamed(store: TinyLeadStore) -> dict[str, tuple]:
+    pairs = list(store.leads_with_touches())
+    assert len({lead.id for lead, _ in pairs}) == len(pairs)  # each lead once
+    return {lead.id: (lead, tuple(touches)) for lead, touches in pairs}
+
+
+def test_leads_with_touches_streams_the_archive_without_reading_it_in(
+    db_path: Path, clock: Clock
+) -> None:
+    ids = archived(db_path, clock)
+    with open_store(db_path, cadence=CADENCE, clock=clock) as store:
+        leads, touches = everything(store)
+        whole = {lead_id: (lead, touches[lead_id]) for lead_id, lead in leads.items()}
+    with open_store(db_path, cadence=CADENCE, clock=clock) as store:
+        assert streamed(store) == whole
+        assert read_segments(store) == 0  # nothing of the archive was kept
+        store.add_leads([draft(8, received=clock.at)], clock.at)  # one segment in memory
+        store.log_touch(ids[55], Outcome.TALKED, clock.at)
+        got = streamed(store)
+        assert read_segments(store) == 1
+        assert got == streamed(store)
+        assert got[ids[8]][0].inquiries == (clock.at,)
+        assert got[ids[55]][1][-1].outcome is Outcome.TALKED
+        assert {k: v for k, v in got.items() if k not in (ids[8], ids[55])} == {
+            k: v for k, v in whole.items() if k not in (ids[8], ids[55])
+        }
+
+
+def test_the_report_streamed_from_the_store_equals_the_report_from_every_lead(
+    db_path: Path, clock: Clock
+) -> None:
+    from leadtui.io.report import build_report
+
+    archived(db_path, clock)
+
+    class Whole:  # the report's minimal source: every lead and every lead's touches
+        def __init__(self, store: TinyLeadStore) -> None:
+            self.leads, self.touches_by_lead, self.blitzes = (
+                store.leads,
+                store.touches_by_lead,
+                store.blitzes,
+            )
+
+    for scope in ({}, {"source": "WEB"}, {"since": T0 + timedelta(minutes=1)}):
+        with open_store(db_path, cadence=CADENCE, clock=clock) as store:
+            streamed_report = build_report(
+                store, now=clock.at, threshold=timedelta(minutes=5), **scope
+            )
+            assert read_segments(store) == 0
+            whole_report = build_report(
+                Whole(store), now=clock.at, threshold=timedelta(minutes=5), **scope
+            )
+        assert streamed_report == whole_report
