@@ -255,12 +255,7 @@ class TinyLeadStore:
                         fp = next_cache.fingerprint(base, doc, keys, last)
                         known = next_cache.decode(stored.get(key), lead_id, fp)
                         if known is None:
-                            lead = self._lead(lead_id)
-                            status, fields, calls = assess(
-                                lead, index.touches(lead_id), self._cadence, window
-                            )
-                            action = None if fields is None else NextAction(*fields)
-                            known = (status, action, calls)
+                            known = self._replay(lead_id, window)
                         hit = memo[lead_id] = (seen, *known)
                     if hit[2] is not None:
                         found.append(Queued(self._lead(lead_id), hit[2], hit[3]))
@@ -268,6 +263,19 @@ class TinyLeadStore:
             return found if limit is None else found[:limit]
 
         return self._read(answer)
+
+    def _replay(
+        self, lead_id: str, window: CallingWindow
+    ) -> tuple[LeadStatus, NextAction | None, int]:
+        """A lead's assessment from its touches (when no stored one matches)."""
+        lead = self._lead(lead_id)
+        try:
+            status, fields, calls = assess(
+                lead, self._index.touches(lead_id), self._cadence, window
+            )
+        except OverflowError:  # a stored time near year 1 or 9999: left off the queue
+            return lead.status, None, 0  # (doctor finds it and sets it aside)
+        return status, None if fields is None else NextAction(*fields), calls
 
     def lead_count(self) -> int:
         def answer() -> int:
