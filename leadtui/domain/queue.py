@@ -87,7 +87,7 @@ def _rank(
     if len(memo) >= _MEMO_LIMIT:
         memo.clear()
 
-    def rows() -> Iterator[tuple[Lead, NextAction, int, Sequence[Touch]]]:
+    def rows() -> Iterator[tuple[Lead, NextAction, int, tuple[Touch, ...]]]:
         for lead in leads:
             if lead.status is _DNC:
                 continue
@@ -132,7 +132,7 @@ def rank_queued(
     fills `QueueEntry.touches` (empty without it)."""
     touches = touches_by_lead or {}
 
-    def rows() -> Iterator[tuple[Lead, NextAction, int, Sequence[Touch]]]:
+    def rows() -> Iterator[tuple[Lead, NextAction, int, tuple[Touch, ...]]]:
         for item in queued:
             lead = item.lead
             if lead.status is _DNC:
@@ -152,7 +152,7 @@ def rank_queued(
 
 
 def _order(
-    rows: Iterable[tuple[Lead, NextAction, int, Sequence[Touch]]],
+    rows: Iterable[tuple[Lead, NextAction, int, tuple[Touch, ...]]],
     now: datetime,
     window: CallingWindow,
     threshold: timedelta,
@@ -173,9 +173,10 @@ def _order(
             cands = lead.zone_candidates
             zones = cands if cands and len(cands) > 1 and cands[0] == lead.timezone else None
             key = zones or lead.timezone
-            due = open_now.get(key)
-            if due is None:
-                due = open_now[key] = is_open_in(window, zones or (lead.timezone,), now)
+            known = open_now.get(key)
+            if known is None:
+                known = open_now[key] = is_open_in(window, zones or (lead.timezone,), now)
+            due = known
         if not due and not include_all:
             continue
         started = lead.received_at if lead.reopened_at is None else lead.reopened_at

@@ -155,7 +155,7 @@ def _pairs(store: ReportSource) -> Iterable[tuple[Lead, Sequence[Touch]]]:
     and `touches_by_lead()`."""
     stream = getattr(store, "leads_with_touches", None)
     if stream is not None:
-        return stream()  # type: ignore[no-any-return]
+        return stream()
     touches = store.touches_by_lead()
     return ((lead, touches.get(lead.id, ())) for lead in store.leads())
 

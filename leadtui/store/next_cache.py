@@ -109,12 +109,16 @@ def encode(lead_id: str, fp: list[Any], assessment: Assessment) -> dict[str, Any
     return {"lead_id": lead_id, "fp": fp, "a": values}
 
 
-def decode(stored: Any, lead_id: str, fp: str) -> tuple[LeadStatus, NextAction | None, int] | None:
+def decode(
+    stored: Any, lead_id: str, fp: list[Any]
+) -> tuple[LeadStatus, NextAction | None, int] | None:
     """The stored assessment when it is this lead's, its fingerprint is `fp` and it is
     well formed; else None (then the caller replays the touches)."""
     if not isinstance(stored, dict) or stored.get("fp") != fp or stored.get("lead_id") != lead_id:
         return None
     values = stored.get("a")
+    if not isinstance(values, list):
+        return None
     try:
         status, calls = _STATUSES[values[0]], values[1]
         if type(calls) is not int:
