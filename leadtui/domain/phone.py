@@ -201,6 +201,14 @@ def _zones(e164: str) -> tuple[tuple[str, ...], bool]:
     listed = pn_timezone.time_zones_for_number(number)
     whole_country = listed == pn_timezone._country_level_time_zones_for_number(number)
     zones = tuple(z for z in listed if z != pn_timezone.UNKNOWN_TIMEZONE and _zone_exists(z))
+    if zones:
+        # phonenumbers' prefix data can list only other countries' zones for a number
+        # (Irish numbers get London, Guernsey and the Isle of Man): where none of the
+        # listed zones is the number's own country's and that country keeps one zone,
+        # the country's zone is the answer.
+        own = _zones_by_country().get(phonenumbers.region_code_for_number(number) or "")
+        if own and len(own) == 1 and not own.intersection(zones):
+            return tuple(own), False
     return zones, whole_country and len(zones) > 1
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from leadtui.domain.model import LeadError
@@ -9,6 +11,7 @@ from leadtui.domain.phone import (
     format_phone,
     normalise_phone,
     parse_phone,
+    zone_candidates,
     zone_for_phone,
 )
 
@@ -156,6 +159,17 @@ def test_format_phone_is_international_and_never_raises() -> None:
     assert format_phone("+14155552671") == "+1 415-555-2671"
     assert format_phone("+442079460958") == "+44 20 7946 0958"
     assert format_phone("garbage\x1b[2J") == "garbage"
+
+
+@pytest.mark.parametrize(
+    ("e164", "zone"),
+    [("+35318041234", "Europe/Dublin"), ("+353871234567", "Europe/Dublin")],
+)
+def test_a_number_listed_only_with_other_countries_zones_gets_its_own(e164: str, zone: str) -> None:
+    # phonenumbers lists Irish numbers with London, Guernsey and the Isle of Man; Ireland
+    # keeps one zone of its own, and that is where the lead is.
+    assert zone_for_phone(e164) == zone
+    assert zone_candidates(e164, zone, datetime(2026, 7, 1, tzinfo=UTC)) == ()
 
 
 def test_a_number_without_zone_data_gets_its_countrys_zone() -> None:
