@@ -130,6 +130,14 @@ def _parse(text: str, region: str) -> phonenumbers.PhoneNumber:
         raise LeadError(f"phone {_shown(text)} is not a valid number") from None
 
 
+_PHONE_PREFIX = re.compile(r"^\s*(?:p|ph|phone|tel|mobile|m|callto)\s*:\s*", re.IGNORECASE)
+
+
+def strip_phone_prefix(value: str) -> str:
+    """`p:+14155550191` (Facebook's lead export), `tel:+1-...` (a link) -> the number alone."""
+    return _PHONE_PREFIX.sub("", value, count=1)
+
+
 def parse_phone(raw: str, region: str = "US") -> ParsedPhone:
     """Normalise a typed number to E.164 and keep its extension; LeadError when it is not one.
 
@@ -141,7 +149,7 @@ def parse_phone(raw: str, region: str = "US") -> ParsedPhone:
         raise LeadError(f"phone must be text, not {type(raw).__name__}")
     if len(raw) > MAX_PHONE_INPUT * 4:
         raise LeadError(f"phone is longer than {MAX_PHONE_INPUT} characters")
-    text = clean_text(raw, max_length=MAX_PHONE_INPUT, field="phone")
+    text = strip_phone_prefix(clean_text(raw, max_length=MAX_PHONE_INPUT, field="phone"))
     if not text:
         raise LeadError("phone is required")
     if not _SHAPE.fullmatch(text):

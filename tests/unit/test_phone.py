@@ -184,3 +184,12 @@ def test_a_nanp_number_without_zone_data_stays_unknown() -> None:
 
 def test_a_mobile_valid_across_a_country_gets_its_main_zone() -> None:
     assert zone_for_phone("+61491570156") == "Australia/Sydney"
+
+
+@pytest.mark.parametrize(
+    "raw", ["p:+61 2 5550 1234", "tel:+61-2-5550-1234", "TEL: +61 2 5550 1234"]
+)
+def test_a_platform_or_link_prefix_is_not_part_of_the_number(raw: str) -> None:
+    # Facebook's lead export writes p:+..., a web form may post a tel: link: every face
+    # (add, import, the webhook, the mailbox) reads the number behind it
+    assert parse_phone(raw, "US").e164 == "+61255501234"
