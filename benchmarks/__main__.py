@@ -20,7 +20,13 @@ from pathlib import Path
 
 from benchmarks.context import ROOT, Bench, prepare
 from benchmarks.machine import describe, load_average, wait_for_quiet
-from benchmarks.measure_cli import measure_floors, measure_import, measure_queue
+from benchmarks.measure_cli import (
+    measure_floors,
+    measure_import,
+    measure_queue,
+    measure_report,
+    measure_show,
+)
 from benchmarks.measure_store import measure_store
 from benchmarks.measure_tui import measure_blitz, measure_in_process, measure_workstation_process
 from benchmarks.report import write_results
@@ -33,6 +39,8 @@ STEPS: tuple[tuple[str, Measure], ...] = (
     ("floors", measure_floors),
     ("import", measure_import),
     ("queue --json", measure_queue),
+    ("show", measure_show),
+    ("report --json", measure_report),
     ("workstation in process", measure_in_process),
     ("workstation on a pty", measure_workstation_process),
     ("blitz on a pty", measure_blitz),

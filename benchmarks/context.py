@@ -33,6 +33,23 @@ class Bench:
     now: datetime = BENCH_NOW
     stats: dict[str, float] = field(default_factory=dict)
     build_seconds: float = 0.0
+    archived: tuple[str, str] | None = None  # (id, phone) of a lead in the archive
+
+    def archived_lead(self) -> tuple[str, str] | None:
+        """The id and the number of a lead in the archive (the middle one of each list:
+        the number's lead is another than the id's), or None when nothing is archived."""
+        if self.archived is None:
+            store = open_store(resolve_paths(self.home).db, cadence=self.cadence)
+            try:
+                unread = store._storage._unread  # what the header lists, without reading
+                if unread is None:
+                    return None
+                ids = unread.info.lookups["lead_ids"].strip("\n").split("\n")
+                phones = unread.info.lookups["phones"].strip("\n").split("\n")
+                self.archived = (ids[len(ids) // 2], phones[len(phones) // 2])
+            finally:
+                store.close()
+        return self.archived
 
     @property
     def now_iso(self) -> str:

@@ -10,8 +10,10 @@ builds the same one):
 - the rest are older leads, worked until they were reached, closed or exhausted.
 
 Zones: New York, Chicago, Denver, Los Angeles (US numbers), London (UK numbers) and
-Sydney (AU numbers); several sources. Every number is in a range set aside for fiction
-(US 555-01xx, UK 07700 900xxx, AU 02 5550 xxxx), so nobody real is ever in the data.
+Sydney (AU numbers); several sources. Numbers come from the ranges set aside for fiction
+first (US 555-01xx: 80,000; UK 07700 900xxx and 020 7946 0xxx; AU 0x 5550 xxxx and
+0x 7010 xxxx), which cover every size up to 50,000 but for some UK leads; larger pools
+(200,000, 1,000,000) continue with numbers phonenumbers calls valid for the same country.
 
 The touches are planned with the real cadence engine (`next_action`) and then written with
 `open_store`, `add_leads` and `log_touch`; every 2,000 leads go into one store transaction
@@ -65,7 +67,7 @@ LAST = (
     "Okafor Patel Quist Rossi Silva Tanaka Urban Vargas Walsh Xu Young Zimmer Brennan Costa Dubois "
     "Eriksen"
 ).split()
-US_LIMIT, UK_LIMIT, AU_LIMIT = 80_000, 1_000, 10_000
+US_FICTIONAL = 80_000
 MAX_TOUCHES = 24
 #: Older leads get a touch budget (mean about 3) and are then closed: pools are mostly
 #: leads that were reached or given up on early, which keeps about four touches a lead.
@@ -82,26 +84,60 @@ class PlannedLead:
     touches: list[Touch] = field(default_factory=list)
 
 
+def _us_numbers() -> Iterator[str]:
+    """US: the fictional 555-0100..0199 in every area code 200-999 (80,000), then valid
+    numbers of the area codes and exchanges phonenumbers knows (555 left out)."""
+    for n in range(US_FICTIONAL):
+        yield f"+1{200 + n // 100:03d}55501{n % 100:02d}"
+    for area in range(201, 1000):
+        for exchange in range(201, 1000):
+            if exchange == 555 or not _valid(f"+1{area:03d}{exchange:03d}0100"):
+                continue
+            for line in range(10_000):
+                yield f"+1{area:03d}{exchange:03d}{line:04d}"
+
+
+def _uk_numbers() -> Iterator[str]:
+    """UK: Ofcom's drama ranges (07700 900xxx, 020 7946 0xxx), then valid mobiles."""
+    for n in range(1_000):
+        yield f"+447700900{n:03d}"
+    for n in range(1_000):
+        yield f"+442079460{n:03d}"
+    for block in range(1_000, 10_000):
+        if _valid(f"+447{block:04d}00000"):
+            for n in range(100_000):
+                yield f"+447{block:04d}{n:05d}"
+
+
+def _au_numbers() -> Iterator[str]:
+    """AU: ACMA's fictional ranges (02/03/07/08 5550 xxxx and 7010 xxxx), then valid
+    mobiles."""
+    for prefix in ("25550", "35550", "75550", "85550", "27010", "37010", "77010", "87010"):
+        for n in range(10_000):
+            yield f"+61{prefix}{n:04d}"
+    for block in range(400, 500):
+        if _valid(f"+61{block}000000"):
+            for n in range(1_000_000):
+                yield f"+61{block}{n:06d}"
+
+
+def _valid(number: str) -> bool:
+    import phonenumbers
+
+    return phonenumbers.is_valid_number(phonenumbers.parse(number))
+
+
 class _Phones:
-    """Unique fictional numbers: US 555-0100..0199 in every area code 200-999, UK 07700
-    900000-900999, AU 02 5550 0000-9999 (a country that runs out falls back to the US)."""
+    """Unique numbers per country, fictional ranges first (the sizes up to 50,000 use
+    those only, apart from the UK's 2,000); past them, numbers phonenumbers calls valid
+    (ranges checked per block), so 200,000 and 1,000,000 leads get real-looking numbers
+    of their own country. Never dialled: the benchmarks only store them."""
 
     def __init__(self) -> None:
-        self.used = {"US": 0, "UK": 0, "AU": 0}
+        self._sources = {"US": _us_numbers(), "UK": _uk_numbers(), "AU": _au_numbers()}
 
     def next(self, country: str) -> tuple[str, str]:
-        limits = {"US": US_LIMIT, "UK": UK_LIMIT, "AU": AU_LIMIT}
-        if self.used[country] >= limits[country]:
-            country = "US"
-        n = self.used[country]
-        if n >= US_LIMIT:
-            raise ValueError(f"the generator has fictional numbers for {US_LIMIT:,} US leads")
-        self.used[country] = n + 1
-        if country == "UK":
-            return f"+447700900{n:03d}", country
-        if country == "AU":
-            return f"+6125550{n:04d}", country
-        return f"+1{200 + n // 100:03d}55501{n % 100:02d}", country
+        return next(self._sources[country]), country
 
 
 def _pick(rng: random.Random, weighted: Sequence[tuple[Any, ...]]) -> tuple[Any, ...]:
@@ -195,10 +231,17 @@ def plan_leads(
     count: int, cadence: Cadence, *, now: datetime = BENCH_NOW, seed: int = SEED
 ) -> list[PlannedLead]:
     """`count` leads with their touches, deterministic for a given seed."""
+    return list(iter_planned(count, cadence, now=now, seed=seed))
+
+
+def iter_planned(
+    count: int, cadence: Cadence, *, now: datetime = BENCH_NOW, seed: int = SEED
+) -> Iterator[PlannedLead]:
+    """`plan_leads` one lead at a time (the same leads): 1,000,000 planned leads with
+    their touches do not fit comfortably in memory at once."""
     rng = random.Random(seed)
     phones = _Phones()
     reps = ("Sam Rivera", "Alex Kim", "Jordan Lee")
-    planned: list[PlannedLead] = []
     for i in range(count):
         tz, country, _ = _pick(rng, ZONES)
         phone, _ = phones.next(country)
@@ -237,8 +280,7 @@ def plan_leads(
             if cutoff is None or cutoff <= received
             else _work(rng, lead, cadence, cutoff, reps, limit)
         )
-        planned.append(PlannedLead(draft, touches))
-    return planned
+        yield PlannedLead(draft, touches)
 
 
 @contextmanager

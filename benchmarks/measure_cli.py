@@ -115,6 +115,56 @@ def measure_queue(bench: Bench) -> dict[str, Figure]:
     return {"queue": figure("queue", median(times), note)}
 
 
+# Runs a command and prints its peak RSS (kB, the kernel's high-water mark of that child
+# alone: this small parent is all that could count before exec) as the last stderr line.
+_PEAK = (
+    "import resource, subprocess, sys\n"
+    "done = subprocess.run(sys.argv[1:])\n"
+    "print('PEAK_KB', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr)\n"
+    "sys.exit(done.returncode)\n"
+)
+
+
+def run_peak(args: Sequence[str]) -> tuple[float, float, subprocess.CompletedProcess]:
+    """Wall seconds, peak RSS (MB) and the result of one command."""
+    seconds, done = run([python(), "-c", _PEAK, *args])
+    lines = done.stderr.decode(errors="replace").strip().splitlines()
+    peak = float(lines[-1].split()[1]) / 1024 if lines and lines[-1].startswith("PEAK_KB") else 0
+    return seconds, peak, done
+
+
+def _timed_with_peak(bench: Bench, key: str, cmd: list[str], note: str) -> dict[str, Figure]:
+    runs = 3 if bench.quick else 5
+    run_peak(cmd)  # warm the page cache
+    times, peaks = [], []
+    for _ in range(runs):
+        seconds, peak, done = run_peak(cmd)
+        if done.returncode != 0:
+            return {key: _failed(done), f"{key}_mb": _failed(done)}
+        times.append(seconds)
+        peaks.append(peak)
+    detail = f"median of {runs} ({min(times):.2f}-{max(times):.2f} s); {note}"
+    return {
+        key: figure(key, median(times), detail),
+        f"{key}_mb": figure(f"{key}_mb", max(peaks), f"largest of {runs}"),
+    }
+
+
+def measure_show(bench: Bench) -> dict[str, Figure]:
+    """`leadtui show ID --json` of a lead in the archive: one process, time and memory."""
+    found = bench.archived_lead()
+    if found is None:
+        return {k: Figure.missing("n/a (nothing archived)") for k in ("show", "show_mb")}
+    cmd = leadtui("--home", str(bench.home), "--now", bench.now_iso, "show", found[0], "--json")
+    return _timed_with_peak(bench, "show", cmd, f"lead {found[0]}")
+
+
+def measure_report(bench: Bench) -> dict[str, Figure]:
+    """`leadtui report --json` over every lead: one process, time and memory."""
+    cmd = leadtui("--home", str(bench.home), "--now", bench.now_iso, "report", "--json")
+    return _timed_with_peak(bench, "report", cmd, "every lead, archive included")
+
+
 def top_names(bench: Bench, count: int = 3) -> list[str]:
     """Names of the first leads on the queue (to spot the workstation's first frame)."""
     if not has_command("queue"):

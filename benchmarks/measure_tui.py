@@ -104,9 +104,12 @@ def measure_workstation_process(bench: Bench) -> dict[str, Figure]:
         if first is not None:
             run.read_for(2.0)  # the first refresh, claims, a few ticks
             # Another process writes (a web-form hook adding a lead): the workstation
-            # notices within a second and re-ranks from every lead's touches.
+            # notices within a second and re-ranks. The number is an archived lead's
+            # (a repeat inquiry), so the workstation must bring that lead back.
+            archived = bench.archived_lead()
+            phone = archived[1] if archived else OUTSIDE_PHONE
             subprocess.run(leadtui("--home", str(home), "--now", bench.now_iso, "add", "--name",
-                                   "Outside Write", "--phone", OUTSIDE_PHONE, "--source", "bench"),
+                                   "Outside Write", "--phone", phone, "--source", "bench"),
                            cwd=ROOT, env=subprocess_env(), capture_output=True, timeout=120,
                            check=False)  # fmt: skip
             run.read_for(4.0)

@@ -94,7 +94,7 @@ def measure_logs(url: str, reps: int, logs: int, pace: float = 0.0) -> dict[str,
     from leadtui.store.postgres import open_pg_store
 
     store = open_pg_store(url, cadence=load_cadence())
-    heads = [lead.id for lead in store.due_queue(BENCH_NOW, reps * 5, CallingWindow())]
+    heads = [lead.id for lead in store.queue_head(BENCH_NOW, reps * 5, CallingWindow())]
     store.close()
     procs = []
     for n in range(reps):

@@ -24,6 +24,11 @@ METHOD = """\
   whole process; leads per second. Median of 3 after a warm-up (one run at 50k).
 - **queue --json**: `python -m leadtui --home DIR --now T queue --json`, median of 5 (3
   quick) after a warm-up; floors `python -c pass` and `leadtui --version`, median of 7.
+- **show / report**: `python -m leadtui --home DIR --now T show ID --json` of a lead in
+  the archive (the middle id the archive header lists) and `report --json`, each run
+  under a small Python parent that prints the child's `ru_maxrss` (the parent is ~10 MB,
+  all that could count before exec); median time and largest peak of 5 (3 quick) after
+  a warm-up.
 - **log**: `store.log_touch(no-answer)` on active leads of a scratch copy, 300 calls (200
   quick), one at a time, `perf_counter` around each; the floor is the same touch record as
   one JSON line appended to a file in the same folder with `os.fsync`, as many times.
@@ -44,8 +49,9 @@ METHOD = """\
   minus the same loop without the tick (median of 20).
 - **peak RSS**: the kernel's high-water mark (`VmHWM` in /proc, which starts afresh at
   exec) of the pty workstation (on a copy of the database), read just before it is
-  stopped: 2 s after its first frame another process adds a lead, the workstation notices
-  and re-ranks, and 4 s later it is stopped. (Until 2026-11-23 this was wait4's
+  stopped: 2 s after its first frame another process adds a lead with the number of a
+  lead in the archive (a repeat inquiry: since issue 17; before, a new number), the
+  workstation notices and re-ranks, and 4 s later it is stopped. (Until 2026-11-23 this was wait4's
   `ru_maxrss`, which also counted the fork before exec, when the child still shares the
   benchmark's own memory: it read 186–196 MB at 50k where the workstation peaks at 95.)
 - **idle blitz output**: `python -m leadtui --home DIR blitz --minutes 60` on an 80x24
@@ -54,8 +60,10 @@ METHOD = """\
 - **Quiet machine**: before each step the suite waits (up to 60 s) until other processes
   use under 25% of the CPUs; the most it saw is listed under Machine. Timings taken while
   other work runs (this machine is shared) are slower and noisier, the 1k column most.
-- **Verdicts** use the largest size run; "N/1k" is the figure at the largest size over
-  the smallest, held to 3x for every judged figure except import.
+- **Verdicts** use issue 17's targets at 50,000 leads (or the largest size run below
+  200,000) and its 200,000-lead targets in their own column; "50k/1k" is the 50,000-lead
+  figure over the smallest size's, held to 3x (2x where issue 17 asks: first frame in
+  process, queue --json) for every judged figure except import.
 """
 
 
@@ -78,7 +86,7 @@ def write_results(
         "# leadtui benchmark results",
         "",
         f"`python -m benchmarks --sizes {','.join(map(str, sizes))}"
-        f"{' --quick' if quick else ''}` (issue 7). Targets apply at 50,000 leads.",
+        f"{' --quick' if quick else ''}` (issues 7, 17). Targets at 50,000 and 200,000 leads.",
         "",
         "## Machine",
         "",

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -193,110 +193,185 @@ def _attempts(calls: Sequence[Touch]) -> tuple[int, bool]:
     return len(calls), False
 
 
+class _Tally:
+    """The running totals behind one group's `Figures` (see `compute_by_source`)."""
+
+    def __init__(self) -> None:
+        self.leads = self.within = self.never = self.dials = self.contacts = 0
+        self.reached = self.exhausted = self.follow_ups_out = 0
+        self.speeds: list[float] = []
+        self.buckets: Counter[str] = Counter()
+        self.attempt_counts: list[int] = []
+        self.unreached_attempts: list[int] = []
+        self.outcomes: Counter[str] = Counter()
+        self.hour_dials = [0] * 24
+        self.hour_contacts = [0] * 24
+
+    def add(self, lead: Lead, fact: _LeadFact, limit: float) -> None:
+        outcomes, seconds, hours, dials, count, was_reached, ended = fact
+        self.leads += 1
+        self.outcomes.update(outcomes)
+        if seconds is None:
+            self.never += 1
+            self.buckets[NEVER] += 1
+        else:
+            self.speeds.append(seconds)
+            self.buckets[_speed_bucket(seconds)] += 1
+            self.within += seconds <= limit
+        for hour, contact in hours:
+            self.hour_dials[hour] += 1
+            if contact:
+                self.hour_contacts[hour] += 1
+                self.contacts += 1
+        self.dials += dials
+        self.attempt_counts.append(count)
+        if was_reached:
+            self.reached += 1
+        else:
+            self.unreached_attempts.append(count)
+        if ended == 1:
+            self.exhausted += 1
+        elif ended == 2:
+            self.follow_ups_out += 1
+
+    def figures(self) -> Figures:
+        attempt_counts, unreached = self.attempt_counts, self.unreached_attempts
+        labels = [label for label, _ in SPEED_BUCKETS] + [NEVER]
+        histogram = Counter(attempt_counts)
+        top = max(attempt_counts, default=-1)
+        return Figures(
+            leads=self.leads,
+            speed=SpeedToLead(
+                leads=self.leads,
+                called=len(self.speeds),
+                median_seconds=median(self.speeds),
+                p90_seconds=percentile(self.speeds, 90),
+                within_threshold=self.within,
+                never_called=self.never,
+                histogram=tuple((label, self.buckets[label]) for label in labels),
+            ),
+            contact=ContactRate(
+                dials=self.dials,
+                contacts=self.contacts,
+                leads=self.leads,
+                leads_reached=self.reached,
+            ),
+            persistency=Persistency(
+                attempts=tuple((n, histogram[n]) for n in range(top + 1)),
+                mean_attempts=(sum(attempt_counts) / len(attempt_counts))
+                if attempt_counts
+                else None,
+                median_attempts=median(attempt_counts),
+                unreached=len(unreached),
+                unreached_persistent=sum(n >= PERSISTENT_ATTEMPTS for n in unreached),
+                unreached_median_attempts=median(unreached),
+                exhausted=self.exhausted,
+                follow_ups_exhausted=self.follow_ups_out,
+            ),
+            outcomes={outcome.value: self.outcomes[outcome.value] for outcome in Outcome},
+            by_hour=tuple(
+                HourRate(h, self.hour_dials[h], self.hour_contacts[h]) for h in range(24)
+            ),
+        )
+
+
+# One lead's part of the figures: outcome values of its touches, seconds to the first call
+# (None: never called), (local hour, reached) of each call, calls, attempts, reached, and
+# how it ended: 0 not exhausted, 1 exhausted unreached, 2 follow-ups exhausted after a
+# contact (since the inquiry that reopened it, if any).
+_LeadFact = tuple[list[str], "float | None", list[tuple[int, bool]], int, int, bool, int]
+
+
+def _fact(lead: Lead, touches: Sequence[Touch]) -> _LeadFact:
+    touches = sorted(touches, key=lambda t: t.at)
+    calls = [t for t in touches if t.outcome.is_call]
+    seconds = None
+    if calls:
+        seconds = max(0.0, (calls[0].at - lead.received_at).total_seconds())
+    tz = _zone(lead.timezone)
+    hours = [(call.at.astimezone(tz).hour, call.outcome.is_contact) for call in calls]
+    count, was_reached = _attempts(calls)
+    ended = 0
+    if lead.status is LeadStatus.EXHAUSTED:
+        restart = lead.reopened_at
+        contact = any(t.outcome.is_contact for t in calls if restart is None or t.at >= restart)
+        ended = 2 if contact else 1
+    outcomes = [t.outcome.value for t in touches]
+    return outcomes, seconds, hours, len(calls), count, was_reached, ended
+
+
 def compute(
     leads: Sequence[Lead], touches_by_lead: Mapping[str, Sequence[Touch]], threshold: timedelta
 ) -> Figures:
     """All figures for `leads` (each with its touches)."""
+    return compute_by_source(leads, touches_by_lead, threshold, per_source=False)[0]
+
+
+def compute_by_source(
+    leads: Sequence[Lead],
+    touches_by_lead: Mapping[str, Sequence[Touch]],
+    threshold: timedelta,
+    *,
+    per_source: bool = True,
+) -> tuple[Figures, dict[str, Figures]]:
+    """The figures for all `leads` and for each source (sorted by name), in one pass:
+    each lead's touches are read once and added to the overall and its source's totals."""
+    pairs = ((lead, touches_by_lead.get(lead.id, ())) for lead in leads)
+    return compute_pairs(pairs, threshold, per_source=per_source)
+
+
+def compute_pairs(
+    pairs: Iterable[tuple[Lead, Sequence[Touch]]],
+    threshold: timedelta,
+    *,
+    per_source: bool = True,
+) -> tuple[Figures, dict[str, Figures]]:
+    """`compute_by_source` from (lead, its touches) pairs, each seen once and then let go
+    (a store can stream them: a report never needs every lead in memory at once)."""
     limit = threshold.total_seconds()
-    speeds: list[float] = []
-    buckets: Counter[str] = Counter()
-    within = never = dials = contacts = reached = exhausted = follow_ups_out = 0
-    attempt_counts: list[int] = []
-    unreached_attempts: list[int] = []
-    outcomes: Counter[str] = Counter()
-    hour_dials = [0] * 24
-    hour_contacts = [0] * 24
-    for lead in leads:
-        touches = sorted(touches_by_lead.get(lead.id, ()), key=lambda t: t.at)
-        calls = [t for t in touches if t.outcome.is_call]
-        for touch in touches:
-            outcomes[touch.outcome.value] += 1
-        if calls:
-            seconds = max(0.0, (calls[0].at - lead.received_at).total_seconds())
-            speeds.append(seconds)
-            buckets[_speed_bucket(seconds)] += 1
-            within += seconds <= limit
-        else:
-            never += 1
-            buckets[NEVER] += 1
-        tz = _zone(lead.timezone)
-        for call in calls:
-            hour = call.at.astimezone(tz).hour
-            hour_dials[hour] += 1
-            if call.outcome.is_contact:
-                hour_contacts[hour] += 1
-                contacts += 1
-        dials += len(calls)
-        count, was_reached = _attempts(calls)
-        attempt_counts.append(count)
-        if was_reached:
-            reached += 1
-        else:
-            unreached_attempts.append(count)
-        if lead.status is LeadStatus.EXHAUSTED:
-            restart = lead.reopened_at
-            if any(t.outcome.is_contact for t in calls if restart is None or t.at >= restart):
-                follow_ups_out += 1
-            else:
-                exhausted += 1
-    labels = [label for label, _ in SPEED_BUCKETS] + [NEVER]
-    histogram = Counter(attempt_counts)
-    top = max(attempt_counts, default=-1)
-    return Figures(
-        leads=len(leads),
-        speed=SpeedToLead(
-            leads=len(leads),
-            called=len(speeds),
-            median_seconds=median(speeds),
-            p90_seconds=percentile(speeds, 90),
-            within_threshold=within,
-            never_called=never,
-            histogram=tuple((label, buckets[label]) for label in labels),
-        ),
-        contact=ContactRate(
-            dials=dials, contacts=contacts, leads=len(leads), leads_reached=reached
-        ),
-        persistency=Persistency(
-            attempts=tuple((n, histogram[n]) for n in range(top + 1)),
-            mean_attempts=(sum(attempt_counts) / len(attempt_counts)) if attempt_counts else None,
-            median_attempts=median(attempt_counts),
-            unreached=len(unreached_attempts),
-            unreached_persistent=sum(n >= PERSISTENT_ATTEMPTS for n in unreached_attempts),
-            unreached_median_attempts=median(unreached_attempts),
-            exhausted=exhausted,
-            follow_ups_exhausted=follow_ups_out,
-        ),
-        outcomes={outcome.value: outcomes[outcome.value] for outcome in Outcome},
-        by_hour=tuple(HourRate(h, hour_dials[h], hour_contacts[h]) for h in range(24)),
-    )
+    overall = _Tally()
+    groups: dict[str, _Tally] = {}
+    for lead, touches in pairs:
+        fact = _fact(lead, touches)
+        overall.add(lead, fact, limit)
+        if per_source:
+            label = source_label(lead)
+            tally = groups.get(label)
+            if tally is None:
+                tally = groups[label] = _Tally()
+            tally.add(lead, fact, limit)
+    return overall.figures(), {
+        name: groups[name].figures() for name in sorted(groups, key=str.casefold)
+    }
 
 
 def select_leads(
     leads: Iterable[Lead], *, since: datetime | None = None, source: str | None = None
 ) -> list[Lead]:
     """The leads a report covers: received at or after `since`, from `source` (any case)."""
+    covered = report_scope(since=since, source=source)
+    return [lead for lead in leads if covered(lead)]
+
+
+def report_scope(
+    *, since: datetime | None = None, source: str | None = None
+) -> Callable[[Lead], bool]:
+    """Whether a lead is one a report covers (see `select_leads`)."""
     wanted = source.strip().casefold() if source else None
-    chosen = []
-    for lead in leads:
+
+    def covered(lead: Lead) -> bool:
         if since is not None and lead.received_at < since:
-            continue
-        if wanted is not None and source_label(lead).casefold() != wanted:
-            continue
-        chosen.append(lead)
-    return chosen
+            return False
+        return wanted is None or source_label(lead).casefold() == wanted
+
+    return covered
 
 
 def by_source(
     leads: Sequence[Lead], touches_by_lead: Mapping[str, Sequence[Touch]], threshold: timedelta
 ) -> dict[str, Figures]:
     """The figures for each source, sorted by source name."""
-    groups: dict[str, list[Lead]] = {}
-    for lead in leads:
-        groups.setdefault(source_label(lead), []).append(lead)
-    return {
-        name: compute(groups[name], touches_by_lead, threshold)
-        for name in sorted(groups, key=str.casefold)
-    }
+    return compute_by_source(leads, touches_by_lead, threshold)[1]
 
 
 @dataclass(frozen=True, slots=True)

@@ -130,6 +130,14 @@ def _parse(text: str, region: str) -> phonenumbers.PhoneNumber:
         raise LeadError(f"phone {_shown(text)} is not a valid number") from None
 
 
+_PHONE_PREFIX = re.compile(r"^\s*(?:p|ph|phone|tel|mobile|m|callto)\s*:\s*", re.IGNORECASE)
+
+
+def strip_phone_prefix(value: str) -> str:
+    """`p:+14155550191` (Facebook's lead export), `tel:+1-...` (a link) -> the number alone."""
+    return _PHONE_PREFIX.sub("", value, count=1)
+
+
 def parse_phone(raw: str, region: str = "US") -> ParsedPhone:
     """Normalise a typed number to E.164 and keep its extension; LeadError when it is not one.
 
@@ -141,7 +149,7 @@ def parse_phone(raw: str, region: str = "US") -> ParsedPhone:
         raise LeadError(f"phone must be text, not {type(raw).__name__}")
     if len(raw) > MAX_PHONE_INPUT * 4:
         raise LeadError(f"phone is longer than {MAX_PHONE_INPUT} characters")
-    text = clean_text(raw, max_length=MAX_PHONE_INPUT, field="phone")
+    text = strip_phone_prefix(clean_text(raw, max_length=MAX_PHONE_INPUT, field="phone"))
     if not text:
         raise LeadError("phone is required")
     if not _SHAPE.fullmatch(text):
@@ -201,6 +209,14 @@ def _zones(e164: str) -> tuple[tuple[str, ...], bool]:
     listed = pn_timezone.time_zones_for_number(number)
     whole_country = listed == pn_timezone._country_level_time_zones_for_number(number)
     zones = tuple(z for z in listed if z != pn_timezone.UNKNOWN_TIMEZONE and _zone_exists(z))
+    if zones:
+        # phonenumbers' prefix data can list only other countries' zones for a number
+        # (Irish numbers get London, Guernsey and the Isle of Man): where none of the
+        # listed zones is the number's own country's and that country keeps one zone,
+        # the country's zone is the answer.
+        own = _zones_by_country().get(phonenumbers.region_code_for_number(number) or "")
+        if own and len(own) == 1 and not own.intersection(zones):
+            return tuple(own), False
     return zones, whole_country and len(zones) > 1
 
 

@@ -13,19 +13,27 @@ count from the inquiry the lead's current cadence runs from (`Lead.started_at`).
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from leadtui.domain.cadence import Cadence, assess
 from leadtui.domain.model import Channel, Lead, LeadStatus, Message, NextAction, QueueEntry, Touch
 from leadtui.domain.window import CallingWindow, is_open_in, zone
 
-__all__ = ["describe_action", "format_age", "rank"]
+__all__ = ["Queued", "describe_action", "format_age", "rank", "rank_queued"]
 
 _ASKED = frozenset({"callback", "appointment"})
 _NO_TOUCHES: tuple[Touch, ...] = ()
 _DNC = LeadStatus.DNC
+
+
+class Queued(NamedTuple):
+    """An active lead with its next action, as a store's due index keeps it."""
+
+    lead: Lead
+    action: NextAction
+    attempts: int  # calls made so far
 
 
 def rank(
@@ -75,50 +83,102 @@ def _rank(
     include_all: bool,
     claims: Mapping[str, str],
 ) -> list[QueueEntry]:
-    open_now: dict[Any, bool] = {}  # a lead's zone (or zones, when unsure) -> window open now
     memo = _memo
     if len(memo) >= _MEMO_LIMIT:
         memo.clear()
+
+    def rows() -> Iterator[tuple[Lead, NextAction, int, tuple[Touch, ...]]]:
+        for lead in leads:
+            if lead.status is _DNC:
+                continue
+            touches = touches_by_lead.get(lead.id, _NO_TOUCHES)
+            if touches.__class__ is not tuple:
+                touches = tuple(touches)
+            row = memo.get(lead.id)
+            if (
+                row is None
+                or not (row[0] is lead or row[0] == lead)
+                or not (row[1] is touches or row[1] == touches)
+                or row[2] is not cadence
+                or not (row[3] is window or row[3] == window)
+            ):
+                try:
+                    status, fields, calls = assess(lead, touches, cadence, window)
+                except OverflowError:  # a stored time near year 1 or 9999: left off the queue
+                    status, fields, calls = lead.status, None, 0  # (doctor sets it aside)
+                row = memo[lead.id] = [lead, touches, cadence, window, status, fields, calls, None]
+            if row[5] is None:
+                continue
+            action = row[7]
+            if action is None:
+                action = row[7] = NextAction(*row[5])
+            yield lead, action, row[6], touches
+
+    return _order(rows(), now, window, threshold, include_all, claims)
+
+
+def rank_queued(
+    queued: Iterable[Queued],
+    now: datetime,
+    window: CallingWindow,
+    threshold: timedelta,
+    *,
+    include_all: bool = False,
+    claims: Mapping[str, str] | None = None,
+    touches_by_lead: Mapping[str, Sequence[Touch]] | None = None,
+) -> list[QueueEntry]:
+    """`rank` from next actions the store already knows (`LeadStore.due_queue`), without
+    replaying any touches: the same entries, in the same order. `touches_by_lead` only
+    fills `QueueEntry.touches` (empty without it)."""
+    touches = touches_by_lead or {}
+
+    def rows() -> Iterator[tuple[Lead, NextAction, int, tuple[Touch, ...]]]:
+        for item in queued:
+            lead = item.lead
+            if lead.status is _DNC:
+                continue
+            found = touches.get(lead.id, _NO_TOUCHES)
+            if found.__class__ is not tuple:
+                found = tuple(found)
+            yield lead, item.action, item.attempts, found
+
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _order(rows(), now, window, threshold, include_all, claims or {})
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _order(
+    rows: Iterable[tuple[Lead, NextAction, int, tuple[Touch, ...]]],
+    now: datetime,
+    window: CallingWindow,
+    threshold: timedelta,
+    include_all: bool,
+    claims: Mapping[str, str],
+) -> list[QueueEntry]:
+    """Rank (lead, next action, calls made, touches) rows (see the module docstring)."""
+    open_now: dict[Any, bool] = {}  # a lead's zone (or zones, when unsure) -> window open now
     ranked: list[tuple[int, float, QueueEntry]] = []
     later: list[tuple[float, QueueEntry]] = []
-    for lead in leads:
-        if lead.status is _DNC:
-            continue
-        touches = touches_by_lead.get(lead.id, _NO_TOUCHES)
-        if touches.__class__ is not tuple:
-            touches = tuple(touches)
-        row = memo.get(lead.id)
-        if (
-            row is None
-            or not (row[0] is lead or row[0] == lead)
-            or not (row[1] is touches or row[1] == touches)
-            or row[2] is not cadence
-            or not (row[3] is window or row[3] == window)
-        ):
-            try:
-                status, fields, calls = assess(lead, touches, cadence, window)
-            except OverflowError:  # a stored time near year 1 or 9999: left off the queue
-                status, fields, calls = lead.status, None, 0  # (doctor finds and sets it aside)
-            row = memo[lead.id] = [lead, touches, cadence, window, status, fields, calls, None]
-        fields = row[5]
-        if fields is None:
-            continue
-        due_at = fields[3]
+    for lead, action, calls, touches in rows:
+        due_at = action.due_at
         due = due_at <= now
-        if due and not (fields[7] and (fields[6] is None or now <= fields[6])):
+        if due and not (
+            action.ignores_window and (action.late_at is None or now <= action.late_at)
+        ):
             # not a time asked for inside its grace: the window decides
             cands = lead.zone_candidates
             zones = cands if cands and len(cands) > 1 and cands[0] == lead.timezone else None
             key = zones or lead.timezone
-            due = open_now.get(key)
-            if due is None:
-                due = open_now[key] = is_open_in(window, zones or (lead.timezone,), now)
+            known = open_now.get(key)
+            if known is None:
+                known = open_now[key] = is_open_in(window, zones or (lead.timezone,), now)
+            due = known
         if not due and not include_all:
             continue
-        action = row[7]
-        if action is None:
-            action = row[7] = NextAction(*fields)
-        calls = row[6]
         started = lead.received_at if lead.reopened_at is None else lead.reopened_at
         age = now - started
         entry = QueueEntry(
@@ -133,7 +193,7 @@ def _rank(
         )
         if not due:
             later.append((due_at.timestamp(), entry))
-        elif fields[1] in _ASKED:
+        elif action.kind in _ASKED:
             ranked.append((0, due_at.timestamp(), entry))
         elif calls == 0:
             ranked.append((1, -started.timestamp(), entry))

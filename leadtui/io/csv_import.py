@@ -32,7 +32,7 @@ from zoneinfo import ZoneInfo
 
 from leadtui.domain.intake import check_timezone, prepare_lead
 from leadtui.domain.model import LeadDraft, LeadError
-from leadtui.domain.phone import parse_phone
+from leadtui.domain.phone import parse_phone, strip_phone_prefix
 from leadtui.domain.times import TimeRangeError, check_received, to_utc
 from leadtui.io import csv_read
 from leadtui.io.aliases import Aliases, load_aliases, squash
@@ -134,14 +134,6 @@ def header_field(header: str) -> str | None:
 def squash_label(label: str) -> str:
     """A header or label compared the way `import` compares them."""
     return squash(label)
-
-
-_PHONE_PREFIX = re.compile(r"^\s*(?:p|ph|phone|tel|mobile|m|callto)\s*:\s*", re.IGNORECASE)
-
-
-def strip_phone_prefix(value: str) -> str:
-    """`p:+14155550191` (Facebook), `tel:+1-...` -> the number alone."""
-    return _PHONE_PREFIX.sub("", value, count=1)
 
 
 _DAY_FIRST = ("%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y")

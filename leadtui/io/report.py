@@ -12,7 +12,7 @@ A figure that cannot be computed (nothing to divide) is `null`.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
@@ -22,9 +22,8 @@ from leadtui.domain.metrics import (
     BlitzSummary,
     Figures,
     blitz_history,
-    by_source,
-    compute,
-    select_leads,
+    compute_pairs,
+    report_scope,
     share,
 )
 from leadtui.domain.model import Lead, Touch
@@ -130,12 +129,14 @@ def build_report(
     rep: str | None = None,
 ) -> dict[str, Any]:
     """Every report figure for the leads received since `since` from `source`; with `rep`,
-    only that rep's touches (any case) and the leads they touched."""
-    leads = select_leads(store.leads(), since=since, source=source)
-    touches: Mapping[str, Sequence[Touch]] = store.touches_by_lead()
+    only that rep's touches (any case) and the leads they touched (streamed as without)."""
+    covered = report_scope(since=since, source=source)
+    pairs: Iterable[tuple[Lead, Sequence[Touch]]] = (
+        (lead, touches) for lead, touches in _pairs(store) if covered(lead)
+    )
     if rep is not None:
-        touches = touches_of_rep(leads, touches, rep)
-        leads = [lead for lead in leads if touches.get(lead.id)]
+        pairs = of_rep(pairs, rep)
+    overall, groups = compute_pairs(pairs, threshold)
     sessions, unreadable = blitz_history(store.blitzes(), now, since=since)
     return {
         "report_version": REPORT_VERSION,
@@ -147,48 +148,34 @@ def build_report(
             "threshold_seconds": threshold.total_seconds(),
             "persistent_attempts": PERSISTENT_ATTEMPTS,
         },
-        "overall": figures_dict(compute(leads, touches, threshold)),
-        "by_source": {
-            name: figures_dict(group)
-            for name, group in by_source(leads, touches, threshold).items()
-        },
-        "by_rep": {
-            name: figures_dict(compute([x for x in leads if part.get(x.id)], part, threshold))
-            for name, part in sorted(split_by_rep(leads, touches).items())
-        },
+        "overall": figures_dict(overall),
+        "by_source": {name: figures_dict(group) for name, group in groups.items()},
         "blitzes": [blitz_dict(summary) for summary in sessions],
         "blitzes_unreadable": unreadable,
     }
 
 
-NO_REP = "(no rep)"
+def _pairs(store: ReportSource) -> Iterable[tuple[Lead, Sequence[Touch]]]:
+    """Every lead with its touches: streamed when the store can (`leads_with_touches`:
+    the embedded store then reads its archive a segment at a time), else from `leads()`
+    and `touches_by_lead()`."""
+    stream = getattr(store, "leads_with_touches", None)
+    if stream is not None:
+        return stream()
+    touches = store.touches_by_lead()
+    return ((lead, touches.get(lead.id, ())) for lead in store.leads())
 
 
-def touches_of_rep(
-    leads: Sequence[Lead], touches: Mapping[str, Sequence[Touch]], rep: str
-) -> dict[str, list[Touch]]:
-    """Each lead's touches logged by `rep` (compared without case or outer spaces)."""
+def of_rep(
+    pairs: Iterable[tuple[Lead, Sequence[Touch]]], rep: str
+) -> Iterator[tuple[Lead, Sequence[Touch]]]:
+    """Each lead with only the touches `rep` logged (names compared without case or outer
+    spaces); leads the rep never touched are left out."""
     wanted = rep.strip().casefold()
-    return {
-        lead.id: [t for t in touches.get(lead.id, ()) if t.rep.strip().casefold() == wanted]
-        for lead in leads
-    }
-
-
-def split_by_rep(
-    leads: Sequence[Lead], touches: Mapping[str, Sequence[Touch]]
-) -> dict[str, dict[str, list[Touch]]]:
-    """rep name -> (lead id -> that rep's touches on the lead), names compared without
-    case (the first spelling seen names the group); touches without a rep go under
-    "(no rep)"."""
-    split: dict[str, dict[str, list[Touch]]] = {}
-    names: dict[str, str] = {}
-    for lead in leads:
-        for touch in touches.get(lead.id, ()):
-            spelled = touch.rep.strip() or NO_REP
-            name = names.setdefault(spelled.casefold(), spelled)
-            split.setdefault(name, {}).setdefault(lead.id, []).append(touch)
-    return split
+    for lead, touches in pairs:
+        mine = [t for t in touches if t.rep.strip().casefold() == wanted]
+        if mine:
+            yield lead, mine
 
 
 # --- plain text ---------------------------------------------------------------------------

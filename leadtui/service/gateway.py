@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from bisect import bisect_right
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, BinaryIO, Literal
@@ -36,7 +36,7 @@ class Snapshot:
 
     entries: tuple[QueueEntry, ...]  # every active lead with a next action, due first
     index: Mapping[str, QueueEntry]
-    touches: Mapping[str, tuple[Touch, ...]]
+    touches: Mapping[str, Sequence[Touch]]  # every active lead's (converted when read)
     lead_count: int  # every lead in the store, active or not
     ranked_at: datetime
     next_change_at: datetime  # re-rank when now passes this (a lead becomes due, a window shuts)
@@ -127,13 +127,13 @@ class StoreGateway:
         """Rank every active lead as of `now` (others' claims marked)."""
         settings = self._settings()
         with self._lock:
-            read = read_queue(self.store, now)
+            read = read_queue(self.store, now, settings.window)
             lead_count = self.store.lead_count()
             version = self.store.version()
         active, touches_by_lead = read.active, read.touches
         entries = rank_queue(read, now, self.cadence, settings, include_all=True,
                              session=self.session)  # fmt: skip
-        touches = {e.lead.id: tuple(touches_by_lead.get(e.lead.id, ())) for e in entries}
+        touches = touches_by_lead  # converted when read: the lead pane shows one at a time
         never_called = sorted(e.lead.started_at for e in entries if e.attempts == 0)
         # A new lead is always active; the ids seen so far only grow, so a lead that goes
         # off the queue and comes back (an undone outcome) is not announced as new. One

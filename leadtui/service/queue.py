@@ -13,7 +13,8 @@ from datetime import datetime
 from leadtui.config import Settings
 from leadtui.domain.cadence import Cadence
 from leadtui.domain.model import Lead, QueueEntry, Touch
-from leadtui.domain.queue import rank
+from leadtui.domain.queue import Queued, rank, rank_queued
+from leadtui.domain.window import CallingWindow
 from leadtui.store.protocol import Claim, LeadStore
 
 
@@ -24,19 +25,25 @@ class QueueRead:
     active: list[Lead]
     touches: Mapping[str, Sequence[Touch]]
     claims: Mapping[str, Claim]
+    queued: list[Queued]  # every active lead's next action under `window`
+    window: CallingWindow
 
 
-def read_queue(store: LeadStore, now: datetime) -> QueueRead:
-    """The active leads, their touches and the unexpired claims.
+def read_queue(store: LeadStore, now: datetime, window: CallingWindow | None = None) -> QueueRead:
+    """The active leads, their touches, their next actions and the unexpired claims.
 
     Only the active leads: the closed ones may be in the archive, which stays on disk
-    (reading it costs most of a second at 50,000 leads). Only their touches: building every
-    lead's touch list costs most of a second and about 45 MB at 50,000 leads, and closed
-    leads are never ranked (the store keeps the status in step with the touches).
+    (reading it costs most of a second at 50,000 leads). Their touches are converted only
+    when looked up (the lead pane shows one lead's). Their next actions come from the
+    store's due index (`due_queue`: kept with each lead, replayed only when stale), not
+    from a replay of every active lead's touches. `window`: the one the queue will be
+    ranked for (default: the default calling window).
     """
+    window = window or CallingWindow()
     active = store.active_leads()
     touches = store.touches_of(lead.id for lead in active)
-    return QueueRead(active, touches, store.claims(now))
+    queued = store.due_queue(now, window)
+    return QueueRead(active, touches, store.claims(now), queued, window)
 
 
 def rank_queue(
@@ -55,8 +62,13 @@ def rank_queue(
     claims = {
         lead_id: claim.rep for lead_id, claim in read.claims.items() if claim.session != session
     }
-    return rank(
-        read.active, read.touches, now, cadence, settings.window, settings.threshold,
+    if read.window != settings.window:  # read for another window: replay the touches
+        return rank(
+            read.active, read.touches, now, cadence, settings.window, settings.threshold,
+            include_all=include_all, claims=claims,
+        )  # fmt: skip
+    return rank_queued(
+        read.queued, now, settings.window, settings.threshold,
         include_all=include_all, claims=claims,
     )  # fmt: skip
 
@@ -66,16 +78,21 @@ def queue_entries(
 ) -> list[QueueEntry]:
     """The ranked queue now, every claim shown (`leadtui queue`, the workstation without a
     terminal)."""
-    return rank_queue(read_queue(store, now), now, cadence, settings, include_all=include_all)
+    read = read_queue(store, now, settings.window)
+    return rank_queue(read, now, cadence, settings, include_all=include_all)
 
 
 def first_entries(
     store: LeadStore, now: datetime, cadence: Cadence, settings: Settings, limit: int
 ) -> list[QueueEntry]:
     """The first `limit` entries of the due queue (`leadtui queue --limit N`): only those
-    leads are read, through `LeadStore.due_queue` (on PostgreSQL one indexed query on the
-    stored next actions: the cost follows the rows shown, not the pool), then ranked as
-    everywhere else; the same entries as the whole queue's first N."""
-    leads = store.due_queue(now, limit, settings.window)
-    read = QueueRead(leads, store.touches_of(lead.id for lead in leads), store.claims(now))
-    return rank_queue(read, now, cadence, settings, include_all=False)[:limit]
+    leads are read, through `LeadStore.queue_head` (on PostgreSQL one indexed query on
+    the stored next actions: the cost follows the rows shown, not the pool), then ranked
+    as everywhere else; the same entries as the whole queue's first N."""
+    leads = store.queue_head(now, limit, settings.window)
+    claims = {lead_id: claim.rep for lead_id, claim in store.claims(now).items()}
+    entries = rank(
+        leads, store.touches_of(lead.id for lead in leads), now, cadence, settings.window,
+        settings.threshold, claims=claims,
+    )  # fmt: skip
+    return entries[:limit]

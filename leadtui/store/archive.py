@@ -15,18 +15,38 @@ can still act on rather than the whole history (issue 7).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from leadtui.domain.model import ACTIVE_STATUSES
 from leadtui.store.files import Tree
 from leadtui.store.index import LEADS, TOUCHES, email_key, iso, time_key
 
 IDLE = timedelta(days=2)
+#: Leads per archive segment: one segment is what a read of one archived lead parses
+#: (about 1.5 MB of JSON), so `show` of an archived lead never reads the whole archive.
+SEGMENT_LEADS = 2_000
 _ACTIVE = frozenset(status.value for status in ACTIVE_STATUSES)
 
 # lookups kept in the snapshot header (see `LeadArchiver.lookups`)
 LEAD_IDS, PHONES, EMAILS, TOUCH_IDS = "lead_ids", "phones", "emails", "touch_ids"
+
+
+def lead_needles(lead_id: str) -> list[bytes]:
+    """Bytes that occur in a segment holding the lead's document or one of its touches
+    (compact ASCII JSON, as `files.dumps` writes it); [] for an id JSON would escape."""
+    spelled = json.dumps(lead_id, ensure_ascii=True)
+    if spelled != f'"{lead_id}"' or "\\" in spelled:
+        return []
+    return [f'"id":{spelled}'.encode(), f'"lead_id":{spelled}'.encode()]
+
+
+def value_needle(value: str) -> bytes:
+    """Bytes that occur in a segment holding a document with the text `value` (a lead's
+    number, one of its other numbers, its email) as JSON spells it."""
+    return json.dumps(value, ensure_ascii=True).encode()
 
 
 def _stamp(value: object) -> str | None:
@@ -40,9 +60,15 @@ def _stamp(value: object) -> str | None:
 class LeadArchiver:
     """The store's `Archiver`: closed leads idle for `idle`, with their touches."""
 
-    def __init__(self, clock: Callable[[], datetime] | None = None, idle: timedelta = IDLE):
+    def __init__(
+        self,
+        clock: Callable[[], datetime] | None = None,
+        idle: timedelta = IDLE,
+        segment_leads: int | None = None,
+    ):
         self._clock = clock or (lambda: datetime.now(UTC))
         self.idle = idle
+        self.segment_leads = segment_leads or SEGMENT_LEADS
 
     def select(self, tree: Tree) -> dict[str, list[str]]:
         cutoff = iso(self._clock() - self.idle)
@@ -72,6 +98,33 @@ class LeadArchiver:
             LEADS: list(closed.values()),
             TOUCHES: [key for key, doc in touches.items() if doc.get("lead_id") in closed],
         }
+
+    def split(self, moved: Tree) -> list[Tree]:
+        """Segments of at most `SEGMENT_LEADS` leads, each lead with its touches."""
+        leads, touches = moved.get(LEADS, {}), moved.get(TOUCHES, {})
+        if len(leads) <= self.segment_leads:
+            return [moved]
+        part_of: dict[str, int] = {}
+        parts: list[Tree] = []
+        for n, (key, doc) in enumerate(leads.items()):
+            if n % self.segment_leads == 0:
+                parts.append({LEADS: {}, TOUCHES: {}})
+            parts[-1][LEADS][key] = doc
+            part_of[str(doc.get("id"))] = len(parts) - 1
+        for key, doc in touches.items():
+            parts[part_of.get(str(doc.get("lead_id")), len(parts) - 1)][TOUCHES][key] = doc
+        for name, docs in moved.items():  # any other table: with the last part
+            if name not in (LEADS, TOUCHES):
+                parts[-1][name] = docs
+        return [{name: docs for name, docs in part.items() if docs} for part in parts]
+
+    def needles(self, table: str, doc: dict[str, Any]) -> list[bytes]:
+        """The lead's id as its document and its touches' documents spell it (for a lead,
+        or any document that names one in `lead_id`: a touch, its next action)."""
+        lead_id = doc.get("id") if table == LEADS else doc.get("lead_id")
+        if not isinstance(lead_id, str):
+            return []
+        return lead_needles(lead_id)
 
     def lookups(self, docs: Tree) -> dict[str, list[str]]:
         leads = docs.get(LEADS, {}).values()

@@ -29,6 +29,7 @@ import re
 import secrets
 import stat
 import zlib
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -151,6 +152,26 @@ class ArchiveInfo:
             mine = lookups.get(name, "\n")
             lookups[name] = _joined([*mine[1:-1].split("\n"), *values[1:-1].split("\n")])
         return ArchiveInfo(self.segments + other.segments, max_ids, lookups)
+
+    def keeping(self, numbers: Iterable[int], lookups: dict[str, list[str]]) -> ArchiveInfo:
+        """This archive with only the segments `numbers` (from 0, in file order), its
+        lookups without `lookups` (the values of the segments left out)."""
+        kept = {name: blob for name, blob in self.lookups.items()}
+        for name, values in lookups.items():
+            blob = kept.get(name)
+            if blob is None:
+                continue
+            gone = Counter(values)
+            remaining = []
+            for value in blob[1:-1].split("\n"):
+                if gone[value] > 0:
+                    gone[value] -= 1
+                else:
+                    remaining.append(value)
+            kept[name] = _joined(remaining)
+        wanted = set(numbers)
+        segments = tuple(seg for n, seg in enumerate(self.segments) if n in wanted)
+        return ArchiveInfo(segments, dict(self.max_ids), kept)
 
     def holds(self, name: str, value: str) -> bool:
         """True if `value` is among the archived values called `name`: a binary search
@@ -391,14 +412,20 @@ def _segments(
     checked, then parsed."""
     for number, (length, crc) in enumerate(archive.segments, start=1):
         data = read(offset, length + 1)
-        if len(data) != length + 1:
-            raise damaged(path, f"archive segment {number} is truncated")
-        if data[-1:] != b"\n" or zlib.crc32(data[:-1]) != crc:
-            raise damaged(path, f"archive segment {number} is corrupt (checksum mismatch)")
-        tree = _parse_segment(path, number, data[:-1])
+        tree = check_segment(path, number, data, length, crc)
         del data
         offset += length + 1
         yield tree
+
+
+def check_segment(path: Path, number: int, data: bytes, length: int, crc: int) -> Tree:
+    """Segment `number` (from 1) parsed from its bytes (`data`: the line and its newline),
+    once its length, newline and CRC-32 are checked."""
+    if len(data) != length + 1:
+        raise damaged(path, f"archive segment {number} is truncated")
+    if data[-1:] != b"\n" or zlib.crc32(memoryview(data)[:-1]) != crc:
+        raise damaged(path, f"archive segment {number} is corrupt (checksum mismatch)")
+    return _parse_segment(path, number, memoryview(data)[:-1])
 
 
 def merge_archive(tree: Tree, segment: Tree) -> None:
@@ -445,9 +472,9 @@ def parse_first_line(
     return tree, seq, archive, end + 1
 
 
-def _parse_segment(path: Path, number: int, data: bytes) -> Tree:
+def _parse_segment(path: Path, number: int, data: bytes | memoryview) -> Tree:
     try:
-        tree = json.loads(data)
+        tree = json.loads(bytes(data) if isinstance(data, memoryview) else data)
     except ValueError:
         raise damaged(path, f"archive segment {number} is not valid JSON") from None
     check_tree(path, tree)

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import bisect
 import gc
+import itertools
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import fields
 from datetime import UTC, datetime
 from pathlib import Path
@@ -213,6 +214,37 @@ def time_key(value: Any) -> str:
     return iso(parse_time(value))
 
 
+_EPOCHS = itertools.count()
+
+
+class TouchesView(Mapping[str, list[Touch]]):
+    """Lead id -> its touches, oldest first, converted on first access. It holds the
+    touch documents as they were when it was made (documents are replaced, never changed,
+    so it needs no lock and never sees a later write)."""
+
+    def __init__(self, docs: dict[str, list[Doc]], path: Path) -> None:
+        self._docs = docs
+        self._done: dict[str, list[Touch]] = {}
+        self._path = path
+
+    def __getitem__(self, lead_id: str) -> list[Touch]:
+        done = self._done.get(lead_id)
+        if done is None:
+            docs = self._docs[lead_id]
+            try:
+                done = [touch_from_doc(doc) for doc in docs]
+            except (KeyError, TypeError, ValueError, AttributeError):
+                raise damaged(self._path, "unexpected content in table 'touches'") from None
+            self._done[lead_id] = done
+        return list(done)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._docs)
+
+    def __len__(self) -> int:
+        return len(self._docs)
+
+
 class Index:
     """Listener of `JournalStorage` that keeps the lookups the repository needs."""
 
@@ -235,6 +267,10 @@ class Index:
         # the last touches_by_lead() result and the leads changed since
         self._view: dict[str, tuple[Touch, ...]] | None = None
         self._dirty: set[str] = set()
+        # lead id -> how many changes its document or its touches have seen since `epoch`
+        # began (a new epoch at every reset): a cheap "changed since?" for memos
+        self.epoch = next(_EPOCHS)
+        self.revision: dict[str, int] = {}
 
     # --- listener ---------------------------------------------------------------------
 
@@ -307,9 +343,12 @@ class Index:
 
     def changed(self, table: str, key: str, old: Doc | None, new: Doc | None) -> None:
         if table in (LEADS, TOUCHES):
+            revision = self.revision
             for doc in (old, new):
                 if doc is not None:
-                    self._dirty.add(str(doc.get("lead_id" if table == TOUCHES else "id")))
+                    lead_id = str(doc.get("lead_id" if table == TOUCHES else "id"))
+                    self._dirty.add(lead_id)
+                    revision[lead_id] = revision.get(lead_id, 0) + 1
         try:
             if old is not None:
                 self._forget(table, key, old, keep_place=new is not None)
@@ -422,6 +461,19 @@ class Index:
         except (KeyError, TypeError, ValueError, AttributeError):
             raise damaged(self.path, "unexpected content in table 'touches'") from None
         return result
+
+    def touches_view(self, lead_ids: Iterable[str]) -> TouchesView:
+        """`touches_of` that converts a lead's touches only when asked for them (the
+        workstation shows one lead's history at a time; converting every active lead's
+        touches cost 0.05 s of its first frame at 50,000 leads)."""
+        docs, order = self.touch_docs, self.touch_order
+        try:
+            return TouchesView(
+                {lead_id: [docs[key] for key in order.get(lead_id, ())] for lead_id in lead_ids},
+                self.path,
+            )
+        except KeyError:
+            raise damaged(self.path, "unexpected content in table 'touches'") from None
 
     def touches_by_lead(self) -> dict[str, tuple[Touch, ...]]:
         """Every lead's touches, as a new dict: the previous one patched where leads or

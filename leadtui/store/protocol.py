@@ -8,13 +8,14 @@ write raises `LeadError` (domain) with a message fit for the rep, a storage fail
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
 from leadtui.domain.model import Lead, LeadDraft, Outcome, Touch
+from leadtui.domain.queue import Queued
 from leadtui.domain.window import CallingWindow
 
 
@@ -87,20 +88,38 @@ class LeadStore(Protocol):
         """A lead's touches, oldest first."""
         ...
 
-    def touches_of(self, lead_ids: Iterable[str]) -> dict[str, list[Touch]]:
+    def touches_of(self, lead_ids: Iterable[str]) -> Mapping[str, list[Touch]]:
         """The touches of several leads at once (one read instead of one per lead),
-        oldest first; an unknown id maps to an empty list."""
+        oldest first; an unknown id maps to an empty list. The answer is as of the call
+        (later writes do not change it); a backend may convert each lead's touches only
+        when they are looked up."""
         ...
 
     def touches_by_lead(self) -> Mapping[str, Sequence[Touch]]:
         """Every lead's touches, oldest first, keyed by lead id."""
         ...
 
+    def leads_with_touches(self) -> Iterator[tuple[Lead, list[Touch]]]:
+        """Every lead with its touches (oldest first), one lead at a time, in no set
+        order: for reports, which see each lead once. A backend may stream them (the
+        embedded store reads its archive a segment at a time and keeps none of it)."""
+        ...
+
     def lead_count(self) -> int:
         """How many leads there are, active or not (without reading the archive)."""
         ...
 
-    def due_queue(self, now: datetime, limit: int, window: CallingWindow) -> list[Lead]:
+    def due_queue(
+        self, now: datetime, window: CallingWindow, limit: int | None = None
+    ) -> list[Queued]:
+        """Every active lead that has a next action under `window`, as `Queued(lead,
+        action, attempts)`, earliest `action.due_at` first (the first `limit` when given).
+        The same actions `cadence.assess` gives from the lead's touches; a backend may
+        keep them with the leads (the due index) as long as it never returns a stale one.
+        `domain.queue.rank_queued` ranks them; `now` is the moment asked about."""
+        ...
+
+    def queue_head(self, now: datetime, limit: int, window: CallingWindow) -> list[Lead]:
         """The first `limit` leads of the queue due now, in rank order (the queue's first
         screen). PostgreSQL answers from the next action stored on each lead row (one
         indexed query); TinyDB ranks every active lead. The caller ranks the answer with

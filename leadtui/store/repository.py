@@ -12,14 +12,14 @@ from __future__ import annotations
 import base64
 import copy
 import secrets
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, TypeVar
 
-from leadtui.domain.cadence import Cadence, check_touch, derive_status
+from leadtui.domain.cadence import Cadence, assess, check_touch, derive_status
 from leadtui.domain.inquiry import apply_inquiry, new_lead
 from leadtui.domain.intake import MAX_NOTES
 from leadtui.domain.model import (
@@ -28,15 +28,25 @@ from leadtui.domain.model import (
     LeadDraft,
     LeadError,
     LeadStatus,
+    NextAction,
     Outcome,
     Touch,
 )
-from leadtui.domain.queue import rank
+from leadtui.domain.queue import Queued, rank
 from leadtui.domain.text import clean_text
 from leadtui.domain.times import EARLIEST, TimeRangeError, check_clock, check_received
 from leadtui.domain.window import CallingWindow
-from leadtui.store.archive import EMAILS, LEAD_IDS, PHONES, TOUCH_IDS, LeadArchiver
-from leadtui.store.files import damaged, paused_gc, too_new
+from leadtui.store import next_cache
+from leadtui.store.archive import (
+    EMAILS,
+    LEAD_IDS,
+    PHONES,
+    TOUCH_IDS,
+    LeadArchiver,
+    lead_needles,
+    value_needle,
+)
+from leadtui.store.files import Tree, damaged, paused_gc, too_new
 from leadtui.store.index import (
     BLITZES,
     CLAIMS,
@@ -48,8 +58,11 @@ from leadtui.store.index import (
     email_key,
     iso,
     lead_doc,
+    lead_from_doc,
     parse_time,
+    time_key,
     touch_doc,
+    touch_from_doc,
     utc,
 )
 from leadtui.store.protocol import AddCounts, AddResult, Claim, LeadNotFound, StoreError
@@ -74,15 +87,18 @@ def open_store(
     cadence: Cadence,
     compact_bytes: int | None = None,
     clock: Callable[[], datetime] | None = None,
+    window: CallingWindow | None = None,
 ) -> TinyLeadStore:
     """Open (or create) the database at `path`. StoreError names the file on any problem;
     an existing file is never changed by opening it. `clock` (default: the system's) says
-    when closed leads have been idle long enough for the archive (see store/archive.py)."""
+    when closed leads have been idle long enough for the archive (see store/archive.py).
+    `window` (default: the default calling window) is the one each write computes the
+    lead's next action for (see store/next_cache.py); reads may ask for any window."""
     storage = JournalStorage(
         path, initial=initial_tree, compact_bytes=compact_bytes, archiver=LeadArchiver(clock)
     )
     try:
-        return TinyLeadStore(storage, cadence)
+        return TinyLeadStore(storage, cadence, window)
     except BaseException:
         storage.close()
         raise
@@ -91,10 +107,16 @@ def open_store(
 class TinyLeadStore:
     """LeadStore implementation. Thread-safe; several processes may share one database."""
 
-    def __init__(self, storage: JournalStorage, cadence: Cadence) -> None:
+    def __init__(
+        self, storage: JournalStorage, cadence: Cadence, window: CallingWindow | None = None
+    ) -> None:
         self._storage = storage
         self.path = storage.path
         self._cadence = cadence
+        self._window = window or CallingWindow()
+        # lead id -> ((index epoch, lead revision, settings part), status, next action,
+        # calls): what due_queue found, reused while none of those changed
+        self._assessed: dict[str, tuple[Any, LeadStatus, NextAction | None, int]] = {}
         self._db = LeadDB(storage)
         self._check_schema()
         self._index = Index(self.path)
@@ -117,11 +139,19 @@ class TinyLeadStore:
     def _lead(self, lead_id: str) -> Lead:
         lead = self._index.lead(lead_id)
         if lead is None and self._storage.archive_holds(LEAD_IDS, lead_id):
-            self._storage.load_archive()
+            self._from_archive(lead_id)
             lead = self._index.lead(lead_id)
         if lead is None:
             raise LeadNotFound(lead_id)
         return lead
+
+    def _from_archive(self, lead_id: str) -> None:
+        """Bring one archived lead and its touches into memory: the segments that hold
+        them, not the whole archive (the whole archive when they cannot be told)."""
+        storage = self._storage
+        storage.load_holding(lead_needles(lead_id))
+        if self._index.lead(lead_id) is None and storage.archive_holds(LEAD_IDS, lead_id):
+            storage.load_archive()
 
     def _everything(self) -> None:
         """Bring the archive into memory (for answers about every lead)."""
@@ -162,19 +192,31 @@ class TinyLeadStore:
 
         return self._read(answer)
 
-    def touches_of(self, lead_ids: Iterable[str]) -> dict[str, list[Touch]]:
+    def touches_of(self, lead_ids: Iterable[str]) -> Mapping[str, list[Touch]]:
         index = self._index
 
-        def answer() -> dict[str, list[Touch]]:
+        def answer() -> Mapping[str, list[Touch]]:
             wanted = list(lead_ids)
-            if any(lead_id not in index.leads for lead_id in wanted) and any(
-                self._storage.archive_holds(LEAD_IDS, lead_id) for lead_id in wanted
-            ):
-                self._everything()
-            with paused_gc():
-                return index.touches_of(wanted)
+            for lead_id in wanted:
+                if lead_id not in index.leads and self._storage.archive_holds(LEAD_IDS, lead_id):
+                    self._from_archive(lead_id)
+            return index.touches_view(wanted)
 
         return self._read(answer)
+
+    def leads_with_touches(self) -> Iterator[tuple[Lead, list[Touch]]]:
+        index = self._index
+
+        def answer() -> tuple[list[tuple[Lead, list[Touch]]], Iterator[Tree], set[str]]:
+            with paused_gc():
+                working = [(index.lead(i), index.touches(i)) for i in index.leads]
+            return working, self._storage.archive_segments(), set(index.leads)  # type: ignore[return-value]
+
+        working, segments, known = self._read(answer)
+        yield from working
+        del working
+        for segment in segments:
+            yield from _segment_leads(self.path, segment, known)
 
     def touches_by_lead(self) -> Mapping[str, Sequence[Touch]]:
         def answer() -> Mapping[str, Sequence[Touch]]:
@@ -185,6 +227,55 @@ class TinyLeadStore:
             return self._by_lead[1]
 
         return self._read(answer)
+
+    def due_queue(
+        self, now: datetime, window: CallingWindow, limit: int | None = None
+    ) -> list[Queued]:
+        """Every active lead that has a next action (for `window`), earliest due first;
+        the first `limit` of them when given. The actions stored with the leads are used
+        where their fingerprint matches; the others are replayed from the touches."""
+        utc(now, "current time")
+
+        def answer() -> list[Queued]:
+            index, memo = self._index, self._assessed
+            base = next_cache.settings_part(self._cadence, window)
+            order, docs = index.touch_order, index.touch_docs
+            epoch, revision = index.epoch, index.revision
+            stored = self._storage.table(next_cache.NEXT)
+            found: list[Queued] = []
+            with paused_gc():
+                for lead_id, (key, doc) in index.leads.items():
+                    if doc.get("status", "new") not in _ACTIVE:
+                        continue
+                    seen = (epoch, revision.get(lead_id, 0), base)
+                    hit = memo.get(lead_id)
+                    if hit is None or hit[0] != seen:
+                        keys = order.get(lead_id, ())
+                        last = docs[keys[-1]]["id"] if keys else ""
+                        fp = next_cache.fingerprint(base, doc, keys, last)
+                        known = next_cache.decode(stored.get(key), lead_id, fp)
+                        if known is None:
+                            known = self._replay(lead_id, window)
+                        hit = memo[lead_id] = (seen, *known)
+                    if hit[2] is not None:
+                        found.append(Queued(self._lead(lead_id), hit[2], hit[3]))
+            found.sort(key=_due_key)
+            return found if limit is None else found[:limit]
+
+        return self._read(answer)
+
+    def _replay(
+        self, lead_id: str, window: CallingWindow
+    ) -> tuple[LeadStatus, NextAction | None, int]:
+        """A lead's assessment from its touches (when no stored one matches)."""
+        lead = self._lead(lead_id)
+        try:
+            status, fields, calls = assess(
+                lead, self._index.touches(lead_id), self._cadence, window
+            )
+        except OverflowError:  # a stored time near year 1 or 9999: left off the queue
+            return lead.status, None, 0  # (doctor finds it and sets it aside)
+        return status, None if fields is None else NextAction(*fields), calls
 
     def lead_count(self) -> int:
         def answer() -> int:
@@ -235,6 +326,7 @@ class TinyLeadStore:
                         answer = "reopened" if after.reopened else "repeat"
                         changes["keys"] = {**doc.get("keys", {}), key: answer}
                     table.update(changes, doc_ids=[int(doc_key)])
+                    self._renext(self._lead(existing))
                     results.append(
                         AddResult(self._lead(existing), created=False, reopened=after.reopened)
                     )
@@ -244,7 +336,9 @@ class TinyLeadStore:
                 doc = lead_doc(lead)
                 if key:
                     doc["keys"] = {key: "created"}
-                table.insert(doc)
+                doc_id = table.insert(doc)
+                if lead.status.active:
+                    self._storage.put(next_cache.NEXT, doc_id, self._next_doc(lead, doc, ()))
                 results.append(AddResult(self._lead(lead.id), created=True))
         return results
 
@@ -325,7 +419,7 @@ class TinyLeadStore:
         self._restatus(lead)
         return touch
 
-    def due_queue(self, now: datetime, limit: int, window: CallingWindow) -> list[Lead]:
+    def queue_head(self, now: datetime, limit: int, window: CallingWindow) -> list[Lead]:
         """The first `limit` leads of the ranked queue due now (computed the usual way:
         every active lead's next action, ranked)."""
         active = self.active_leads()
@@ -350,16 +444,44 @@ class TinyLeadStore:
             return self._lead(lead_id)
 
     def _restatus(self, lead: Lead) -> None:
-        """Derive the status from the touches; dnc sticks while the number is listed."""
+        """Derive the status from the touches; dnc sticks while the number is listed. The
+        lead's next action for the store's window goes with it (see next_cache.py)."""
         index = self._index
         listed = lead.phone in index.dnc
+        touches = index.touches(lead.id)
         base = replace(lead, status=LeadStatus.DNC if listed else LeadStatus.NEW)
-        status = derive_status(base, index.touches(lead.id), self._cadence)
+        status = derive_status(base, touches, self._cadence)
         if listed:
             status = LeadStatus.DNC
+        self._renext(lead, status)
+
+    def _renext(self, lead: Lead, status: LeadStatus | None = None) -> None:
+        """Store the lead's `status` (default: as it is) and its next action with it (an
+        active lead's; a closed lead keeps none)."""
+        index, storage = self._index, self._storage
+        status = lead.status if status is None else status
+        key, doc = index.leads[lead.id]
         if status is not lead.status:
-            key = int(index.leads[lead.id][0])
-            self._db.table(LEADS).update({"status": status.value}, doc_ids=[key])
+            doc = {**doc, "status": status.value}
+            storage.put(LEADS, int(key), doc)
+        stored = storage.table(next_cache.NEXT).get(key)
+        if status.active:
+            keys = index.touch_order.get(lead.id, ())
+            fresh = self._next_doc(replace(lead, status=status), doc, keys)
+            if fresh != stored:
+                storage.put(next_cache.NEXT, int(key), fresh)
+        elif stored is not None:
+            storage.delete(next_cache.NEXT, int(key))
+
+    def _next_doc(self, lead: Lead, doc: dict[str, Any], keys: Sequence[str]) -> dict[str, Any]:
+        """The `next` document of a lead (`doc`: its document as stored) whose touches
+        have these document keys (see next_cache.py)."""
+        index = self._index
+        touches = [index.touch(key) for key in keys]
+        last = touches[-1].id if touches else ""
+        base = next_cache.settings_part(self._cadence, self._window)
+        fp = next_cache.fingerprint(base, doc, keys, last)
+        return next_cache.encode(lead.id, fp, assess(lead, touches, self._cadence, self._window))
 
     def _dnc_touch(self, phone: str) -> Touch | None:
         """A remaining dnc touch on the lead with this number (numbers are unique)."""
@@ -382,12 +504,22 @@ class TinyLeadStore:
             if existing is not None or attempt:
                 return existing
             storage = self._storage
-            if not (
-                any(storage.archive_holds(PHONES, p) for p in phones)
-                or email
-                and storage.archive_holds(EMAILS, email)
-            ):
+            held = [p for p in phones if storage.archive_holds(PHONES, p)]
+            if not (held or email and storage.archive_holds(EMAILS, email)):
                 return None
+            # the segments holding the numbers (or the address as the draft spells it);
+            # the whole archive when that does not find every lead the lookups promise
+            needles = [value_needle(p) for p in held]
+            if draft.email:
+                needles.append(value_needle(draft.email))
+            storage.load_holding(needles)
+            if all(p in index.by_phone for p in held):
+                found = next((index.by_phone[p] for p in phones if p in index.by_phone), None)
+                if found is None and email:
+                    found = index.by_email.get(email)
+                if found is not None:
+                    self._from_archive(found)  # (its touches, if any sit in other segments)
+                    return found
             storage.load_archive()
         return None
 
@@ -431,7 +563,7 @@ class TinyLeadStore:
     ) -> Claim | None:
         with self._storage.transaction():  # the cross-process lock makes pick + claim atomic
             held = set(self.claims(now))  # this session's own lead too: it moves on
-            for lead in self.due_queue(now, len(held) + 1, window):
+            for lead in self.queue_head(now, len(held) + 1, window):
                 if lead.id not in held:
                     return self.claim(lead.id, rep, session, now, ttl_seconds)
         return None
@@ -515,6 +647,38 @@ def _replacing(old: Mapping[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     if "reopened_at" in old and "reopened_at" not in new:
         new["reopened_at"] = None
     return new
+
+
+def _segment_leads(
+    path: Path, segment: Tree, known: set[str]
+) -> Iterator[tuple[Lead, list[Touch]]]:
+    """The leads of one archive segment with their touches (oldest first, as the index
+    orders them), but those already in memory (`known` ids)."""
+    try:
+        by_lead: dict[str, list[tuple[str, int, Touch]]] = {}
+        with paused_gc():
+            for key, doc in segment.get(TOUCHES, {}).items():
+                touch = touch_from_doc(doc)
+                by_lead.setdefault(touch.lead_id, []).append((time_key(doc["at"]), int(key), touch))
+            leads = [
+                lead_from_doc(doc)
+                for doc in segment.get(LEADS, {}).values()
+                if doc.get("id") not in known
+            ]
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise damaged(path, "unexpected content in an archive segment") from None
+    for lead in leads:
+        rows = by_lead.get(lead.id, [])
+        rows.sort(key=_first_two)
+        yield lead, [row[2] for row in rows]
+
+
+def _first_two(row: tuple[str, int, Touch]) -> tuple[str, int]:
+    return row[0], row[1]
+
+
+def _due_key(item: Queued) -> datetime:
+    return item.action.due_at
 
 
 def _clean_note(text: str) -> str:

@@ -28,8 +28,8 @@ from __future__ import annotations
 import json
 import os
 import threading
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
@@ -41,6 +41,7 @@ from leadtui.store.files import (
     FileNames,
     Record,
     Tree,
+    check_segment,
     check_size,
     check_tree,
     compact_files,
@@ -56,7 +57,6 @@ from leadtui.store.files import (
     parse_first_line,
     parse_journal,
     paused_gc,
-    read_segments,
     write_all,
     write_new_file,
 )
@@ -95,6 +95,16 @@ class Archiver(Protocol):
         """Name -> values that `archive_holds(name, value)` must answer from the header."""
         ...
 
+    def split(self, moved: Tree) -> list[Tree]:
+        """`moved` as the documents of one or more segments (kept small, so that one
+        segment can be read alone)."""
+        ...
+
+    def needles(self, table: str, doc: dict[str, Any]) -> list[bytes]:
+        """Bytes found in the segment(s) that hold the documents `doc` goes with (a
+        touch with its lead); [] when unknown (then the whole archive is read)."""
+        ...
+
 
 @dataclass(slots=True)
 class Unread:
@@ -103,6 +113,21 @@ class Unread:
     info: ArchiveInfo
     handle: BinaryIO  # that snapshot, kept open: a later compaction renames another over it
     offset: int  # where its segments start
+    # segments already read into the tree (by `load_holding`), and their lookups
+    loaded: set[int] = field(default_factory=set)
+    loaded_lookups: dict[str, list[str]] = field(default_factory=dict)
+
+    def places(self) -> list[tuple[int, int, int]]:
+        """(offset, length without the newline, CRC-32) of each segment."""
+        found, offset = [], self.offset
+        for length, crc in self.info.segments:
+            found.append((offset, length, crc))
+            offset += length + 1
+        return found
+
+    def count(self, name: str) -> int:
+        """How many values the segments not read yet list under `name`."""
+        return self.info.count(name) - len(self.loaded_lookups.get(name, ()))
 
     def may_hold(self, tree: Tree, op: list[Any]) -> bool:
         """Could `op` change or depend on a document still in these segments?"""
@@ -232,10 +257,19 @@ class JournalStorage(Storage):
                 def replay(op: list[Any]) -> None:
                     nonlocal unread
                     if unread is not None and unread.may_hold(tree, op):
-                        _merge_unread(snap, tree, unread)
-                        unread = None
+                        if op[0] == "p" and self._archiver is not None:
+                            needles = self._archiver.needles(op[1], op[3])
+                            _merge_holding(snap, tree, unread, needles, self._archiver, ())
+                        if len(unread.loaded) == len(unread.info.segments) or unread.may_hold(
+                            tree, op
+                        ):
+                            _merge_unread(snap, tree, unread)
+                            unread = None
                     apply_op(tree, op, ())
 
+                if unread is not None:
+                    needles = self._needles(unread, tree, seq, records)
+                    _merge_holding(snap, tree, unread, needles, self._archiver, ())
                 seq = apply_records(self.names.journal, seq, records, replay)
         except BaseException:
             handle.close()
@@ -276,7 +310,7 @@ class JournalStorage(Storage):
     def archive_count(self, name: str) -> int:
         """How many values the unread archive's summary lists under `name` (0 once loaded)."""
         unread = self._unread
-        return unread.info.count(name) if unread is not None else 0
+        return unread.count(name) if unread is not None else 0
 
     @property
     def archive_loaded(self) -> bool:
@@ -302,6 +336,42 @@ class JournalStorage(Storage):
             for listener in self._listeners:
                 listener.reset(self._tree)
             return True
+
+    def load_holding(self, needles: Iterable[bytes]) -> bool:
+        """Read into the tree only the unread archive segments whose bytes contain one of
+        `needles` (each checked against its CRC-32 first); the listeners are told about
+        each document added. True if any segment was read. A document already in the tree
+        wins, as with `load_archive`. The rest of the archive stays on disk."""
+        needles = [n for n in needles if n]
+        with self._tlock:
+            self._check_open()
+            unread = self._unread
+            if unread is None or not needles:
+                return False
+            with paused_gc():
+                read_any = _merge_holding(
+                    self.names.snapshot, self._tree, unread, needles, self._archiver,
+                    self._listeners,
+                )  # fmt: skip
+            if not read_any:
+                return False
+            if len(unread.loaded) == len(unread.info.segments):
+                self._close_unread()  # everything is in memory now
+                self._archive_checked = True
+                self._max_ids = max_ids(self._tree)
+            self.version += 1
+            return True
+
+    def archive_segments(self) -> Iterator[Tree]:
+        """The archive segments not in the tree, parsed one at a time and not kept (call
+        with the thread lock held; the iterator reads its own copy of the file handle, so
+        it stays valid whatever happens to the store meanwhile)."""
+        unread = self._unread
+        if unread is None:
+            return iter(())
+        places = [p for n, p in enumerate(unread.places()) if n not in unread.loaded]
+        numbers = [n + 1 for n in range(len(unread.info.segments)) if n not in unread.loaded]
+        return _read_each(self.names.snapshot, os.dup(unread.handle.fileno()), places, numbers)
 
     def _read_journal(self, offset: int) -> tuple[Sig | None, list[Record], int]:
         path = self.names.journal
@@ -334,6 +404,8 @@ class JournalStorage(Storage):
         if journal_sig == seen.journal:
             return False
         new_sig, records, offset = self._read_journal(seen.offset)
+        if self._unread is not None:
+            self.load_holding(self._needles(self._unread, self._tree, self.seq, records))
         seq = apply_records(self.names.journal, self.seq, records, self._apply_caught_up)
         if seq != self.seq:
             self.seq = seq
@@ -448,10 +520,39 @@ class JournalStorage(Storage):
         elif op[0] == "t":
             self._max_ids = self._top_ids(self._tree)
 
+    def _needles(self, unread: Unread, tree: Tree, seq: int, records: list[Record]) -> list[bytes]:
+        """What finds the archive segments that the documents written by `records` (those
+        after `seq`) go with: read first, so that a record deleting an archived touch
+        next to a write of its lead reads one segment, not the whole archive."""
+        if self._archiver is None:
+            return []
+        needles: list[bytes] = []
+        for record in records:
+            if record.seq <= seq:
+                continue
+            for op in record.ops:
+                if (
+                    isinstance(op, list)
+                    and len(op) == 4
+                    and op[0] == "p"
+                    and isinstance(op[1], str)
+                    and isinstance(op[2], str)
+                    and op[2].isdigit()
+                    and isinstance(op[3], dict)
+                    and unread.may_hold(tree, op)
+                ):
+                    needles.extend(self._archiver.needles(op[1], op[3]))
+        return needles
+
     def _apply_caught_up(self, op: list[Any]) -> None:
-        """Apply another process's change (the archive first, if it may be involved)."""
-        if self._unread is not None and self._unread.may_hold(self._tree, op):
-            self.load_archive()
+        """Apply another process's change (the archive first, if it may be involved: the
+        segment that holds the document's lead when the archiver can tell, else all)."""
+        unread = self._unread
+        if unread is not None and unread.may_hold(self._tree, op):
+            if op[0] == "p" and self._archiver is not None:
+                self.load_holding(self._archiver.needles(op[1], op[3]))
+            if self._unread is not None and self._unread.may_hold(self._tree, op):
+                self.load_archive()
         self._apply(op)
 
     def _rollback(self) -> None:
@@ -530,23 +631,34 @@ class JournalStorage(Storage):
             kept = {name: table for name, table in tree.items() if name not in moved}
             for name, docs in moved.items():
                 kept[name] = {key: doc for key, doc in tree[name].items() if key not in docs}
-        info = unread.info if unread is not None else None
+        info: ArchiveInfo | None = None
         chunks: list[Iterable[bytes]] = []
         if unread is not None:
-            chunks.append(copy_chunks(unread.handle.fileno(), unread.offset, unread.info.size))
+            # segments read into the tree (load_holding) are not copied: their documents
+            # are in the tree, and the archiver picks those still idle again
+            info = unread.info
+            if unread.loaded:
+                keep = [n for n in range(len(info.segments)) if n not in unread.loaded]
+                info = info.keeping(keep, unread.loaded_lookups)
+            fd = unread.handle.fileno()
+            for number, (offset, length, _) in enumerate(unread.places()):
+                if number not in unread.loaded:
+                    chunks.append(copy_chunks(fd, offset, length + 1))
         if moved:
             assert self._archiver is not None
-            segment = dumps(moved)
-            fresh = ArchiveInfo.of(segment, moved, self._archiver.lookups(moved))
-            info = fresh if info is None else info.plus(fresh)
-            chunks.append((segment, b"\n"))
-            del segment
+            for part in self._archiver.split(moved):
+                segment = dumps(part)
+                fresh = ArchiveInfo.of(segment, part, self._archiver.lookups(part))
+                info = fresh if info is None else info.plus(fresh)
+                chunks.append((segment, b"\n"))
+                del segment
         head_end = compact_files(
             self.names, kept, self.seq, info, (chunk for part in chunks for chunk in part), extra
         )
         self._seen = Seen(_stat(self.names.snapshot), None, 0)
         self._head_bytes = head_end
-        if info is None:
+        if info is None or not info.segments:
+            self._close_unread()
             return
         # The segments are read from the file just written (ours: the lock is held);
         # what moved into them now lives only there.
@@ -656,10 +768,67 @@ class Transaction:
 
 
 def _merge_unread(path: Path, tree: Tree, unread: Unread) -> None:
-    """Read every archive segment of `unread` into `tree`."""
+    """Read every archive segment of `unread` not read yet into `tree`."""
+    fd = unread.handle.fileno()
+    for number, (offset, length, crc) in enumerate(unread.places()):
+        if number not in unread.loaded:
+            data = _pread(path, fd, offset, length + 1)
+            merge_archive(tree, check_segment(path, number + 1, data, length, crc))
+            del data
+
+
+def _merge_holding(
+    path: Path,
+    tree: Tree,
+    unread: Unread,
+    needles: Sequence[bytes],
+    archiver: Archiver | None,
+    listeners: Sequence[Listener],
+) -> bool:
+    """Read into `tree` the segments of `unread` not read yet whose bytes contain one of
+    `needles`, telling `listeners` about each document added (one already in the tree
+    wins); True if any was read."""
+    fd = unread.handle.fileno()
+    read_any = False
+    for number, (offset, length, crc) in enumerate(unread.places()):
+        if number in unread.loaded or not needles:
+            continue
+        data = _pread(path, fd, offset, length + 1)
+        if not any(needle in data for needle in needles):
+            continue
+        segment = check_segment(path, number + 1, data, length, crc)
+        del data
+        if archiver is not None:
+            for name, values in archiver.lookups(segment).items():
+                unread.loaded_lookups.setdefault(name, []).extend(values)
+        for name, docs in segment.items():
+            table = tree.setdefault(name, {})
+            for key, doc in docs.items():
+                if key not in table:
+                    table[key] = doc
+                    for listener in listeners:
+                        listener.changed(name, key, None, doc)
+        unread.loaded.add(number)
+        read_any = True
+    return read_any
+
+
+def _read_each(
+    path: Path, fd: int, places: list[tuple[int, int, int]], numbers: list[int]
+) -> Iterator[Tree]:
     try:
-        for segment in read_segments(path, unread.handle.fileno(), unread.offset, unread.info):
-            merge_archive(tree, segment)
+        for number, (offset, length, crc) in zip(numbers, places, strict=True):
+            data = _pread(path, fd, offset, length + 1)
+            segment = check_segment(path, number, data, length, crc)
+            del data
+            yield segment
+    finally:
+        os.close(fd)
+
+
+def _pread(path: Path, fd: int, offset: int, size: int) -> bytes:
+    try:
+        return os.pread(fd, size, offset)
     except OSError as exc:
         raise StoreError(f"{path}: cannot read its archive: {exc.strerror or exc}") from None
 

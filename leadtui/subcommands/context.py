@@ -96,7 +96,12 @@ class Context:
             from leadtui.store.repository import open_store
 
             ensure_private_dir(data_dir)
-            self._store = open_store(self.paths.db, cadence=self.cadence, clock=self.clock.now)
+            self._store = open_store(
+                self.paths.db,
+                cadence=self.cadence,
+                clock=self.clock.now,
+                window=self.settings.window,
+            )
         return self._store
 
     def close(self) -> None:

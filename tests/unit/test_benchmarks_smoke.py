@@ -85,7 +85,7 @@ def test_table_judges_targets_and_growth():
         50_000: {"log_median": figure("log_median", 4.0), "queue": Figure.missing()},
     }
     judged = verdicts(figures, [1_000, 50_000])
-    assert judged["log_median"] == ("PASS", "4.0x FAIL")  # under 10 ms, but 4x its 1k value
+    assert judged["log_median"] == ("PASS", "", "4.0x FAIL")  # under 10 ms, but 4x its 1k
     assert judged["queue"][0] == "n/a"
     header, rows = table_rows(figures, [1_000, 50_000])
     queue_row = next(r for r in rows if r[0].startswith("leadtui queue"))
@@ -103,3 +103,22 @@ def test_import_million_runs_at_a_small_size(tmp_path, monkeypatch):
     assert (result["exit"], result["imported"], result["rejected"]) == (0, 1_500, 0)
     assert result["peak_rss_tree_mb"] >= result["peak_rss_main_mb"] > 0
     assert result["db_mb"] and result["cpu_seconds"] >= 0
+
+
+def test_the_200k_column_has_its_own_targets_and_growth_stays_at_50k():
+    figures = {
+        1_000: {"queue": figure("queue", 0.25), "first_frame": figure("first_frame", 0.1)},
+        50_000: {"queue": figure("queue", 0.45), "first_frame": figure("first_frame", 0.25)},
+        200_000: {"queue": figure("queue", 1.2), "first_frame": figure("first_frame", 0.9)},
+    }
+    sizes = [1_000, 50_000, 200_000]
+    judged = verdicts(figures, sizes)
+    assert judged["queue"] == ("PASS", "FAIL", "1.8x PASS (<= 2x)")  # 0.6 s; 1.0 s at 200k
+    assert judged["first_frame"] == ("PASS", "", "2.5x FAIL (<= 2x)")
+    header, _ = table_rows(figures, sizes)
+    assert header[-4:] == [
+        "@50k",
+        "target 200k",
+        "@200k",
+        "50k/1k",
+    ]

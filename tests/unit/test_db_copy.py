@@ -77,8 +77,8 @@ def test_tinydb_to_postgres_and_back_is_verified_and_repeatable(
 
     now = T0 + timedelta(minutes=30)
     window = CallingWindow()
-    assert [x.id for x in team.due_queue(now, 10, window)] == [
-        x.id for x in tiny.due_queue(now, 10, window)
+    assert [x.id for x in team.queue_head(now, 10, window)] == [
+        x.id for x in tiny.queue_head(now, 10, window)
     ]
     for store in (tiny, team, back):
         store.close()

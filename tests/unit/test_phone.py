@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from leadtui.domain.model import LeadError
@@ -9,6 +11,7 @@ from leadtui.domain.phone import (
     format_phone,
     normalise_phone,
     parse_phone,
+    zone_candidates,
     zone_for_phone,
 )
 
@@ -158,6 +161,17 @@ def test_format_phone_is_international_and_never_raises() -> None:
     assert format_phone("garbage\x1b[2J") == "garbage"
 
 
+@pytest.mark.parametrize(
+    ("e164", "zone"),
+    [("+35318041234", "Europe/Dublin"), ("+353871234567", "Europe/Dublin")],
+)
+def test_a_number_listed_only_with_other_countries_zones_gets_its_own(e164: str, zone: str) -> None:
+    # phonenumbers lists Irish numbers with London, Guernsey and the Isle of Man; Ireland
+    # keeps one zone of its own, and that is where the lead is.
+    assert zone_for_phone(e164) == zone
+    assert zone_candidates(e164, zone, datetime(2026, 7, 1, tzinfo=UTC)) == ()
+
+
 def test_a_number_without_zone_data_gets_its_countrys_zone() -> None:
     # 07700 900xxx is set aside for fiction: phonenumbers has no zone for it, but it is
     # plainly a UK number, and a UK lead must not be called on New York's clock.
@@ -170,3 +184,12 @@ def test_a_nanp_number_without_zone_data_stays_unknown() -> None:
 
 def test_a_mobile_valid_across_a_country_gets_its_main_zone() -> None:
     assert zone_for_phone("+61491570156") == "Australia/Sydney"
+
+
+@pytest.mark.parametrize(
+    "raw", ["p:+61 2 5550 1234", "tel:+61-2-5550-1234", "TEL: +61 2 5550 1234"]
+)
+def test_a_platform_or_link_prefix_is_not_part_of_the_number(raw: str) -> None:
+    # Facebook's lead export writes p:+..., a web form may post a tel: link: every face
+    # (add, import, the webhook, the mailbox) reads the number behind it
+    assert parse_phone(raw, "US").e164 == "+61255501234"

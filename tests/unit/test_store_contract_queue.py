@@ -102,13 +102,13 @@ def test_due_queue_matches_the_ranked_queue_through_every_kind_of_change(
     assert eastern.id not in expected and leads[2].id not in expected
     assert len(expected) >= 8
     for limit in (1, 3, len(expected), len(expected) + 5):
-        got = [lead.id for lead in store.due_queue(now, limit, WINDOW)]
+        got = [lead.id for lead in store.queue_head(now, limit, WINDOW)]
         assert got == expected[:limit], (backend.kind, limit)
     other = backend.open()  # another process's writes keep the stored actions right too
     other.log_touch(leads[7].id, Outcome.NOT_INTERESTED, now)
     other.log_touch(leads[8].id, Outcome.NO_ANSWER, now)
     later = now + timedelta(minutes=1)
-    assert [lead.id for lead in store.due_queue(later, 50, WINDOW)] == _ranked(store, later)
+    assert [lead.id for lead in store.queue_head(later, 50, WINDOW)] == _ranked(store, later)
 
 
 def test_take_next_gives_each_rep_a_different_lead(store, backend: Backend) -> None:
@@ -116,7 +116,7 @@ def test_take_next_gives_each_rep_a_different_lead(store, backend: Backend) -> N
 
     store.add_leads([draft(n) for n in range(1, 9)], T0)
     now = T0 + timedelta(minutes=1)
-    order = [lead.id for lead in store.due_queue(now, 8, WINDOW)]
+    order = [lead.id for lead in store.queue_head(now, 8, WINDOW)]
     reps = [backend.open() for _ in range(6)]  # six workstations on the same pool
     taken: dict[str, str | None] = {}
     start = threading.Barrier(len(reps))

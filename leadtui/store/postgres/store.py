@@ -9,15 +9,17 @@ TinyDB store; this module only stores. Other processes' writes arrive by LISTEN/
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
+from functools import partial
 from types import MappingProxyType
 from typing import Any
 
-from leadtui.domain.cadence import check_touch, derive_status
+from leadtui.domain.cadence import check_touch, derive_status, evaluate
 from leadtui.domain.inquiry import apply_inquiry, new_lead
 from leadtui.domain.model import Lead, LeadDraft, LeadError, LeadStatus, Outcome, Touch
+from leadtui.domain.queue import Queued
 from leadtui.domain.times import check_clock, check_received
 from leadtui.domain.window import CallingWindow
 from leadtui.store.copy import PoolRows
@@ -110,6 +112,38 @@ class PgLeadStore(PgClaims):
             self._by_lead = (version, self._query(run))
         return self._by_lead[1]
 
+    def due_queue(
+        self, now: datetime, window: CallingWindow, limit: int | None = None
+    ) -> list[Queued]:
+        """Every active lead with a next action under `window`, earliest due first (the
+        protocol's due index). Replayed here from the touches with domain.cadence.assess,
+        so it is never stale; `queue_head` is the indexed path for the first screen."""
+        utc(now, "current time")
+        active = self.active_leads()
+        touches = self.touches_of(lead.id for lead in active)
+        found: list[Queued] = []
+        for lead in active:
+            assessment = evaluate(lead, touches.get(lead.id, ()), self._cadence, window)
+            if assessment.action is not None:
+                found.append(Queued(lead, assessment.action, assessment.calls))
+        found.sort(key=lambda q: q.action.due_at)
+        return found if limit is None else found[:limit]
+
+    def leads_with_touches(self) -> Iterator[tuple[Lead, list[Touch]]]:
+        """Every lead with its touches, oldest first, read in pages of 2,000 leads (the
+        report streams from here: memory follows a page, not the pool)."""
+        after = -1
+        while True:
+            sql = f"SELECT seq, {LEAD_COLUMNS} FROM leads WHERE seq > %s ORDER BY seq LIMIT 2000"
+            page = self._query(partial(_fetch_all, sql=sql, params=(after,)))
+            if not page:
+                return
+            after = page[-1][0]
+            leads = [lead_from_row(row[1:]) for row in page]
+            touches = self.touches_of(lead.id for lead in leads)
+            for lead in leads:
+                yield lead, touches.get(lead.id, [])
+
     def lead_count(self) -> int:
         sql = "SELECT count(*) FROM leads"
         return self._query(lambda conn: int(conn.execute(sql).fetchone()[0]))
@@ -128,7 +162,7 @@ class PgLeadStore(PgClaims):
         self._catch_up()
         return self._version
 
-    def due_queue(self, now: datetime, limit: int, window: CallingWindow) -> list[Lead]:
+    def queue_head(self, now: datetime, limit: int, window: CallingWindow) -> list[Lead]:
         """The leads due now, in rank order from the stored next action, at most `limit`
         that may be called now (rows.callable_now): one indexed query per page, whatever
         the size of the pool."""
@@ -482,3 +516,7 @@ def _record_key(conn: Any, key: str, lead_id: str, answer: str) -> None:
         "ON CONFLICT (key) DO NOTHING",
         (key, lead_id, answer),
     )
+
+
+def _fetch_all(conn: Any, *, sql: str, params: tuple[Any, ...]) -> list[Any]:
+    return list(conn.execute(sql, params).fetchall())

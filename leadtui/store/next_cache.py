@@ -1,0 +1,166 @@
+"""Each lead's next action, kept with the lead: the store's due index (issue 17).
+
+Every write that changes what a lead's next action could be (a touch, an undo, a repeat
+inquiry, a new lead) stores, in the same journal record, the lead's assessment in the table
+`next`, under the same document key as the lead's document: `{"lead_id": ID, "fp":
+FINGERPRINT, "a": [status, calls, *action]}` where `action` is the NextAction's fields
+(times as microseconds since 1970 UTC) or nothing when the lead has no next action. Only
+active leads have one (a lead that closes loses it), so the table stays the size of the
+queue and never enters the archive. A journal record of a touch grows by ~170 bytes, not
+by the whole lead document (notes included).
+
+The fingerprint (a short list of plain values) says what the assessment was computed
+from: the leadtui version, the cadence, the calling window, the lead's touches (how many,
+the sum of their document keys, the id of the last one) and the lead's own fields that the
+cadence reads. A reader computes
+the same fingerprint from what it has in memory and uses the stored assessment only when
+the two are equal; otherwise it replays the touches (and keeps that result in memory, keyed
+by the fingerprint). A writer that does not know the field (an older leadtui, another
+tool) leaves a stored assessment whose fingerprint no longer matches the touches it wrote:
+it is never used. Document keys only grow (a new touch takes a key above every key used),
+so a deleted touch and a new one never leave both the count and the key sum unchanged;
+the last touch's random id catches the one case that reuses a key (the newest touch
+undone, another logged).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from hashlib import blake2b as _blake2b
+from typing import Any
+
+from leadtui import __version__
+from leadtui.domain.cadence import ActionFields, Cadence
+from leadtui.domain.model import Channel, LeadStatus, Message, NextAction
+from leadtui.domain.window import CallingWindow
+from leadtui.store.index import Doc
+
+NEXT = "next"  # the table
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICRO = timedelta(microseconds=1)
+#: Lead fields the next action does not depend on (everything else is in the
+#: fingerprint). A test checks this against `Lead`'s fields, so a new field is placed here
+#: or in `_LEAD_PART` on purpose.
+IRRELEVANT_LEAD_FIELDS = frozenset(
+    {"id", "name", "phone", "email", "source", "notes", "other_phones", "other_emails"}
+)
+#: Lead document fields the fingerprint reads (the cadence reads the status, zone or
+#: zones, arrival time, the reopening; inquiries are kept in case the replay reads them).
+LEAD_PART = ("status", "timezone", "received_at", "inquiries", "zone_candidates", "reopened_at")
+
+Assessment = tuple[LeadStatus, "ActionFields | None", int]
+
+_STATUSES = {status.value: status for status in LeadStatus}
+_CHANNELS = {channel.value: channel for channel in Channel}
+_MESSAGES = {message.value: message for message in Message}
+
+
+#: The program version in every fingerprint (a module global so tests can change it).
+VERSION = __version__
+
+
+def settings_part(cadence: Cadence, window: CallingWindow) -> str:
+    """The part of every fingerprint that the program and its settings decide."""
+    return _settings_part(cadence, window, VERSION)
+
+
+@lru_cache(maxsize=16)
+def _settings_part(cadence: Cadence, window: CallingWindow, version: str) -> str:
+    """The version and a digest of the cadence and window (20 hex digits)."""
+    digest = _blake2b(repr((cadence, window)).encode(), digest_size=10).hexdigest()
+    return f"{version}/{digest}"
+
+
+def fingerprint(base: str, doc: Doc, touch_keys: Sequence[str], last_touch_id: str) -> list[Any]:
+    """What the assessment of the lead `doc` with these touches depends on (see above), as
+    the plain values (a list compares in one step; no hash to compute per lead)."""
+    inquiries = doc.get("inquiries") or ()
+    return [
+        base,
+        len(touch_keys),
+        sum(map(int, touch_keys)),
+        last_touch_id,
+        doc.get("status", "new"),
+        doc.get("timezone"),
+        doc.get("received_at"),
+        len(inquiries),
+        inquiries[-1] if inquiries else "",
+    ]
+
+
+def encode(lead_id: str, fp: list[Any], assessment: Assessment) -> dict[str, Any]:
+    """The `next` document of a lead."""
+    status, fields, calls = assessment
+    values: list[Any] = [status.value, calls]
+    if fields is not None:
+        channel, kind, message, due_at, stage, step, late_at, ignores = fields
+        values += [
+            channel.value,
+            kind,
+            message.value,
+            (due_at - _EPOCH) // _MICRO,
+            stage,
+            step,
+            None if late_at is None else (late_at - _EPOCH) // _MICRO,
+            ignores,
+        ]
+    return {"lead_id": lead_id, "fp": fp, "a": values}
+
+
+def decode(
+    stored: Any, lead_id: str, fp: list[Any]
+) -> tuple[LeadStatus, NextAction | None, int] | None:
+    """The stored assessment when it is this lead's, its fingerprint is `fp` and it is
+    well formed; else None (then the caller replays the touches)."""
+    if not isinstance(stored, dict) or stored.get("fp") != fp or stored.get("lead_id") != lead_id:
+        return None
+    values = stored.get("a")
+    if not isinstance(values, list):
+        return None
+    try:
+        status, calls = _STATUSES[values[0]], values[1]
+        if type(calls) is not int:
+            return None
+        if len(values) == 2:
+            return status, None, calls
+        channel, kind, message, due_at, stage, step, late_at, ignores = values[2:]
+        if not (type(kind) is str and type(stage) is str and type(ignores) is bool):
+            return None
+        if step is not None and type(step) is not int:
+            return None
+        action = _action(
+            _CHANNELS[channel],
+            kind,
+            _MESSAGES[message],
+            _time(due_at),
+            stage,
+            step,
+            None if late_at is None else _time(late_at),
+            ignores,
+        )
+    except (KeyError, TypeError, ValueError, IndexError):
+        return None
+    return status, action, calls
+
+
+# NextAction is a frozen dataclass: its __init__ sets each field through object.__setattr__.
+# A cold queue decodes one per active lead, so fill the slots directly (as store/index.py
+# does for Touch and Lead): the same object, equal and frozen. A test keeps the list honest.
+ACTION_FIELDS = ("channel", "kind", "message", "due_at", "stage", "step", "late_at",
+                 "ignores_window")  # fmt: skip
+_SETTERS = tuple(getattr(NextAction, name).__set__ for name in ACTION_FIELDS)
+
+
+def _action(*values: Any) -> NextAction:
+    action = object.__new__(NextAction)
+    for setter, value in zip(_SETTERS, values, strict=True):
+        setter(action, value)
+    return action
+
+
+def _time(value: Any) -> datetime:
+    if type(value) is not int:
+        raise TypeError(value)
+    return _EPOCH + value * _MICRO
