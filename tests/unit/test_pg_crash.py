@@ -57,12 +57,18 @@ def writers(url: str, count: int, seconds: float, *extra: str) -> list[subproces
     ]
 
 
+ERRORS: list[str] = []  # the last run's writers' stderr, for assertion messages
+
+
 def confirmed(procs: list[subprocess.Popen]) -> tuple[dict[str, str], list[str]]:
     """note -> touch id of every confirmed touch, and the leads taken, from the output."""
     notes: dict[str, str] = {}
     took: list[str] = []
+    ERRORS.clear()
     for n, proc in enumerate(procs):
-        out, _err = proc.communicate(timeout=120)
+        out, err = proc.communicate(timeout=120)
+        if proc.returncode:
+            ERRORS.append(f"w{n} exit {proc.returncode}: {err[-2000:]}")
         for line in out.splitlines():
             parts = line.split()
             if parts[:1] == ["ok"] and len(parts) == 4:
@@ -120,7 +126,7 @@ def test_server_power_cut_mid_load(server) -> None:
     time.sleep(1.0)
     server.start()
     notes, _ = confirmed(procs)
-    assert all(proc.returncode == 0 for proc in procs)
+    assert all(proc.returncode == 0 for proc in procs), ERRORS
     assert len(notes) > before > 0
     check(url, notes)
 

@@ -49,15 +49,19 @@ class PgBase:
         self._in_doubt: dict[tuple[Any, ...], str] = {}
         self._done: OrderedDict[tuple[Any, ...], str] = OrderedDict()
         self._by_lead: tuple[int, Mapping[str, Sequence[Touch]]] | None = None
+        psycopg = _psycopg()
         first = connect(url, autocommit=True)
         try:
             first.execute("SET TimeZone TO 'UTC'")
             check_schema(first, self.path)
             self._role = str(first.execute("SELECT current_user").fetchone()[0])
+            self._listener = Listener(url, self._token, first)
+        except psycopg.Error as exc:  # the server went away between connect and here
+            first.close()
+            raise self._error(exc) from None
         except BaseException:
             first.close()
             raise
-        self._listener = Listener(url, self._token, first)
         pools = pool_module()
         self._pool = pools.ConnectionPool(
             url,

@@ -41,10 +41,17 @@ class Listener:
             self._pending = True
 
     def _reconnect(self) -> None:
+        import psycopg
+
         self._drop()
         try:
-            self._attach(connect(self._url, autocommit=True))
+            conn = connect(self._url, autocommit=True)
         except StoreError:
+            return
+        try:
+            self._attach(conn)
+        except psycopg.Error:  # the server went away again between connect and LISTEN
+            conn.close()
             return
         self._pending = True  # what was sent meanwhile is lost: assume a change
 
