@@ -21,6 +21,8 @@ from leadtui.store.protocol import StoreError
 
 FILE_MODE = 0o600
 
+Sig = tuple[int, int, int, int]  # device, inode, size, mtime (ns)
+
 
 @dataclass(frozen=True, slots=True)
 class FileNames:
@@ -200,3 +202,16 @@ def read_bytes(path: Path, offset: int = 0) -> bytes:
         if offset:
             handle.seek(offset)
         return handle.read()
+
+
+def file_sig(st: os.stat_result) -> Sig:
+    """What tells whether a file changed: device, inode, size, mtime."""
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def stat_sig(path: Path) -> Sig | None:
+    """`file_sig` of the file at `path`; None when nothing is there."""
+    try:
+        return file_sig(os.stat(path))
+    except FileNotFoundError:
+        return None
