@@ -16,7 +16,9 @@ does not match is a torn write only when nothing valid follows it (a crash durin
 append); anywhere else it is damage.
 
 Nothing in this module changes an existing file: it reads, validates, and writes new files
-(mode 0600 whatever the umask) that callers then rename into place.
+(mode 0600 whatever the umask) that callers then rename into place. The errors live in
+damage.py, the archive summary in archive_info.py, the file helpers in fileio.py (their
+names are still importable from here).
 """
 
 from __future__ import annotations
