@@ -1,4 +1,4 @@
-"""On-disk formats of the store: the snapshot, the journal, and safe file writing.
+"""On-disk formats of the store: the snapshot and the journal, read, checked and written.
 
 The database `leads.json` is a snapshot. Its first line is a TinyDB-shaped JSON tree
 (table -> document id -> document) plus a header `"_leadtui": {"format": F, "seq": N}`
