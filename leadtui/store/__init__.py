@@ -1,1 +1,1 @@
-"""Durable storage. The only package that imports tinydb (in storage.py / repository.py)."""
+"""Durable storage. The only package that imports tinydb (in journal_reader.py / tables.py)."""

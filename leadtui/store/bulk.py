@@ -36,7 +36,8 @@ from leadtui.domain.inquiry import apply_inquiry, new_lead
 from leadtui.domain.model import LeadDraft
 from leadtui.domain.times import check_clock, check_received
 from leadtui.store.archive import EMAILS, LEAD_IDS, PHONES
-from leadtui.store.index import LEADS, _time, email_key, iso, lead_doc
+from leadtui.store.documents import _time
+from leadtui.store.index import LEADS, email_key, iso, lead_doc
 from leadtui.store.protocol import AddCounts, StoreError
 
 if TYPE_CHECKING:

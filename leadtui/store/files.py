@@ -1,4 +1,4 @@
-"""On-disk formats of the store: the snapshot, the journal, and safe file writing.
+"""On-disk formats of the store: the snapshot and the journal, read, checked and written.
 
 The database `leads.json` is a snapshot. Its first line is a TinyDB-shaped JSON tree
 (table -> document id -> document) plus a header `"_leadtui": {"format": F, "seq": N}`
@@ -16,92 +16,47 @@ does not match is a torn write only when nothing valid follows it (a crash durin
 append); anywhere else it is damage.
 
 Nothing in this module changes an existing file: it reads, validates, and writes new files
-(mode 0600 whatever the umask) that callers then rename into place.
+(mode 0600 whatever the umask) that callers then rename into place. The errors live in
+damage.py, the archive summary in archive_info.py, the file helpers in fileio.py (their
+names are still importable from here).
 """
 
 from __future__ import annotations
 
-import errno
-import gc
 import json
 import os
 import re
-import secrets
-import stat
 import zlib
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO, cast
+from typing import Any, cast
 
 from leadtui.paths import fsync_dir
-from leadtui.store.protocol import StoreError
+from leadtui.store.archive_info import ArchiveInfo as ArchiveInfo
+from leadtui.store.damage import DOCTOR_HINT as DOCTOR_HINT
+from leadtui.store.damage import StoreDamaged as StoreDamaged
+from leadtui.store.damage import StoreTooNew as StoreTooNew
+from leadtui.store.damage import damaged as damaged
+from leadtui.store.damage import too_new as too_new
+from leadtui.store.fileio import FILE_MODE as FILE_MODE
+from leadtui.store.fileio import FileNames as FileNames
+from leadtui.store.fileio import copy_chunks as copy_chunks
+from leadtui.store.fileio import create_private as create_private
+from leadtui.store.fileio import keep_copy as keep_copy
+from leadtui.store.fileio import odd_file as odd_file
+from leadtui.store.fileio import open_binary as open_binary
+from leadtui.store.fileio import open_regular as open_regular
+from leadtui.store.fileio import paused_gc as paused_gc
+from leadtui.store.fileio import read_bytes as read_bytes
+from leadtui.store.fileio import replace_atomically as replace_atomically
+from leadtui.store.fileio import write_all as write_all
+from leadtui.store.fileio import write_new_file as write_new_file
 
 FORMAT = 2  # 1: one line; 2: the first line, then archive segments
 HEADER = "_leadtui"
-FILE_MODE = 0o600
-DOCTOR_HINT = "run `leadtui doctor` (then `leadtui doctor --repair` to restore the last good state)"
 
 Tree = dict[str, dict[str, dict[str, Any]]]
-
-
-class StoreDamaged(StoreError):
-    """A file of the database is unreadable, truncated or of the wrong shape."""
-
-
-class StoreTooNew(StoreError):
-    """The database was written by a newer leadtui."""
-
-
-def damaged(path: Path, problem: str) -> StoreDamaged:
-    """The error for a damaged file: names it, says what is wrong and what to do."""
-    return StoreDamaged(f"{path}: {problem}; the file was left unchanged: {DOCTOR_HINT}")
-
-
-def too_new(path: Path, what: str, found: int, known: int) -> StoreTooNew:
-    """The error for a file from a newer leadtui."""
-    return StoreTooNew(
-        f"{path} was written by a newer leadtui ({what} {found}; this version reads up to "
-        f"{known}): upgrade leadtui to open it; the file was left unchanged"
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class FileNames:
-    """Every file belonging to one database."""
-
-    snapshot: Path
-
-    @property
-    def journal(self) -> Path:
-        return self._sibling(".journal")
-
-    @property
-    def backup(self) -> Path:
-        """The previous snapshot, kept at each compaction."""
-        return self._sibling(".bak")
-
-    @property
-    def journal_backup(self) -> Path:
-        """The journal that led from `backup` to the current snapshot."""
-        return self._sibling(".journal.bak")
-
-    @property
-    def lock(self) -> Path:
-        return self._sibling(".lock")
-
-    def temp(self) -> Path:
-        """A fresh name for a file being written (renamed into place when complete)."""
-        return self._sibling(f".tmp-{os.getpid()}-{secrets.token_hex(4)}")
-
-    def temps(self) -> Iterator[Path]:
-        """Left-over temporary files (from a crash during a write)."""
-        return self.snapshot.parent.glob(self.snapshot.name + ".tmp-*")
-
-    def _sibling(self, suffix: str) -> Path:
-        return self.snapshot.with_name(self.snapshot.name + suffix)
 
 
 # --- encoding -------------------------------------------------------------------------
@@ -116,129 +71,6 @@ def encode_record(seq: int, ops: list[list[Any]]) -> bytes:
     """One journal line."""
     payload = dumps({"seq": seq, "ops": ops})
     return b"%08x %s\n" % (zlib.crc32(payload), payload)
-
-
-@dataclass(frozen=True, slots=True)
-class ArchiveInfo:
-    """What the first line says about the archive segments that follow it.
-
-    `segments`: (byte length without the newline, CRC-32) of each segment line in file
-    order. `max_ids`: the highest document id per table inside the segments (new ids must
-    pass them). `lookups`: name -> newline-separated values (with a newline at each end),
-    e.g. the archived leads' ids and phone numbers, so that "is this in the archive?" is
-    answered without reading it.
-    """
-
-    segments: tuple[tuple[int, int], ...]
-    max_ids: dict[str, int]
-    lookups: dict[str, str]
-
-    @classmethod
-    def of(cls, segment: bytes, docs: Tree, lookups: dict[str, list[str]]) -> ArchiveInfo:
-        """The archive made of one new segment (`segment` is `dumps(docs)`)."""
-        return cls(
-            ((len(segment), zlib.crc32(segment)),),
-            {name: max(map(int, table)) for name, table in docs.items() if table},
-            {name: _joined(values) for name, values in lookups.items()},
-        )
-
-    def plus(self, other: ArchiveInfo) -> ArchiveInfo:
-        """This archive with `other`'s segments appended."""
-        max_ids = dict(self.max_ids)
-        for name, top in other.max_ids.items():
-            max_ids[name] = max(top, max_ids.get(name, 0))
-        lookups = dict(self.lookups)
-        for name, values in other.lookups.items():
-            mine = lookups.get(name, "\n")
-            lookups[name] = _joined([*mine[1:-1].split("\n"), *values[1:-1].split("\n")])
-        return ArchiveInfo(self.segments + other.segments, max_ids, lookups)
-
-    def keeping(self, numbers: Iterable[int], lookups: dict[str, list[str]]) -> ArchiveInfo:
-        """This archive with only the segments `numbers` (from 0, in file order), its
-        lookups without `lookups` (the values of the segments left out)."""
-        kept = {name: blob for name, blob in self.lookups.items()}
-        for name, values in lookups.items():
-            blob = kept.get(name)
-            if blob is None:
-                continue
-            gone = Counter(values)
-            remaining = []
-            for value in blob[1:-1].split("\n"):
-                if gone[value] > 0:
-                    gone[value] -= 1
-                else:
-                    remaining.append(value)
-            kept[name] = _joined(remaining)
-        wanted = set(numbers)
-        segments = tuple(seg for n, seg in enumerate(self.segments) if n in wanted)
-        return ArchiveInfo(segments, dict(self.max_ids), kept)
-
-    def holds(self, name: str, value: str) -> bool:
-        """True if `value` is among the archived values called `name`: a binary search
-        in the sorted, newline-separated text (no set of 200,000 strings in memory)."""
-        blob = self.lookups.get(name)
-        if not blob or "\n" in value:
-            return False
-        lo, hi = 0, len(blob) - 1  # newlines; the values between them are candidates
-        while lo < hi:
-            start = blob.rfind("\n", lo, (lo + hi) // 2 + 1)
-            end = blob.find("\n", start + 1)
-            item = blob[start + 1 : end]
-            if item == value:
-                return True
-            if item < value:
-                lo = end
-            else:
-                hi = start
-        return False
-
-    def count(self, name: str) -> int:
-        """How many values the archive lists under `name`."""
-        return max(self.lookups.get(name, "").count("\n") - 1, 0)
-
-    @property
-    def size(self) -> int:
-        """Bytes of the segments in the file (each with its newline)."""
-        return sum(length + 1 for length, _ in self.segments)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "segments": [list(segment) for segment in self.segments],
-            "max_ids": self.max_ids,
-            "lookups": self.lookups,
-        }
-
-    @classmethod
-    def from_json(cls, path: Path, value: Any) -> ArchiveInfo:
-        problem = damaged(path, "unexpected content: the archive header is malformed")
-        if not isinstance(value, dict):
-            raise problem
-        segments, max_ids, lookups = (
-            value.get("segments"),
-            value.get("max_ids"),
-            value.get("lookups"),
-        )
-        if not (
-            isinstance(segments, list) and isinstance(max_ids, dict) and isinstance(lookups, dict)
-        ):
-            raise problem
-        pairs: list[tuple[int, int]] = []
-        for segment in segments:
-            if not (isinstance(segment, list) and len(segment) == 2) or not all(
-                type(n) is int and n >= 0 for n in segment
-            ):
-                raise problem
-            pairs.append((segment[0], segment[1]))
-        if not all(type(n) is int for n in max_ids.values()) or not all(
-            type(v) is str for v in lookups.values()
-        ):
-            raise problem
-        return cls(tuple(pairs), max_ids, lookups)
-
-
-def _joined(values: list[str]) -> str:
-    """The values sorted, each followed by a newline, after a leading one ("\n" if none)."""
-    return "\n" + "".join(f"{value}\n" for value in sorted(values) if value and "\n" not in value)
 
 
 def encode_snapshot(tree: Tree, seq: int, archive: ArchiveInfo | None = None) -> bytes:
@@ -493,66 +325,7 @@ def check_tree(path: Path, tree: Any) -> None:
                 raise damaged(path, f"unexpected content: table {name!r} entry {key!r}")
 
 
-# --- writing --------------------------------------------------------------------------
-
-
-def write_all(fd: int, data: bytes) -> None:
-    """os.write until every byte is written."""
-    view = memoryview(data)
-    while view:
-        done = os.write(fd, view)
-        view = view[done:]
-
-
-def create_private(path: Path, flags: int = os.O_WRONLY) -> int:
-    """Create a new file mode 0600 (umask ignored) and return its descriptor."""
-    fd = os.open(path, flags | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, FILE_MODE)
-    try:
-        os.fchmod(fd, FILE_MODE)
-    except BaseException:
-        os.close(fd)
-        raise
-    return fd
-
-
-def write_new_file(path: Path, data: bytes | Iterable[bytes]) -> None:
-    """Write `data` (bytes, or chunks of them) to a new file (0600) and fsync it; removes
-    it again on failure."""
-    fd = create_private(path)
-    try:
-        for chunk in [data] if isinstance(data, bytes) else data:
-            write_all(fd, chunk)
-        os.fsync(fd)
-    except BaseException:
-        os.close(fd)
-        path.unlink(missing_ok=True)
-        raise
-    os.close(fd)
-
-
-def replace_atomically(path: Path, data: bytes, names: FileNames) -> None:
-    """Write `data` to a temporary file, fsync, rename over `path`, fsync the directory."""
-    temp = names.temp()
-    write_new_file(temp, data)
-    try:
-        os.replace(temp, path)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
-    fsync_dir(path.parent)
-
-
-def keep_copy(source: Path, target: Path, names: FileNames) -> None:
-    """Make `target` a durable copy of `source` (a hard link where possible)."""
-    temp = names.temp()
-    try:
-        os.link(source, temp)
-    except OSError:
-        write_new_file(temp, source.read_bytes())
-    os.replace(temp, target)
-    # rename() does nothing when both names already link the same file (target was kept
-    # from `source` before): do not leave the temporary name behind then
-    temp.unlink(missing_ok=True)
+# --- compaction -----------------------------------------------------------------------
 
 
 def compact_files(
@@ -606,85 +379,3 @@ def _chain_all(first: Iterable[bytes], rest: Iterable[bytes] | bytes) -> Iterato
             yield rest
     else:
         yield from rest
-
-
-def copy_chunks(fd: int, offset: int, length: int, chunk: int = 1 << 20) -> Iterator[bytes]:
-    """`length` bytes of the open file `fd` from `offset`, a megabyte at a time."""
-    end = offset + length
-    while offset < end:
-        data = os.pread(fd, min(chunk, end - offset), offset)
-        if not data:
-            raise OSError(f"the file ended at byte {offset} of {end} while copying it")
-        offset += len(data)
-        yield data
-
-
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """No cyclic garbage collection while building many long-lived objects: CPython
-    would otherwise rescan them all several times as they accumulate (most of the cost
-    of reading 200,000 touches). Nothing built here forms reference cycles."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-def open_regular(path: Path, flags: int = os.O_RDONLY) -> int:
-    """Open one of the database's own files: never through a symbolic link, never a FIFO,
-    socket or device (opened without blocking, then checked: a FIFO would hang the command
-    while it holds the lock). StoreError "not a regular file" otherwise; OSError as usual
-    (FileNotFoundError included) for the rest."""
-    try:
-        fd = os.open(path, flags | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC)
-    except OSError as exc:
-        if exc.errno == errno.ELOOP:
-            raise StoreError(
-                f"{path}: not a regular file (a symbolic link; leadtui never follows links "
-                "to its own files: `leadtui doctor --repair` removes it)"
-            ) from None
-        raise
-    try:
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):
-            raise StoreError(f"{path}: not a regular file ({_kind(mode)})")
-        os.set_blocking(fd, True)
-    except BaseException:
-        os.close(fd)
-        raise
-    return fd
-
-
-def _kind(mode: int) -> str:
-    for test, name in ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"),
-                       (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"),
-                       (stat.S_ISDIR, "a folder"), (stat.S_ISLNK, "a symbolic link")):  # fmt: skip
-        if test(mode):
-            return name
-    return "not a file"
-
-
-def odd_file(path: Path) -> str | None:
-    """What sits at `path` when it is not a regular file (checked with lstat: a link is a
-    link, never followed); None when it is a regular file or nothing is there."""
-    try:
-        mode = os.lstat(path).st_mode
-    except FileNotFoundError:
-        return None
-    return None if stat.S_ISREG(mode) else _kind(mode)
-
-
-def open_binary(path: Path) -> BinaryIO:
-    """`open_regular` as a binary file object."""
-    return os.fdopen(open_regular(path), "rb")
-
-
-def read_bytes(path: Path, offset: int = 0) -> bytes:
-    """The file's bytes from `offset` to its end."""
-    with open_binary(path) as handle:
-        if offset:
-            handle.seek(offset)
-        return handle.read()

@@ -146,7 +146,7 @@ def decode(
 
 
 # NextAction is a frozen dataclass: its __init__ sets each field through object.__setattr__.
-# A cold queue decodes one per active lead, so fill the slots directly (as store/index.py
+# A cold queue decodes one per active lead, so fill the slots directly (as store/documents.py
 # does for Touch and Lead): the same object, equal and frozen. A test keeps the list honest.
 ACTION_FIELDS = ("channel", "kind", "message", "due_at", "stage", "step", "late_at",
                  "ignores_window")  # fmt: skip

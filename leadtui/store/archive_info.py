@@ -1,0 +1,141 @@
+"""The archive's summary in a snapshot's first line (`ArchiveInfo`): where each segment
+lies, the highest ids inside them, and the sorted lookups that answer "is this archived?"
+without reading the segments (see files.py for the format).
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from leadtui.store.damage import damaged
+
+if TYPE_CHECKING:
+    from leadtui.store.files import Tree
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveInfo:
+    """What the first line says about the archive segments that follow it.
+
+    `segments`: (byte length without the newline, CRC-32) of each segment line in file
+    order. `max_ids`: the highest document id per table inside the segments (new ids must
+    pass them). `lookups`: name -> newline-separated values (with a newline at each end),
+    e.g. the archived leads' ids and phone numbers, so that "is this in the archive?" is
+    answered without reading it.
+    """
+
+    segments: tuple[tuple[int, int], ...]
+    max_ids: dict[str, int]
+    lookups: dict[str, str]
+
+    @classmethod
+    def of(cls, segment: bytes, docs: Tree, lookups: dict[str, list[str]]) -> ArchiveInfo:
+        """The archive made of one new segment (`segment` is `dumps(docs)`)."""
+        return cls(
+            ((len(segment), zlib.crc32(segment)),),
+            {name: max(map(int, table)) for name, table in docs.items() if table},
+            {name: _joined(values) for name, values in lookups.items()},
+        )
+
+    def plus(self, other: ArchiveInfo) -> ArchiveInfo:
+        """This archive with `other`'s segments appended."""
+        max_ids = dict(self.max_ids)
+        for name, top in other.max_ids.items():
+            max_ids[name] = max(top, max_ids.get(name, 0))
+        lookups = dict(self.lookups)
+        for name, values in other.lookups.items():
+            mine = lookups.get(name, "\n")
+            lookups[name] = _joined([*mine[1:-1].split("\n"), *values[1:-1].split("\n")])
+        return ArchiveInfo(self.segments + other.segments, max_ids, lookups)
+
+    def keeping(self, numbers: Iterable[int], lookups: dict[str, list[str]]) -> ArchiveInfo:
+        """This archive with only the segments `numbers` (from 0, in file order), its
+        lookups without `lookups` (the values of the segments left out)."""
+        kept = {name: blob for name, blob in self.lookups.items()}
+        for name, values in lookups.items():
+            blob = kept.get(name)
+            if blob is None:
+                continue
+            gone = Counter(values)
+            remaining = []
+            for value in blob[1:-1].split("\n"):
+                if gone[value] > 0:
+                    gone[value] -= 1
+                else:
+                    remaining.append(value)
+            kept[name] = _joined(remaining)
+        wanted = set(numbers)
+        segments = tuple(seg for n, seg in enumerate(self.segments) if n in wanted)
+        return ArchiveInfo(segments, dict(self.max_ids), kept)
+
+    def holds(self, name: str, value: str) -> bool:
+        """True if `value` is among the archived values called `name`: a binary search
+        in the sorted, newline-separated text (no set of 200,000 strings in memory)."""
+        blob = self.lookups.get(name)
+        if not blob or "\n" in value:
+            return False
+        lo, hi = 0, len(blob) - 1  # newlines; the values between them are candidates
+        while lo < hi:
+            start = blob.rfind("\n", lo, (lo + hi) // 2 + 1)
+            end = blob.find("\n", start + 1)
+            item = blob[start + 1 : end]
+            if item == value:
+                return True
+            if item < value:
+                lo = end
+            else:
+                hi = start
+        return False
+
+    def count(self, name: str) -> int:
+        """How many values the archive lists under `name`."""
+        return max(self.lookups.get(name, "").count("\n") - 1, 0)
+
+    @property
+    def size(self) -> int:
+        """Bytes of the segments in the file (each with its newline)."""
+        return sum(length + 1 for length, _ in self.segments)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "segments": [list(segment) for segment in self.segments],
+            "max_ids": self.max_ids,
+            "lookups": self.lookups,
+        }
+
+    @classmethod
+    def from_json(cls, path: Path, value: Any) -> ArchiveInfo:
+        problem = damaged(path, "unexpected content: the archive header is malformed")
+        if not isinstance(value, dict):
+            raise problem
+        segments, max_ids, lookups = (
+            value.get("segments"),
+            value.get("max_ids"),
+            value.get("lookups"),
+        )
+        if not (
+            isinstance(segments, list) and isinstance(max_ids, dict) and isinstance(lookups, dict)
+        ):
+            raise problem
+        pairs: list[tuple[int, int]] = []
+        for segment in segments:
+            if not (isinstance(segment, list) and len(segment) == 2) or not all(
+                type(n) is int and n >= 0 for n in segment
+            ):
+                raise problem
+            pairs.append((segment[0], segment[1]))
+        if not all(type(n) is int for n in max_ids.values()) or not all(
+            type(v) is str for v in lookups.values()
+        ):
+            raise problem
+        return cls(tuple(pairs), max_ids, lookups)
+
+
+def _joined(values: list[str]) -> str:
+    """The values sorted, each followed by a newline, after a leading one ("\n" if none)."""
+    return "\n" + "".join(f"{value}\n" for value in sorted(values) if value and "\n" not in value)

@@ -1,0 +1,175 @@
+"""The archive segments of an open snapshot that are not in memory yet: the policy that
+fills them (`Archiver`), what an operation may need from them (`Unread`), and reading them
+into the tree.
+
+An `Archiver` (the repository's policy) picks documents that have left the working set;
+compaction moves them into archive segments after the snapshot's first line (see files.py).
+Opening reads the first line only and keeps the file open; the segments are read into the
+tree on the first need (`load_archive`): a lookup the archive's summary says it holds, a
+change from the journal to a document that may be archived, or a reader that wants
+everything. Until then the tree holds the working set, and compaction copies the unread
+segments byte for byte and appends a new one.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO, Protocol
+
+from leadtui.store.files import ArchiveInfo, Record, Tree, check_segment, merge_archive
+from leadtui.store.ops import Listener
+from leadtui.store.protocol import StoreError
+
+
+class Archiver(Protocol):
+    """The policy that decides what leaves the working set (see the module docstring)."""
+
+    def select(self, tree: Tree) -> dict[str, list[str]]:
+        """Table -> keys of the documents in `tree` to move into the archive now."""
+        ...
+
+    def lookups(self, docs: Tree) -> dict[str, list[str]]:
+        """Name -> values that `archive_holds(name, value)` must answer from the header."""
+        ...
+
+    def split(self, moved: Tree) -> list[Tree]:
+        """`moved` as the documents of one or more segments (kept small, so that one
+        segment can be read alone)."""
+        ...
+
+    def needles(self, table: str, doc: dict[str, Any]) -> list[bytes]:
+        """Bytes found in the segment(s) that hold the documents `doc` goes with (a
+        touch with its lead); [] when unknown (then the whole archive is read)."""
+        ...
+
+
+@dataclass(slots=True)
+class Unread:
+    """The archive segments of the snapshot this process read, not yet in its tree."""
+
+    info: ArchiveInfo
+    handle: BinaryIO  # that snapshot, kept open: a later compaction renames another over it
+    offset: int  # where its segments start
+    # segments already read into the tree (by `load_holding`), and their lookups
+    loaded: set[int] = field(default_factory=set)
+    loaded_lookups: dict[str, list[str]] = field(default_factory=dict)
+
+    def places(self) -> list[tuple[int, int, int]]:
+        """(offset, length without the newline, CRC-32) of each segment."""
+        found, offset = [], self.offset
+        for length, crc in self.info.segments:
+            found.append((offset, length, crc))
+            offset += length + 1
+        return found
+
+    def count(self, name: str) -> int:
+        """How many values the segments not read yet list under `name`."""
+        return self.info.count(name) - len(self.loaded_lookups.get(name, ()))
+
+    def may_hold(self, tree: Tree, op: list[Any]) -> bool:
+        """Could `op` change or depend on a document still in these segments?"""
+        kind = op[0]
+        if kind == "t":
+            return True
+        top = self.info.max_ids.get(op[1])
+        if top is None:
+            return False
+        if kind in ("c", "x"):
+            return True
+        return op[2] not in tree.get(op[1], ()) and int(op[2]) <= top
+
+
+def needles_for(
+    archiver: Archiver | None, unread: Unread, tree: Tree, seq: int, records: list[Record]
+) -> list[bytes]:
+    """What finds the archive segments that the documents written by `records` (those
+    after `seq`) go with: read first, so that a record deleting an archived touch
+    next to a write of its lead reads one segment, not the whole archive."""
+    if archiver is None:
+        return []
+    needles: list[bytes] = []
+    for record in records:
+        if record.seq <= seq:
+            continue
+        for op in record.ops:
+            if (
+                isinstance(op, list)
+                and len(op) == 4
+                and op[0] == "p"
+                and isinstance(op[1], str)
+                and isinstance(op[2], str)
+                and op[2].isdigit()
+                and isinstance(op[3], dict)
+                and unread.may_hold(tree, op)
+            ):
+                needles.extend(archiver.needles(op[1], op[3]))
+    return needles
+
+
+def merge_unread(path: Path, tree: Tree, unread: Unread) -> None:
+    """Read every archive segment of `unread` not read yet into `tree`."""
+    fd = unread.handle.fileno()
+    for number, (offset, length, crc) in enumerate(unread.places()):
+        if number not in unread.loaded:
+            data = _pread(path, fd, offset, length + 1)
+            merge_archive(tree, check_segment(path, number + 1, data, length, crc))
+            del data
+
+
+def merge_holding(
+    path: Path,
+    tree: Tree,
+    unread: Unread,
+    needles: Sequence[bytes],
+    archiver: Archiver | None,
+    listeners: Sequence[Listener],
+) -> bool:
+    """Read into `tree` the segments of `unread` not read yet whose bytes contain one of
+    `needles`, telling `listeners` about each document added (one already in the tree
+    wins); True if any was read."""
+    fd = unread.handle.fileno()
+    read_any = False
+    for number, (offset, length, crc) in enumerate(unread.places()):
+        if number in unread.loaded or not needles:
+            continue
+        data = _pread(path, fd, offset, length + 1)
+        if not any(needle in data for needle in needles):
+            continue
+        segment = check_segment(path, number + 1, data, length, crc)
+        del data
+        if archiver is not None:
+            for name, values in archiver.lookups(segment).items():
+                unread.loaded_lookups.setdefault(name, []).extend(values)
+        for name, docs in segment.items():
+            table = tree.setdefault(name, {})
+            for key, doc in docs.items():
+                if key not in table:
+                    table[key] = doc
+                    for listener in listeners:
+                        listener.changed(name, key, None, doc)
+        unread.loaded.add(number)
+        read_any = True
+    return read_any
+
+
+def read_each(
+    path: Path, fd: int, places: list[tuple[int, int, int]], numbers: list[int]
+) -> Iterator[Tree]:
+    try:
+        for number, (offset, length, crc) in zip(numbers, places, strict=True):
+            data = _pread(path, fd, offset, length + 1)
+            segment = check_segment(path, number, data, length, crc)
+            del data
+            yield segment
+    finally:
+        os.close(fd)
+
+
+def _pread(path: Path, fd: int, offset: int, size: int) -> bytes:
+    try:
+        return os.pread(fd, size, offset)
+    except OSError as exc:
+        raise StoreError(f"{path}: cannot read its archive: {exc.strerror or exc}") from None
