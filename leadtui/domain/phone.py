@@ -200,20 +200,49 @@ def _zone_exists(name: str) -> bool:
     return True
 
 
+def _region_and_kind(number: phonenumbers.PhoneNumber) -> tuple[str | None, int]:
+    """(`region_code_for_number(number)`, `number_type(number)`) with one type check
+    where phonenumbers makes two: for a calling code shared by several regions (+1: the
+    US, Canada, the Caribbean) it finds the region by checking the number's type against
+    each region's plan, then `number_type` finds the region again and checks the type
+    once more. The same steps, each done once."""
+    code = number.country_code
+    regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(code) if code is not None else None
+    if code is None or not regions:
+        return None, PhoneNumberType.UNKNOWN
+    national = phonenumbers.national_significant_number(number)
+    region: str = regions[0]
+    if len(regions) > 1:
+        region = ""
+        for candidate in regions:
+            metadata = PhoneMetadata.metadata_for_region(candidate.upper(), None)
+            if metadata is None:
+                continue
+            if metadata.leading_digits is not None:
+                if re.match(metadata.leading_digits, national):
+                    region = candidate
+                    break
+                continue
+            kind = _number_type_helper(national, metadata)
+            if kind != PhoneNumberType.UNKNOWN:
+                return candidate, kind  # the type number_type would find with this plan
+        if not region:
+            return None, PhoneNumberType.UNKNOWN
+    metadata = PhoneMetadata.metadata_for_region_or_calling_code(code, region)
+    if metadata is None:
+        return region, PhoneNumberType.UNKNOWN
+    return region, _number_type_helper(national, metadata)
+
+
 def _listed_zones(number: phonenumbers.PhoneNumber) -> tuple[tuple[str, ...], str]:
     """(phonenumbers' `time_zones_for_number(number)`, `region_code_for_number(number)`
-    or ""), finding the region once: `time_zones_for_number` asks `number_type`, which
-    finds the region itself, and for +1 finding the region is a full type check against
-    the US plan (a third of the import's zone cost). Same steps as phonenumbers' own,
-    `tests/unit/test_phone_zones_listed.py` compares them on every example number."""
-    region = phonenumbers.region_code_for_number(number)
+    or ""), the region and the type found once (`_region_and_kind`): `time_zones_for_number`
+    asks `number_type`, and finding the region of a +1 number is itself a full type check
+    against the US plan, so phonenumbers checks it three times when we also want the
+    region. `tests/unit/test_phone_zones_listed.py` compares both answers with
+    phonenumbers' own on every region's example numbers."""
+    region, kind = _region_and_kind(number)
     code = number.country_code
-    kind = PhoneNumberType.UNKNOWN
-    if region is not None and code is not None:  # else no metadata: phonenumbers says UNKNOWN
-        metadata = PhoneMetadata.metadata_for_region_or_calling_code(code, region)
-        if metadata is not None:
-            national = phonenumbers.national_significant_number(number)
-            kind = _number_type_helper(national, metadata)
     if kind == PhoneNumberType.UNKNOWN or code is None:
         listed: tuple[str, ...] = (pn_timezone.UNKNOWN_TIMEZONE,)
     elif not is_number_type_geographical(kind, code):
