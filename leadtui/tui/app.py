@@ -226,7 +226,7 @@ class LeadApp(Guarded, WriterMixin, SyncMixin, App[None]):
                 await questions
             finally:
                 self.prompting = False
-                self.keys.release()
+                self.keys.let_go()
 
         self.run_worker(flow(), group="prompts", exit_on_error=False)
 

@@ -8,7 +8,7 @@ up, so the keys after `c` reach the workstation before the callback prompt exist
   once, in arrival order, through the public `Screen.active_bindings` and `App.run_action`.
 - A key that opens something (a prompt flow, a dialog, the filter) calls `hold()`: every
   key after it is kept (quit included: nothing quits with a prompt pending) until the
-  thing is up and focused, which calls `release()`; the kept keys then go to it in order.
+  thing is up and focused, which calls `let_go()`; the kept keys then go to it in order.
 - In a dialog, Enter and the dialog's own keys (y, n, Esc) hold the keys after them: the
   dialog closes (and the keys go to the screen behind it, or to the next prompt of the
   same flow) or stays open (an answer it cannot read) and takes them itself.
@@ -51,14 +51,14 @@ class KeyHold:
         self._timer: Timer | None = None
 
     def hold(self) -> None:
-        """Keep every key from now until `release()` (or the safety timer)."""
+        """Keep every key from now until `let_go()` (or the safety timer)."""
         self.holding = True
         self._generation += 1
         if self._timer is not None:
             self._timer.stop()
-        self._timer = self.app.set_timer(HOLD_LIMIT_SECONDS, self.release)
+        self._timer = self.app.set_timer(HOLD_LIMIT_SECONDS, self.let_go)
 
-    def release(self) -> None:
+    def let_go(self) -> None:
         """Let the kept keys go once the keys already queued before this call are in."""
         if self.holding:
             self.app.post_message(KeysReleased(self._generation))

@@ -42,7 +42,7 @@ class DialogScreen(ModalScreen[ResultType]):
         """Up and focused: the keys typed while it opened are its own now."""
         keys = getattr(self.app, "keys", None)
         if keys is not None:
-            keys.release()
+            keys.let_go()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         """Runs after the subclass's own handler: still open (the answer did not do), so
@@ -50,7 +50,7 @@ class DialogScreen(ModalScreen[ResultType]):
         if not self._leaving:
             keys = getattr(self.app, "keys", None)
             if keys is not None:
-                keys.release()
+                keys.let_go()
 
     def dismiss(self, result: Any = None) -> AwaitComplete:
         """Keys typed while it closes wait for the screen (or the prompt) that comes next."""
@@ -61,5 +61,5 @@ class DialogScreen(ModalScreen[ResultType]):
             keys.hold()
         done = super().dismiss(result)
         if keys is not None and not getattr(app, "prompting", False):
-            keys.release()  # the screen behind keeps its focus: the keys go there
+            keys.let_go()  # the screen behind keeps its focus: the keys go there
         return done

@@ -373,7 +373,7 @@ class WorkstationScreen(Guarded, Screen[None]):
         bar.display = True
         self.app.keys.hold()  # the letters typed after / belong to the filter
         bar.focus()
-        self.app.keys.release()
+        self.app.keys.let_go()
 
     def action_close_filter(self) -> None:
         bar = self.query_one(FilterBar)
