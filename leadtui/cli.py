@@ -35,7 +35,7 @@ def parse_now(text: str) -> datetime:
         parsed = datetime.fromisoformat(raw[:-1] + "+00:00" if raw[-1:] in "zZ" else raw)
     except (ValueError, IndexError):
         raise argparse.ArgumentTypeError(
-            f"not an ISO 8601 time: {text!r} (e.g. 2025-03-10T14:05:00-04:00)"
+            f"not an ISO 8601 time: {text!r} (e.g. {datetime.now(UTC):%Y-%m-%d}T14:05:00-04:00)"
         ) from None
     try:
         aware = parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed

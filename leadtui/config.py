@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import phonenumbers
 
 from leadtui.dburl import is_postgres_url, mask_url
+from leadtui.domain.dial import parse_dial_command
 from leadtui.domain.text import UNSAFE
 from leadtui.domain.window import CallingWindow
 from leadtui.intake.settings import IntakeSettings, parse_intake
@@ -49,6 +50,7 @@ class Settings:
     intake: IntakeSettings = field(default_factory=IntakeSettings)  # [intake] (webhook, mail)
     import_aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)  # field -> headers
     database: str = ""  # "" = the TinyDB file in the data folder; else a PostgreSQL URL
+    dial_command: tuple[str, ...] = ()  # argv with {phone} and {lead_id}; () = copy instead
 
     @property
     def threshold(self) -> timedelta:
@@ -69,6 +71,7 @@ ENV_VARS: dict[str, str] = {
     "LEADTUI_CADENCE_FILE": "cadence_file",
     "LEADTUI_THEME": "theme",
     "LEADTUI_DB": "database",
+    "LEADTUI_DIAL_COMMAND": "dial_command",
 }
 
 _HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
@@ -220,6 +223,13 @@ def _import_aliases(value: Any) -> dict[str, tuple[str, ...]]:
     return aliases
 
 
+def _dial_command(value: Any) -> tuple[str, ...]:
+    try:
+        return parse_dial_command(value)
+    except ValueError as err:
+        raise _Bad(str(err)) from None
+
+
 # Setting key -> parser. window_start/window_end combine into Settings.window.
 _PARSERS: dict[str, Callable[[Any], Any]] = {
     "rep_name": _plain_text(80),
@@ -237,6 +247,7 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "intake": _intake,
     "import_aliases": _import_aliases,
     "database": _database,
+    "dial_command": _dial_command,
 }
 KEYS = tuple(_PARSERS)
 
@@ -272,7 +283,7 @@ def load_settings(
         values.update(_from_file(path, text))
     for var, key in ENV_VARS.items():
         raw = env.get(var)
-        if raw is not None and (raw.strip() or key in ("rep_name", "rep_phone")):
+        if raw is not None and (raw.strip() or key in ("rep_name", "rep_phone", "dial_command")):
             values[key] = _checked(key, raw, f"environment variable {var}", base=Path.cwd())
     for key, raw in overrides.items():
         if raw is None:

@@ -197,6 +197,7 @@ class Touch:
     rep: str = ""
     override_window: bool = False  # logged although the lead's calling window was closed
     blitz_id: str | None = None
+    dialed_at: datetime | None = None  # UTC: when the dial (`g`) before this touch started
 
     @property
     def channel(self) -> Channel:

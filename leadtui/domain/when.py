@@ -22,9 +22,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from leadtui.domain.model import LeadError
 from leadtui.domain.times import CLOCK_MAX, CLOCK_MIN, TimeRangeError, check_clock
 
-__all__ = ["WhenError", "describe_when", "parse_when", "relative", "EXAMPLES"]
+__all__ = ["WhenError", "describe_when", "examples", "parse_when", "relative", "EXAMPLES"]
 
-EXAMPLES = "15:30, 3pm, tomorrow 10am, fri 9:30, +2h, in 3 days, 2025-11-24 15:30"
+EXAMPLES = "15:30, 3pm, tomorrow 10am, 10am tomorrow, fri 9:30, +2h, in 3 days"
+
+
+def examples(now: datetime) -> str:
+    """The examples, with a date derived from `now` (two days on) so none is in the past."""
+    return f"{EXAMPLES}, {(now + timedelta(days=2)).date().isoformat()} 15:30"
 
 _UNITS = {
     "m": "minutes", "min": "minutes", "mins": "minutes", "minute": "minutes",
@@ -133,7 +138,7 @@ def parse_when(text: str, now: datetime, tz: str) -> datetime:
     zone = _zone(tz)
     raw = " ".join(text.strip().lower().split())
     if not raw:
-        raise WhenError(f"when? e.g. {EXAMPLES}")
+        raise WhenError(f"when? e.g. {examples(now)}")
     if raw == "now":
         return now.astimezone(UTC)
     try:
@@ -167,9 +172,11 @@ def _parse_day_and_time(raw: str, now: datetime, zone: ZoneInfo) -> datetime:
     local_now = now.astimezone(zone)
     words = raw.replace(" at ", " ").split()
     day: date | None = None
+    if len(words) > 1 and (words[-1] in _DAY_WORDS or _is_weekday(words[-1])):
+        words.insert(0, words.pop())  # "10am tomorrow" reads as "tomorrow 10am"
     if words and words[0] in _DAY_WORDS:
         day = local_now.date() + timedelta(days=_DAY_WORDS[words.pop(0)])
-    elif words and words[0][:3] in _WEEKDAYS and words[0].isalpha():
+    elif words and _is_weekday(words[0]):
         import arrow
 
         target = _WEEKDAYS.index(words.pop(0)[:3])
@@ -181,14 +188,18 @@ def _parse_day_and_time(raw: str, now: datetime, zone: ZoneInfo) -> datetime:
     rest = "".join(words)
     clock = _parse_clock(rest) if rest else None
     if rest and clock is None:
-        raise WhenError(f"can't read {raw!r}: try {EXAMPLES}")
+        raise WhenError(f"can't read {raw!r}: try {examples(now)}")
     if day is None:
         if clock is None:
-            raise WhenError(f"can't read {raw!r}: try {EXAMPLES}")
+            raise WhenError(f"can't read {raw!r}: try {examples(now)}")
         day = local_now.date()
         if datetime.combine(day, clock) <= local_now.replace(tzinfo=None):
             day += timedelta(days=1)  # that time has passed today: the next one
     return _at_local(day, clock or time(9, 0), zone)
+
+
+def _is_weekday(word: str) -> bool:
+    return word.isalpha() and word[:3] in _WEEKDAYS
 
 
 def relative(at: datetime, now: datetime) -> str:

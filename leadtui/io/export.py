@@ -57,6 +57,7 @@ def touch_to_dict(touch: Touch) -> dict[str, Any]:
         "rep": touch.rep,
         "override_window": touch.override_window,
         "blitz_id": touch.blitz_id,
+        "dialed_at": iso(touch.dialed_at),
     }
 
 

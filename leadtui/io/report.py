@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from leadtui.domain.blitz import Tallies
+from leadtui.domain.dial import median_gap
 from leadtui.domain.metrics import (
     PERSISTENT_ATTEMPTS,
     BlitzSummary,
@@ -103,8 +104,10 @@ def figures_dict(figures: Figures) -> dict[str, Any]:
     }
 
 
-def blitz_dict(summary: BlitzSummary) -> dict[str, Any]:
-    """One blitz session as history shows it."""
+def blitz_dict(summary: BlitzSummary, dialed: Sequence[datetime] = ()) -> dict[str, Any]:
+    """One blitz session as history shows it; `dialed`: when its dials (`g`) started."""
+    dialed_count = len(dialed)
+    minutes = summary.minutes_used
     return {
         "id": summary.id,
         "start": _iso(summary.start),
@@ -116,7 +119,22 @@ def blitz_dict(summary: BlitzSummary) -> dict[str, Any]:
         "minutes_used": round(summary.minutes_used, 2),
         "dials_per_hour": _round(summary.dials_per_hour, 2),
         "tallies": summary.tallies.as_dict(),
+        "dialed": dialed_count,
+        "dialed_per_hour": _round(dialed_count * 60.0 / minutes if minutes > 0 else None, 2),
+        "median_seconds_between_dials": _round(median_gap(dialed), 1),
     }
+
+
+def _noting_dials(
+    pairs: Iterable[tuple[Lead, Sequence[Touch]]], dials: dict[str, list[datetime]]
+) -> Iterator[tuple[Lead, Sequence[Touch]]]:
+    """Pass the pairs on, noting in `dials` (blitz id -> starts) when each dial (`g`)
+    behind a call logged in a blitz started."""
+    for lead, touches in pairs:
+        for touch in touches:
+            if touch.blitz_id is not None and touch.dialed_at is not None:
+                dials.setdefault(touch.blitz_id, []).append(touch.dialed_at)
+        yield lead, touches
 
 
 def build_report(
@@ -131,13 +149,17 @@ def build_report(
     """Every report figure for the leads received since `since` from `source`; with `rep`,
     only that rep's touches (any case) and the leads they touched (streamed as without)."""
     covered = report_scope(since=since, source=source)
+    sessions, unreadable = blitz_history(store.blitzes(), now, since=since)
+    dials: dict[str, list[datetime]] = {}
+    every = _pairs(store)
+    if sessions:  # the time between dials of each blitz, in the same one pass
+        every = _noting_dials(every, dials)
     pairs: Iterable[tuple[Lead, Sequence[Touch]]] = (
-        (lead, touches) for lead, touches in _pairs(store) if covered(lead)
+        (lead, touches) for lead, touches in every if covered(lead)
     )
     if rep is not None:
         pairs = of_rep(pairs, rep)
     overall, groups = compute_pairs(pairs, threshold)
-    sessions, unreadable = blitz_history(store.blitzes(), now, since=since)
     return {
         "report_version": REPORT_VERSION,
         "generated_at": _iso(now),
@@ -150,7 +172,7 @@ def build_report(
         },
         "overall": figures_dict(overall),
         "by_source": {name: figures_dict(group) for name, group in groups.items()},
-        "blitzes": [blitz_dict(summary) for summary in sessions],
+        "blitzes": [blitz_dict(summary, dials.get(summary.id, ())) for summary in sessions],
         "blitzes_unreadable": unreadable,
     }
 
@@ -276,11 +298,11 @@ def summary_lines(report: Mapping[str, Any]) -> list[str]:
         f"Contact rate: {contact['contacts']} contacts in {contact['dials']} dials "
         f"({format_share(contact['rate_per_dial'])}); {contact['leads_reached']} of "
         f"{fig['leads']} leads reached ({format_share(contact['rate_per_lead'])})",
-        f"Persistency: attempts per lead median {_number(persist['median_attempts'])}, "
-        f"mean {_number(persist['mean_attempts'])}; of {persist['unreached']} unreached leads "
-        f"{persist['unreached_6_plus']} got {PERSISTENT_ATTEMPTS}+ attempts "
-        f"({format_share(persist['unreached_6_plus_share'])}), the typical one "
-        f"{_number(persist['unreached_median_attempts'])}; exhausted: {persist['exhausted']}; "
+        f"Persistency: {_number(persist['median_attempts'])} attempts per lead (median), "
+        f"{_number(persist['mean_attempts'])} on average; of {persist['unreached']} unreached "
+        f"leads {persist['unreached_6_plus']} got {PERSISTENT_ATTEMPTS}+ attempts "
+        f"({format_share(persist['unreached_6_plus_share'])}), and a typical unreached lead "
+        f"got {_number(persist['unreached_median_attempts'])}; exhausted: {persist['exhausted']}; "
         f"reached, follow-ups ran out: {persist['follow_ups_exhausted']}",
     ]
 
@@ -325,14 +347,22 @@ def attempt_rows(fig: Mapping[str, Any], cap: int = 12) -> list[tuple[str, int, 
     return [(f"{k}+" if k == cap else str(k), n, str(n)) for k, n in sorted(counts.items())]
 
 
+def _minutes(value: float) -> str:
+    """'1.5' under ten minutes, '45' above: a 1.5-minute blitz is not '2'."""
+    return f"{value:.1f}".removesuffix(".0") if value < 10 else f"{value:.0f}"
+
+
 def blitz_line(session: Mapping[str, Any]) -> str:
-    """One blitz of history, one line."""
+    """One blitz of history, one line, started in this machine's local time."""
     tallies = Tallies(**session["tallies"])
-    start = datetime.fromisoformat(session["start"]).strftime("%Y-%m-%d %H:%M")
+    start = datetime.fromisoformat(session["start"]).astimezone()
     goal = f"/{session['goal']}" if session["goal"] is not None else ""
+    used, planned = _minutes(session["minutes_used"]), _minutes(session["planned_minutes"])
+    gap = session.get("median_seconds_between_dials")
+    between = f" ({format_duration(gap)} apart)" if gap is not None else ""
     return (
-        f"  {start}Z {session['minutes_used']:>3.0f}/{session['planned_minutes']:.0f}m "
-        f"dials {tallies.dials}{goal} contacts {tallies.contacts} "
+        f"  {start:%Y-%m-%d %H:%M} {start.tzname()} {used}/{planned}m "
+        f"dials {tallies.dials}{goal}{between} contacts {tallies.contacts} "
         f"appts {tallies.appointments} msgs {tallies.messages_left}  {session['status']}"
     )
 

@@ -75,6 +75,7 @@ class PendingWrite:
     booked: NextAction | None = None  # the callback/appointment still ahead at the key press
     touch_id: str = ""  # undo: exactly this touch (one logged elsewhere, confirmed with y)
     undo_seq: int | None = None  # undo: the touch that this screen's write `seq` logged
+    dialed_at: datetime | None = None  # the dial (`g`) that led to this call
     tries: int = 0
     error: str = ""
 
@@ -194,6 +195,7 @@ class StoreGateway:
                     self.store, cadence, window, write.lead_id, write.outcome, write.at,
                     note=write.note, when=write.when, rep=rep,
                     override_window=write.override_window, blitz_id=write.blitz_id,
+                    dialed_at=write.dialed_at,
                 )  # fmt: skip
                 assert done.touch is not None
                 self._logged[write.seq] = done.touch.id
@@ -229,6 +231,16 @@ class StoreGateway:
         threshold = self._settings().threshold
         with self._lock:
             return reports.report(self.store, now, threshold, since=since, source=source)
+
+    def lead(self, lead_id: str) -> Lead:
+        """The lead as stored now (the dial checks it again just before dialling)."""
+        with self._lock:
+            return self.store.get_lead(lead_id)
+
+    def sources(self) -> list[str]:
+        """Every lead's source as the report names it, for the report screen's prompt."""
+        with self._lock:
+            return reports.sources(self.store)
 
     def save_blitz_record(self, record: Mapping[str, Any]) -> None:
         """Save a blitz session record (durable on return)."""

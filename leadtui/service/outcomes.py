@@ -76,12 +76,14 @@ def log_outcome(
     rep: str = "",
     override_window: bool = False,
     blitz_id: str | None = None,
+    dialed_at: datetime | None = None,
 ) -> Logged:
     """Record a touch (durable before returning). Raises LeadError when the store refuses
-    it (a call on a do-not-call lead, a callback without a time), LeadNotFound, StoreError."""
+    it (a call on a do-not-call lead, a callback without a time), LeadNotFound, StoreError.
+    `dialed_at`: when the dial (`g`) before this call started."""
     touch = store.log_touch(
         lead_id, outcome, at, note=note, when=when, rep=rep,
-        override_window=override_window, blitz_id=blitz_id,
+        override_window=override_window, blitz_id=blitz_id, dialed_at=dialed_at,
     )  # fmt: skip
     return _after(store, cadence, window, lead_id, touch)
 

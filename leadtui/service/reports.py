@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from leadtui.domain.metrics import source_label
 from leadtui.io.report import build_report
 from leadtui.store.protocol import LeadStore
 
@@ -24,6 +25,11 @@ def report(
     return build_report(
         store, now=now, threshold=threshold, since=since, source=source, rep=rep
     )
+
+
+def sources(store: LeadStore) -> list[str]:
+    """Every lead's source as the report names it (`(no source)` included), sorted."""
+    return sorted({source_label(lead) for lead in store.leads()}, key=str.casefold)
 
 
 def save_blitz(store: LeadStore, record: Mapping[str, Any]) -> None:

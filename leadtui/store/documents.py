@@ -91,11 +91,14 @@ def touch_doc(touch: Touch) -> Doc:
         doc["override_window"] = True
     if touch.blitz_id is not None:
         doc["blitz_id"] = touch.blitz_id
+    if touch.dialed_at is not None:
+        doc["dialed_at"] = iso(touch.dialed_at)
     return doc
 
 
 def touch_from_doc(doc: Doc) -> Touch:
     when = doc.get("when")
+    dialed = doc.get("dialed_at")
     return _touch(
         doc["id"],
         doc["lead_id"],
@@ -106,6 +109,7 @@ def touch_from_doc(doc: Doc) -> Touch:
         doc.get("rep", ""),
         bool(doc.get("override_window", False)),
         doc.get("blitz_id"),
+        _time(dialed) if dialed is not None else None,
     )
 
 
@@ -116,11 +120,12 @@ def touch_from_doc(doc: Doc) -> Touch:
 # __post_init__ to skip; `fast_models_match()` and a unit test keep the field lists honest.
 _new = object.__new__
 _TOUCH_FIELDS = ("id", "lead_id", "outcome", "at", "note", "when", "rep", "override_window",
-                 "blitz_id")  # fmt: skip
+                 "blitz_id", "dialed_at")  # fmt: skip
 _LEAD_FIELDS = ("id", "name", "phone", "email", "source", "timezone", "received_at", "status",
                 "notes", "inquiries", "other_phones", "other_emails", "zone_candidates",
                 "reopened_at")  # fmt: skip
-(_t_id, _t_lead, _t_outcome, _t_at, _t_note, _t_when, _t_rep, _t_override, _t_blitz) = (
+(_t_id, _t_lead, _t_outcome, _t_at, _t_note, _t_when, _t_rep, _t_override, _t_blitz,
+ _t_dialed) = (
     getattr(Touch, name).__set__ for name in _TOUCH_FIELDS
 )
 (_l_id, _l_name, _l_phone, _l_email, _l_source, _l_tz, _l_received, _l_status, _l_notes,
@@ -141,7 +146,7 @@ def fast_models_match() -> bool:
 
 def _touch(*values: Any) -> Touch:
     touch = _new(Touch)
-    (id_, lead_id, outcome, at, note, when, rep, override, blitz_id) = values
+    (id_, lead_id, outcome, at, note, when, rep, override, blitz_id, dialed_at) = values
     _t_id(touch, id_)
     _t_lead(touch, lead_id)
     _t_outcome(touch, outcome)
@@ -151,6 +156,7 @@ def _touch(*values: Any) -> Touch:
     _t_rep(touch, rep)
     _t_override(touch, override)
     _t_blitz(touch, blitz_id)
+    _t_dialed(touch, dialed_at)
     return touch
 
 

@@ -171,6 +171,7 @@ class LeadStore(Protocol):
         rep: str = "",
         override_window: bool = False,
         blitz_id: str | None = None,
+        dialed_at: datetime | None = None,
     ) -> Touch:
         """Record a touch and update the lead's status. Refuses (LeadError) a call outcome
         on a DNC lead and a callback/appointment without `when`."""

@@ -159,6 +159,7 @@ class TinyLeadStore(SessionRecords):
         rep: str = "",
         override_window: bool = False,
         blitz_id: str | None = None,
+        dialed_at: datetime | None = None,
     ) -> Touch:
         outcome = Outcome(outcome)
         note = _clean_note(note)
@@ -175,6 +176,7 @@ class TinyLeadStore(SessionRecords):
                 rep=rep,
                 override_window=override_window,
                 blitz_id=blitz_id,
+                dialed_at=utc(dialed_at, "dial time") if dialed_at is not None else None,
             )
             self._db.table(TOUCHES).insert(touch_doc(touch))
             if outcome is Outcome.DNC and lead.phone not in self._index.dnc:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 MODULES: tuple[str, ...] = (
     "leadtui.subcommands.leads",  # add, show, log, undo, plan
+    "leadtui.subcommands.find",  # find
     "leadtui.subcommands.queue",  # queue
     "leadtui.subcommands.transfer",  # import, export
     "leadtui.subcommands.maintenance",  # paths, doctor

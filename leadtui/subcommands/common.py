@@ -61,14 +61,20 @@ def local_iso(at: datetime | None, tz: str) -> str | None:
     return None if at is None else local_time(at, tz).isoformat()
 
 
-def parse_iso(text: str, option: str) -> datetime:
+def iso_example(now: datetime | None) -> str:
+    """An ISO 8601 example from today (`now`), so no message shows a date long gone."""
+    day = (now or datetime.now(UTC)).astimezone(UTC).date()
+    return f"{day.isoformat()}T14:05-04:00"
+
+
+def parse_iso(text: str, option: str, now: datetime | None = None) -> datetime:
     """ISO 8601 with Z or an offset; naive means UTC. CommandFailed names the option."""
     raw = text.strip()
     try:
         parsed = datetime.fromisoformat(raw[:-1] + "+00:00" if raw[-1:] in "zZ" else raw)
     except (ValueError, IndexError):
         raise CommandFailed(
-            f"{option} {safe(text, 40)!r} is not an ISO 8601 time (e.g. 2025-03-10T14:05-04:00)"
+            f"{option} {safe(text, 40)!r} is not an ISO 8601 time (e.g. {iso_example(now)})"
         ) from None
     return to_utc(parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed, option)
 

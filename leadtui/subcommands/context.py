@@ -61,6 +61,7 @@ class Context:
             paths=self.paths,
             cadence=self.cadence,
             blitz=blitz,
+            demo_home=self.demo_dir,
         )
         if self.demo_dir:
             print(f"The demo data is in {self.demo_dir}; delete it when you are done.")

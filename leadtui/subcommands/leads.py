@@ -6,6 +6,8 @@ import argparse
 from datetime import datetime, timedelta
 
 from leadtui.domain.model import NextAction, Outcome
+from leadtui.domain.notes import local_stamps
+from leadtui.domain.phone import format_phone
 from leadtui.domain.times import check_event
 from leadtui.domain.when import parse_when
 from leadtui.domain.window import booked
@@ -76,7 +78,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 def run_add(ctx: Context, args: argparse.Namespace) -> int:
     settings = ctx.settings
-    received = parse_iso(args.received, "--received") if args.received else None
+    received = parse_iso(args.received, "--received", ctx.now()) if args.received else None
     result = add_lead(
         ctx.store,
         name=args.name,
@@ -113,9 +115,9 @@ def run_show(ctx: Context, args: argparse.Namespace) -> int:
         )
         return 0
     tz, now = lead.timezone, ctx.now()
-    rows = [("lead", f"{safe(lead.name)} ({lead.id})"), ("phone", lead.phone)]
+    rows = [("lead", f"{safe(lead.name)} ({lead.id})"), ("phone", _people_phone(lead.phone))]
     if lead.other_phones:
-        rows.append(("earlier", ", ".join(lead.other_phones)))
+        rows.append(("earlier", ", ".join(_people_phone(p) for p in lead.other_phones)))
     rows.append(("email", safe(lead.email) or "-"))
     if lead.other_emails:
         rows.append(("earlier", safe(", ".join(lead.other_emails))))
@@ -136,7 +138,7 @@ def run_show(ctx: Context, args: argparse.Namespace) -> int:
         ctx.print(f"{label + ':':<10}{value}")
     if lead.notes:
         ctx.print("notes:")
-        for line in lead.notes.splitlines():
+        for line in local_stamps(lead.notes, tz).splitlines():
             ctx.print(f"  {safe(line)}")
     ctx.print(f"touches ({len(touches)}):" if touches else "touches: none yet")
     for touch in touches:
@@ -147,12 +149,20 @@ def run_show(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
+def _people_phone(e164: str) -> str:
+    """The international format people read ('+61 3 5550 0103'); JSON keeps E.164."""
+    try:
+        return format_phone(e164)
+    except Exception:
+        return e164
+
+
 def run_log(ctx: Context, args: argparse.Namespace) -> int:
     store = ctx.store
     now = ctx.now()
     outcome = Outcome(args.outcome)
     lead = store.get_lead(args.lead)
-    at = check_event(parse_iso(args.at, "--at"), now, "--at") if args.at else now
+    at = check_event(parse_iso(args.at, "--at", now), now, "--at") if args.at else now
     if at > now + timedelta(minutes=1):
         raise CommandFailed(f"--at {local_label(at, lead.timezone, now)} is in the future")
     if args.at and at < lead.started_at:

@@ -13,13 +13,14 @@ from leadtui.subcommands.common import entry_dict, print_json, safe
 from leadtui.subcommands.context import Context
 
 
-def non_negative(text: str) -> int:
+def positive(text: str) -> int:
+    """A `--limit`: 1 or more (0 would show nothing, so it is a usage error)."""
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError("must be 0 or more")
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more (leave it out for no limit)")
     return value
 
 
@@ -27,7 +28,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     queue = commands.add_parser("queue", help="the ranked call queue")
     queue.add_argument("--all", action="store_true", help="every active lead, not only due ones")
     queue.add_argument("--json", action="store_true", help="print JSON")
-    queue.add_argument("--limit", type=non_negative, default=None, help="at most N leads")
+    queue.add_argument("--limit", type=positive, default=None,
+                       help="at most N leads (1 or more)")
     queue.set_defaults(run=run_queue)
 
 

@@ -6,9 +6,9 @@ import argparse
 
 from leadtui.domain.times import check_clock
 from leadtui.io.report import render_text
-from leadtui.service.reports import report
-from leadtui.subcommands.common import parse_iso, print_json
-from leadtui.subcommands.context import Context
+from leadtui.service.reports import report, sources
+from leadtui.subcommands.common import parse_iso, print_json, safe
+from leadtui.subcommands.context import CommandFailed, Context
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -30,7 +30,15 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def run_report(ctx: Context, args: argparse.Namespace) -> int:
-    since = check_clock(parse_iso(args.since, "--since"), "--since") if args.since else None
+    since = (
+        check_clock(parse_iso(args.since, "--since", ctx.now()), "--since") if args.since else None
+    )
+    if args.source is not None:
+        known = sources(ctx.store)
+        if args.source.strip().casefold() not in {name.casefold() for name in known}:
+            listed = ", ".join(safe(name, 30) for name in known) or "none yet"
+            wanted = safe(args.source, 40)
+            raise CommandFailed(f"no leads from source {wanted!r} (sources: {listed})")
     data = report(
         ctx.store, ctx.now(), ctx.settings.threshold, since=since, source=args.source,
         rep=args.rep,

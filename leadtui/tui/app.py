@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -31,7 +31,9 @@ from leadtui.service.gateway import StoreGateway
 from leadtui.store.protocol import LeadStore
 from leadtui.tui import blitz_and_report
 from leadtui.tui.commands import LeadCommands
+from leadtui.tui.dialer import Dials
 from leadtui.tui.guard import Guarded, guarded
+from leadtui.tui.key_hold import KeyHold, KeysReleased
 from leadtui.tui.keys import QUIT_BINDING, WORKSTATION_BINDINGS
 from leadtui.tui.screens.confirm import ConfirmScreen
 from leadtui.tui.screens.rep_details import RepDetailsScreen
@@ -72,8 +74,10 @@ class LeadApp(Guarded, WriterMixin, SyncMixin, App[None]):
         cadence: Cadence,
         scripts: Mapping[str, str] | None = None,
         blitz: tuple[float, int | None] | None = None,
+        demo_home: str | None = None,
     ) -> None:
         super().__init__()
+        self.demo_home = demo_home  # --demo: the temporary folder (shown in the help)
         self.start_blitz = blitz  # `leadtui blitz`: (minutes, goal), opened at once
         self.store = store
         self.clock = clock
@@ -83,6 +87,8 @@ class LeadApp(Guarded, WriterMixin, SyncMixin, App[None]):
         self.session = secrets.token_hex(6)
         self.gateway = StoreGateway(store, cadence, lambda: self.settings, self.session)
         self.prompting = False  # an outcome's questions are on screen
+        self.dials = Dials()  # dials started with `g`, until their call is logged
+        self.keys = KeyHold(self)  # keys typed in a burst reach the prompt they belong to
         self.problems: list[str] = []  # reported once, when the screen is up
         self.scripts: dict[str, str] = dict(scripts) if scripts is not None else self._scripts()
         self._init_writer()
@@ -189,7 +195,9 @@ class LeadApp(Guarded, WriterMixin, SyncMixin, App[None]):
             self.snapshot_signal.publish(self.snapshot)  # scripts show the new details
 
         settings = self.settings
-        self.push_screen(RepDetailsScreen(settings.rep_name, settings.rep_phone), done)
+        self.push_screen(
+            RepDetailsScreen(settings.rep_name, settings.rep_phone, settings.default_region), done
+        )
 
     def script_values(self, lead: Lead) -> dict[str, str]:
         """Placeholders for the scripts; an unset one stays visible as {rep_name}."""
@@ -207,6 +215,21 @@ class LeadApp(Guarded, WriterMixin, SyncMixin, App[None]):
         """Tell the screens that the unsaved/saving counts changed."""
         self.status_signal.publish(None)
 
+    def ask(self, questions: Coroutine[Any, Any, object]) -> None:
+        """Run an outcome's or a dial's questions in a worker; keys typed meanwhile wait
+        for its prompts, and nothing quits while it is pending (tui/key_hold.py)."""
+        self.prompting = True
+        self.keys.hold()
+
+        async def flow() -> None:
+            try:
+                await questions
+            finally:
+                self.prompting = False
+                self.keys.let_go()
+
+        self.run_worker(flow(), group="prompts", exit_on_error=False)
+
     # --- import from the palette ---
     def action_import_csv(self) -> None:
         def chosen(path: str | None) -> None:
@@ -221,7 +244,16 @@ class LeadApp(Guarded, WriterMixin, SyncMixin, App[None]):
     @work(thread=True, group="import", exit_on_error=False, description="import a CSV")
     def _import_worker(self, path: Path) -> None:
         try:
-            with path.open("rb") as raw:  # streamed: a big file is never all in memory
+            raw = path.open("rb")
+        except IsADirectoryError:  # worded as `leadtui import` words it
+            self.call_from_thread(self._imported, f"cannot read {path}: it is a folder", "error")
+            return
+        except OSError as exc:
+            why = exc.strerror or str(exc)
+            self.call_from_thread(self._imported, f"cannot read {path}: {why}", "error")
+            return
+        try:
+            with raw:  # streamed: a big file is never all in memory
                 report = self.gateway.import_leads(raw, self.clock.now())
         except Exception as exc:
             message, severity = f"{path}: {exc}", "error"
@@ -246,9 +278,22 @@ class LeadApp(Guarded, WriterMixin, SyncMixin, App[None]):
     async def on_event(self, event: Any) -> None:
         from textual import events
 
-        if isinstance(event, events.Key):
+        if isinstance(event, events.Key) and not event.is_forwarded:
             self.last_activity = self.clock.now()
+            if await self.keys.route(event):
+                return
         await super().on_event(event)
+
+    async def on_keys_released(self, message: KeysReleased) -> None:
+        await self.keys.flush(message.generation)
+
+    def push_screen(self, screen: Any, *args: Any, **kwargs: Any) -> Any:
+        """Keys typed while a dialog opens wait for it (see tui/key_hold.py)."""
+        from leadtui.tui.screens.dialog import DialogScreen
+
+        if isinstance(screen, DialogScreen):
+            self.keys.hold()
+        return super().push_screen(screen, *args, **kwargs)
 
     async def action_quit(self) -> None:
         """Quit once pending writes are on disk (or the rep says to drop them)."""
@@ -311,10 +356,12 @@ def run_tui(
     paths: Paths,
     cadence: Cadence,
     blitz: tuple[float, int | None] | None = None,
+    demo_home: str | None = None,
 ) -> int:
     """Run the workstation until the rep quits (`blitz=(minutes, goal)`: start in a blitz)."""
     app = make_app(store=store, clock=clock, settings=settings, paths=paths, cadence=cadence,
                    blitz=blitz)  # fmt: skip
+    app.demo_home = demo_home
     app.prime_queue()
     try:
         app.run()

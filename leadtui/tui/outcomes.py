@@ -44,6 +44,12 @@ def copy_phone(app: LeadApp, lead: Lead) -> None:
     app.notify(f"Copied {lead.phone}", markup=False, timeout=3)
 
 
+def copy_id(app: LeadApp, lead: Lead) -> None:
+    """Copy the lead's id (for `leadtui show`, `plan`, `log`, `undo`) and say so."""
+    app.copy_to_clipboard(lead.id)
+    app.notify(f"Copied the id {lead.id}", markup=False, timeout=3)
+
+
 def _phone(e164: str) -> str:
     try:
         return format_phone(e164)
@@ -65,7 +71,7 @@ def needs_questions(app: LeadApp, entry: QueueEntry, outcome: Outcome) -> bool:
     """Must the rep answer something before this touch is queued?"""
     if outcome is Outcome.DNC or outcome.needs_when or entry.claimed_by:
         return True
-    return _outside(app, entry, outcome, app.clock.now())
+    return needs_window_question(app, entry, outcome, app.clock.now())
 
 
 def _outside(app: LeadApp, entry: QueueEntry, outcome: Outcome, now: datetime) -> bool:
@@ -73,6 +79,16 @@ def _outside(app: LeadApp, entry: QueueEntry, outcome: Outcome, now: datetime) -
     and is not a callback or appointment inside the time the lead asked for."""
     window, action = app.settings.window, entry.next_action
     return outside_window(window, entry.lead, outcome, now, action)
+
+
+def needs_window_question(
+    app: LeadApp, entry: QueueEntry, outcome: Outcome, now: datetime
+) -> bool:
+    """Outside the window, unless the rep already confirmed dialling this lead outside it."""
+    if not _outside(app, entry, outcome, now):
+        return False
+    dial = app.dials.peek(entry.lead.id, now)
+    return dial is None or not dial.override_window
 
 
 def log_outcome_now(
@@ -97,6 +113,9 @@ def _submit(
     lead = entry.lead
     now = app.clock.now()
     action = entry.next_action
+    dial = app.dials.take(lead.id, now) if outcome.is_call else None
+    if dial is not None and dial.override_window:
+        override = True  # the rep confirmed dialling outside the window
     app.submit(
         PendingWrite(
             seq=app.next_seq(),
@@ -109,6 +128,7 @@ def _submit(
             override_window=override,
             blitz_id=blitz_id,
             booked=action if booked(action, now) else None,
+            dialed_at=dial.at if dial is not None else None,
         )
     )
 
@@ -117,6 +137,37 @@ async def _confirmed(app: LeadApp, title: str, body: str, *, yes: str) -> bool:
     """Ask (y confirms; n, Escape and Enter do not) and wait for the answer."""
     answer = await app.push_screen_wait(ConfirmScreen(title, body, yes=yes))
     return bool(answer)
+
+
+async def confirmed(app: LeadApp, title: str, body: str, *, yes: str) -> bool:
+    """Ask a yes/no question (the dial asks what a logged call asks)."""
+    return await _confirmed(app, title, body, yes=yes)
+
+
+def dial_outside_window(app: LeadApp, entry: QueueEntry, now: datetime) -> bool:
+    """A call now would fall outside the lead's calling window (the dial asks too)."""
+    return _outside(app, entry, Outcome.NO_ANSWER, now)
+
+
+async def window_confirmed(
+    app: LeadApp, entry: QueueEntry, now: datetime, question: str, *, yes: str
+) -> bool:
+    """Say the lead's time and window, ask `question`; True when the rep says yes."""
+    lead = entry.lead
+    name = lead.name or _phone(lead.phone)
+    local = f"{clock_in(lead.timezone, now)} {zone_label(lead.timezone, now)}"
+    window = app.settings.window
+    opens = next_opening_in(window, lead.zones, now)
+    hours = f"{window.start:%H:%M}-{window.end:%H:%M} their time"
+    if lead.zone_unsure:
+        hours += f" in every zone they may be in ({doubt_phrase(lead.zones, now)})"
+    return await _confirmed(
+        app,
+        f"It is {local} for {name}: outside the calling window",
+        f"Their window is {hours}; it opens "
+        f"{short_time(opens, lead.timezone, now)} ({relative(opens, now)}).\n{question}",
+        yes=yes,
+    )
 
 
 async def log_outcome(
@@ -140,21 +191,9 @@ async def log_outcome(
             yes="mark do-not-call",
         ):
             return False
-    elif _outside(app, entry, outcome, now):
-        local = f"{clock_in(lead.timezone, now)} {zone_label(lead.timezone, now)}"
-        window = app.settings.window
-        opens = next_opening_in(window, lead.zones, now)
-        hours = f"{window.start:%H:%M}-{window.end:%H:%M} their time"
-        if lead.zone_unsure:
-            hours += f" in every zone they may be in ({doubt_phrase(lead.zones, now)})"
-        if not await _confirmed(
-            app,
-            f"It is {local} for {name}: outside the calling window",
-            f"Their window is {hours}; it opens "
-            f"{short_time(opens, lead.timezone, now)} ({relative(opens, now)}).\n"
-            f"Log this {outcome} anyway? It is recorded as a call outside the window.",
-            yes="log it anyway",
-        ):
+    elif needs_window_question(app, entry, outcome, now):
+        question = f"Log this {outcome} anyway? It is recorded as a call outside the window."
+        if not await window_confirmed(app, entry, now, question, yes="log it anyway"):
             return False
         override = True
     if entry.claimed_by:
@@ -168,7 +207,7 @@ async def log_outcome(
     when = None
     if outcome.needs_when:
         when = await app.push_screen_wait(
-            WhenPrompt(str(outcome), name, lead.timezone, app.clock.now())
+            WhenPrompt(str(outcome), name, lead.timezone, app.clock.now(), app.settings.window)
         )
         if when is None:
             return False

@@ -37,7 +37,9 @@ TIME_RERANK_SECONDS = 15
 #: A running screen keeps renewing its claim through a long call without key presses;
 #: after this long without a key the claim is left to expire (the rep walked away).
 KEEP_CLAIM_IDLE = timedelta(minutes=15)
-NEW_LEAD_TOASTS = 3
+#: New leads that land within this long of each other are told in one toast ("8 new leads").
+NEW_LEAD_GATHER_SECONDS = 0.8
+NAMES_IN_TOAST = 3
 
 
 class SyncMixin:
@@ -59,6 +61,8 @@ class SyncMixin:
         self._claim_wanted: str | None = None
         self._claiming = False
         self.last_activity = self.clock.now()
+        self._new_leads: list[Lead] = []  # arrived, not yet told (gathered; held under dialogs)
+        self._new_lead_timer: object | None = None
 
     @property
     def read_error(self: LeadApp) -> str:
@@ -134,12 +138,30 @@ class SyncMixin:
             self.request_refresh()
 
     def _announce(self: LeadApp, leads: Sequence[Lead]) -> None:
+        """Ring at once; tell them in one toast once the burst is over and no dialog is up."""
         self.bell()
-        for lead in leads[:NEW_LEAD_TOASTS]:
+        self._new_leads.extend(leads)
+        if self._new_lead_timer is None:
+            self._new_lead_timer = self.set_timer(NEW_LEAD_GATHER_SECONDS, self.tell_new_leads)
+
+    def tell_new_leads(self: LeadApp) -> None:
+        """One toast for the new leads gathered so far (kept while a dialog is open: the
+        screen behind it calls this again when it is back)."""
+        from leadtui.tui.screens.dialog import DialogScreen
+
+        self._new_lead_timer = None
+        leads = self._new_leads
+        if not leads or isinstance(self.screen, DialogScreen):
+            return
+        self._new_leads = []
+        if len(leads) == 1:
+            lead = leads[0]
             source = f" · {lead.source}" if lead.source else ""
             self.notify(f"{lead.name}{source}", title="New lead", markup=False, timeout=6)
-        if len(leads) > NEW_LEAD_TOASTS:
-            self.notify(f"and {len(leads) - NEW_LEAD_TOASTS} more new leads", timeout=6)
+            return
+        names = ", ".join(lead.name for lead in leads[:NAMES_IN_TOAST])
+        more = f" and {len(leads) - NAMES_IN_TOAST} more" if len(leads) > NAMES_IN_TOAST else ""
+        self.notify(f"{names}{more}", title=f"{len(leads)} new leads", markup=False, timeout=6)
 
     # --- the tick ---
     @guarded

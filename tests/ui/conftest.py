@@ -100,6 +100,15 @@ def draft(
 
 
 @pytest.fixture
+def stable_ids(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Lead and touch ids counted up instead of random: snapshots show the lead id."""
+    counter = itertools.count(1)
+    monkeypatch.setattr(
+        "leadtui.store.repository.new_id", lambda: f"ld{next(counter):06d}"
+    )
+
+
+@pytest.fixture
 def add_leads(store, clock) -> Callable[..., list[Lead]]:
     """Store leads (name -> minutes ago, newest ranks first) and return them."""
 

@@ -306,3 +306,26 @@ async def test_help_in_a_blitz_lists_the_blitz_keys(app_factory, three_leads, se
         text = console.export_text()
         assert "Pause or resume the countdown" in text
         assert "Skip to the next due lead" in text
+
+
+def test_blitz_with_notes_snapshot(snap_compare, app_factory, store, clock, three_leads) -> None:
+    """At 160x48 the lead's notes and history fill the right half beside the script."""
+    for lead in three_leads:
+        store.add_note(lead.id, f"Prefers calls after lunch ({lead.name})", clock.now())
+    app = app_factory()
+
+    async def run(pilot) -> None:
+        for _ in range(3):
+            await pilot.app.workers.wait_for_complete()
+            await pilot.pause()
+        open_blitz(app, 45, 20)
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("h")
+        for _ in range(3):
+            await pilot.app.workers.wait_for_complete()
+            await pilot.pause()
+        app.clear_notifications()
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(160, 48), run_before=run)

@@ -7,10 +7,12 @@ from pathlib import Path
 
 import pytest
 from conftest import SIZE, screen_text
+from textual.widgets import Input
 
 from leadtui.domain.model import LeadDraft
 from leadtui.tui.blitz_and_report import open_report as show_report
 from leadtui.tui.screens.report import ReportScreen, parse_since
+from leadtui.tui.screens.text_prompt import TextPrompt
 from leadtui.tui.screens.workstation import WorkstationScreen
 from leadtui.tui.widgets.bar_plot import BarPlot, count_ticks
 
@@ -81,11 +83,30 @@ async def test_source_filter_narrows_the_report(app_factory, fixture_store, sett
         screen = await open_report(app, pilot, settle)
         await pilot.press("f")
         await pilot.pause()
+        assert "Sources: " in screen_text(app) and "web" in screen_text(app)  # listed
+        await pilot.press(*"radio", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, TextPrompt)  # an unknown source: said inline, kept open
+        assert "No leads from 'radio'. Sources: " in screen_text(app)
+        app.screen.query_one(Input).value = ""
         await pilot.press(*"WEB", "enter")
         await settle(pilot)
-        assert screen.report["scope"]["source"] == "WEB"
+        assert screen.report["scope"]["source"] == "web"  # any case, shown as listed
         assert screen.report["overall"]["leads"] == 4
-        assert "4 leads · source WEB" in screen_text(app)
+        assert "4 leads · source web" in screen_text(app)
+
+
+async def test_a_bad_since_is_said_inline_and_the_dialog_stays(app_factory, fixture_store, settle):
+    app = app_factory()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_report(app, pilot, settle)
+        await pilot.press("s")
+        await pilot.pause()
+        await pilot.press(*"last tuesday", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, TextPrompt)
+        assert "Not a date: 'last tuesday' (e.g. 2025-" in screen_text(app)
+        assert screen.report["scope"]["since"] is None
 
 
 async def test_untrusted_source_names_are_plain_text(app_factory, store, settle, clock):

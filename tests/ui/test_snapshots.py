@@ -16,7 +16,7 @@ pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 
 @pytest.fixture
-def demo_app(app_factory, store, add_leads, clock, monkeypatch):
+def demo_app(app_factory, store, stable_ids, add_leads, clock, monkeypatch):
     """Five leads in several stages, names fixed, the rep's own clock in UTC."""
     monkeypatch.setenv("TZ", "UTC")
     leads = add_leads(
@@ -68,3 +68,22 @@ def test_callback_prompt(snap_compare, demo_app) -> None:
         await pilot.pause()
 
     assert snap_compare(demo_app, terminal_size=SIZE, run_before=ask)
+
+
+def test_dialog_over_its_dimmed_background(snap_compare, demo_app) -> None:
+    """A dialog (here the note) leaves the lead and the queue in view behind it, dimmed."""
+
+    async def ask(pilot) -> None:
+        await _settled(pilot)
+        await pilot.press("o")
+        await _settled(pilot)
+        pilot.app.screen.query_one(Input).cursor_blink = False
+        await pilot.press(*"asked for the brochure")
+        await pilot.pause()
+
+    assert snap_compare(demo_app, terminal_size=SIZE, run_before=ask)
+
+
+def test_wide_footer(snap_compare, demo_app) -> None:
+    """At 160x48 the footer shows every group: outcomes, the lead, the pane, views, quit."""
+    assert snap_compare(demo_app, terminal_size=(160, 48), run_before=_settled)

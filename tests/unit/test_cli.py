@@ -227,7 +227,7 @@ def test_show_text(cli: Cli) -> None:
     lead = cli.add("Sho W", "212-555-0126", "--email", "show@example.com")
     cli.ok("log", lead, "vm-message", "--note", "left the message")
     out = cli.ok("show", lead).out
-    for fragment in ("Sho W", "+12125550126", "show@example.com", "America/New_York",
+    for fragment in ("Sho W", "+1 212-555-0126", "show@example.com", "America/New_York",
                      "vm-message", "left the message", "next:"):  # fmt: skip
         assert fragment in out
 

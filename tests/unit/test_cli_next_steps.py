@@ -81,7 +81,7 @@ def test_a_repeat_inquiry_reopens_a_closed_lead_and_keeps_the_new_number(cli: Cl
     assert (entry["id"], entry["attempts"], entry["age_seconds"]) == (lead, 0, 300)
     assert entry["aging"] is False  # the speed-to-lead clock restarted at the inquiry
     shown = cli.ok("show", lead, now="2026-06-20T13:20:00Z").out
-    assert "earlier:  +447700900321" in shown and "bad-number" in shown  # history kept
+    assert "earlier:  +44 7700 900321" in shown and "bad-number" in shown  # history kept
     assert "reopened the lead" in shown
     csv = cli.ok("export", now="2026-06-20T13:20:00Z").out
     assert "+447700900654" in csv and "+447700900321" in csv

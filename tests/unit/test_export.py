@@ -118,6 +118,7 @@ def test_jsonl_round_trips_lead_and_touches() -> None:
             "rep": "Dana",
             "override_window": False,
             "blitz_id": None,
+            "dialed_at": None,
         }
     ]
 

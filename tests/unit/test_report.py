@@ -81,7 +81,8 @@ def test_report_keys_are_stable(store: FakeStore) -> None:
     }  # fmt: skip
     assert set(report["blitzes"][0]) == {
         "id", "start", "end", "planned_minutes", "goal", "status", "ended_early",
-        "minutes_used", "dials_per_hour", "tallies",
+        "minutes_used", "dials_per_hour", "tallies", "dialed", "dialed_per_hour",
+        "median_seconds_between_dials",
     }  # fmt: skip
     json.dumps(report)  # JSON-ready as is
 
@@ -138,7 +139,8 @@ def test_text_report_fits_80_columns_and_says_the_figures(store: FakeStore) -> N
     assert "median 5m, 90th percentile 2d" in flowing
     assert "first call within 5m: 4 of 8 (50%)" in flowing
     assert "4 contacts in 23 dials (17%)" in flowing
-    assert "of 4 unreached leads 2 got 6+ attempts (50%), the typical one 3.5" in flowing
+    assert "of 4 unreached leads 2 got 6+ attempts (50%)" in flowing
+    assert "and a typical unreached lead got 3.5" in flowing
     assert (
         "  purchased            3   1h02m      2h   33%   33%      0%      0%     1   33%" in text
     )

@@ -21,7 +21,9 @@ LEAD_COLUMNS = (
     "other_phones, other_emails, zone_candidates, reopened_at"
 )
 N_LEAD = 14  # columns in LEAD_COLUMNS
-TOUCH_COLUMNS = "id, lead_id, outcome, at, note, asked_for, rep, override_window, blitz_id"
+TOUCH_COLUMNS = (
+    "id, lead_id, outcome, at, note, asked_for, rep, override_window, blitz_id, dialed_at"
+)
 _ASKED = frozenset({"callback", "appointment"})
 
 
@@ -76,6 +78,7 @@ def touch_from_row(row: Sequence[Any]) -> Touch:
         rep=row[6],
         override_window=row[7],
         blitz_id=row[8],
+        dialed_at=_utc(row[9]) if row[9] is not None else None,
     )
 
 
@@ -91,6 +94,7 @@ def touch_to_json(touch: Touch) -> dict[str, Any]:
         "rep": touch.rep,
         "override_window": touch.override_window,
         "blitz_id": touch.blitz_id,
+        "dialed_at": touch.dialed_at.isoformat() if touch.dialed_at else None,
     }
 
 
@@ -105,6 +109,10 @@ def touch_from_json(doc: dict[str, Any]) -> Touch:
         rep=doc["rep"],
         override_window=doc["override_window"],
         blitz_id=doc["blitz_id"],
+        dialed_at=(
+            datetime.fromisoformat(doc["dialed_at"]).astimezone(UTC)
+            if doc.get("dialed_at") else None
+        ),
     )
 
 

@@ -107,6 +107,10 @@ MIGRATIONS: tuple[str, ...] = (
     DROP INDEX leads_rank;
     CREATE INDEX leads_rank ON leads (rank_group, rank_key, seq) WHERE next_due IS NOT NULL;
     """,
+    # 3: issue 16's dial: when the dial (`g`) before a call started
+    """
+    ALTER TABLE touches ADD COLUMN dialed_at timestamptz;
+    """,
 )
 SCHEMA = len(MIGRATIONS)
 

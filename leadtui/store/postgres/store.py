@@ -337,12 +337,14 @@ class PgLeadStore(PgClaims):
         rep: str = "",
         override_window: bool = False,
         blitz_id: str | None = None,
+        dialed_at: datetime | None = None,
     ) -> Touch:
         outcome = Outcome(outcome)
         note = _clean_note(note)
         at = _touch_time(at)
         asked = check_clock(when, "time asked for") if when is not None else None
-        key = ("log", lead_id, outcome, at, note, asked, rep, override_window, blitz_id)
+        dialed = check_clock(dialed_at, "dial time") if dialed_at is not None else None
+        key = ("log", lead_id, outcome, at, note, asked, rep, override_window, blitz_id, dialed)
         touch_id = new_id()
 
         def run(conn: Any) -> Touch:
@@ -350,11 +352,12 @@ class PgLeadStore(PgClaims):
             check_touch(lead, outcome, when)
             touch = Touch(
                 id=touch_id, lead_id=lead_id, outcome=outcome, at=at, note=note, when=asked,
-                rep=rep, override_window=override_window, blitz_id=blitz_id,
+                rep=rep, override_window=override_window, blitz_id=blitz_id, dialed_at=dialed,
             )  # fmt: skip
             sql = (
                 "INSERT INTO touches (id, lead_id, outcome, at, note, asked_for, rep, "
-                "override_window, blitz_id) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
+                "override_window, blitz_id, dialed_at) "
+                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
             )
             while (
                 _insert_returning(
@@ -370,6 +373,7 @@ class PgLeadStore(PgClaims):
                         rep,
                         override_window,
                         blitz_id,
+                        dialed,
                     ),
                 )
                 is None

@@ -74,11 +74,11 @@ def load(store: PgLeadStore, conn: Any, rows: PoolRows) -> int:
         )  # fmt: skip
         cur.executemany(
             "INSERT INTO touches (id, lead_id, outcome, at, note, asked_for, rep, "
-            "override_window, blitz_id) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) "
-            "ON CONFLICT (id) DO NOTHING",
+            "override_window, blitz_id, dialed_at) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (id) DO NOTHING",
             [(d["id"], d["lead_id"], d["outcome"], d["at"], d.get("note", ""), d.get("when"),
-              d.get("rep", ""), d.get("override_window", False), d.get("blitz_id"))
-             for d in t["touches"]],
+              d.get("rep", ""), d.get("override_window", False), d.get("blitz_id"),
+              d.get("dialed_at")) for d in t["touches"]],
         )  # fmt: skip
         cur.executemany(
             "INSERT INTO dnc (phone, lead_id, touch_id, at) VALUES (%s, %s, %s, %s) "

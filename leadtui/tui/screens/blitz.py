@@ -25,21 +25,25 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from leadtui.domain.blitz import BlitzSession
 from leadtui.domain.model import Outcome, QueueEntry
 from leadtui.domain.scripts import script_for
 from leadtui.service.gateway import Snapshot, WriteResult
+from leadtui.tui.dialer import dial_lead
 from leadtui.tui.guard import Guarded, guarded
 from leadtui.tui.keys import LEAD_BINDINGS, OUTCOME_BINDINGS
-from leadtui.tui.outcomes import ask_note, copy_phone, log_outcome, undo_last
+from leadtui.tui.outcomes import ask_note, copy_id, copy_phone, log_outcome, undo_last
 from leadtui.tui.screens.blitz_summary import BlitzSummaryScreen
 from leadtui.tui.screens.confirm import ConfirmScreen
 from leadtui.tui.screens.help import HelpScreen
 from leadtui.tui.widgets.blitz_lead import BlitzLead
+from leadtui.tui.widgets.blitz_notes import BlitzNotes
 from leadtui.tui.widgets.blitz_tallies import BlitzTallies
 from leadtui.tui.widgets.blitz_timer import BlitzTimer
+from leadtui.tui.widgets.dial_banner import DialBanner
+from leadtui.tui.widgets.key_bar import KeyBar
 from leadtui.tui.widgets.script_pane import ScriptPane
 
 if TYPE_CHECKING:
@@ -54,7 +58,7 @@ BLITZ_BINDINGS: list[Binding] = [
             tooltip="Skip to the next due lead"),
     Binding("k,up", "skip(-1)", "previous", show=False, id="blitz_previous",
             tooltip="Back to the previous due lead"),
-    Binding("escape", "end", "end blitz", id="blitz_end",
+    Binding("escape", "end", "end", id="blitz_end",
             tooltip="End the blitz now (kept as ended early)"),
     Binding("question_mark,f1", "help", "help", show=False, id="help", key_display="?",
             tooltip="Show every key"),
@@ -68,11 +72,23 @@ class BlitzScreen(Guarded, Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [*OUTCOME_BINDINGS, *LEAD_BINDINGS, *BLITZ_BINDINGS]
     running: ClassVar[WeakKeyDictionary[App[Any], BlitzScreen]] = WeakKeyDictionary()
     """The blitz screen of each app, while one is mounted."""
+    ROUTES_KEYS = True  # keys run in arrival order (tui/key_hold.py)
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
     DEFAULT_CSS = """
     BlitzScreen {
         & > #blitz-title { height: 1; padding: 0 1; background: $panel; text-style: bold; }
         & > #blitz-top { height: 4; }
-        & > #blitz-script { height: 1fr; border-top: solid $panel; }
+        & > #blitz-body { height: 1fr; border-top: solid $panel; layout: vertical; }
+        & #blitz-script { height: 1fr; }
+        & #blitz-notes {
+            dock: top; height: auto; max-height: 4; border-bottom: dashed $panel;
+        }
+        &.-wide #blitz-body { layout: horizontal; }
+        &.-wide #blitz-notes {
+            dock: none; width: 1fr; height: 1fr; max-height: 100%; border-bottom: none;
+            border-left: vkey $panel;
+        }
+        &.-wide #blitz-script { width: 1fr; }
     }
     """
 
@@ -96,8 +112,11 @@ class BlitzScreen(Guarded, Screen[None]):
             yield BlitzTimer(id="blitz-timer")
             yield BlitzTallies(id="blitz-tallies")
         yield BlitzLead(id="blitz-lead")
-        yield ScriptPane(id="blitz-script")
-        yield Footer()
+        with Horizontal(id="blitz-body"):
+            yield ScriptPane(id="blitz-script")
+            yield BlitzNotes(id="blitz-notes")
+        yield DialBanner(id="dial-banner")
+        yield KeyBar(id="keys")
 
     def on_mount(self) -> None:
         app = self.app
@@ -116,6 +135,9 @@ class BlitzScreen(Guarded, Screen[None]):
         self._on_snapshot(app.snapshot)
         self._on_tick(now)
         app.request_refresh()
+
+    def on_screen_resume(self) -> None:
+        self.app.tell_new_leads()  # new leads that came while a dialog was open
 
     # --- the clock ---
     def _on_tick(self, now: datetime) -> None:
@@ -165,7 +187,14 @@ class BlitzScreen(Guarded, Screen[None]):
     def _show_current(self) -> None:
         app = self.app
         entry = self.current
-        self.query_one(BlitzLead).show(entry, app.clock.now(), app.settings.window)
+        now = app.clock.now()
+        self.query_one(BlitzLead).show(entry, now, app.settings.window)
+        lead = entry.lead if entry is not None else None
+        touches = app.snapshot.touches.get(lead.id, ()) if lead is not None else ()
+        self.query_one(BlitzNotes).show(lead, touches, now)
+        banner = self.query_one(DialBanner)
+        if banner.shown and (lead is None or lead.id != banner.lead_id):
+            banner.hide()
         script = self.query_one(ScriptPane)
         if entry is None:
             script.clear("Nothing is due right now. Take a breath: the next lead comes up here.")
@@ -193,16 +222,17 @@ class BlitzScreen(Guarded, Screen[None]):
             return
         if app.prompting:
             return
-        app.prompting = True
-        blitz_id = self.session.id
+        app.ask(log_outcome(app, entry, Outcome(outcome), blitz_id=self.session.id))
 
-        async def flow() -> None:
-            try:
-                await log_outcome(app, entry, Outcome(outcome), blitz_id=blitz_id)
-            finally:
-                app.prompting = False
-
-        self.run_worker(flow(), group="prompts", exit_on_error=False)
+    def action_dial(self) -> None:
+        """Dial the blitz's lead (g)."""
+        entry = self.current
+        if entry is None:
+            self.app.bell()
+            self.notify("No lead to dial: nothing is due right now.", severity="warning")
+            return
+        if not self.app.prompting:
+            self.app.ask(dial_lead(self.app, entry))
 
     def _on_written(self, result: WriteResult) -> None:
         session, write, touch = self.session, result.write, result.touch
@@ -229,6 +259,11 @@ class BlitzScreen(Guarded, Screen[None]):
         entry = self.current
         if entry is not None:
             ask_note(self.app, entry.lead)
+
+    def action_copy_id(self) -> None:
+        entry = self.current
+        if entry is not None:
+            copy_id(self.app, entry.lead)
 
     def action_copy_phone(self) -> None:
         entry = self.current
@@ -263,6 +298,10 @@ class BlitzScreen(Guarded, Screen[None]):
         self._on_tick(now)
 
     def action_end(self) -> None:
+        banner = self.query_one(DialBanner)
+        if banner.shown:  # Esc first hides the large number
+            banner.hide()
+            return
         if self.session is None or self._ended:
             return
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 
 from rich.console import Group
 from rich.table import Table
@@ -13,12 +14,14 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from leadtui.domain.when import EXAMPLES
+from leadtui.domain.when import EXAMPLES, examples
 from leadtui.tui.guard import Guarded
 from leadtui.tui.keys import (
+    ESCAPE_BINDING,
     LEAD_BINDINGS,
     MOVE_KEYS,
     OUTCOME_BINDINGS,
+    PANE_BINDINGS,
     QUIT_BINDING,
     VIEW_BINDINGS,
 )
@@ -34,7 +37,11 @@ def key_label(binding: Binding, keymap: Mapping[str, str]) -> str:
 
 
 def help_text(
-    keymap: Mapping[str, str], threshold_minutes: float, more: Sequence[Binding] = ()
+    keymap: Mapping[str, str],
+    threshold_minutes: float,
+    more: Sequence[Binding] = (),
+    now: datetime | None = None,
+    demo_home: str = "",
 ) -> Group:
     """The help screen's content: titled two-column sections (plain text, no markup)."""
     parts: list[Text | Table] = []
@@ -52,9 +59,11 @@ def help_text(
     section("Log outcome (the lead under the cursor)",
             [(key_label(b, keymap), b.tooltip) for b in OUTCOME_BINDINGS])  # fmt: skip
     section("The lead", [(key_label(b, keymap), b.tooltip) for b in LEAD_BINDINGS])
+    section("The lead / script pane",
+            [(key_label(b, keymap), b.tooltip) for b in PANE_BINDINGS])  # fmt: skip
     section(
         "Find and move",
-        [(key_label(b, keymap), b.tooltip) for b in VIEW_BINDINGS]
+        [(key_label(b, keymap), b.tooltip) for b in [*VIEW_BINDINGS, ESCAPE_BINDING]]
         + MOVE_KEYS
         + [(key_label(QUIT_BINDING, keymap), QUIT_BINDING.tooltip)],
     )
@@ -68,7 +77,10 @@ def help_text(
             (TAKEN_GLYPH, "taken: another rep has it open (skipped when moving on)"),
         ],
     )
-    section("Callback and appointment times (in the lead's own zone)", [("e.g.", EXAMPLES)])
+    said = examples(now) if now is not None else EXAMPLES
+    section("Callback and appointment times (in the lead's own zone)", [("e.g.", said)])
+    if demo_home:
+        section("Demo data", [("folder", demo_home)])
     parts.append(Text("Remap any key in config.toml, e.g.", style="italic"))
     parts.append(Text('  [keymap]\n  no_answer = "1"\n  vm_message = "2"'))
     return Group(*parts)
@@ -113,7 +125,12 @@ class HelpScreen(Guarded, ModalScreen[None]):
         box.border_title = "leadtui keys"
         box.border_subtitle = "Esc closes · ↑↓ scroll"
         with box:
-            yield Static(help_text(self._keymap, self._threshold, self._more), id="help-body")
+            app = self.app
+            clock = getattr(app, "clock", None)
+            now = clock.now() if clock is not None else None
+            demo = str(getattr(app, "demo_home", "") or "")
+            body = help_text(self._keymap, self._threshold, self._more, now, demo)
+            yield Static(body, id="help-body")
 
     def on_mount(self) -> None:
         self.query_one("#help-box").focus()

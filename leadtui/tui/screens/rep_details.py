@@ -8,6 +8,8 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Input, Static
 
+from leadtui.domain.model import LeadError
+from leadtui.domain.phone import parse_phone
 from leadtui.tui.screens.dialog import DialogScreen
 
 
@@ -24,10 +26,11 @@ class RepDetailsScreen(DialogScreen[tuple[str, str] | None]):
         Binding("escape", "skip", "Skip", id="rep.skip", tooltip="Skip for now"),
     ]
 
-    def __init__(self, name: str = "", phone: str = "") -> None:
+    def __init__(self, name: str = "", phone: str = "", region: str = "US") -> None:
         super().__init__()
         self._name = name
         self._phone = phone
+        self._region = region  # a number without + is read as dialled from here
 
     def compose(self) -> ComposeResult:
         with Vertical(id="rep-box", classes="dialog-box"):
@@ -52,9 +55,16 @@ class RepDetailsScreen(DialogScreen[tuple[str, str] | None]):
         if event.input.id == "rep-name" and not phone:
             self.set_focus(self.query_one("#rep-phone", Input))  # at once: typing goes on
             return
+        error = self.query_one("#rep-error", Static)
         if not name or not phone:
-            self.query_one("#rep-error", Static).update(Text("Both please (or Esc to skip)."))
+            error.update(Text("Both please (or Esc to skip)."))
             self.query_one("#rep-name" if not name else "#rep-phone", Input).focus()
+            return
+        try:  # the same check as `leadtui add --phone`: it is read out in every voicemail
+            parse_phone(phone, self._region)
+        except LeadError as exc:
+            error.update(Text(f"Your {exc} (e.g. +1 212 555 0188, or with your area code)."))
+            self.query_one("#rep-phone", Input).focus()
             return
         self.dismiss((name, phone))
 

@@ -9,7 +9,7 @@ Source names are untrusted text and reach the screen as plain `Text`.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -73,7 +73,7 @@ def sources_text(report: dict[str, Any]) -> Text:
 
 
 def blitzes_text(report: dict[str, Any]) -> Text:
-    """Blitz history, one line each (start in UTC)."""
+    """Blitz history, one line each (start in this machine's local time)."""
     sessions = report["blitzes"]
     if not sessions:
         return Text("No blitz sessions yet. Start one with B on the workstation.")
@@ -113,6 +113,7 @@ class ReportScreen(Guarded, Screen[None]):
         self.source = source
         self.since = since
         self.report: dict[str, Any] | None = None
+        self.known_sources: list[str] = []  # every lead's source, for the source prompt
 
     def compose(self) -> ComposeResult:
         # plotext takes ~170 ms to import: only when the report is opened, not at start
@@ -147,13 +148,18 @@ class ReportScreen(Guarded, Screen[None]):
         app = self.app
         try:
             report = app.gateway.report(now, since=since, source=source)
+            sources = app.gateway.sources()
         except Exception as exc:
             app.call_from_thread(
                 self.notify, f"Could not compute the report: {exc}", title="Report",
                 severity="error", markup=False,
             )  # fmt: skip
             return
-        app.call_from_thread(self.show_report, report)
+        app.call_from_thread(self._got, report, sources)
+
+    def _got(self, report: dict[str, Any], sources: list[str]) -> None:
+        self.known_sources = sources
+        self.show_report(report)
 
     @guarded
     def show_report(self, report: dict[str, Any]) -> None:
@@ -210,32 +216,42 @@ class ReportScreen(Guarded, Screen[None]):
             app.pop_screen()
 
     def action_source(self) -> None:
+        known = sorted(self.known_sources, key=str.casefold)
+        by_case = {name.casefold(): name for name in known}
+
+        def check(value: str) -> str:
+            if value.casefold() in by_case:
+                return ""
+            return f"No leads from {value!r}. Sources: {', '.join(known) or 'none yet'}"
+
         def chosen(value: str | None) -> None:
-            self.source = value or None
+            self.source = by_case.get(value.casefold(), value) if value else None
             self.action_reload()
 
+        listed = ", ".join(known) if known else "none yet"
         self.app.push_screen(
-            TextPrompt("Report on one source", "Source name (any case) · empty: all sources",
-                       value=self.source or ""),
+            TextPrompt("Report on one source", f"Sources: {listed} · empty: all sources",
+                       value=self.source or "", check=check),
             chosen,
         )  # fmt: skip
 
     def action_since(self) -> None:
+        example = (self.app.clock.now() - timedelta(days=30)).date().isoformat()
+
+        def check(value: str) -> str:
+            try:
+                parse_since(value)
+            except ValueError:
+                return f"Not a date: {value!r} (e.g. {example})"
+            return ""
+
         def chosen(value: str | None) -> None:
-            if not value:
-                self.since = None
-            else:
-                try:
-                    self.since = parse_since(value)
-                except ValueError:
-                    self.notify(f"Not a date: {value!r} (e.g. 2025-03-01)", severity="error",
-                                markup=False)  # fmt: skip
-                    return
+            self.since = parse_since(value) if value else None
             self.action_reload()
 
         current = self.since.date().isoformat() if self.since else ""
         self.app.push_screen(
-            TextPrompt("Report on leads received since", "A date (2025-03-01) or ISO time · "
-                       "empty: all", value=current),
+            TextPrompt("Report on leads received since", f"A date ({example}) or ISO time · "
+                       "empty: all", value=current, check=check),
             chosen,
         )  # fmt: skip

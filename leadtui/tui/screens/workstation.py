@@ -15,16 +15,18 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Container, Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input
+from textual.widgets import DataTable, Input
 
 from leadtui.domain.model import Outcome, QueueEntry
 from leadtui.domain.queue import format_age
 from leadtui.domain.scripts import script_for
 from leadtui.service.gateway import Snapshot, WriteResult
+from leadtui.tui.dialer import dial_lead
 from leadtui.tui.guard import Guarded, guarded
 from leadtui.tui.keys import WORKSTATION_BINDINGS
 from leadtui.tui.outcomes import (
     ask_note,
+    copy_id,
     copy_phone,
     log_outcome,
     log_outcome_now,
@@ -32,7 +34,9 @@ from leadtui.tui.outcomes import (
     undo_last,
 )
 from leadtui.tui.screens.help import HelpScreen
-from leadtui.tui.widgets.filter_bar import FilterBar
+from leadtui.tui.widgets.dial_banner import DialBanner
+from leadtui.tui.widgets.filter_bar import FilterBar, matches
+from leadtui.tui.widgets.key_bar import KeyBar
 from leadtui.tui.widgets.lead_detail import LeadDetail
 from leadtui.tui.widgets.lead_queue import LeadQueue
 from leadtui.tui.widgets.pane_tabs import PaneTabs
@@ -51,17 +55,6 @@ MAX_ROWS = 500
 FIRST_ROWS = 60
 
 
-def matches(entry: QueueEntry, needle: str) -> bool:
-    """Does the filter text occur in the lead's name, phone, email or source?"""
-    lead = entry.lead
-    if needle in lead.name.casefold() or needle in lead.email.casefold():
-        return True
-    if needle in lead.source.casefold():
-        return True
-    digits = "".join(ch for ch in needle if ch.isdigit())
-    return bool(digits) and len(digits) >= 3 and digits in lead.phone
-
-
 class WorkstationScreen(Guarded, Screen[None]):
     """The main screen."""
 
@@ -69,6 +62,7 @@ class WorkstationScreen(Guarded, Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [*WORKSTATION_BINDINGS]
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
     AUTO_FOCUS = "#queue"
+    ROUTES_KEYS = True  # keys run in arrival order (tui/key_hold.py)
 
     def __init__(self) -> None:
         super().__init__(id="workstation")
@@ -76,6 +70,7 @@ class WorkstationScreen(Guarded, Screen[None]):
         self.filter_text = ""
         self.pane = "detail"
         self._advance_after: tuple[str, str, int] | None = None  # (how, lead id, version)
+        self._path_after: list[str] = []  # the leads below the one just logged, in order
         self._shown: list[QueueEntry] = []
         self._total = 0
         self._had_unsaved = False
@@ -92,7 +87,8 @@ class WorkstationScreen(Guarded, Screen[None]):
                 yield PaneTabs(id="pane-tabs")
                 yield LeadDetail(id="detail")
                 yield ScriptPane(id="script")
-        yield Footer()
+        yield DialBanner(id="dial-banner")
+        yield KeyBar(id="keys")
 
     def on_mount(self) -> None:
         app = self.app
@@ -104,6 +100,9 @@ class WorkstationScreen(Guarded, Screen[None]):
         self.query_one("#filter").display = False
         self._set_pane("detail")
         self._rebuild(app.snapshot)
+
+    def on_screen_resume(self) -> None:
+        self.app.tell_new_leads()  # new leads that came while a dialog was open
 
     # --- what the queue shows ---
     @property
@@ -200,6 +199,9 @@ class WorkstationScreen(Guarded, Screen[None]):
     def _show_current(self, now: datetime) -> None:
         app = self.app
         entry = self.current
+        banner = self.query_one(DialBanner)
+        if banner.shown and (entry is None or entry.lead.id != banner.lead_id):
+            banner.hide()  # the large number belongs to the lead it was dialled for
         touches = app.snapshot.touches.get(entry.lead.id, ()) if entry else ()
         detail = self.query_one(LeadDetail)
         detail.show(entry, touches, now, app.settings.window, app.cadence, self._empty_text())
@@ -247,6 +249,9 @@ class WorkstationScreen(Guarded, Screen[None]):
         write = result.write
         if write.kind == "touch" and self.queue.current_id == write.lead_id:
             self._advance_after = ("next", write.lead_id, result.version)
+            order = self.queue.order
+            at = order.index(write.lead_id) if write.lead_id in order else len(order)
+            self._path_after = list(order[at + 1 :])
         elif write.kind == "undo":
             self._advance_after = ("back", write.lead_id, result.version)
 
@@ -262,9 +267,20 @@ class WorkstationScreen(Guarded, Screen[None]):
             return
         if self.queue.current_id not in (lead_id, None) and lead_id in self.queue.order:
             return  # the rep moved on by hand while the write was saving
-        target = self.next_due(exclude=lead_id)
+        target = self.next_in_path(lead_id)
         if target is not None:
             self.queue.select(target)
+
+    def next_in_path(self, lead_id: str) -> str | None:
+        """The lead after `lead_id` in the order the rep saw (due, nobody else on it),
+        so a lead skipped with j is not come back to; from the top when none is left."""
+        path, self._path_after = self._path_after, []
+        for candidate in path:
+            entry = self.app.snapshot.index.get(candidate)
+            if entry is not None and entry.due and not entry.claimed_by:
+                if candidate in self.queue.order:
+                    return candidate
+        return self.next_due(exclude=lead_id)
 
     def next_due(self, exclude: str | None = None) -> str | None:
         """The first due lead shown that is not `exclude` and nobody else has open."""
@@ -289,15 +305,37 @@ class WorkstationScreen(Guarded, Screen[None]):
         if not needs_questions(self.app, entry, outcome):
             log_outcome_now(self.app, entry, outcome)
             return
-        self.app.prompting = True
+        self.app.ask(log_outcome(self.app, entry, outcome))
 
-        async def flow() -> None:
-            try:
-                await log_outcome(self.app, entry, outcome)
-            finally:
-                self.app.prompting = False
+    def action_dial(self) -> None:
+        """Dial the lead under the cursor (g)."""
+        entry = self._need_lead()
+        if entry is not None and not self.app.prompting:
+            self.app.ask(dial_lead(self.app, entry))
 
-        self.run_worker(flow(), group="prompts", exit_on_error=False)
+    def action_copy_id(self) -> None:
+        entry = self._need_lead()
+        if entry is not None:
+            copy_id(self.app, entry.lead)
+
+    def action_scroll_pane(self, step: int) -> None:
+        """Half a page down (1) or up (-1) in the lead or script pane that is shown."""
+        pane = self.query_one("#script" if self.pane == "script" else "#detail")
+        lines = max(1, pane.scrollable_content_region.height // 2)
+        pane.scroll_relative(y=step * lines, animate=False)
+
+    def action_zoom(self) -> None:
+        self.toggle_class("-zoom")
+
+    def action_escape(self) -> None:
+        """Esc: hide the large number, leave the zoom, clear a kept filter (in that order)."""
+        banner = self.query_one(DialBanner)
+        if banner.shown:
+            banner.hide()
+        elif self.has_class("-zoom"):
+            self.remove_class("-zoom")
+        elif self.filter_text:
+            self.action_close_filter()
 
     def action_undo(self) -> None:
         """Undo the newest touch this screen logged (even on a lead that left the queue);
@@ -333,7 +371,9 @@ class WorkstationScreen(Guarded, Screen[None]):
     def action_filter(self) -> None:
         bar = self.query_one(FilterBar)
         bar.display = True
+        self.app.keys.hold()  # the letters typed after / belong to the filter
         bar.focus()
+        self.app.keys.let_go()
 
     def action_close_filter(self) -> None:
         bar = self.query_one(FilterBar)

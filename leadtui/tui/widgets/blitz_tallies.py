@@ -40,9 +40,10 @@ def pace_text(pace: Pace, dials: int) -> str:
     elif dials >= pace.goal:
         second = f"goal of {pace.goal} dials reached"
     elif pace.needed_per_hour is not None:
-        second = f"goal {pace.goal}: {pace.goal - dials} to go, need {pace.needed_per_hour:.0f}/h"
+        second = (f"Goal {dials} of {pace.goal} dials, {pace.goal - dials} to go, "
+                  f"need {pace.needed_per_hour:.0f}/h")  # fmt: skip
     else:
-        second = f"goal {pace.goal}: {pace.goal - dials} to go"
+        second = f"Goal {dials} of {pace.goal} dials, {pace.goal - dials} to go"
     return f"{first}\n{second}"
 
 

@@ -5,7 +5,19 @@ from __future__ import annotations
 from textual.binding import Binding
 from textual.widgets import Input
 
+from leadtui.domain.model import QueueEntry
 from leadtui.tui.guard import Guarded
+
+
+def matches(entry: QueueEntry, needle: str) -> bool:
+    """Does the filter text occur in the lead's name, phone, email or source?"""
+    lead = entry.lead
+    if needle in lead.name.casefold() or needle in lead.email.casefold():
+        return True
+    if needle in lead.source.casefold():
+        return True
+    digits = "".join(ch for ch in needle if ch.isdigit())
+    return bool(digits) and len(digits) >= 3 and digits in lead.phone
 
 
 class FilterBar(Guarded, Input):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
@@ -16,6 +17,7 @@ from textual.widgets import Static
 
 from leadtui.domain.cadence import Cadence
 from leadtui.domain.model import Message, NextAction, QueueEntry, Touch
+from leadtui.domain.notes import local_stamps
 from leadtui.domain.phone import format_phone
 from leadtui.domain.plan import plan
 from leadtui.domain.queue import format_age
@@ -104,11 +106,13 @@ class LeadDetail(VerticalScroll, can_focus=False):
         text.append("" if entry.attempts == 1 else "s")
         if entry.claimed_by:
             text.append(f"  taken by {entry.claimed_by}", style="italic")
+        text.append(f"  id {lead.id}", style="dim")
         text.append("\n")
-        contact = [_phone(lead.phone)]
+        # The number is an OSC 8 tel: link: a click in a terminal that supports links
+        # hands it to the rep's own softphone (E.164 in the link, people's format shown).
+        text.append(_phone(lead.phone), style=Style(link=f"tel:{lead.phone}", underline=True))
         if lead.email:
-            contact.append(lead.email)
-        text.append(" · ".join(contact))
+            text.append(f" · {lead.email}")
         if lead.source:
             text.append(f" · source {lead.source}")
         text.append("\n")
@@ -141,7 +145,7 @@ class LeadDetail(VerticalScroll, can_focus=False):
             text.append("\n")
         if lead.notes:
             text.append("Notes: ", style="bold")
-            text.append(lead.notes.strip())
+            text.append(local_stamps(lead.notes.strip(), tz))
             text.append("\n")
         text.append("History: ", style="bold")
         if not touches:

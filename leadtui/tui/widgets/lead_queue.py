@@ -88,7 +88,7 @@ class LeadQueue(Guarded, DataTable[Text]):
                 tooltip="Move to the next lead"),
         Binding("k", "cursor_up", "Up", show=False, id="queue.up",
                 tooltip="Move to the previous lead"),
-        Binding("home,g", "scroll_top", "First", show=False, id="queue.first",
+        Binding("home", "scroll_top", "First", show=False, id="queue.first",
                 tooltip="Go to the first lead"),
         Binding("end,G", "scroll_bottom", "Last", show=False, id="queue.last",
                 tooltip="Go to the last lead"),

@@ -19,7 +19,7 @@ FILLED, EMPTY = "█", "░"
 def bar_text(fraction: float, width: int) -> tuple[str, str, str]:
     """(filled, empty, percentage) parts of a bar `width` cells wide (percentage included)."""
     fraction = min(1.0, max(0.0, fraction))
-    label = f" {int(fraction * 100):>3d}%"
+    label = f" {int(fraction * 100):>3d}% of time"
     cells = max(0, width - len(label))
     filled = int(fraction * cells)
     return FILLED * filled, EMPTY * (cells - filled), label
