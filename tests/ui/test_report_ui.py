@@ -9,7 +9,7 @@ import pytest
 from conftest import SIZE, screen_text
 
 from leadtui.domain.model import LeadDraft
-from leadtui.tui.blitz_and_report import open_report as show_report
+from leadtui.tui.modes import open_report as show_report
 from leadtui.tui.screens.report import ReportScreen, parse_since
 from leadtui.tui.screens.workstation import WorkstationScreen
 from leadtui.tui.widgets.bar_plot import BarPlot, count_ticks
@@ -72,7 +72,7 @@ async def test_report_screen_shows_the_hand_worked_figures(app_factory, fixture_
         assert attempts == (tuple("0123456789"), (1, 3, 1, 1, 0, 0, 1, 0, 0, 1))
         await pilot.press("escape")
         await settle(pilot)
-        assert isinstance(app.screen, WorkstationScreen) and app.current_mode == "_default"
+        assert isinstance(app.screen, WorkstationScreen) and app.current_mode == app.DEFAULT_MODE
 
 
 async def test_source_filter_narrows_the_report(app_factory, fixture_store, settle):
