@@ -60,7 +60,10 @@ def test_a_failure_keeps_that_write_and_every_later_one_until_a_retry() -> None:
     assert [d.state for d in seen] == ["saved"] * 3 and outbox.unsaved == 0 and not outbox
 
 
-@pytest.mark.parametrize("refusal", [LeadError("lead is do-not-call"), ImportFileError("no header")])
+REFUSALS = [LeadError("lead is do-not-call"), ImportFileError("no header")]
+
+
+@pytest.mark.parametrize("refusal", REFUSALS)
 def test_a_refused_write_is_dropped_with_its_reason_and_the_rest_go_on(refusal: Exception) -> None:
     outbox = Outbox()
     refused, later = write(outbox), write(outbox, lead="L8")
