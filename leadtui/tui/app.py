@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from textual import work
 from textual.app import App
-from textual.binding import Binding
 from textual.signal import Signal
 from textual.theme import Theme
 
@@ -162,14 +161,6 @@ class LeadApp(Guarded, App[None]):
     def action_report(self) -> None:
         """Show the report."""
         modes.open_report(self)
-
-    def extra_bindings(self) -> list[Binding]:
-        """App keys outside the workstation's own, for the help screen."""
-        return list(APP_BINDINGS)
-
-    def extra_commands(self) -> list[tuple[str, str, Callable[[], object]]]:
-        """Palette entries contributed by the blitz and the report."""
-        return modes.palette_commands(self)
 
     # --- settings the rep changes here ---
     @guarded

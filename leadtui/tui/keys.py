@@ -9,6 +9,8 @@ bindings, so a text input still receives every letter.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from textual.binding import Binding
 
 LOG_OUTCOME = Binding.Group("Log outcome", compact=False)
@@ -121,6 +123,51 @@ REMAPPABLE: tuple[Binding, ...] = (
 
 #: Every binding id a keymap may name.
 BINDING_IDS: frozenset[str] = frozenset(b.id for b in REMAPPABLE if b.id)
+
+#: The command palette's leadtui entries (ctrl+p): (name, what it does, action, binding
+#: id). An entry with a binding shows that binding's key, as remapped, after its help.
+PALETTE: tuple[tuple[str, str, str, str], ...] = (
+    ("Show all active leads / due queue", "Toggle the queue view", "toggle_all", "toggle_all"),
+    ("Filter leads", "By name, phone, email or source", "filter", "filter"),
+    ("Import leads from a CSV file", "Type the file's path", "app.import_csv", ""),
+    ("Retry unsaved outcomes", "Write them to disk again now", "retry", "retry"),
+    ("Undo last touch", "Remove the last touch you logged", "undo", "undo"),
+    ("Copy phone number", "Of the lead under the cursor", "copy_phone", "copy_phone"),
+    ("Add a note", "To the lead under the cursor", "note", "note"),
+    ("Help: keys", "Every key and what the marks mean", "help", "help"),
+    ("Rep details", "Your name and phone for the scripts", "app.rep_details", ""),
+    ("Start a call blitz", "A timed block of dialing with a countdown and tallies",
+     "app.blitz", "blitz"),
+    ("Report", "Speed to lead, contact rate, persistency, by source; blitz history",
+     "app.report", "report"),
+)  # fmt: skip
+
+_DISPLAY = {"question_mark": "?", "slash": "/", "f1": "F1"}
+
+
+def key_label(binding: Binding, keymap: Mapping[str, str]) -> str:
+    """The keys that trigger a binding now, for people: 'n', '? F1'."""
+    keys = keymap.get(binding.id or "", binding.key)
+    return " ".join(_DISPLAY.get(k.strip(), k.strip()) for k in keys.split(","))
+
+
+def by_id(binding_id: str) -> Binding:
+    """The registered binding with this id (KeyError for an unknown one)."""
+    for binding in REMAPPABLE:
+        if binding.id == binding_id:
+            return binding
+    raise KeyError(binding_id)
+
+
+def palette_entries(keymap: Mapping[str, str]) -> list[tuple[str, str, str]]:
+    """The palette's (name, help, action), each help ending in its first key: '... (A)'."""
+    entries = []
+    for name, what, action, binding_id in PALETTE:
+        if binding_id:
+            what += f" ({key_label(by_id(binding_id), keymap).split()[0]})"
+        entries.append((name, what, action))
+    return entries
+
 
 #: Help-screen sections: (title, [(keys, what)]) for keys that are not bindings of our own.
 MOVE_KEYS: list[tuple[str, str]] = [

@@ -78,16 +78,6 @@ def open_report(app: LeadApp) -> None:
         app.push_screen(ReportScreen())
 
 
-def palette_commands(app: LeadApp) -> list[tuple[str, str, Callable[[], object]]]:
-    """Command-palette entries: (name, help, callback)."""
-    return [
-        ("Start a call blitz", "A timed block of dialing with a countdown and tallies (B)",
-         lambda: open_blitz(app)),
-        ("Report", "Speed to lead, contact rate, persistency, by source; blitz history (R)",
-         lambda: open_report(app)),
-    ]  # fmt: skip
-
-
 def close_blitz_for_quit(app: LeadApp) -> None:
     """End a running blitz and hand its record to the outbox (the quit waits for it)."""
     screen = running_blitz(app)

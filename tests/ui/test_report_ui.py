@@ -9,6 +9,7 @@ import pytest
 from conftest import SIZE, screen_text
 
 from leadtui.domain.model import LeadDraft
+from leadtui.tui.keys import palette_entries
 from leadtui.tui.modes import open_report as show_report
 from leadtui.tui.screens.report import ReportScreen, parse_since
 from leadtui.tui.screens.workstation import WorkstationScreen
@@ -139,7 +140,7 @@ async def test_R_and_the_palette_open_the_report(app_factory, fixture_store, set
     app = app_factory()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        names = [name for name, _, _ in app.extra_commands()]
+        names = [name for name, _, _ in palette_entries(app.settings.keymap)]
         assert "Report" in names and "Start a call blitz" in names
         await pilot.press("R")
         await settle(pilot)

@@ -22,7 +22,7 @@ from leadtui.domain.queue import format_age
 from leadtui.domain.scripts import script_for
 from leadtui.service.gateway import Snapshot, WriteResult
 from leadtui.tui.guard import Guarded, guarded
-from leadtui.tui.keys import WORKSTATION_BINDINGS
+from leadtui.tui.keys import APP_BINDINGS, WORKSTATION_BINDINGS
 from leadtui.tui.outcomes import (
     ask_note,
     copy_phone,
@@ -362,8 +362,9 @@ class WorkstationScreen(Guarded, Screen[None]):
 
     def action_help(self) -> None:
         settings = self.app.settings
-        more = self.app.extra_bindings()
-        self.app.push_screen(HelpScreen(settings.keymap, settings.speed_to_lead_minutes, more))
+        self.app.push_screen(
+            HelpScreen(settings.keymap, settings.speed_to_lead_minutes, APP_BINDINGS)
+        )
 
     def action_pane(self, pane: str) -> None:
         self._set_pane(pane)
