@@ -213,7 +213,7 @@ class LiveQueue(Guarded):
             self._claim_wanted = None  # no retry storm; the next cursor move tries again
         else:
             self.claimed = message.lead_id
-            self._claimed_at = message.at  # type: ignore[assignment]
+            self._claimed_at = message.at
         wanted = self._claim_wanted
         if wanted is not None and wanted != self.claimed:
             self._claiming = True

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from leadtui.service.gateway import PendingWrite, WriteResult
 from leadtui.service.outbox import Drained, Outbox
 from leadtui.tui.formatting import booking_phrase, next_phrase
+from leadtui.tui.guard import Guarded, guarded
 from leadtui.tui.messages import WriteFailed, WriteRefused, WriteSaved
 
 if TYPE_CHECKING:
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
 RETRY_SECONDS = 5.0
 
 
-class Writes:
+class Writes(Guarded):
     """Drains the app's `Outbox` in a thread worker and tells the rep what happened."""
 
     def __init__(self, app: LeadApp, outbox: Outbox) -> None:
@@ -77,6 +78,7 @@ class Writes:
             self.app.post_message(WriteFailed(drained.write, drained.reason))
 
     # --- results, on the event loop ---
+    @guarded
     def saved(self, result: WriteResult) -> None:
         app = self.app
         write = result.write
@@ -114,6 +116,7 @@ class Writes:
             self._had_failure = False
             app.notify("All unsaved outcomes are saved now.", title="Saved", timeout=4)
 
+    @guarded
     def refused(self, write: PendingWrite, reason: str) -> None:
         app = self.app
         if write.kind == "import":
@@ -125,6 +128,7 @@ class Writes:
         app.refresh_status()
         self._drain()
 
+    @guarded
     def failed(self, write: PendingWrite, error: str) -> None:
         app = self.app
         if not self._had_failure or write.tries == 1:
@@ -142,6 +146,7 @@ class Writes:
         if self._retry_timer is None:
             self._retry_timer = app.set_timer(RETRY_SECONDS, self._auto_retry)
 
+    @guarded
     def _auto_retry(self) -> None:
         self._retry_timer = None
         self.retry()
