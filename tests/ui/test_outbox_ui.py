@@ -77,7 +77,7 @@ async def test_an_import_goes_through_the_outbox_and_is_retried_after_a_store_fa
 ):
     path = tmp_path / "fair leads.csv"
     path.write_text(CSV, encoding="utf-8")
-    failing(monkeypatch, store, "add_leads", 1)
+    failing(monkeypatch, store, "add_leads_streamed", 1)
     app = app_factory()
     async with app.run_test(size=SIZE) as pilot:
         await import_from_palette(app, pilot, settle, path)

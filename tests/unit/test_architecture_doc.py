@@ -38,3 +38,13 @@ def test_the_contract_table_lists_every_import_linter_contract() -> None:
     contracts = [c["name"] for c in config["tool"]["importlinter"]["contracts"]]
     for name in contracts:
         assert f"| {name} |" in DOC, name
+
+
+def test_the_document_lists_exactly_the_store_writes_the_layer_test_guards() -> None:
+    layers = (ROOT / "tests" / "unit" / "test_layers.py").read_text(encoding="utf-8")
+    guarded = re.search(r"STORE_WRITES = frozenset\(\{([^}]*)\}", layers)
+    assert guarded is not None
+    store_writes = re.findall(r'"([a-z_]+)"', guarded.group(1))
+    listed = re.search(r"nothing calls a `LeadStore` write method\s*\(([^)]*)\)", DOC)
+    assert listed is not None
+    assert set(re.findall(r"`([a-z_]+)`", listed.group(1))) == set(store_writes)
