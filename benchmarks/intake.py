@@ -122,7 +122,7 @@ async def visible(home: Path, url: str, now_iso: str, rounds: int, offset: int) 
     app.bell = lambda: None  # type: ignore[method-assign]
     seconds = []
     async with app.run_test(size=(100, 30)) as pilot:
-        while not app.queue_ready:
+        while not app.live.queue_ready:
             await pilot.pause(0.05)
         queue = app.screen.query_one(LeadQueue)
         async with httpx.AsyncClient(headers={"Authorization": f"Bearer {TOKEN}"}) as client:

@@ -45,7 +45,7 @@ METHOD = """\
 - **live tick**: in process, the queue on screen, the real 1 s interval, a clock moving
   in real time: process CPU time (all threads) per wall second over 10 s (4 quick), minus
   the same for an idle headless Textual app. "Driven directly": the interval paused, the
-  clock stepped 1 s, `app.tick()`, workers awaited, the screen repainted; CPU per tick
+  clock stepped 1 s, `app.live.tick()`, workers awaited, the screen repainted; CPU per tick
   minus the same loop without the tick (median of 20).
 - **peak RSS**: the kernel's high-water mark (`VmHWM` in /proc, which starts afresh at
   exec) of the pty workstation (on a copy of the database), read just before it is

@@ -133,7 +133,7 @@ async def probe(args: argparse.Namespace) -> dict[str, Any]:
     t_open = time.perf_counter()
     app = make_app(store=store, clock=clock, settings=settings, paths=paths, cadence=cadence)
     if hasattr(app, "prime_queue"):
-        app.prime_queue()  # as `run_tui` starts it
+        app.live.prime_queue()  # as `run_tui` starts it
     frames = Frames(app)
     try:
         async with app.run_test(size=(80, 24)) as pilot:
@@ -176,7 +176,7 @@ async def direct_ticks(app: Any, pilot: Any, clock: MovingClock, ticks: int) -> 
             clock.advance(1.0)
             c0 = time.process_time()
             if tick:
-                app.tick()
+                app.live.tick()
             await app.workers.wait_for_complete()
             await pilot.pause()
             samples.append((time.process_time() - c0) * 1000)

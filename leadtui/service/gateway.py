@@ -14,13 +14,14 @@ from bisect import bisect_right
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
 from leadtui.config import Settings
 from leadtui.domain.cadence import Cadence
 from leadtui.domain.model import Lead, LeadError, NextAction, Outcome, QueueEntry, Touch
 from leadtui.domain.window import closes_at_in, next_opening_in
-from leadtui.io.csv_import import ImportReport
+from leadtui.io.csv_import import ImportFileError, ImportReport
 from leadtui.service import claims, leads, outcomes, reports
 from leadtui.service.queue import rank_queue, read_queue
 from leadtui.store.protocol import LeadStore
@@ -63,7 +64,7 @@ class PendingWrite:
     """One change the rep asked for, kept until the store says it is durable."""
 
     seq: int
-    kind: Literal["touch", "undo", "note"]
+    kind: Literal["touch", "undo", "note", "blitz", "import"]
     lead_id: str
     lead_name: str
     at: datetime  # when the rep pressed the key (kept across retries)
@@ -76,11 +77,17 @@ class PendingWrite:
     touch_id: str = ""  # undo: exactly this touch (one logged elsewhere, confirmed with y)
     undo_seq: int | None = None  # undo: the touch that this screen's write `seq` logged
     dialed_at: datetime | None = None  # the dial (`g`) that led to this call
+    record: Mapping[str, Any] | None = None  # blitz: the whole session record (newest wins)
+    path: str = ""  # import: the CSV file to read
     tries: int = 0
     error: str = ""
 
     def describe(self) -> str:
         """'no-answer for Bob Smith' — for toasts and the unsaved marker."""
+        if self.kind == "blitz":
+            return "the blitz session"
+        if self.kind == "import":
+            return f"the import of {self.path}"
         what = {"undo": "undo", "note": "note"}.get(self.kind, str(self.outcome))
         return f"{what} for {self.lead_name}"
 
@@ -94,6 +101,7 @@ class WriteResult:
     lead: Lead | None = None
     action: NextAction | None = field(default=None)
     version: int = 0  # the store's version once the write was made
+    imported: ImportReport | None = None  # import: what the file brought
 
 
 class StoreGateway:
@@ -185,7 +193,14 @@ class StoreGateway:
 
     # --- writing (each returns only once the store has it on disk) ---
     def apply(self, write: PendingWrite, rep: str) -> WriteResult:
-        """Perform one pending write; raises LeadError (refused) or StoreError/OSError."""
+        """Perform one pending write; raises LeadError or ImportFileError (refused) or
+        StoreError/OSError (kept and retried)."""
+        if write.kind == "blitz":
+            assert write.record is not None
+            self.save_blitz_record(write.record)
+            return WriteResult(write)
+        if write.kind == "import":
+            return WriteResult(write, imported=self._import_file(write))
         settings = self._settings()
         cadence, window = self.cadence, settings.window
         with self._lock:
@@ -217,6 +232,21 @@ class StoreGateway:
         if touch_id is None:
             raise LeadError("the touch to undo was never saved: nothing undone")
         return touch_id
+
+    def _import_file(self, write: PendingWrite) -> ImportReport:
+        """Read the write's CSV file, streamed (a big file is never all in memory)."""
+        try:
+            raw = Path(write.path).open("rb")
+        except IsADirectoryError as exc:  # worded as `leadtui import` words it
+            raise ImportFileError(f"cannot read {write.path}: it is a folder") from exc
+        except OSError as exc:  # missing, unreadable: the file, not the store, is at fault
+            why = exc.strerror or str(exc)
+            raise ImportFileError(f"cannot read {write.path}: {why}") from exc
+        try:
+            with raw:
+                return self.import_leads(raw, write.at)
+        except ImportFileError as exc:
+            raise ImportFileError(f"{write.path}: {exc}") from exc
 
     def import_leads(self, data: bytes | BinaryIO, now: datetime) -> ImportReport:
         """Import a CSV file's leads (the workstation's import); ImportFileError when the

@@ -2,23 +2,24 @@
 
 `make_app(...)` builds it (tests use it with a temporary store and a `FixedClock`);
 `run_tui(...)` runs it for the command line and releases this session's claims afterwards.
-The app owns what outlives a screen: the store gateway, the latest queue snapshot, the
-outbox of pending writes (`writer.py`), the live tick and claims (`sync.py`), themes and
-the keymap.
+The app owns what outlives a screen: the store gateway, the outbox of pending writes
+(`service.outbox.Outbox`, drained by `writes.Writes`), the live queue (`live.LiveQueue`:
+snapshots, the tick, claims), themes and the keymap. Worker results arrive as messages;
+the app hands each to the object it belongs to.
 """
 
 from __future__ import annotations
 
 import asyncio
 import secrets
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Coroutine, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from textual import work
 from textual.app import App
-from textual.binding import Binding
+from textual.signal import Signal
 from textual.theme import Theme
 
 from leadtui.clock import Clock
@@ -27,19 +28,29 @@ from leadtui.domain.cadence import Cadence
 from leadtui.domain.model import Lead
 from leadtui.domain.scripts import load_scripts
 from leadtui.paths import Paths
-from leadtui.service.gateway import StoreGateway
+from leadtui.service.gateway import PendingWrite, StoreGateway, WriteResult
+from leadtui.service.outbox import Outbox
 from leadtui.store.protocol import LeadStore
-from leadtui.tui import blitz_and_report
+from leadtui.tui import modes
 from leadtui.tui.commands import LeadCommands
 from leadtui.tui.dialer import Dials
 from leadtui.tui.guard import Guarded, guarded
 from leadtui.tui.key_hold import KeyHold, KeysReleased
-from leadtui.tui.keys import QUIT_BINDING, WORKSTATION_BINDINGS
+from leadtui.tui.keys import APP_BINDINGS, BINDING_IDS, QUIT_BINDING
+from leadtui.tui.live import LiveQueue
+from leadtui.tui.messages import (
+    ClaimDone,
+    RefreshFailed,
+    SnapshotReady,
+    StoreChanged,
+    WriteFailed,
+    WriteRefused,
+    WriteSaved,
+)
 from leadtui.tui.screens.confirm import ConfirmScreen
 from leadtui.tui.screens.rep_details import RepDetailsScreen
 from leadtui.tui.screens.text_prompt import TextPrompt
 from leadtui.tui.screens.workstation import WorkstationScreen
-from leadtui.tui.sync import SyncMixin
 from leadtui.tui.themes import (
     CONTRAST_THEME,
     DEFAULT_THEME,
@@ -47,20 +58,19 @@ from leadtui.tui.themes import (
     load_themes,
     packaged_theme_dirs,
 )
-from leadtui.tui.writer import WriterMixin
+from leadtui.tui.writes import Writes
 
 QUIT_WAIT_SECONDS = 3.0
-_OTHER_BINDING_IDS = {
-    "quit", "queue.down", "queue.up", "queue.first", "queue.last", "pane_detail", "pane_script"
-}  # fmt: skip
 
 
-class LeadApp(Guarded, WriterMixin, SyncMixin, App[None]):
+class LeadApp(Guarded, App[None]):
     """The leadtui workstation."""
 
     CSS_PATH = "app.tcss"
     TITLE = "leadtui"
-    BINDINGS = [QUIT_BINDING, *blitz_and_report.APP_BINDINGS]
+    BINDINGS = [QUIT_BINDING, *APP_BINDINGS]
+    MODES = {modes.WORKSTATION_MODE: WorkstationScreen}
+    DEFAULT_MODE = modes.WORKSTATION_MODE
     COMMANDS = App.COMMANDS | {LeadCommands}
     NOTIFICATION_TIMEOUT = 4
 
@@ -91,8 +101,11 @@ class LeadApp(Guarded, WriterMixin, SyncMixin, App[None]):
         self.keys = KeyHold(self)  # keys typed in a burst reach the prompt they belong to
         self.problems: list[str] = []  # reported once, when the screen is up
         self.scripts: dict[str, str] = dict(scripts) if scripts is not None else self._scripts()
-        self._init_writer()
-        self._init_sync()
+        self.outbox = Outbox()  # every write, in order, until the store has it
+        self.writes = Writes(self, self.outbox)
+        self.live = LiveQueue(self)
+        self.status_signal: Signal[None] = Signal(self, "status")  # unsaved/saving changed
+        self.written_signal: Signal[WriteResult] = Signal(self, "written")  # a write is durable
         self._saved_theme = settings.theme
         self._register_themes()
 
@@ -126,8 +139,7 @@ class LeadApp(Guarded, WriterMixin, SyncMixin, App[None]):
         return DEFAULT_THEME if DEFAULT_THEME in self.available_themes else "textual-dark"
 
     def _check_keymap(self) -> dict[str, str]:
-        known = {b.id for b in WORKSTATION_BINDINGS} | _OTHER_BINDING_IDS
-        known |= blitz_and_report.BINDING_IDS  # B, R and the blitz and report screens' keys
+        known = BINDING_IDS  # the one registry (tui/keys.py)
         keymap = dict(self.settings.keymap)
         for binding_id in sorted(set(keymap) - known):
             self.problems.append(f"keymap: no key called {binding_id!r} (see the help, ?)")
@@ -138,32 +150,23 @@ class LeadApp(Guarded, WriterMixin, SyncMixin, App[None]):
         self.theme = self._starting_theme()
         self.theme_changed_signal.subscribe(self, self._remember_theme)
         self.set_keymap(self._check_keymap())
-        self.push_screen(WorkstationScreen())
         if self.start_blitz is not None:
-            blitz_and_report.open_blitz(self, *self.start_blitz)
+            modes.open_blitz(self, *self.start_blitz)
         for problem in self.problems:
             self.notify(problem, title="Check your setup", severity="warning", markup=False,
                         timeout=10)  # fmt: skip
-        self.start_live()
+        self.live.start()
         if not self.settings.rep_name or not self.settings.rep_phone:
             self.action_rep_details()
 
     # --- the blitz and the report (issue 5) ---
     def action_blitz(self) -> None:
         """Start a call blitz (asks for minutes and goal)."""
-        blitz_and_report.open_blitz(self)
+        modes.open_blitz(self)
 
     def action_report(self) -> None:
         """Show the report."""
-        blitz_and_report.open_report(self)
-
-    def extra_bindings(self) -> list[Binding]:
-        """App keys outside the workstation's own, for the help screen."""
-        return list(blitz_and_report.APP_BINDINGS)
-
-    def extra_commands(self) -> list[tuple[str, str, Callable[[], object]]]:
-        """Palette entries contributed by the blitz and the report."""
-        return blitz_and_report.palette_commands(self)
+        modes.open_report(self)
 
     # --- settings the rep changes here ---
     @guarded
@@ -192,7 +195,7 @@ class LeadApp(Guarded, WriterMixin, SyncMixin, App[None]):
             self.settings = replace(self.settings, rep_name=name, rep_phone=phone)
             self._save_settings(rep_name=name, rep_phone=phone)
             self.status_signal.publish(None)
-            self.snapshot_signal.publish(self.snapshot)  # scripts show the new details
+            self.live.snapshot_signal.publish(self.live.snapshot)  # scripts show the new details
 
         settings = self.settings
         self.push_screen(
@@ -234,52 +237,46 @@ class LeadApp(Guarded, WriterMixin, SyncMixin, App[None]):
     def action_import_csv(self) -> None:
         def chosen(path: str | None) -> None:
             if path:
-                self._import_worker(Path(path).expanduser())
+                self._import(Path(path).expanduser())
 
         self.push_screen(
             TextPrompt("Import leads from a CSV file", "Path to the file · Enter: import"),
             chosen,
         )
 
-    @work(thread=True, group="import", exit_on_error=False, description="import a CSV")
-    def _import_worker(self, path: Path) -> None:
-        try:
-            raw = path.open("rb")
-        except IsADirectoryError:  # worded as `leadtui import` words it
-            self.call_from_thread(self._imported, f"cannot read {path}: it is a folder", "error")
-            return
-        except OSError as exc:
-            why = exc.strerror or str(exc)
-            self.call_from_thread(self._imported, f"cannot read {path}: {why}", "error")
-            return
-        try:
-            with raw:  # streamed: a big file is never all in memory
-                report = self.gateway.import_leads(raw, self.clock.now())
-        except Exception as exc:
-            message, severity = f"{path}: {exc}", "error"
-        else:
-            message = f"{report.imported} imported, {report.duplicates} already known"
-            if report.format:
-                message = f"looks like a {report.format} export: {message}"
-            if report.rejected:
-                first = report.rejected[0]
-                message += (
-                    f", {report.rejected_total} rejected (line {first.line}: {first.reason})"
-                )
-            severity = "warning" if report.rejected else "information"
-        self.call_from_thread(self._imported, message, severity)
+    def _import(self, path: Path) -> None:
+        """Import a CSV file through the outbox (read and written by the drainer)."""
+        self.writes.submit(PendingWrite(self.outbox.next_seq(), "import", "", "",
+                                        self.clock.now(), path=str(path)))  # fmt: skip
 
-    @guarded
-    def _imported(self, message: str, severity: str) -> None:
-        self.notify(message, title="Import", severity=severity, markup=False, timeout=10)  # type: ignore[arg-type]
-        self.request_refresh()
+    # --- worker results: each to the object it belongs to ---
+    def on_write_saved(self, message: WriteSaved) -> None:
+        self.writes.saved(message.result)
+
+    def on_write_refused(self, message: WriteRefused) -> None:
+        self.writes.refused(message.write, message.reason)
+
+    def on_write_failed(self, message: WriteFailed) -> None:
+        self.writes.failed(message.write, message.error)
+
+    def on_snapshot_ready(self, message: SnapshotReady) -> None:
+        self.live.snapshot_ready(message)
+
+    def on_refresh_failed(self, message: RefreshFailed) -> None:
+        self.live.refresh_failed(message)
+
+    def on_store_changed(self, message: StoreChanged) -> None:
+        self.live.store_changed(message)
+
+    def on_claim_done(self, message: ClaimDone) -> None:
+        self.live.claim_done(message)
 
     # --- quitting ---
     async def on_event(self, event: Any) -> None:
         from textual import events
 
         if isinstance(event, events.Key) and not event.is_forwarded:
-            self.last_activity = self.clock.now()
+            self.live.last_activity = self.clock.now()
             if await self.keys.route(event):
                 return
         await super().on_event(event)
@@ -297,10 +294,7 @@ class LeadApp(Guarded, WriterMixin, SyncMixin, App[None]):
 
     async def action_quit(self) -> None:
         """Quit once pending writes are on disk (or the rep says to drop them)."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + QUIT_WAIT_SECONDS
-        while self.outbox and not self.unsaved and loop.time() < deadline:
-            await asyncio.sleep(0.05)
+        await self._wait_for_outbox(QUIT_WAIT_SECONDS)
         if self.outbox:
             count = len(self.outbox)
             question = ConfirmScreen(
@@ -317,13 +311,16 @@ class LeadApp(Guarded, WriterMixin, SyncMixin, App[None]):
             return
         await self._leave()
 
+    async def _wait_for_outbox(self, seconds: float) -> None:
+        """Give the drainer up to `seconds` to empty the outbox (not while writes fail)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + seconds
+        while self.outbox and not self.outbox.unsaved and loop.time() < deadline:
+            await asyncio.sleep(0.05)
+
     async def _leave(self) -> None:
-        try:  # a running blitz is kept, ended early, before we go
-            await asyncio.wait_for(
-                asyncio.to_thread(blitz_and_report.close_blitz_for_quit, self), timeout=2.0
-            )
-        except Exception:
-            pass  # its last save stands; history shows it ended early once its time passed
+        modes.close_blitz_for_quit(self)  # a running blitz is kept, ended early
+        await self._wait_for_outbox(2.0)  # its record stands or history shows it ended early
         try:
             await asyncio.wait_for(asyncio.to_thread(self.gateway.release_claims), timeout=2.0)
         except Exception:
@@ -362,7 +359,7 @@ def run_tui(
     app = make_app(store=store, clock=clock, settings=settings, paths=paths, cadence=cadence,
                    blitz=blitz)  # fmt: skip
     app.demo_home = demo_home
-    app.prime_queue()
+    app.live.prime_queue()
     try:
         app.run()
     finally:

@@ -1,8 +1,8 @@
 """The command palette's leadtui commands (ctrl+p): views, import, help, retry, undo.
 
-Themes come from Textual's own "Theme" command (the choice is remembered). Each command
-calls an action of the workstation screen or the app, so the palette and the keys do the
-same thing.
+Themes come from Textual's own "Theme" command (the choice is remembered). The entries
+come from the one registry (`keys.PALETTE`); each calls an action of the screen or the
+app, so the palette and the keys do the same thing, and each shows its (remapped) key.
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ from functools import partial
 from typing import TYPE_CHECKING, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from leadtui.tui.keys import palette_entries
 
 if TYPE_CHECKING:
     from leadtui.tui.app import LeadApp
@@ -27,19 +29,10 @@ class LeadCommands(Provider):
         def run(action: str) -> Callable[[], object]:
             return partial(app.run_action, action, screen)
 
+        keymap = cast("LeadApp", app).settings.keymap
         commands: list[tuple[str, str, Callable[[], object]]] = [
-            ("Show all active leads / due queue", "Toggle the queue view (A)",
-             run("toggle_all")),
-            ("Filter leads", "By name, phone, email or source (/)", run("filter")),
-            ("Import leads from a CSV file", "Type the file's path", run("app.import_csv")),
-            ("Retry unsaved outcomes", "Write them to disk again now (r)", run("retry")),
-            ("Undo last touch", "Remove the last touch you logged (u)", run("undo")),
-            ("Copy phone number", "Of the lead under the cursor (y)", run("copy_phone")),
-            ("Add a note", "To the lead under the cursor (o)", run("note")),
-            ("Help: keys", "Every key and what the marks mean (?)", run("help")),
-            ("Rep details", "Your name and phone for the scripts", run("app.rep_details")),
-        ]  # fmt: skip
-        commands.extend(cast("LeadApp", app).extra_commands())  # blitz and report
+            (name, help_text, run(action)) for name, help_text, action in palette_entries(keymap)
+        ]
         return commands
 
     async def discover(self) -> Hits:

@@ -5,11 +5,11 @@ private method, panics and exits; the handler's message loop stops too), so over
 would leave a screen that no longer answers. Public API only: the handlers themselves never
 let an exception escape. Every class that takes `Guarded` as a base has its handlers
 (`action_*`, `on_*`, `_on_*`, `watch_*`, and any method marked `@guarded`, e.g. timer
-callbacks) wrapped, in the class and in the leadtui mixins it inherits from: an exception
-becomes a toast ("Something went wrong ...; your outcomes are kept") and a traceback
-appended to `errors.log` in the data folder (0600, never through a link), and the app goes
-on with its outbox intact. Textual's own control-flow exceptions (`SkipAction`) pass, and
-so does task cancellation.
+callbacks) wrapped, in the class and in the leadtui classes it inherits from (the app's
+`Writes` and `LiveQueue` take it as a base too): an exception becomes a toast ("Something
+went wrong ...; your outcomes are kept") and a traceback appended to `errors.log` in the
+data folder (0600, never through a link), and the app goes on with its outbox intact.
+Textual's own control-flow exceptions (`SkipAction`) pass, and so does task cancellation.
 """
 
 from __future__ import annotations

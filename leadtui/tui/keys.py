@@ -1,11 +1,15 @@
-"""The workstation's key bindings, in one place, so screens and the help screen share them.
+"""The one registry of key bindings: every screen, the help screen, the palette hints and
+the `[keymap]` check read them from here.
 
 Every binding has an `id` (remap it in config.toml under `[keymap]`, e.g. `no_answer = "1"`)
-and a tooltip. Only quit and the command palette are priority bindings, so a text input
-still receives every letter.
+and a tooltip. `BINDING_IDS` is every id a keymap may name; a binding added anywhere else
+is not remappable (a test says so). Only quit and the command palette are priority
+bindings, so a text input still receives every letter.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 from textual.binding import Binding
 
@@ -101,6 +105,113 @@ FOOTER_GROUPS: tuple[tuple[str, tuple[tuple[str, str, int], ...]], ...] = (
     )),
     ("", (("quit", "quit", 1),)),
 )  # fmt: skip
+
+#: App keys outside the workstation's own: the blitz and the report (tui/modes.py).
+APP_BINDINGS: list[Binding] = [
+    Binding("B", "blitz", "blitz", show=False, id="blitz",
+            tooltip="Start a call blitz: a timed block of dialing"),
+    Binding("R", "report", "report", show=False, id="report",
+            tooltip="Report: speed to lead, contact rate, persistency"),
+]  # fmt: skip
+
+#: The lead queue's own movement keys (widgets/lead_queue.py).
+QUEUE_BINDINGS: list[Binding] = [
+    Binding("j", "cursor_down", "Down", show=False, id="queue.down",
+            tooltip="Move to the next lead"),
+    Binding("k", "cursor_up", "Up", show=False, id="queue.up",
+            tooltip="Move to the previous lead"),
+    Binding("home", "scroll_top", "First", show=False, id="queue.first",
+            tooltip="Go to the first lead"),
+    Binding("end,G", "scroll_bottom", "Last", show=False, id="queue.last",
+            tooltip="Go to the last lead"),
+    Binding("left", "screen.pane('detail')", "Lead", show=False, id="pane_detail",
+            tooltip="Show the lead's details (narrow screens)"),
+    Binding("right", "screen.pane('script')", "Script", show=False, id="pane_script",
+            tooltip="Show the call script (narrow screens)"),
+]  # fmt: skip
+
+#: The blitz screen's keys besides the outcome and lead keys (screens/blitz.py).
+BLITZ_BINDINGS: list[Binding] = [
+    Binding("p", "pause", "pause", id="blitz_pause", tooltip="Pause or resume the countdown"),
+    Binding("j,down", "skip(1)", "next lead", id="blitz_next", key_display="j",
+            tooltip="Skip to the next due lead"),
+    Binding("k,up", "skip(-1)", "previous", show=False, id="blitz_previous",
+            tooltip="Back to the previous due lead"),
+    Binding("escape", "end", "end", id="blitz_end",
+            tooltip="End the blitz now (kept as ended early)"),
+    Binding("question_mark,f1", "help", "help", show=False, id="help", key_display="?",
+            tooltip="Show every key"),
+]  # fmt: skip
+
+#: The report's tabs, in the order of their number keys.
+REPORT_TABS = ("summary", "sources", "speed", "hours", "attempts", "blitzes")
+
+#: The report screen's keys (screens/report.py).
+REPORT_BINDINGS: list[Binding] = [
+    Binding("escape", "close", "back", id="report.close", tooltip="Back to the workstation"),
+    Binding("f", "source", "source", id="report.source",
+            tooltip="Only leads from one source (empty: all)"),
+    Binding("s", "since", "since", id="report.since",
+            tooltip="Only leads received since a date (empty: all)"),
+    Binding("g", "reload", "reload", show=False, id="report.reload",
+            tooltip="Compute the report again"),
+    *[Binding(str(n), f"tab('{tab}')", tab, show=False, id=f"report.tab_{tab}",
+              tooltip=f"Show the {tab} tab") for n, tab in enumerate(REPORT_TABS, start=1)],
+]  # fmt: skip
+
+#: Every binding a `[keymap]` in config.toml may remap, in help order.
+REMAPPABLE: tuple[Binding, ...] = (
+    *WORKSTATION_BINDINGS, QUIT_BINDING, *APP_BINDINGS, *QUEUE_BINDINGS, *BLITZ_BINDINGS,
+    *REPORT_BINDINGS,
+)  # fmt: skip
+
+#: Every binding id a keymap may name.
+BINDING_IDS: frozenset[str] = frozenset(b.id for b in REMAPPABLE if b.id)
+
+#: The command palette's leadtui entries (ctrl+p): (name, what it does, action, binding
+#: id). An entry with a binding shows that binding's key, as remapped, after its help.
+PALETTE: tuple[tuple[str, str, str, str], ...] = (
+    ("Show all active leads / due queue", "Toggle the queue view", "toggle_all", "toggle_all"),
+    ("Filter leads", "By name, phone, email or source", "filter", "filter"),
+    ("Import leads from a CSV file", "Type the file's path", "app.import_csv", ""),
+    ("Retry unsaved outcomes", "Write them to disk again now", "retry", "retry"),
+    ("Undo last touch", "Remove the last touch you logged", "undo", "undo"),
+    ("Copy phone number", "Of the lead under the cursor", "copy_phone", "copy_phone"),
+    ("Add a note", "To the lead under the cursor", "note", "note"),
+    ("Help: keys", "Every key and what the marks mean", "help", "help"),
+    ("Rep details", "Your name and phone for the scripts", "app.rep_details", ""),
+    ("Start a call blitz", "A timed block of dialing with a countdown and tallies",
+     "app.blitz", "blitz"),
+    ("Report", "Speed to lead, contact rate, persistency, by source; blitz history",
+     "app.report", "report"),
+)  # fmt: skip
+
+_DISPLAY = {"question_mark": "?", "slash": "/", "f1": "F1"}
+
+
+def key_label(binding: Binding, keymap: Mapping[str, str]) -> str:
+    """The keys that trigger a binding now, for people: 'n', '? F1'."""
+    keys = keymap.get(binding.id or "", binding.key)
+    return " ".join(_DISPLAY.get(k.strip(), k.strip()) for k in keys.split(","))
+
+
+def by_id(binding_id: str) -> Binding:
+    """The registered binding with this id (KeyError for an unknown one)."""
+    for binding in REMAPPABLE:
+        if binding.id == binding_id:
+            return binding
+    raise KeyError(binding_id)
+
+
+def palette_entries(keymap: Mapping[str, str]) -> list[tuple[str, str, str]]:
+    """The palette's (name, help, action), each help ending in its first key: '... (A)'."""
+    entries = []
+    for name, what, action, binding_id in PALETTE:
+        if binding_id:
+            what += f" ({key_label(by_id(binding_id), keymap).split()[0]})"
+        entries.append((name, what, action))
+    return entries
+
 
 #: Help-screen sections: (title, [(keys, what)]) for keys that are not bindings of our own.
 MOVE_KEYS: list[tuple[str, str]] = [

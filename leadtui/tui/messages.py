@@ -1,27 +1,31 @@
 """Messages the workers post back to the app (thread-safe `post_message`).
 
-The ones that can arrive in floods (a fresh snapshot, "someone else wrote") implement
-`can_replace`, so a queue of them collapses to the newest.
+Dataclass messages (Textual's `Message.__post_init__` sets up what `__init__` would). The
+ones that can arrive in floods (a fresh snapshot, "someone else wrote", a read failure)
+implement `can_replace`, so a queue of them collapses to the newest.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
 
 from textual.message import Message
 
 from leadtui.service.gateway import PendingWrite, Snapshot, WriteResult
 
 
+@dataclass
 class SnapshotReady(Message):
     """A freshly ranked queue."""
 
-    def __init__(self, snapshot: Snapshot) -> None:
-        super().__init__()
-        self.snapshot = snapshot
+    snapshot: Snapshot
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, SnapshotReady)
 
 
+@dataclass
 class StoreChanged(Message):
     """Another process wrote to the store: re-read it."""
 
@@ -29,47 +33,42 @@ class StoreChanged(Message):
         return isinstance(message, StoreChanged)
 
 
+@dataclass
 class RefreshFailed(Message):
     """The store could not be read (the screen keeps the last good queue)."""
 
-    def __init__(self, error: str) -> None:
-        super().__init__()
-        self.error = error
+    error: str
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, RefreshFailed)
 
 
+@dataclass
 class WriteSaved(Message):
     """A pending write is durable."""
 
-    def __init__(self, result: WriteResult) -> None:
-        super().__init__()
-        self.result = result
+    result: WriteResult
 
 
+@dataclass
 class WriteRefused(Message):
     """The store refused a write (a `LeadError`): it is dropped, the reason shown."""
 
-    def __init__(self, write: PendingWrite, reason: str) -> None:
-        super().__init__()
-        self.write = write
-        self.reason = reason
+    write: PendingWrite
+    reason: str
 
 
+@dataclass
 class WriteFailed(Message):
     """A write could not be made durable (disk full, read-only, lock): kept to retry."""
 
-    def __init__(self, write: PendingWrite, error: str) -> None:
-        super().__init__()
-        self.write = write
-        self.error = error
+    write: PendingWrite
+    error: str
 
 
+@dataclass
 class ClaimDone(Message):
     """A claim write finished (`lead_id` None: it failed; claims are best effort)."""
 
-    def __init__(self, lead_id: str | None, at: object) -> None:
-        super().__init__()
-        self.lead_id = lead_id
-        self.at = at
+    lead_id: str | None
+    at: datetime

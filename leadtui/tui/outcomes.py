@@ -32,8 +32,8 @@ def ask_note(app: LeadApp, lead: Lead) -> None:
 
     def save(text: str | None) -> None:
         if text:
-            app.submit(PendingWrite(app.next_seq(), "note", lead.id, lead.name,
-                                    app.clock.now(), note=text))  # fmt: skip
+            app.writes.submit(PendingWrite(app.outbox.next_seq(), "note", lead.id, lead.name,
+                                           app.clock.now(), note=text))  # fmt: skip
 
     app.push_screen(TextPrompt(f"Note for {lead.name}", max_length=2000), save)
 
@@ -116,9 +116,9 @@ def _submit(
     dial = app.dials.take(lead.id, now) if outcome.is_call else None
     if dial is not None and dial.override_window:
         override = True  # the rep confirmed dialling outside the window
-    app.submit(
+    app.writes.submit(
         PendingWrite(
-            seq=app.next_seq(),
+            seq=app.outbox.next_seq(),
             kind="touch",
             lead_id=lead.id,
             lead_name=lead.name or _phone(lead.phone),
@@ -222,9 +222,10 @@ def undo_last(app: LeadApp, entry: QueueEntry | None) -> str | None:
     the lead under the cursor and offers (`y`) to undo its last touch, naming who logged it.
     """
     now = app.clock.now()
-    if app.logged_here:
-        lead_id, name, seq = app.logged_here.pop()
-        app.submit(PendingWrite(app.next_seq(), "undo", lead_id, name, now, undo_seq=seq))
+    if app.writes.logged_here:
+        lead_id, name, seq = app.writes.logged_here.pop()
+        seq_now = app.outbox.next_seq()
+        app.writes.submit(PendingWrite(seq_now, "undo", lead_id, name, now, undo_seq=seq))
         return lead_id
     if entry is None:
         app.bell()
@@ -232,7 +233,7 @@ def undo_last(app: LeadApp, entry: QueueEntry | None) -> str | None:
         return None
     lead = entry.lead
     name = lead.name or _phone(lead.phone)
-    touches = app.snapshot.touches.get(lead.id, ())
+    touches = app.live.snapshot.touches.get(lead.id, ())
     if not touches:
         app.notify(f"Nothing to undo for {name}.", markup=False, timeout=3)
         return None
@@ -243,8 +244,8 @@ def undo_last(app: LeadApp, entry: QueueEntry | None) -> str | None:
 
     def answer(yes: bool | None) -> None:
         if yes:
-            app.submit(PendingWrite(app.next_seq(), "undo", lead.id, name, app.clock.now(),
-                                    touch_id=last.id))  # fmt: skip
+            app.writes.submit(PendingWrite(app.outbox.next_seq(), "undo", lead.id, name,
+                                           app.clock.now(), touch_id=last.id))  # fmt: skip
 
     app.push_screen(
         ConfirmScreen(

@@ -11,7 +11,7 @@ from conftest import SIZE, draft, screen_text
 from textual.widgets import Digits
 
 from leadtui.domain.model import Outcome
-from leadtui.tui.blitz_and_report import open_blitz, running_blitz
+from leadtui.tui.modes import open_blitz, running_blitz
 from leadtui.tui.screens.blitz import BlitzScreen
 from leadtui.tui.screens.blitz_summary import BlitzSummaryScreen
 from leadtui.tui.screens.confirm import ConfirmScreen
@@ -41,7 +41,7 @@ async def start_blitz(app, pilot, settle, minutes: float = 10, goal: int | None 
 
 
 async def tick(app, pilot, settle) -> None:
-    app.tick()
+    app.live.tick()
     await settle(pilot)
 
 
@@ -113,7 +113,7 @@ async def test_a_short_blitz_logs_by_key_and_stores_the_session(
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, WorkstationScreen)
-        assert app.current_mode == "_default" and running_blitz(app) is None
+        assert app.current_mode == app.DEFAULT_MODE and running_blitz(app) is None
 
 
 async def test_undo_in_a_blitz_takes_the_touch_off_the_tallies(
@@ -142,7 +142,7 @@ async def test_undo_in_a_blitz_before_logging_never_removes_another_reps_touch(
         first = blitz.current_id
         other_store.log_touch(first, Outcome.TALKED, clock.now(), rep="Ben",
                               note="booked follow-up", when=clock.now())  # fmt: skip
-        app.request_refresh()
+        app.live.request_refresh()
         await settle(pilot)
         await pilot.press("u")
         await settle(pilot)
@@ -238,7 +238,7 @@ def test_blitz_view_snapshot(snap_compare, app_factory, store, clock, three_lead
             await pilot.pause()
             await pilot.press(key)
         clock.advance(minutes=12, seconds=30)
-        app.tick()
+        app.live.tick()
         for _ in range(3):
             await pilot.app.workers.wait_for_complete()
             await pilot.pause()

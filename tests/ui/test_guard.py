@@ -57,7 +57,7 @@ async def test_an_unexpected_error_in_a_handler_is_shown_logged_and_survived(
         await settle(pilot)
         await pilot.press("n")  # cannot be saved: stays in the outbox
         await settle(pilot)
-        assert app.unsaved == 1
+        assert app.outbox.unsaved == 1
         monkeypatch.setattr(workstation, "copy_phone", boom)
         await pilot.press("y")  # the handler raises
         await settle(pilot)
@@ -72,7 +72,7 @@ async def test_an_unexpected_error_in_a_handler_is_shown_logged_and_survived(
         await pilot.press("r")
         await settle(pilot)
         assert [t.outcome for t in store.touches(first.id)] == [Outcome.NO_ANSWER]
-        assert app.unsaved == 0
+        assert app.outbox.unsaved == 0
         assert store.touches(second.id) == []
 
 

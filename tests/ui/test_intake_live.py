@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 from conftest import SIZE, START, draft
 
-from leadtui.tui.sync import NEW_LEAD_GATHER_SECONDS
+from leadtui.tui.live import NEW_LEAD_GATHER_SECONDS
 from leadtui.tui.widgets.lead_queue import LeadQueue
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "intake"))

@@ -5,8 +5,8 @@ from __future__ import annotations
 from conftest import SIZE, draft, screen_text
 
 from leadtui.domain.model import Outcome
+from leadtui.tui.live import NEW_LEAD_GATHER_SECONDS
 from leadtui.tui.screens.workstation import FIRST_ROWS, MAX_ROWS
-from leadtui.tui.sync import NEW_LEAD_GATHER_SECONDS
 from leadtui.tui.widgets.lead_queue import AGING_GLYPH, HOT_GLYPH, LeadQueue
 
 
@@ -24,13 +24,13 @@ async def test_ages_tick_and_aging_shows_by_glyph(app_factory, add_leads, settle
         assert cell(queue, lead.id, "mark") == HOT_GLYPH
         assert "none aging" in screen_text(app)
         clock.advance(minutes=2, seconds=5)
-        app.tick()
+        app.live.tick()
         await settle(pilot)
         assert cell(queue, lead.id, "age") == "6m"
         assert cell(queue, lead.id, "mark") == AGING_GLYPH
         assert "! 1 aging, oldest 6m" in screen_text(app)
         clock.advance(hours=2, minutes=7)
-        app.tick()
+        app.live.tick()
         await settle(pilot)
         assert cell(queue, lead.id, "age") == "2h13m"
 
@@ -45,7 +45,7 @@ async def test_tick_keeps_the_cursor_on_the_reps_lead(app_factory, add_leads, se
         assert queue.current_id == leads[3].id
         for _ in range(3):
             clock.advance(seconds=1)
-            app.tick()
+            app.live.tick()
             await settle(pilot)
         assert queue.current_id == leads[3].id
 
@@ -62,7 +62,7 @@ async def test_a_lead_added_by_another_process_appears_with_a_bell(
         queue = app.screen.query_one(LeadQueue)
         assert len(queue.order) == 1
         (result,) = other_store.add_leads([draft("Brand New", source="google-ads")], clock.now())
-        app.tick()  # the once-a-second poll
+        app.live.tick()  # the once-a-second poll
         await settle(pilot)
         assert queue.order[0] == result.lead.id  # brand-new leads rank first
         assert bells == [1]  # at once; the toast follows once the burst is over
@@ -82,7 +82,7 @@ async def test_a_lead_logged_elsewhere_leaves_the_due_queue(
         await pilot.press("j")
         assert queue.current_id == b.id
         other_store.log_touch(a.id, Outcome.VM_HANGUP, clock.now(), rep="Ann")
-        app.tick()
+        app.live.tick()
         await settle(pilot)
         assert queue.order == [b.id]
         assert queue.current_id == b.id
@@ -189,7 +189,7 @@ async def test_a_fresh_lead_ticks_by_the_second(app_factory, add_leads, settle, 
         assert cell(queue, lead.id, "age") == "30s"
         for expected in ("31s", "32s"):
             clock.advance(seconds=1)
-            app.tick()
+            app.live.tick()
             await pilot.pause()
             assert cell(queue, lead.id, "age") == expected
 
@@ -203,7 +203,7 @@ async def test_rows_out_of_view_catch_up_when_scrolled_to(app_factory, add_leads
         last = leads[-1].id
         assert cell(queue, last, "age") == "39m"
         clock.advance(minutes=3)
-        app.tick()
+        app.live.tick()
         await pilot.pause()
         assert cell(queue, leads[0].id, "age") == "13m"  # in view: rewritten
         await pilot.press("end")
@@ -269,7 +269,7 @@ async def test_a_primed_queue_is_on_the_first_screen_without_a_second_rank(
 
     add_leads(draft("Ann Lee", minutes_ago=3), draft("Bo Chen", minutes_ago=5))
     app = app_factory()
-    app.prime_queue()
+    app.live.prime_queue()
     ranks = []
     real = StoreGateway.snapshot
     monkeypatch.setattr(
@@ -296,8 +296,8 @@ async def test_a_failed_prime_leaves_the_first_rank_to_the_worker(
     monkeypatch.setattr(
         StoreGateway, "snapshot", lambda self, now: (_ for _ in ()).throw(StoreError("busy"))
     )
-    app.prime_queue()
-    assert not app.queue_ready
+    app.live.prime_queue()
+    assert not app.live.queue_ready
     monkeypatch.setattr(StoreGateway, "snapshot", real)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)

@@ -77,14 +77,14 @@ async def test_the_outbox_rides_a_server_restart(
             await pilot.press("n")  # no-answer while the server is away
             await settle(pilot)
             assert "UNSAVED 1" in screen_text(app)
-            assert app.unsaved == 1
+            assert app.outbox.unsaved == 1
         finally:
             server.start()
         deadline = time.monotonic() + 60  # the pool reconnects with back-off; a busy
-        while app.unsaved and time.monotonic() < deadline:  # machine may need a few tries
+        while app.outbox.unsaved and time.monotonic() < deadline:  # machine may need a few tries
             await pilot.press("r")
             await settle(pilot)
-        assert app.unsaved == 0
+        assert app.outbox.unsaved == 0
         touches = store.touches(lead.id)
         assert [t.outcome for t in touches] == [Outcome.NO_ANSWER]
         assert touches[0].rep == "Sam Rivera"

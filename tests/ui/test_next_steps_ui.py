@@ -85,7 +85,7 @@ async def test_a_lead_reopened_by_another_process_comes_back_as_new_with_a_bell(
                         received_at=clock.now())  # fmt: skip
         (result,) = other_store.add_leads([again], clock.now())
         assert result.reopened and result.lead.id == lead.id
-        app.tick()  # the once-a-second poll
+        app.live.tick()  # the once-a-second poll
         await settle(pilot)
         assert queue.order == [lead.id] and bells == [1]
         text = screen_text(app)

@@ -164,7 +164,7 @@ async def test_a_burst_of_new_leads_is_one_toast_held_while_a_dialog_is_open(
         await settle(pilot)
         assert isinstance(app.screen, TextPrompt)
         other_store.add_leads([draft(f"Caller {n}", source="ads") for n in range(7)], clock.now())
-        app.tick()
+        app.live.tick()
         await settle(pilot)
         await pilot.pause(1.0)
         titles = [n.title for n in app._notifications]

@@ -10,7 +10,8 @@ from conftest import SIZE, screen_text
 from textual.widgets import Input
 
 from leadtui.domain.model import LeadDraft
-from leadtui.tui.blitz_and_report import open_report as show_report
+from leadtui.tui.keys import palette_entries
+from leadtui.tui.modes import open_report as show_report
 from leadtui.tui.screens.report import ReportScreen, parse_since
 from leadtui.tui.screens.text_prompt import TextPrompt
 from leadtui.tui.screens.workstation import WorkstationScreen
@@ -74,7 +75,7 @@ async def test_report_screen_shows_the_hand_worked_figures(app_factory, fixture_
         assert attempts == (tuple("0123456789"), (1, 3, 1, 1, 0, 0, 1, 0, 0, 1))
         await pilot.press("escape")
         await settle(pilot)
-        assert isinstance(app.screen, WorkstationScreen) and app.current_mode == "_default"
+        assert isinstance(app.screen, WorkstationScreen) and app.current_mode == app.DEFAULT_MODE
 
 
 async def test_source_filter_narrows_the_report(app_factory, fixture_store, settle):
@@ -160,7 +161,7 @@ async def test_R_and_the_palette_open_the_report(app_factory, fixture_store, set
     app = app_factory()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        names = [name for name, _, _ in app.extra_commands()]
+        names = [name for name, _, _ in palette_entries(app.settings.keymap)]
         assert "Report" in names and "Start a call blitz" in names
         await pilot.press("R")
         await settle(pilot)

@@ -53,11 +53,11 @@ async def test_a_failed_write_is_kept_unsaved_and_retried(
                    for n in app._notifications)  # fmt: skip
         await pilot.press("r")  # fails again, still kept
         await settle(pilot)
-        assert store.touches(lead.id) == [] and app.unsaved == 1
+        assert store.touches(lead.id) == [] and app.outbox.unsaved == 1
         await pilot.press("r")
         await settle(pilot)
         assert [t.outcome for t in store.touches(lead.id)] == [Outcome.NO_ANSWER]
-        assert app.unsaved == 0
+        assert app.outbox.unsaved == 0
         assert "UNSAVED" not in screen_text(app)
         assert any("no-answer logged for Ada" in n.message for n in app._notifications)
 
@@ -82,7 +82,7 @@ async def test_writes_are_saved_in_order_and_confirmed_only_when_stored(
         await settle(pilot)
         await pilot.press("e", "s")  # two quick touches while the disk is slow
         await pilot.pause()
-        assert app.saving == 2
+        assert app.outbox.saving == 2
         assert "saving" in screen_text(app)
         assert not any("logged for" in n.message for n in app._notifications)
         gate.set()
@@ -126,4 +126,4 @@ async def test_quitting_with_an_unsaved_outcome_asks_first(
         assert "1 outcome NOT saved" in screen_text(app)
         await pilot.press("n")
         await settle(pilot)
-        assert app.is_running and app.unsaved == 1
+        assert app.is_running and app.outbox.unsaved == 1

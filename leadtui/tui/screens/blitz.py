@@ -6,8 +6,9 @@ After each saved outcome the next due lead nobody else has open comes up.
 
 The session is saved at the start, after every saved outcome (or undo), on pause, and at
 the end; quitting mid-blitz marks it ended early (`close_for_quit`), and a crash leaves a
-record that history shows as ended early once its time has passed. Saves go through one
-thread worker at a time; only the newest record is written (each is the whole state).
+record that history shows as ended early once its time has passed. Saves go through the
+app's outbox like every other write (in order, retried, never dropped); a queued older
+record is replaced by the newest (each is the whole state).
 
 Cheap over SSH: the app's one-second tick reaches only `_on_tick`, which hands the time to
 the timer, tallies and lead widgets; each repaints only when its own text changes.
@@ -15,14 +16,12 @@ the timer, tallies and lead widgets; each repaints only when its own text change
 
 from __future__ import annotations
 
-import threading
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 from weakref import WeakKeyDictionary
 
-from textual import work
 from textual.app import App, ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Static
@@ -30,10 +29,10 @@ from textual.widgets import Static
 from leadtui.domain.blitz import BlitzSession
 from leadtui.domain.model import Outcome, QueueEntry
 from leadtui.domain.scripts import script_for
-from leadtui.service.gateway import Snapshot, WriteResult
+from leadtui.service.gateway import PendingWrite, Snapshot, WriteResult
 from leadtui.tui.dialer import dial_lead
-from leadtui.tui.guard import Guarded, guarded
-from leadtui.tui.keys import LEAD_BINDINGS, OUTCOME_BINDINGS
+from leadtui.tui.guard import Guarded
+from leadtui.tui.keys import BLITZ_BINDINGS, LEAD_BINDINGS, OUTCOME_BINDINGS
 from leadtui.tui.outcomes import ask_note, copy_id, copy_phone, log_outcome, undo_last
 from leadtui.tui.screens.blitz_summary import BlitzSummaryScreen
 from leadtui.tui.screens.confirm import ConfirmScreen
@@ -49,20 +48,8 @@ from leadtui.tui.widgets.script_pane import ScriptPane
 if TYPE_CHECKING:
     from leadtui.tui.app import LeadApp
 
-SAVE_RETRY_SECONDS = 5
-BLITZ_MODE = "blitz"  # the screen mode a blitz runs in (see tui/blitz_and_report.py)
+BLITZ_MODE = "blitz"  # the screen mode a blitz runs in (see tui/modes.py)
 
-BLITZ_BINDINGS: list[Binding] = [
-    Binding("p", "pause", "pause", id="blitz_pause", tooltip="Pause or resume the countdown"),
-    Binding("j,down", "skip(1)", "next lead", id="blitz_next", key_display="j",
-            tooltip="Skip to the next due lead"),
-    Binding("k,up", "skip(-1)", "previous", show=False, id="blitz_previous",
-            tooltip="Back to the previous due lead"),
-    Binding("escape", "end", "end", id="blitz_end",
-            tooltip="End the blitz now (kept as ended early)"),
-    Binding("question_mark,f1", "help", "help", show=False, id="help", key_display="?",
-            tooltip="Show every key"),
-]  # fmt: skip
 
 
 class BlitzScreen(Guarded, Screen[None]):
@@ -100,11 +87,6 @@ class BlitzScreen(Guarded, Screen[None]):
         self.current_id: str | None = None
         self._advance_after: tuple[str, int] | None = None
         self._ended = False
-        self._save_lock = threading.Lock()
-        self._pending_record: dict[str, Any] | None = None
-        self._saving = False
-        self.save_error = ""
-        self._failed_at: datetime | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="blitz-title")
@@ -128,16 +110,16 @@ class BlitzScreen(Guarded, Screen[None]):
         self.query_one("#blitz-title", Static).update(
             f"CALL BLITZ · {self._minutes:g} min{goal} · started {started:%H:%M}"
         )
-        app.tick_signal.subscribe(self, self._on_tick)
-        app.snapshot_signal.subscribe(self, self._on_snapshot)
+        app.live.tick_signal.subscribe(self, self._on_tick)
+        app.live.snapshot_signal.subscribe(self, self._on_snapshot)
         app.written_signal.subscribe(self, self._on_written)
         self.save()
-        self._on_snapshot(app.snapshot)
+        self._on_snapshot(app.live.snapshot)
         self._on_tick(now)
-        app.request_refresh()
+        app.live.request_refresh()
 
     def on_screen_resume(self) -> None:
-        self.app.tell_new_leads()  # new leads that came while a dialog was open
+        self.app.live.tell_new_leads()  # new leads that came while a dialog was open
 
     # --- the clock ---
     def _on_tick(self, now: datetime) -> None:
@@ -149,9 +131,6 @@ class BlitzScreen(Guarded, Screen[None]):
         )
         self.query_one(BlitzTallies).show(session.tallies, session.pace(now))
         self.query_one(BlitzLead).show(self.current, now, self.app.settings.window)
-        if self.save_error and self._failed_at is not None:
-            if (now - self._failed_at).total_seconds() >= SAVE_RETRY_SECONDS:
-                self.save()
         if not self._ended and session.is_over(now):
             self._finish(now, early=False)
 
@@ -159,7 +138,7 @@ class BlitzScreen(Guarded, Screen[None]):
     @property
     def current(self) -> QueueEntry | None:
         """The lead the blitz is on."""
-        return self.app.snapshot.index.get(self.current_id) if self.current_id else None
+        return self.app.live.snapshot.index.get(self.current_id) if self.current_id else None
 
     def _due(self, snapshot: Snapshot) -> list[QueueEntry]:
         return [e for e in snapshot.entries if e.due and not e.claimed_by]
@@ -181,7 +160,7 @@ class BlitzScreen(Guarded, Screen[None]):
     def _select(self, lead_id: str | None) -> None:
         self.current_id = lead_id
         if lead_id is not None:
-            self.app.rest_on(lead_id)
+            self.app.live.rest_on(lead_id)
         self._show_current()
 
     def _show_current(self) -> None:
@@ -190,7 +169,7 @@ class BlitzScreen(Guarded, Screen[None]):
         now = app.clock.now()
         self.query_one(BlitzLead).show(entry, now, app.settings.window)
         lead = entry.lead if entry is not None else None
-        touches = app.snapshot.touches.get(lead.id, ()) if lead is not None else ()
+        touches = app.live.snapshot.touches.get(lead.id, ()) if lead is not None else ()
         self.query_one(BlitzNotes).show(lead, touches, now)
         banner = self.query_one(DialBanner)
         if banner.shown and (lead is None or lead.id != banner.lead_id):
@@ -204,7 +183,7 @@ class BlitzScreen(Guarded, Screen[None]):
         script.show(view.title, view.live_call, view.voicemail)
 
     def action_skip(self, step: int) -> None:
-        due = self._due(self.app.snapshot)
+        due = self._due(self.app.live.snapshot)
         if not due:
             self._select(None)
             return
@@ -250,9 +229,9 @@ class BlitzScreen(Guarded, Screen[None]):
 
     def action_undo(self) -> None:
         app = self.app
-        current = app.snapshot.index.get(self.current_id) if self.current_id else None
+        current = app.live.snapshot.index.get(self.current_id) if self.current_id else None
         lead_id = undo_last(app, current)
-        if lead_id is not None and lead_id in app.snapshot.index:
+        if lead_id is not None and lead_id in app.live.snapshot.index:
             self._select(lead_id)
 
     def action_note(self) -> None:
@@ -271,13 +250,11 @@ class BlitzScreen(Guarded, Screen[None]):
             copy_phone(self.app, entry.lead)
 
     def action_retry(self) -> None:
-        self.app.retry_writes()
-        if self.save_error:
-            self.save()
+        self.app.writes.retry()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "retry":
-            return bool(self.app.unsaved or self.save_error)
+            return bool(self.app.outbox.unsaved)
         return True
 
     def action_help(self) -> None:
@@ -341,67 +318,23 @@ class BlitzScreen(Guarded, Screen[None]):
             app.pop_screen()
 
     def close_for_quit(self) -> None:
-        """The app is quitting: end the session (ended early if time was left) and save it.
-
-        Called from a thread by the app before it exits; blocks until the record is saved.
-        """
+        """The app is quitting: end the session (ended early if time was left) and hand its
+        record to the outbox (the app waits a moment for the outbox before it exits)."""
         session = self.session
         if session is None:
             return
         if not self._ended:
             self._ended = True
             session.finish(self.app.clock.now())
-        self.app.gateway.save_blitz_record(session.to_record(self.app.clock.now()))
+        self.save()
 
-    # --- saving (one worker at a time; the newest record wins) ---
+    # --- saving: through the app's outbox, like every write ---
     def save(self) -> None:
-        """Save the session as it is now (in a thread)."""
-        if self.session is None:
+        """Save the session as it is now (the newest record replaces a queued older one)."""
+        session = self.session
+        if session is None:
             return
-        with self._save_lock:
-            self._pending_record = self.session.to_record(self.app.clock.now())
-            if self._saving:
-                return
-            self._saving = True
-        self._save_worker()
-
-    @work(thread=True, group="blitz-save", exit_on_error=False, description="save the blitz")
-    def _save_worker(self) -> None:
-        while True:
-            with self._save_lock:
-                record, self._pending_record = self._pending_record, None
-                if record is None:
-                    self._saving = False
-                    return
-            try:
-                self.app.gateway.save_blitz_record(record)
-            except Exception as exc:  # disk full, read-only: say so, keep it, retry
-                with self._save_lock:
-                    if self._pending_record is None:
-                        self._pending_record = record
-                    self._saving = False
-                self.app.call_from_thread(self._save_failed, str(exc) or type(exc).__name__)
-                return
-            else:
-                if self.save_error:
-                    self.app.call_from_thread(self._save_recovered)
-
-    @guarded
-    def _save_failed(self, error: str) -> None:
-        first = not self.save_error
-        self.save_error = error
-        self._failed_at = self.app.clock.now()
-        if first:
-            self.app.bell()
-            self.notify(f"The blitz session could not be saved: {error}\nRetrying.",
-                        title="NOT SAVED", severity="error", markup=False, timeout=8)  # fmt: skip
-            self.refresh_bindings()
-
-    @guarded
-    def _save_recovered(self) -> None:
-        if not self.save_error:
-            return
-        self.save_error = ""
-        self._failed_at = None
-        self.notify("The blitz session is saved again.", timeout=3)
-        self.refresh_bindings()
+        app = self.app
+        record = session.to_record(app.clock.now())
+        app.writes.submit(PendingWrite(app.outbox.next_seq(), "blitz", "", "", app.clock.now(),
+                                       blitz_id=session.id, record=record))  # fmt: skip

@@ -24,16 +24,9 @@ from leadtui.tui.keys import (
     PANE_BINDINGS,
     QUIT_BINDING,
     VIEW_BINDINGS,
+    key_label,
 )
 from leadtui.tui.widgets.lead_queue import AGING_GLYPH, HOT_GLYPH, TAKEN_GLYPH
-
-_DISPLAY = {"question_mark": "?", "slash": "/", "f1": "F1"}
-
-
-def key_label(binding: Binding, keymap: Mapping[str, str]) -> str:
-    """The keys that trigger a binding now, for people: 'n', '? F1'."""
-    keys = keymap.get(binding.id or "", binding.key)
-    return " ".join(_DISPLAY.get(k.strip(), k.strip()) for k in keys.split(","))
 
 
 def help_text(

@@ -10,12 +10,12 @@ Source names are untrusted text and reach the screen as plain `Text`.
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static, TabbedContent, TabPane
@@ -29,14 +29,15 @@ from leadtui.io.report import (
     table_lines,
 )
 from leadtui.tui.guard import Guarded, guarded
+from leadtui.tui.keys import REPORT_BINDINGS, REPORT_TABS
 from leadtui.tui.screens.text_prompt import TextPrompt
 
 if TYPE_CHECKING:
     from leadtui.tui.app import LeadApp
 
-TABS = ("summary", "sources", "speed", "hours", "attempts", "blitzes")
+TABS = REPORT_TABS
 FEW_DIALS = 5  # an hour with fewer dials gets a * (one lucky call is not a pattern)
-REPORT_MODE = "report"  # the screen mode the report runs in (see tui/blitz_and_report.py)
+REPORT_MODE = "report"  # the screen mode the report runs in (see tui/modes.py)
 
 
 def parse_since(text: str) -> datetime:
@@ -87,17 +88,7 @@ class ReportScreen(Guarded, Screen[None]):
     """What speed and persistence earn, on screen."""
 
     app: LeadApp
-    BINDINGS = [
-        Binding("escape", "close", "back", id="report.close", tooltip="Back to the workstation"),
-        Binding("f", "source", "source", id="report.source",
-                tooltip="Only leads from one source (empty: all)"),
-        Binding("s", "since", "since", id="report.since",
-                tooltip="Only leads received since a date (empty: all)"),
-        Binding("g", "reload", "reload", show=False, id="report.reload",
-                tooltip="Compute the report again"),
-        *[Binding(str(n), f"tab('{tab}')", tab, show=False, id=f"report.tab_{tab}",
-                  tooltip=f"Show the {tab} tab") for n, tab in enumerate(TABS, start=1)],
-    ]  # fmt: skip
+    BINDINGS: ClassVar[list[BindingType]] = [*REPORT_BINDINGS]
     DEFAULT_CSS = """
     ReportScreen {
         & > #report-title { height: 1; padding: 0 1; background: $panel; text-style: bold; }

@@ -23,7 +23,7 @@ from leadtui.domain.scripts import script_for
 from leadtui.service.gateway import Snapshot, WriteResult
 from leadtui.tui.dialer import dial_lead
 from leadtui.tui.guard import Guarded, guarded
-from leadtui.tui.keys import WORKSTATION_BINDINGS
+from leadtui.tui.keys import APP_BINDINGS, WORKSTATION_BINDINGS
 from leadtui.tui.outcomes import (
     ask_note,
     copy_id,
@@ -92,17 +92,17 @@ class WorkstationScreen(Guarded, Screen[None]):
 
     def on_mount(self) -> None:
         app = self.app
-        app.snapshot_signal.subscribe(self, self._on_snapshot)
-        app.tick_signal.subscribe(self, self._on_tick)
+        app.live.snapshot_signal.subscribe(self, self._on_snapshot)
+        app.live.tick_signal.subscribe(self, self._on_tick)
         app.status_signal.subscribe(self, lambda _: self._update_status(app.clock.now()))
         app.written_signal.subscribe(self, self._on_written)
         app.theme_changed_signal.subscribe(self, lambda _: self._restyle())
         self.query_one("#filter").display = False
         self._set_pane("detail")
-        self._rebuild(app.snapshot)
+        self._rebuild(app.live.snapshot)
 
     def on_screen_resume(self) -> None:
-        self.app.tell_new_leads()  # new leads that came while a dialog was open
+        self.app.live.tell_new_leads()  # new leads that came while a dialog was open
 
     # --- what the queue shows ---
     @property
@@ -113,7 +113,7 @@ class WorkstationScreen(Guarded, Screen[None]):
     def current(self) -> QueueEntry | None:
         """The entry under the cursor."""
         lead_id = self.queue.current_id
-        return self.app.snapshot.index.get(lead_id) if lead_id else None
+        return self.app.live.snapshot.index.get(lead_id) if lead_id else None
 
     def _select_entries(self, snapshot: Snapshot) -> list[QueueEntry]:
         if self.filter_text:
@@ -170,7 +170,7 @@ class WorkstationScreen(Guarded, Screen[None]):
 
     def _status(self, now: datetime) -> Status:
         app = self.app
-        snapshot = app.snapshot
+        snapshot = app.live.snapshot
         aging, oldest = snapshot.aging(now, app.settings.threshold)
         local = now.astimezone()  # the rep's own clock
         return Status(
@@ -182,11 +182,11 @@ class WorkstationScreen(Guarded, Screen[None]):
             aging=aging,
             oldest=format_age(oldest),
             filter=self.filter_text,
-            unsaved=app.unsaved,
-            saving=app.saving,
+            unsaved=app.outbox.unsaved,
+            saving=app.outbox.saving,
             rep=app.settings.rep_name,
             clock=f"{local:%H:%M}",
-            loading=not app.queue_ready,
+            loading=not app.live.queue_ready,
         )
 
     def _update_status(self, now: datetime) -> None:
@@ -202,7 +202,7 @@ class WorkstationScreen(Guarded, Screen[None]):
         banner = self.query_one(DialBanner)
         if banner.shown and (entry is None or entry.lead.id != banner.lead_id):
             banner.hide()  # the large number belongs to the lead it was dialled for
-        touches = app.snapshot.touches.get(entry.lead.id, ()) if entry else ()
+        touches = app.live.snapshot.touches.get(entry.lead.id, ()) if entry else ()
         detail = self.query_one(LeadDetail)
         detail.show(entry, touches, now, app.settings.window, app.cadence, self._empty_text())
         settings = app.settings
@@ -221,11 +221,11 @@ class WorkstationScreen(Guarded, Screen[None]):
     def _empty_text(self) -> str:
         """What to say when no row is under the cursor."""
         app = self.app
-        if not app.queue_ready:
-            if app.read_error:
-                return f"Could not read the leads: {app.read_error}"
+        if not app.live.queue_ready:
+            if app.live.read_error:
+                return f"Could not read the leads: {app.live.read_error}"
             return "Loading the queue…"
-        active = len(app.snapshot.entries)
+        active = len(app.live.snapshot.entries)
         if self.filter_text:
             return "No active lead matches the filter. Esc clears it."
         if active == 0:
@@ -242,7 +242,7 @@ class WorkstationScreen(Guarded, Screen[None]):
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         event.stop()
         self._show_current(self.app.clock.now())
-        self.app.rest_on(self.queue.current_id)
+        self.app.live.rest_on(self.queue.current_id)
 
     # --- moving on after an outcome ---
     def _on_written(self, result: WriteResult) -> None:
@@ -276,7 +276,7 @@ class WorkstationScreen(Guarded, Screen[None]):
         so a lead skipped with j is not come back to; from the top when none is left."""
         path, self._path_after = self._path_after, []
         for candidate in path:
-            entry = self.app.snapshot.index.get(candidate)
+            entry = self.app.live.snapshot.index.get(candidate)
             if entry is not None and entry.due and not entry.claimed_by:
                 if candidate in self.queue.order:
                     return candidate
@@ -355,16 +355,16 @@ class WorkstationScreen(Guarded, Screen[None]):
             copy_phone(self.app, entry.lead)
 
     def action_retry(self) -> None:
-        self.app.retry_writes()
+        self.app.writes.retry()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "retry":
-            return bool(self.app.unsaved)  # in the footer only when there is work
+            return bool(self.app.outbox.unsaved)  # in the footer only when there is work
         return True
 
     def action_toggle_all(self) -> None:
         self.mode = "all" if self.mode == "due" else "due"
-        self._rebuild(self.app.snapshot)
+        self._rebuild(self.app.live.snapshot)
         label = "all active leads" if self.mode == "all" else "the due queue"
         self.notify(f"Showing {label}", timeout=2)
 
@@ -380,7 +380,7 @@ class WorkstationScreen(Guarded, Screen[None]):
         bar.value = ""
         bar.display = False
         self.filter_text = ""
-        self._rebuild(self.app.snapshot)
+        self._rebuild(self.app.live.snapshot)
         self.queue.focus()
 
     def action_focus_queue(self) -> None:
@@ -390,7 +390,7 @@ class WorkstationScreen(Guarded, Screen[None]):
         if isinstance(event.input, FilterBar):
             event.stop()
             self.filter_text = event.value.strip()
-            self._rebuild(self.app.snapshot)
+            self._rebuild(self.app.live.snapshot)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if isinstance(event.input, FilterBar):
@@ -402,8 +402,9 @@ class WorkstationScreen(Guarded, Screen[None]):
 
     def action_help(self) -> None:
         settings = self.app.settings
-        more = self.app.extra_bindings()
-        self.app.push_screen(HelpScreen(settings.keymap, settings.speed_to_lead_minutes, more))
+        self.app.push_screen(
+            HelpScreen(settings.keymap, settings.speed_to_lead_minutes, APP_BINDINGS)
+        )
 
     def action_pane(self, pane: str) -> None:
         self._set_pane(pane)

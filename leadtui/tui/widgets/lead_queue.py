@@ -15,10 +15,11 @@ import heapq
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import ClassVar
 
 from rich.style import Style
 from rich.text import Text
-from textual.binding import Binding
+from textual.binding import BindingType
 from textual.coordinate import Coordinate
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist, ColumnKey
@@ -27,6 +28,7 @@ from leadtui.domain.model import QueueEntry
 from leadtui.domain.queue import describe_action, format_age
 from leadtui.tui.formatting import clock_in, short_time
 from leadtui.tui.guard import Guarded
+from leadtui.tui.keys import QUEUE_BINDINGS
 
 AGING_GLYPH = "!"  # past the speed-to-lead threshold, never called: visible without colour
 HOT_GLYPH = "*"  # new and still inside the threshold
@@ -83,20 +85,7 @@ class LeadQueue(Guarded, DataTable[Text]):
         & > .lead-queue--later { color: $text-muted; }
     }
     """
-    BINDINGS = [
-        Binding("j", "cursor_down", "Down", show=False, id="queue.down",
-                tooltip="Move to the next lead"),
-        Binding("k", "cursor_up", "Up", show=False, id="queue.up",
-                tooltip="Move to the previous lead"),
-        Binding("home", "scroll_top", "First", show=False, id="queue.first",
-                tooltip="Go to the first lead"),
-        Binding("end,G", "scroll_bottom", "Last", show=False, id="queue.last",
-                tooltip="Go to the last lead"),
-        Binding("left", "screen.pane('detail')", "Lead", show=False, id="pane_detail",
-                tooltip="Show the lead's details (narrow screens)"),
-        Binding("right", "screen.pane('script')", "Script", show=False, id="pane_script",
-                tooltip="Show the call script (narrow screens)"),
-    ]  # fmt: skip
+    BINDINGS: ClassVar[list[BindingType]] = [*QUEUE_BINDINGS]
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=False, cell_padding=1)

@@ -1,4 +1,8 @@
-"""Keeping the screen live: snapshots, the one-second tick, outside changes and claims.
+"""The live queue: snapshots, the one-second tick, outside changes and claims.
+
+`LiveQueue` is an object the app owns (`app.live`); its worker results come back to the
+app as messages (`SnapshotReady`, `RefreshFailed`, `StoreChanged`, `ClaimDone`), which the
+app hands to the matching method here.
 
 - `request_refresh()` re-ranks the queue in a thread worker; requests made while one runs
   are merged into one more run, so a burst of changes costs two ranks, not twenty.
@@ -14,16 +18,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from textual import work
 from textual.signal import Signal
 
 from leadtui.domain.model import Lead
-from leadtui.service.gateway import Snapshot, WriteResult, empty_snapshot
-from leadtui.tui.guard import guarded
+from leadtui.service.gateway import Snapshot, empty_snapshot
+from leadtui.tui.guard import Guarded, guarded
 from leadtui.tui.messages import ClaimDone, RefreshFailed, SnapshotReady, StoreChanged
 
 if TYPE_CHECKING:
@@ -42,16 +45,16 @@ NEW_LEAD_GATHER_SECONDS = 0.8
 NAMES_IN_TOAST = 3
 
 
-class SyncMixin:
-    """The live half of `LeadApp`."""
+class LiveQueue(Guarded):
+    """Keeps `snapshot` fresh, ticks every second, polls the store and holds the claim."""
 
-    def _init_sync(self: LeadApp) -> None:
+    def __init__(self, app: LeadApp) -> None:
+        self.app = app
+        self.clock = app.clock
         self.snapshot: Snapshot = empty_snapshot(self.clock.now())
         self.queue_ready = False  # False until the first snapshot (the queue is loading)
-        self.snapshot_signal: Signal[Snapshot] = Signal(self, "snapshot")
-        self.tick_signal: Signal[datetime] = Signal(self, "tick")
-        self.status_signal: Signal[None] = Signal(self, "status")
-        self.written_signal: Signal[WriteResult] = Signal(self, "written")
+        self.snapshot_signal: Signal[Snapshot] = Signal(app, "snapshot")
+        self.tick_signal: Signal[datetime] = Signal(app, "tick")
         self._refreshing = False
         self._refresh_again = False
         self._polling = False
@@ -64,55 +67,62 @@ class SyncMixin:
         self._new_leads: list[Lead] = []  # arrived, not yet told (gathered; held under dialogs)
         self._new_lead_timer: object | None = None
 
+    def _in_thread(
+        self, group: str, description: str, work: Callable[..., None], *args: Any
+    ) -> None:
+        """Run `work(*args)` in a thread worker of the app (never exclusive)."""
+        self.app.run_worker(lambda: work(*args), thread=True, group=group,
+                            exit_on_error=False, description=description)  # fmt: skip
+
     @property
-    def read_error(self: LeadApp) -> str:
+    def read_error(self) -> str:
         """Why the last refresh could not read the store ("" when it could)."""
         return self._read_error
 
-    def prime_queue(self: LeadApp) -> None:
+    def prime_queue(self) -> None:
         """Rank the first queue now, before the app runs. In one thread this costs about
         40% less than ranking in a worker while the screen mounts and paints (they share
         the GIL), and the first screen shows the queue instead of "loading". A failure is
         left to the first refresh, which reports it on screen."""
         try:
-            self.snapshot = self.gateway.snapshot(self.clock.now())
+            self.snapshot = self.app.gateway.snapshot(self.clock.now())
         except Exception:
             return
         self.queue_ready = True
 
-    def start_live(self: LeadApp) -> None:
+    def start(self) -> None:
         """Start the tick and the first refresh (called once the screen is up; a queue
         primed before the app started needs none)."""
         if not self.queue_ready:
             self.request_refresh()
-        self.set_interval(TICK_SECONDS, self.tick)
+        self.app.set_interval(TICK_SECONDS, self.tick)
 
     # --- snapshots ---
-    def request_refresh(self: LeadApp) -> None:
+    def request_refresh(self) -> None:
         """Re-rank the queue soon (in a thread); merges with a refresh already running."""
         if self._refreshing:
             self._refresh_again = True
             return
         self._refreshing = True
-        self._refresh_worker(self.clock.now())
+        self._in_thread("refresh", "rank the queue", self._refresh_worker, self.clock.now())
 
-    @work(thread=True, group="refresh", exit_on_error=False, description="rank the queue")
-    def _refresh_worker(self: LeadApp, now: datetime) -> None:
+    def _refresh_worker(self, now: datetime) -> None:  # in a thread (rank the queue)
         try:
-            snapshot = self.gateway.snapshot(now)
+            snapshot = self.app.gateway.snapshot(now)
         except Exception as exc:  # a damaged or unreadable file: keep the last good queue
-            self.post_message(RefreshFailed(str(exc) or type(exc).__name__))
+            self.app.post_message(RefreshFailed(str(exc) or type(exc).__name__))
         else:
-            self.post_message(SnapshotReady(snapshot))
+            self.app.post_message(SnapshotReady(snapshot))
 
-    def on_snapshot_ready(self: LeadApp, message: SnapshotReady) -> None:
+    @guarded
+    def snapshot_ready(self, message: SnapshotReady) -> None:
         self._refreshing = False
         snapshot = message.snapshot
         self.snapshot = snapshot
         self.queue_ready = True
         if self._read_error:
             self._read_error = ""
-            self.notify("The lead store can be read again.", timeout=4)
+            self.app.notify("The lead store can be read again.", timeout=4)
         if snapshot.new_leads:
             self._announce(snapshot.new_leads)
         self.snapshot_signal.publish(snapshot)
@@ -120,13 +130,14 @@ class SyncMixin:
             self._refresh_again = False
             self.request_refresh()
 
-    def on_refresh_failed(self: LeadApp, message: RefreshFailed) -> None:
+    @guarded
+    def refresh_failed(self, message: RefreshFailed) -> None:
         self._refreshing = False
         if message.error != self._read_error:
             self._read_error = message.error
             if not self.queue_ready:
                 self.snapshot_signal.publish(self.snapshot)  # say why there is no queue
-            self.notify(
+            self.app.notify(
                 f"Could not read the leads: {message.error}\nShowing the last good queue.",
                 title="Store problem",
                 severity="error",
@@ -137,35 +148,35 @@ class SyncMixin:
             self._refresh_again = False
             self.request_refresh()
 
-    def _announce(self: LeadApp, leads: Sequence[Lead]) -> None:
+    def _announce(self, leads: Sequence[Lead]) -> None:
         """Ring at once; tell them in one toast once the burst is over and no dialog is up."""
-        self.bell()
+        self.app.bell()
         self._new_leads.extend(leads)
         if self._new_lead_timer is None:
-            self._new_lead_timer = self.set_timer(NEW_LEAD_GATHER_SECONDS, self.tell_new_leads)
+            self._new_lead_timer = self.app.set_timer(NEW_LEAD_GATHER_SECONDS, self.tell_new_leads)
 
-    def tell_new_leads(self: LeadApp) -> None:
+    def tell_new_leads(self) -> None:
         """One toast for the new leads gathered so far (kept while a dialog is open: the
         screen behind it calls this again when it is back)."""
         from leadtui.tui.screens.dialog import DialogScreen
 
         self._new_lead_timer = None
         leads = self._new_leads
-        if not leads or isinstance(self.screen, DialogScreen):
+        if not leads or isinstance(self.app.screen, DialogScreen):
             return
         self._new_leads = []
         if len(leads) == 1:
             lead = leads[0]
             source = f" · {lead.source}" if lead.source else ""
-            self.notify(f"{lead.name}{source}", title="New lead", markup=False, timeout=6)
+            self.app.notify(f"{lead.name}{source}", title="New lead", markup=False, timeout=6)
             return
         names = ", ".join(lead.name for lead in leads[:NAMES_IN_TOAST])
         more = f" and {len(leads) - NAMES_IN_TOAST} more" if len(leads) > NAMES_IN_TOAST else ""
-        self.notify(f"{names}{more}", title=f"{len(leads)} new leads", markup=False, timeout=6)
+        self.app.notify(f"{names}{more}", title=f"{len(leads)} new leads", markup=False, timeout=6)
 
     # --- the tick ---
     @guarded
-    def tick(self: LeadApp) -> None:
+    def tick(self) -> None:
         """Once a second: publish the time, re-rank when due, poll for outside changes."""
         now = self.clock.now()
         snapshot = self.snapshot
@@ -177,28 +188,28 @@ class SyncMixin:
         self.poll_store()
         self._renew_claim(now)
 
-    def poll_store(self: LeadApp) -> None:
+    def poll_store(self) -> None:
         """Ask (in a thread) whether another process wrote; refresh if so."""
         if self._polling:
             return
         self._polling = True
-        self._poll_worker()
+        self._in_thread("poll", "poll the store", self._poll_worker)
 
-    @work(thread=True, group="poll", exit_on_error=False, description="poll the store")
-    def _poll_worker(self: LeadApp) -> None:
+    def _poll_worker(self) -> None:  # in a thread (poll the store)
         try:
-            if self.gateway.changed():
-                self.post_message(StoreChanged())
+            if self.app.gateway.changed():
+                self.app.post_message(StoreChanged())
         except Exception:  # the refresh reports read problems; polling stays quiet
-            self.post_message(StoreChanged())
+            self.app.post_message(StoreChanged())
         finally:
             self._polling = False
 
-    def on_store_changed(self: LeadApp, message: StoreChanged) -> None:
+    @guarded
+    def store_changed(self, message: StoreChanged) -> None:
         self.request_refresh()
 
     # --- claims ---
-    def rest_on(self: LeadApp, lead_id: str | None) -> None:
+    def rest_on(self, lead_id: str | None) -> None:
         """The rep's cursor is on `lead_id`: claim it (others see it as taken)."""
         self.last_activity = self.clock.now()
         if lead_id is None or lead_id == self.claimed:
@@ -206,34 +217,34 @@ class SyncMixin:
         self._claim_wanted = lead_id
         if not self._claiming:
             self._claiming = True
-            self._claim_worker(lead_id, self.clock.now())
+            self._in_thread("claims", "claim a lead", self._claim_worker, lead_id, self.clock.now())
 
-    @work(thread=True, group="claims", exit_on_error=False, description="claim a lead")
-    def _claim_worker(self: LeadApp, lead_id: str, now: datetime) -> None:
+    def _claim_worker(self, lead_id: str, now: datetime) -> None:  # in a thread (claim a lead)
         try:
-            ttl = self.settings.claim_ttl_seconds
-            self.gateway.claim_lead(lead_id, self.settings.rep_name, now, ttl)
+            ttl = self.app.settings.claim_ttl_seconds
+            self.app.gateway.claim_lead(lead_id, self.app.settings.rep_name, now, ttl)
         except Exception:  # a claim is a courtesy to other reps; never block the rep on it
-            self.post_message(ClaimDone(None, now))
+            self.app.post_message(ClaimDone(None, now))
         else:
-            self.post_message(ClaimDone(lead_id, now))
+            self.app.post_message(ClaimDone(lead_id, now))
 
-    def on_claim_done(self: LeadApp, message: ClaimDone) -> None:
+    @guarded
+    def claim_done(self, message: ClaimDone) -> None:
         self._claiming = False
         if message.lead_id is None:
             self._claim_wanted = None  # no retry storm; the next cursor move tries again
         else:
             self.claimed = message.lead_id
-            self._claimed_at = message.at  # type: ignore[assignment]
+            self._claimed_at = message.at
         wanted = self._claim_wanted
         if wanted is not None and wanted != self.claimed:
             self._claiming = True
-            self._claim_worker(wanted, self.clock.now())
+            self._in_thread("claims", "claim a lead", self._claim_worker, wanted, self.clock.now())
 
-    def _renew_claim(self: LeadApp, now: datetime) -> None:
+    def _renew_claim(self, now: datetime) -> None:
         if self.claimed is None or self._claimed_at is None or self._claiming:
             return
-        ttl = timedelta(seconds=self.settings.claim_ttl_seconds)
+        ttl = timedelta(seconds=self.app.settings.claim_ttl_seconds)
         if now - self._claimed_at >= ttl / 2 and now - self.last_activity < KEEP_CLAIM_IDLE:
             self._claiming = True
-            self._claim_worker(self.claimed, now)
+            self._in_thread("claims", "claim a lead", self._claim_worker, self.claimed, now)

@@ -1,9 +1,12 @@
-"""How the app reaches the blitz and the report: keys, palette entries, start and quit hooks.
+"""The app's screen modes: the workstation (`DEFAULT_MODE`), a blitz and the report.
 
-Kept out of `app.py` so the app only needs a few one-line hooks: `B` starts a blitz (asks
-for minutes and goal), `R` opens the report; both are in the command palette too. A blitz
-asked for on the command line (`leadtui blitz`) opens straight away, and on quit a running
-blitz is closed and saved (ended early if time was left).
+`LeadApp.MODES` names the workstation as the default mode's base screen. A blitz (with
+its minutes and goal) and the report are added as modes when opened (`add_mode`,
+`switch_mode`) and removed when left (`remove_mode`): public Textual API only. `B` starts
+a blitz (asks for minutes and goal), `R` opens the report; both are in the command palette
+too. A blitz asked for on the command line (`leadtui blitz`) opens straight away, and on
+quit a running blitz is closed and its record handed to the outbox (ended early if time
+was left).
 
 The blitz (and the report) run in their own screen *mode*, not pushed on the workstation:
 Textual repaints, on the top screen, every region that changes on the screen right below
@@ -16,29 +19,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from textual.binding import Binding
+from textual.app import InvalidModeError
 from textual.screen import Screen
 
-from leadtui.tui.screens.blitz import BLITZ_BINDINGS, BLITZ_MODE, BlitzScreen
+from leadtui.tui.screens.blitz import BLITZ_MODE, BlitzScreen
 from leadtui.tui.screens.blitz_start import BlitzStartScreen
 from leadtui.tui.screens.report import REPORT_MODE, ReportScreen
 
 if TYPE_CHECKING:
     from leadtui.tui.app import LeadApp
 
-APP_BINDINGS: list[Binding] = [
-    Binding("B", "blitz", "blitz", show=False, id="blitz",
-            tooltip="Start a call blitz: a timed block of dialing"),
-    Binding("R", "report", "report", show=False, id="report",
-            tooltip="Report: speed to lead, contact rate, persistency"),
-]  # fmt: skip
 
-#: Binding ids a `[keymap]` in config.toml may remap, besides the workstation's.
-BINDING_IDS: frozenset[str] = frozenset(
-    b.id
-    for b in [*APP_BINDINGS, *BLITZ_BINDINGS, *ReportScreen.BINDINGS]
-    if isinstance(b, Binding) and b.id
-)
+WORKSTATION_MODE = "workstation"  # the default mode: its base screen is the workstation
 
 
 def running_blitz(app: LeadApp) -> BlitzScreen | None:
@@ -48,13 +40,10 @@ def running_blitz(app: LeadApp) -> BlitzScreen | None:
 
 def _enter_mode(app: LeadApp, mode: str, make: Callable[[], Screen[Any]]) -> None:
     """Switch to a new screen mode whose base screen `make` builds."""
-    if mode in app._modes:  # the same view's previous mode is still being removed
+    try:
+        app.add_mode(mode, make)
+    except InvalidModeError:  # the same view's previous mode is still there
         return
-    # Textual (8.x) only switches to modes it knows by name, and the default mode, whose
-    # stack already holds the workstation, is not among them unless MODES names it: name
-    # it here so the view can switch back (the factory is never called: the stack exists).
-    app._modes.setdefault(app.DEFAULT_MODE, lambda: app.screen_stack[0])
-    app.add_mode(mode, make)
     app.switch_mode(mode)
 
 
@@ -89,18 +78,8 @@ def open_report(app: LeadApp) -> None:
         app.push_screen(ReportScreen())
 
 
-def palette_commands(app: LeadApp) -> list[tuple[str, str, Callable[[], object]]]:
-    """Command-palette entries: (name, help, callback)."""
-    return [
-        ("Start a call blitz", "A timed block of dialing with a countdown and tallies (B)",
-         lambda: open_blitz(app)),
-        ("Report", "Speed to lead, contact rate, persistency, by source; blitz history (R)",
-         lambda: open_report(app)),
-    ]  # fmt: skip
-
-
 def close_blitz_for_quit(app: LeadApp) -> None:
-    """Save a running blitz as ended (blocking; call it from a thread while quitting)."""
+    """End a running blitz and hand its record to the outbox (the quit waits for it)."""
     screen = running_blitz(app)
     if screen is not None:
         screen.close_for_quit()
