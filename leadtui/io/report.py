@@ -26,6 +26,7 @@ from leadtui.domain.metrics import (
     compute_pairs,
     report_scope,
     share,
+    source_label,
 )
 from leadtui.domain.model import Lead, Touch
 from leadtui.domain.text import plain_line
@@ -125,6 +126,15 @@ def blitz_dict(summary: BlitzSummary, dialed: Sequence[datetime] = ()) -> dict[s
     }
 
 
+def _noting_sources(
+    pairs: Iterable[tuple[Lead, Sequence[Touch]]], sources: set[str]
+) -> Iterator[tuple[Lead, Sequence[Touch]]]:
+    """Pass the pairs on, noting each lead's source label in `sources`."""
+    for lead, touches in pairs:
+        sources.add(source_label(lead))
+        yield lead, touches
+
+
 def _noting_dials(
     pairs: Iterable[tuple[Lead, Sequence[Touch]]], dials: dict[str, list[datetime]]
 ) -> Iterator[tuple[Lead, Sequence[Touch]]]:
@@ -145,13 +155,18 @@ def build_report(
     since: datetime | None = None,
     source: str | None = None,
     rep: str | None = None,
+    sources: set[str] | None = None,
 ) -> dict[str, Any]:
     """Every report figure for the leads received since `since` from `source`; with `rep`,
-    only that rep's touches (any case) and the leads they touched (streamed as without)."""
+    only that rep's touches (any case) and the leads they touched (streamed as without).
+    `sources`, when given, gets every lead's source as the report names it (all leads, not
+    only those in scope), noted in the same pass."""
     covered = report_scope(since=since, source=source)
     sessions, unreadable = blitz_history(store.blitzes(), now, since=since)
     dials: dict[str, list[datetime]] = {}
     every = _pairs(store)
+    if sources is not None:
+        every = _noting_sources(every, sources)
     if sessions:  # the time between dials of each blitz, in the same one pass
         every = _noting_dials(every, dials)
     pairs: Iterable[tuple[Lead, Sequence[Touch]]] = (

@@ -255,22 +255,25 @@ class StoreGateway:
             return leads.import_leads(self.store, data, self._settings(), now)
 
     def report(
-        self, now: datetime, *, since: datetime | None = None, source: str | None = None
+        self,
+        now: datetime,
+        *,
+        since: datetime | None = None,
+        source: str | None = None,
+        sources: set[str] | None = None,
     ) -> dict[str, Any]:
-        """The report (the same dict `leadtui report --json` prints)."""
+        """The report (the same dict `leadtui report --json` prints); `sources` gets every
+        lead's source as the report names it (for the report screen's prompt)."""
         threshold = self._settings().threshold
         with self._lock:
-            return reports.report(self.store, now, threshold, since=since, source=source)
+            return reports.report(
+                self.store, now, threshold, since=since, source=source, sources=sources
+            )
 
     def lead(self, lead_id: str) -> Lead:
         """The lead as stored now (the dial checks it again just before dialling)."""
         with self._lock:
             return self.store.get_lead(lead_id)
-
-    def sources(self) -> list[str]:
-        """Every lead's source as the report names it, for the report screen's prompt."""
-        with self._lock:
-            return reports.sources(self.store)
 
     def save_blitz_record(self, record: Mapping[str, Any]) -> None:
         """Save a blitz session record (durable on return)."""

@@ -6,7 +6,6 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from leadtui.domain.metrics import source_label
 from leadtui.io.report import build_report
 from leadtui.store.protocol import LeadStore
 
@@ -19,17 +18,16 @@ def report(
     since: datetime | None = None,
     source: str | None = None,
     rep: str | None = None,
+    sources: set[str] | None = None,
 ) -> dict[str, Any]:
     """The report as JSON-ready data (README: Report JSON); `leadtui report` and the
-    workstation's report screen show the same dict. `rep`: only that rep's touches."""
+    workstation's report screen show the same dict. `rep`: only that rep's touches.
+    `sources`, when given, gets every lead's source as the report names it (`(no source)`
+    included), read in the report's own pass over the leads."""
     return build_report(
-        store, now=now, threshold=threshold, since=since, source=source, rep=rep
-    )
-
-
-def sources(store: LeadStore) -> list[str]:
-    """Every lead's source as the report names it (`(no source)` included), sorted."""
-    return sorted({source_label(lead) for lead in store.leads()}, key=str.casefold)
+        store, now=now, threshold=threshold, since=since, source=source, rep=rep,
+        sources=sources,
+    )  # fmt: skip
 
 
 def save_blitz(store: LeadStore, record: Mapping[str, Any]) -> None:

@@ -6,7 +6,7 @@ import argparse
 
 from leadtui.domain.times import check_clock
 from leadtui.io.report import render_text
-from leadtui.service.reports import report, sources
+from leadtui.service.reports import report
 from leadtui.subcommands.common import parse_iso, print_json, safe
 from leadtui.subcommands.context import CommandFailed, Context
 
@@ -33,16 +33,18 @@ def run_report(ctx: Context, args: argparse.Namespace) -> int:
     since = (
         check_clock(parse_iso(args.since, "--since", ctx.now()), "--since") if args.since else None
     )
-    if args.source is not None:
-        known = sources(ctx.store)
-        if args.source.strip().casefold() not in {name.casefold() for name in known}:
-            listed = ", ".join(safe(name, 30) for name in known) or "none yet"
-            wanted = safe(args.source, 40)
-            raise CommandFailed(f"no leads from source {wanted!r} (sources: {listed})")
+    seen: set[str] = set()  # every lead's source, noted in the report's one pass
     data = report(
         ctx.store, ctx.now(), ctx.settings.threshold, since=since, source=args.source,
-        rep=args.rep,
+        rep=args.rep, sources=seen,
     )  # fmt: skip
+    if args.source is not None and args.source.strip().casefold() not in {
+        name.casefold() for name in seen
+    }:
+        known = sorted(seen, key=str.casefold)
+        listed = ", ".join(safe(name, 30) for name in known) or "none yet"
+        wanted = safe(args.source, 40)
+        raise CommandFailed(f"no leads from source {wanted!r} (sources: {listed})")
     if args.json:
         print_json(ctx, data)
     else:

@@ -132,6 +132,20 @@ def test_since_and_source_narrow_the_scope(store: FakeStore) -> None:
     assert later["blitzes"] == []
 
 
+def test_every_leads_source_is_noted_in_the_same_pass_whatever_the_scope(
+    store: FakeStore,
+) -> None:
+    everyone: set[str] = set()
+    full = build_report(store, now=NOW, threshold=FIVE_MINUTES, sources=everyone)
+    assert everyone == set(full["by_source"])  # the unfiltered report names every source
+    narrowed: set[str] = set()
+    build_report(
+        store, now=NOW, threshold=FIVE_MINUTES, since=at(9, 0), source="Purchased",
+        sources=narrowed,
+    )  # fmt: skip
+    assert narrowed == everyone  # leads out of scope still name their source
+
+
 def test_text_report_fits_80_columns_and_says_the_figures(store: FakeStore) -> None:
     text = render_text(build_report(store, now=NOW, threshold=FIVE_MINUTES))
     assert all(len(line) <= 80 for line in text.splitlines())

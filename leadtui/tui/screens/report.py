@@ -138,8 +138,9 @@ class ReportScreen(Guarded, Screen[None]):
     def _build(self, now: datetime, source: str | None, since: datetime | None) -> None:
         app = self.app
         try:
-            report = app.gateway.report(now, since=since, source=source)
-            sources = app.gateway.sources()
+            seen: set[str] = set()  # every lead's source, noted in the report's one pass
+            report = app.gateway.report(now, since=since, source=source, sources=seen)
+            sources = sorted(seen, key=str.casefold)
         except Exception as exc:
             app.call_from_thread(
                 self.notify, f"Could not compute the report: {exc}", title="Report",
