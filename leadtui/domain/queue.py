@@ -160,7 +160,7 @@ def _order(
     claims: Mapping[str, str],
 ) -> list[QueueEntry]:
     """Rank (lead, next action, calls made, touches) rows (see the module docstring)."""
-    open_now: dict[Any, bool] = {}  # a lead's zone (or zones, when unsure) -> window open now
+    open_now: dict[tuple[str, ...], bool] = {}  # a lead's zones -> window open now
     ranked: list[tuple[int, float, QueueEntry]] = []
     later: list[tuple[float, QueueEntry]] = []
     for lead, action, calls, touches in rows:
@@ -170,13 +170,7 @@ def _order(
             action.ignores_window and (action.late_at is None or now <= action.late_at)
         ):
             # not a time asked for inside its grace: the window decides
-            cands = lead.zone_candidates
-            zones = cands if cands and len(cands) > 1 and cands[0] == lead.timezone else None
-            key = zones or lead.timezone
-            known = open_now.get(key)
-            if known is None:
-                known = open_now[key] = is_open_in(window, zones or (lead.timezone,), now)
-            due = known
+            due = may_call_due(lead, False, None, now, window, open_now)
         if not due and not include_all:
             continue
         started = lead.received_at if lead.reopened_at is None else lead.reopened_at
@@ -256,3 +250,24 @@ def describe_action(action: NextAction, tz: str, now: datetime | None = None) ->
             text += f" + {action.message} message"
         return text
     return _CALL_TEXT[action.message]
+
+
+def may_call_due(
+    lead: Lead,
+    asked: bool | None,
+    late_at: datetime | None,
+    now: datetime,
+    window: CallingWindow,
+    open_now: dict[tuple[str, ...], bool],
+) -> bool:
+    """Whether a lead whose next action is due may be called at `now`: a time the lead
+    asked for (`asked`), inside its grace (until `late_at`), may; otherwise every zone it
+    may be in must be inside its calling window. `open_now` keeps, for this `now`, whether
+    each set of zones is open (many leads share a zone)."""
+    if asked and (late_at is None or now <= late_at):
+        return True
+    zones = lead.zones
+    found = open_now.get(zones)
+    if found is None:
+        found = open_now[zones] = is_open_in(window, zones, now)
+    return found

@@ -8,10 +8,11 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from leadtui.domain.queue import may_call_due
 from leadtui.domain.window import CallingWindow
 from leadtui.store.index import utc
 from leadtui.store.postgres.base import PgBase
-from leadtui.store.postgres.rows import LEAD_COLUMNS, N_LEAD, callable_now, lead_from_row
+from leadtui.store.postgres.rows import LEAD_COLUMNS, N_LEAD, lead_from_row
 from leadtui.store.protocol import Claim
 from leadtui.store.repository import new_id
 
@@ -63,11 +64,11 @@ class PgClaims(PgBase):
                 "ORDER BY rank_group, rank_key, seq LIMIT 500",
                 (now, now),
             ).fetchall()
-            open_now: dict[Any, bool] = {}
+            open_now: dict[tuple[str, ...], bool] = {}
             for row in rows:
                 lead = lead_from_row(row)
                 lead_id = lead.id
-                if not callable_now(lead, row[N_LEAD], row[N_LEAD + 1], now, window, open_now):
+                if not may_call_due(lead, row[N_LEAD], row[N_LEAD + 1], now, window, open_now):
                     continue
                 still = f"id = %s AND next_due IS NOT NULL AND next_due <= %s AND {free}"
                 locked = conn.execute(

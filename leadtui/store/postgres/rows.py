@@ -13,7 +13,7 @@ from typing import Any
 
 from leadtui.domain.cadence import Cadence, evaluate
 from leadtui.domain.model import Lead, LeadStatus, Outcome, Touch
-from leadtui.domain.window import CallingWindow, is_open_in
+from leadtui.domain.window import CallingWindow
 from leadtui.store.index import email_key
 
 LEAD_COLUMNS = (
@@ -141,25 +141,3 @@ def next_columns(
 
 
 NEXT_WRITE = "next_kind, next_message, next_due, next_asked, rank_group, rank_key, next_late"
-
-
-def callable_now(
-    lead: Lead,
-    asked: bool | None,
-    late: datetime | None,
-    now: datetime,
-    window: CallingWindow,
-    cache: dict[Any, bool],
-) -> bool:
-    """Whether a lead whose stored action is due may be called at `now`: a time the lead
-    asked for, inside its grace, is; otherwise every zone it may be in must be in its
-    calling window (domain.queue's rule)."""
-    if asked and (late is None or now <= late):
-        return True
-    cands = lead.zone_candidates
-    zones = cands if cands and len(cands) > 1 and cands[0] == lead.timezone else None
-    key = zones or lead.timezone
-    found = cache.get(key)
-    if found is None:
-        found = cache[key] = is_open_in(window, zones or (lead.timezone,), now)
-    return found

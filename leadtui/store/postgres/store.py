@@ -19,7 +19,7 @@ from typing import Any
 from leadtui.domain.cadence import check_touch, derive_status, evaluate
 from leadtui.domain.inquiry import apply_inquiry, new_lead
 from leadtui.domain.model import Lead, LeadDraft, LeadError, LeadStatus, Outcome, Touch
-from leadtui.domain.queue import Queued
+from leadtui.domain.queue import Queued, may_call_due
 from leadtui.domain.times import check_clock, check_received
 from leadtui.domain.window import CallingWindow
 from leadtui.store.copy import PoolRows
@@ -32,7 +32,6 @@ from leadtui.store.postgres.rows import (
     N_LEAD,
     NEXT_WRITE,
     TOUCH_COLUMNS,
-    callable_now,
     lead_from_row,
     lead_values,
     next_columns,
@@ -164,10 +163,10 @@ class PgLeadStore(PgClaims):
 
     def queue_head(self, now: datetime, limit: int, window: CallingWindow) -> list[Lead]:
         """The leads due now, in rank order from the stored next action, at most `limit`
-        that may be called now (rows.callable_now): one indexed query per page, whatever
+        that may be called now (domain.queue.may_call_due): one indexed query per page, whatever
         the size of the pool."""
         now = utc(now, "current time")
-        open_now: dict[Any, bool] = {}
+        open_now: dict[tuple[str, ...], bool] = {}
 
         def run(conn: Any) -> list[Lead]:
             found: list[Lead] = []
@@ -183,7 +182,7 @@ class PgLeadStore(PgClaims):
                 ).fetchall()
                 for row in rows:
                     lead = lead_from_row(row)
-                    if callable_now(lead, row[N_LEAD], row[N_LEAD + 1], now, window, open_now):
+                    if may_call_due(lead, row[N_LEAD], row[N_LEAD + 1], now, window, open_now):
                         found.append(lead)
                 if len(rows) < page:
                     break
