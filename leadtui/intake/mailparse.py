@@ -30,6 +30,8 @@ from leadtui.intake.fields import map_pairs
 MAX_MESSAGE = 2 * 1024 * 1024
 MAX_LINES = 2_000
 _LABEL_LINE = re.compile(r"^[\s>*•·\-]*([^\W\d_][\w .'/()#-]{0,48}?)\s*[:：]\s*(.*?)\s*$")
+_QUOTE = re.compile(r"^[\s>]*")  # a forward's quoting marks before a continued line
+_FORWARD = re.compile(r"^-{3,}|^begin forwarded message", re.IGNORECASE)
 _BLOCKS = {"br", "p", "div", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table", "hr",
            "ul", "ol", "dt", "dd", "blockquote", "pre", "section", "article"}  # fmt: skip
 
@@ -118,12 +120,26 @@ def body_text(message: Message) -> str:
 
 
 def labelled_pairs(text: str) -> list[tuple[str, str]]:
-    """("Label", "value") for each "Label: value" line."""
-    pairs = []
+    """("Label", "value") for each "Label: value" line. Lines that follow a labelled line
+    without a blank line between (a comment the form wrapped or the sender typed over
+    several lines) continue its value, one "\n" between lines; a blank line, the next
+    label, a signature mark ("-- ") or a forward's header ends it. Only the notes keep the
+    continuation (`read_message`): a name or a number is its first line."""
+    pairs: list[tuple[str, str]] = []
+    continuing = False
     for line in text.splitlines()[:MAX_LINES]:
         match = _LABEL_LINE.match(line)
-        if match and match.group(2):
-            pairs.append((match.group(1), match.group(2)))
+        if match:
+            continuing = bool(match.group(2))
+            if continuing:
+                pairs.append((match.group(1), match.group(2)))
+            continue
+        body = _QUOTE.sub("", line).strip()
+        if not body or line.rstrip() == "--" or line.startswith("-- ") or _FORWARD.match(body):
+            continuing = False
+        elif continuing:
+            label, value = pairs[-1]
+            pairs[-1] = (label, f"{value}\n{body}")
     return pairs
 
 
@@ -147,6 +163,9 @@ def read_message(
     subject = _header_text(message, "Subject")
     fields = map_pairs(labelled_pairs(body_text(message)), labels_for(sender, labels or {}))
     fields.pop("received", None)
+    for name, value in fields.items():  # only the notes run over several lines
+        if name != "notes" and "\n" in value:
+            fields[name] = value.partition("\n")[0].strip()
     missing = [name for name in ("name", "phone") if not fields.get(name)]
     if missing:
         raise NotALead(

@@ -152,3 +152,29 @@ def test_a_missing_extra_is_one_line(monkeypatch, capsys):
     err = capsys.readouterr().err
     assert err.startswith("leadtui: the intake services need the 'intake' extra (uvicorn")
     assert err.count("\n") == 1
+
+
+def test_a_comment_over_several_lines_is_kept_whole_and_nothing_else_runs_on(tmp_path):
+    raw = (
+        b"From: Form <form@site.example>\r\nMessage-ID: <m-7@site.example>\r\n"
+        b"Subject: New inquiry\r\n\r\n"
+        b"Name: Tove Lind\r\nPhone: +46 8 555 012 34\r\nThanks, talk soon\r\n"
+        b"Message: Two offices, 40 seats.\r\nCan you call after lunch?\r\n"
+        b"> quoted line too\r\n\r\nThis paragraph is not part of it.\r\n"
+        b"-- \r\nSent from the site\r\n"
+    )
+    mail = read_message(raw)
+    assert mail.fields["name"] == "Tove Lind"
+    assert mail.fields["phone"] == "+46 8 555 012 34"  # its next line is not the number
+    assert mail.fields["notes"] == (
+        "Two offices, 40 seats.\nCan you call after lunch?\nquoted line too"
+    )
+    store = open_store(tmp_path / "leads.json", cadence=load_cadence(None))
+    try:
+        done = add_lead(store, name=mail.fields["name"], phone=mail.fields["phone"],
+                        notes=mail.fields["notes"], source="mail", now=NOW)  # fmt: skip
+        stored = store.get_lead(done.lead.id)
+    finally:
+        store.close()
+    assert "Can you call after lunch?" in stored.notes
+    assert "This paragraph" not in stored.notes
