@@ -31,7 +31,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from leadtui.domain.model import LeadError
+from leadtui.domain.model import Lead, LeadError
+from leadtui.domain.phone import parse_phone
 from leadtui.intake.fields import FieldError, form_pairs, json_pairs, map_pairs
 from leadtui.io.csv_import import parse_received
 from leadtui.service.add_lead import add_lead
@@ -171,6 +172,8 @@ class Webhook:
             )
         except (FieldError, LeadError) as err:
             raise Refused(400, " ".join(str(err).split())[:300]) from None
+        except KeyReused as err:
+            raise Refused(422, str(err)) from None
         except StoreError as err:
             log.error("the lead store cannot be written: %s", err)
             raise Refused(503, "the lead store cannot be written now; retry later") from None
@@ -183,7 +186,7 @@ class Webhook:
             received = parse_received(
                 fields["received"], default_timezone=self.default_timezone, region=self.region
             )
-        return add_lead(
+        result = add_lead(
             self.store,
             name=fields.get("name", ""),
             phone=fields.get("phone", ""),
@@ -197,6 +200,12 @@ class Webhook:
             default_timezone=self.default_timezone,
             now=now,
         )
+        if result.replayed and not _same_person(result.lead, fields.get("phone", ""), self.region):
+            raise KeyReused(
+                "this Idempotency-Key was already used for another lead's post; "
+                "send a new key for a new lead"
+            )
+        return result
 
     async def health(self, request: Request) -> JSONResponse:
         started = time.perf_counter()
@@ -211,6 +220,21 @@ class Webhook:
 
 
 _CHALLENGE = {"WWW-Authenticate": "Bearer"}
+
+
+class KeyReused(Exception):
+    """An Idempotency-Key sent again with another lead's number (422, not the first answer)."""
+
+
+def _same_person(lead: Lead, phone: str, region: str) -> bool:
+    """Whether a retried post (same key) names the lead its key first created: its number
+    is one of the lead's. A retry is the same request again; a different number under the
+    same key is a client bug, and answering with the first lead would lose the second."""
+    try:
+        number = parse_phone(phone, region).e164
+    except LeadError:
+        return False
+    return number == lead.phone or number in lead.other_phones
 
 
 def _backend(store: LeadStore) -> str:

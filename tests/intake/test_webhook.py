@@ -161,8 +161,12 @@ def test_idempotency_key_returns_the_first_answer_even_after_a_restart(make_webh
     other = post(hook, {"name": "Omar Idem", "phone": "+1 617 555 0142"},
                  headers={"Idempotency-Key": "order-7732"})  # fmt: skip
     assert (other.status_code, other.json()["duplicate"]) == (200, True)
+    reused = post(hook, {"name": "Pia Other", "phone": "+1 617 555 0199"}, headers=key)
+    assert reused.status_code == 422  # another lead under a used key: an error, not lead 1
+    assert "Idempotency-Key" in reused.json()["error"]
     with stored(home) as store:
         assert len(store.get_lead(first.json()["id"]).inquiries) == 1  # only order-7732
+        assert not any(lead.name == "Pia Other" for lead in store.leads())
 
 
 def _burst(hook, count: int, clients: int, answers: dict[int, httpx.Response | None]) -> None:
