@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -288,3 +289,23 @@ def test_a_closed_lead_inquiring_again_is_reopened_and_a_retry_says_so_again(web
     with stored(webhook.home) as store:
         lead = store.get_lead(first.json()["id"])
     assert lead.status == "new" and len(lead.inquiries) == 1
+
+
+def test_a_store_that_cannot_be_written_answers_503_and_a_retry_stores_once(webhook):
+    first = post(webhook, {"name": "Vera Before", "phone": "+1 503 555 0131"})
+    assert first.status_code == 201
+    journal = webhook.home / "leads.json.journal"
+    journal.rename(journal.with_name("journal.aside"))
+    os.mkfifo(journal)  # not a regular file: the store refuses to write through it
+    body = {"name": "Wes During", "phone": "+1 503 555 0132"}
+    refused = post(webhook, body, headers={"Idempotency-Key": "outage-1"})
+    assert refused.status_code == 503
+    assert "retry later" in refused.json()["error"]
+    journal.unlink()
+    journal.with_name("journal.aside").rename(journal)
+    retried = post(webhook, body, headers={"Idempotency-Key": "outage-1"})
+    assert retried.status_code == 201
+    again = post(webhook, body, headers={"Idempotency-Key": "outage-1"})
+    assert (again.status_code, again.json()) == (201, retried.json())
+    with stored(webhook.home) as store:
+        assert sorted(lead.name for lead in store.leads()) == ["Vera Before", "Wes During"]
