@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import zlib
 from collections import Counter
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,7 +31,8 @@ class ArchiveInfo:
 
     segments: tuple[tuple[int, int], ...]
     max_ids: dict[str, int]
-    lookups: dict[str, str]
+    lookups: dict[str, str]  # (a `LazyLookups` when read from a format 3 snapshot)
+    counts: dict[str, int] | None = field(default=None, compare=False)
 
     @classmethod
     def of(cls, segment: bytes, docs: Tree, lookups: dict[str, list[str]]) -> ArchiveInfo:
@@ -93,8 +94,34 @@ class ArchiveInfo:
         return False
 
     def count(self, name: str) -> int:
-        """How many values the archive lists under `name`."""
+        """How many values the archive lists under `name` (from the header's counts when
+        it has them: the lookups are not parsed for it)."""
+        if self.counts is not None and not self.lookups_loaded:
+            return self.counts.get(name, 0)
         return max(self.lookups.get(name, "").count("\n") - 1, 0)
+
+    @property
+    def lookups_loaded(self) -> bool:
+        lookups = self.lookups
+        return not isinstance(lookups, LazyLookups) or lookups.parsed
+
+    def header_json(self) -> dict[str, Any]:
+        """The archive header of a format 3 snapshot: the lookups go in their own part."""
+        counts = self.counts if self.counts is not None and not self.lookups_loaded else None
+        if counts is None:
+            counts = {name: self.count(name) for name in self.lookups}
+        return {
+            "segments": [list(segment) for segment in self.segments],
+            "max_ids": self.max_ids,
+            "counts": counts,
+        }
+
+    def lookups_bytes(self, encode: Callable[[Any], bytes]) -> bytes:
+        """The line of the lookups part: the bytes read, when they were never parsed."""
+        lookups = self.lookups
+        if isinstance(lookups, LazyLookups) and not lookups.parsed:
+            return lookups.raw()
+        return encode(dict(lookups))
 
     @property
     def size(self) -> int:
@@ -105,8 +132,21 @@ class ArchiveInfo:
         return {
             "segments": [list(segment) for segment in self.segments],
             "max_ids": self.max_ids,
-            "lookups": self.lookups,
+            "lookups": dict(self.lookups.items()),
         }
+
+    @classmethod
+    def from_header(
+        cls, path: Path, value: Any, lookups: Callable[[], bytes], parse: Callable[[bytes], Any]
+    ) -> ArchiveInfo:
+        """The archive of a format 3 header; its lookups are read by `lookups()` and parsed
+        on first use."""
+        counts = value.get("counts") if isinstance(value, dict) else None
+        if not isinstance(counts, dict) or not all(type(n) is int for n in counts.values()):
+            raise damaged(path, "unexpected content: the archive header is malformed")
+        info = cls.from_json(path, {**value, "lookups": {}})
+        lazy = LazyLookups(path, lookups, parse)
+        return cls(info.segments, info.max_ids, lazy, counts)
 
     @classmethod
     def from_json(cls, path: Path, value: Any) -> ArchiveInfo:
@@ -134,6 +174,64 @@ class ArchiveInfo:
         ):
             raise problem
         return cls(tuple(pairs), max_ids, lookups)
+
+
+class LazyLookups(dict):  # type: ignore[type-arg]
+    """The archive's lookups of a format 3 snapshot: their line is read and parsed the
+    first time a value is looked up (opening never needs them; counts are in the header)."""
+
+    __slots__ = ("parsed", "_read", "_parse", "_path")
+
+    def __init__(
+        self, path: Path, read: Callable[[], bytes], parse: Callable[[bytes], Any]
+    ) -> None:
+        super().__init__()
+        self.parsed = False
+        self._read, self._parse, self._path = read, parse, path
+
+    def raw(self) -> bytes:
+        return self._read()
+
+    def _load(self) -> None:
+        if self.parsed:
+            return
+        value = self._parse(self._read())
+        if not isinstance(value, dict) or not all(type(v) is str for v in value.values()):
+            raise damaged(self._path, "unexpected content: the archive header is malformed")
+        dict.update(self, value)
+        self.parsed = True
+
+    def get(self, name: str, default: Any = None) -> Any:
+        self._load()
+        return dict.get(self, name, default)
+
+    def __getitem__(self, name: str) -> Any:
+        self._load()
+        return dict.__getitem__(self, name)
+
+    def __contains__(self, name: object) -> bool:
+        self._load()
+        return dict.__contains__(self, name)
+
+    def items(self) -> Any:
+        self._load()
+        return dict.items(self)
+
+    def keys(self) -> Any:
+        self._load()
+        return dict.keys(self)
+
+    def values(self) -> Any:
+        self._load()
+        return dict.values(self)
+
+    def __iter__(self) -> Any:
+        self._load()
+        return dict.__iter__(self)
+
+    def __len__(self) -> int:
+        self._load()
+        return dict.__len__(self)
 
 
 def _joined(values: list[str]) -> str:

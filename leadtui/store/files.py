@@ -52,8 +52,17 @@ from leadtui.store.fileio import read_bytes as read_bytes
 from leadtui.store.fileio import replace_atomically as replace_atomically
 from leadtui.store.fileio import write_all as write_all
 from leadtui.store.fileio import write_new_file as write_new_file
+from leadtui.store.parts import (
+    LOOKUPS,
+    LazyTree,
+    Part,
+    check_bytes,
+    encode_parts,
+    loads,
+    parse_parts,
+)
 
-FORMAT = 2  # 1: one line; 2: the first line, then archive segments
+FORMAT = 3  # 1: one line; 2: the first line, then archive segments; 3: parts (parts.py)
 HEADER = "_leadtui"
 
 Tree = dict[str, dict[str, dict[str, Any]]]
@@ -80,7 +89,8 @@ def encode_snapshot(tree: Tree, seq: int, archive: ArchiveInfo | None = None) ->
     if archive is not None and archive.segments:
         header = {"format": 2, "seq": seq, "archive": archive.to_json()}
     data: dict[str, Any] = {HEADER: header}
-    data.update(tree)
+    for name in tree:
+        data[name] = tree[name]
     return dumps(data)
 
 
@@ -140,8 +150,8 @@ def _decode_line(line: bytes) -> tuple[int, list[Any]] | None:
     try:
         if int(line[:8], 16) != zlib.crc32(payload):
             return None
-        value = json.loads(payload)
-    except ValueError:
+        value = loads(payload)
+    except (ValueError, UnicodeDecodeError):
         return None
     if not isinstance(value, dict):
         return None
@@ -194,12 +204,22 @@ def _valid_line_after(data: bytes, pos: int) -> bool:
 
 
 def parse_head(path: Path, data: bytes | str) -> tuple[Tree, int, ArchiveInfo | None]:
-    """The first line of a snapshot: tables, journal sequence number, archive (if any);
-    StoreDamaged or StoreTooNew when it is not one this version can use."""
+    """The first line of a format 1 or 2 snapshot: tables, journal sequence number,
+    archive (if any); StoreDamaged or StoreTooNew when it is not one this version can
+    use (a format 3 header is read by `parse_first_line`)."""
+    value, seq, header = _parse_header(path, data)
+    if header["format"] == 3:
+        raise damaged(path, "unexpected content: the first line is a header without its parts")
+    check_tree(path, value)
+    archive = ArchiveInfo.from_json(path, header["archive"]) if "archive" in header else None
+    return value, seq, archive
+
+
+def _parse_header(path: Path, data: bytes | str) -> tuple[dict[str, Any], int, dict[str, Any]]:
     if not data:
         raise damaged(path, "the file is empty (0 bytes), which means it is damaged, not new")
     try:
-        value = json.loads(data.decode("utf-8") if isinstance(data, bytes) else data)
+        value = loads(data)
     except UnicodeDecodeError:
         raise damaged(path, "the file is not UTF-8 text (garbage or another file)") from None
     except json.JSONDecodeError as exc:
@@ -217,9 +237,7 @@ def parse_head(path: Path, data: bytes | str) -> tuple[Tree, int, ArchiveInfo | 
         raise damaged(path, "unexpected content: the leadtui header is malformed")
     if fmt > FORMAT:
         raise too_new(path, "storage format", fmt, FORMAT)
-    check_tree(path, value)
-    archive = ArchiveInfo.from_json(path, header["archive"]) if "archive" in header else None
-    return value, seq, archive
+    return value, seq, header
 
 
 def check_size(path: Path, head_end: int, archive: ArchiveInfo | None, size: int) -> None:
@@ -284,29 +302,67 @@ def parse_snapshot(path: Path, data: bytes) -> tuple[Tree, int, ArchiveInfo | No
 
 
 def parse_first_line(
-    path: Path, data: bytes, whole: Callable[[], bytes] | None = None
+    path: Path,
+    data: bytes,
+    whole: Callable[[], bytes] | None = None,
+    read_at: Callable[[int, int], bytes] | None = None,
 ) -> tuple[Tree, int, ArchiveInfo | None, int]:
-    """`parse_head` of the first line of `data` and the offset just past it. A format 1
+    """The tables, journal sequence number and archive of a snapshot from its first line
+    (`data` may hold more), and the offset where its archive segments start. A format 1
     file spread over several lines (written by hand) is read whole: `whole` returns the
-    complete file when `data` is only its first line."""
+    complete file when `data` is only its first line. A format 3 header's parts are read
+    with `read_at(offset, size)` (default: from `data`) and parsed when first used."""
     end = data.find(b"\n")
     if end < 0:
         tree, seq, archive = parse_head(path, data)
         return tree, seq, archive, len(data)
     try:
-        tree, seq, archive = parse_head(path, data[:end])
+        value, seq, header = _parse_header(path, data[:end])
     except StoreDamaged:
         full = data if whole is None else whole()
         tree, seq, archive = parse_head(path, full)
         if archive is not None:
             raise damaged(path, "unexpected content: the first line is not a snapshot") from None
         return tree, seq, None, len(full)
-    return tree, seq, archive, end + 1
+    if header["format"] != 3:
+        check_tree(path, value)
+        archive = ArchiveInfo.from_json(path, header["archive"]) if "archive" in header else None
+        return value, seq, archive, end + 1
+    if value:
+        raise damaged(path, "unexpected content: tables in a format 3 header")
+    return _format3(path, header, seq, end + 1, read_at or (lambda at, size: data[at : at + size]))
+
+
+def _format3(
+    path: Path, header: dict[str, Any], seq: int, start: int, read_at: Callable[[int, int], bytes]
+) -> tuple[Tree, int, ArchiveInfo | None, int]:
+    parts = parse_parts(path, header, start)
+    head_end = parts[-1].offset + parts[-1].length + 1 if parts else start
+    # every part's bytes are read now (the file may be replaced later); parsed when used
+    read = [(part, read_at(part.offset, part.length + 1)) for part in parts]
+    tree = LazyTree(path, [pair for pair in read if pair[0].name != LOOKUPS], check_tree)
+    tops = header.get("tops")
+    if isinstance(tops, dict):
+        tree.tops = {k: v for k, v in tops.items() if type(v) is int and not tree.loaded(k)}
+    archive = None
+    if "archive" in header:
+        lookups = next((pair for pair in read if pair[0].name == LOOKUPS), None)
+        if lookups is None:
+            raise damaged(path, "unexpected content: the archive's lookups are missing")
+        part, got = lookups
+
+        def read_lookups() -> bytes:
+            return bytes(check_bytes(path, part, got))
+
+        archive = ArchiveInfo.from_header(path, header["archive"], read_lookups, loads)
+    elif any(pair[0].name == LOOKUPS for pair in read):
+        raise damaged(path, "unexpected content: archive lookups without an archive")
+    return cast(Tree, tree), seq, archive, head_end
 
 
 def _parse_segment(path: Path, number: int, data: bytes | memoryview) -> Tree:
     try:
-        tree = json.loads(bytes(data) if isinstance(data, memoryview) else data)
+        tree = loads(data)
     except ValueError:
         raise damaged(path, f"archive segment {number} is not valid JSON") from None
     check_tree(path, tree)
@@ -336,20 +392,74 @@ def compact_files(
     segments: Iterable[bytes] = (),
     extra: tuple[str, Iterable[bytes]] | None = None,
 ) -> int:
-    """Write `tree` (the state after record `seq`) as the new snapshot, followed by the
-    archive's segment lines (`segments`: their bytes, newlines included, in chunks), keeping
-    the old snapshot as `.bak` and moving the journal to `.journal.bak`. Safe to interrupt
-    at any point. Returns the length of the first line (where the segments start).
-    `extra` (table, members): documents streamed into that table of the first line."""
-    for left_over in names.temps():
-        left_over.unlink(missing_ok=True)
-    temp = names.temp()
+    """Write `tree` (the state after record `seq`) as the new snapshot in format 1 or 2,
+    followed by the archive's segment lines (`segments`: their bytes, newlines included,
+    in chunks), keeping the old snapshot as `.bak` and moving the journal to
+    `.journal.bak`. Safe to interrupt at any point. Returns the length of the first line
+    (where the segments start). `extra` (table, members): documents streamed into that
+    table of the first line."""
     newline = b"\n" if archive is not None and archive.segments else b""
     head_chunks: Iterable[bytes]
     if extra is None:
         head_chunks = [encode_snapshot(tree, seq, archive) + newline]
     else:
         head_chunks = _chain_all(encode_snapshot_chunks(tree, seq, archive, *extra), newline)
+    return write_snapshot(names, head_chunks, segments)
+
+
+#: A snapshot without an archive whose tables encode to less than this is written in
+#: format 1 (one line, as older versions read it); parsing all of it costs little.
+SMALL_SNAPSHOT = 1 << 20
+
+
+def compact_parts(
+    names: FileNames,
+    tree: Tree,
+    seq: int,
+    archive: ArchiveInfo | None,
+    segments: Iterable[bytes],
+    unchanged: Callable[[str], bytes | None],
+) -> tuple[int, list[Part]]:
+    """`compact_files` in format 3 (see parts.py): each table its own line, those that
+    `unchanged(name)` returns (the line of the snapshot read, when no change touched the
+    table since) copied instead of encoded. Returns where the segments start and the
+    parts written ([] when the snapshot is small and has no archive: format 1)."""
+    names_in = list(tree)
+    tables: list[tuple[str, bytes, int]] = []
+    top_ids = getattr(tree, "top_ids", None)
+    tops = top_ids() if top_ids is not None else {}
+    total = 0
+    for name in names_in:
+        body = unchanged(name)
+        if body is None:
+            body = dumps(tree[name])
+        total += len(body)
+        top = tops[name] if name in tops else max(map(int, tree[name]), default=0)
+        tables.append((name, body, top))
+    has_archive = archive is not None and bool(archive.segments)
+    if not has_archive and total < SMALL_SNAPSHOT:
+        line = b'{"' + HEADER.encode() + b'":' + dumps({"format": 1, "seq": seq})
+        chunks = [line] + [b"," + dumps(name) + b":" + body for name, body, _ in tables] + [b"}"]
+        return write_snapshot(names, chunks, segments), []
+    lookups = None
+    header = None
+    if has_archive:
+        assert archive is not None
+        header = archive.header_json()
+        lookups = archive.lookups_bytes(dumps)
+    chunks, parts = encode_parts(tables, seq, header, lookups)
+    return write_snapshot(names, chunks, segments), parts
+
+
+def write_snapshot(
+    names: FileNames, head_chunks: Iterable[bytes], segments: Iterable[bytes] = ()
+) -> int:
+    """Write the new snapshot (`head_chunks`, then `segments`) to a temporary file, fsync,
+    keep the old one as `.bak`, rename, move the journal to `.journal.bak`. Returns the
+    length of the head (where the segments start)."""
+    for left_over in names.temps():
+        left_over.unlink(missing_ok=True)
+    temp = names.temp()
     head_length = [0]
 
     def counted() -> Iterator[bytes]:

@@ -25,6 +25,7 @@ from leadtui.store.files import (
     Record,
     Tree,
     check_size,
+    check_tree,
     damaged,
     encode_snapshot,
     open_binary,
@@ -35,6 +36,7 @@ from leadtui.store.files import (
 )
 from leadtui.store.lockfile import LockFile
 from leadtui.store.ops import Listener, apply_op, apply_records, max_ids
+from leadtui.store.parts import LazyTree
 from leadtui.store.protocol import StoreError
 from leadtui.store.segments import (
     Archiver,
@@ -149,11 +151,16 @@ class JournalReader(Storage):
                 line = handle.readline()
             except OSError as exc:
                 raise StoreError(f"{snap}: cannot read it: {exc.strerror or exc}") from None
+            fd = handle.fileno()
             with paused_gc():
                 tree, seq, info, head_end = parse_first_line(
-                    snap, line, lambda: line + handle.read()
+                    snap,
+                    line,
+                    lambda: line + handle.read(),
+                    lambda at, size: os.pread(fd, size, at),
                 )
                 check_size(snap, head_end, info, snap_sig[2])
+                tree = LazyTree.wrap(snap, tree, check_tree)
                 if info is not None:
                     unread = Unread(info, handle, head_end)
                 journal_sig, records, offset = self._read_journal(0)

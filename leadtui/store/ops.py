@@ -61,6 +61,9 @@ def inverse(tree: Tree, op: list[Any]) -> list[list[Any]]:
 
 
 def max_ids(tree: Tree) -> dict[str, int]:
+    top_ids = getattr(tree, "top_ids", None)  # a LazyTree knows without parsing
+    if top_ids is not None:
+        return top_ids()  # type: ignore[no-any-return]
     return {name: max(map(int, table), default=0) for name, table in tree.items()}
 
 
@@ -87,11 +90,15 @@ def apply_op(tree: Tree, op: list[Any], listeners: Sequence[Listener]) -> None:
     kind = op[0]
     if kind == "t":
         tree.clear()
-        tree.update(op[1])
+        for name, table in op[1].items():
+            tree[name] = table
         for listener in listeners:
             listener.reset(tree)
         return
     name = op[1]
+    touched = getattr(tree, "touched", None)  # a LazyTree: the table's line is stale now
+    if touched is not None:
+        touched(name)
     if kind == "p":
         table = tree.setdefault(name, {})
         key, doc = op[2], op[3]

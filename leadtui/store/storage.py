@@ -20,16 +20,19 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable
+import zlib
+from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 from leadtui.paths import fsync_dir
-from leadtui.store.fileio import file_sig, stat_sig
+from leadtui.store.fileio import Sig, file_sig, stat_sig
 from leadtui.store.files import (
     ArchiveInfo,
     Tree,
     check_tree,
     compact_files,
+    compact_parts,
     copy_chunks,
     create_private,
     dumps,
@@ -41,6 +44,7 @@ from leadtui.store.files import (
 from leadtui.store.journal_reader import COMPACT_ENV as COMPACT_ENV
 from leadtui.store.journal_reader import JournalReader, Seen
 from leadtui.store.ops import inverse
+from leadtui.store.parts import LazyTree
 from leadtui.store.protocol import StoreError
 from leadtui.store.segments import Archiver as Archiver
 from leadtui.store.segments import Unread
@@ -183,9 +187,15 @@ class JournalStorage(JournalReader):
             }
         kept = tree
         if moved:
-            kept = {name: table for name, table in tree.items() if name not in moved}
-            for name, docs in moved.items():
-                kept[name] = {key: doc for key, doc in tree[name].items() if key not in docs}
+            changes = {
+                name: {key: doc for key, doc in tree[name].items() if key not in docs}
+                for name, docs in moved.items()
+            }
+            if isinstance(tree, LazyTree):
+                kept = tree.derive(changes)
+            else:
+                kept = {name: table for name, table in tree.items() if name not in moved}
+                kept.update(changes)
         info: ArchiveInfo | None = None
         chunks: list[Iterable[bytes]] = []
         if unread is not None:
@@ -207,9 +217,16 @@ class JournalStorage(JournalReader):
                 info = fresh if info is None else info.plus(fresh)
                 chunks.append((segment, b"\n"))
                 del segment
-        head_end = compact_files(
-            self.names, kept, self.seq, info, (chunk for part in chunks for chunk in part), extra
-        )
+        segments = (chunk for part in chunks for chunk in part)
+        if extra is not None:
+            head_end = compact_files(self.names, kept, self.seq, info, segments, extra)
+        else:
+            with _Unchanged(self.names.snapshot, self._seen.snapshot, kept) as unchanged:
+                head_end, parts = compact_parts(
+                    self.names, kept, self.seq, info, segments, unchanged
+                )
+            if isinstance(kept, LazyTree):
+                kept.rebased(parts)
         self._seen = Seen(stat_sig(self.names.snapshot), None, 0)
         self._head_bytes = head_end
         if info is None or not info.segments:
@@ -310,6 +327,44 @@ class Transaction:
                 s._lock.release()
         finally:
             s._tlock.release()
+
+
+class _Unchanged:
+    """`unchanged(name)` for `compact_parts`: the line of table `name` as the snapshot
+    this process read holds it, when no change touched the table since (CRC-checked
+    again; None when the file is another one now, or anything is off: then the table is
+    encoded afresh)."""
+
+    def __init__(self, path: Path, seen: Sig | None, tree: Tree) -> None:
+        self._path, self._seen, self._tree = path, seen, tree
+        self._fd: int | None = None
+
+    def __enter__(self) -> Callable[[str], bytes | None]:
+        return self.line
+
+    def __exit__(self, *exc: object) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+
+    def line(self, name: str) -> bytes | None:
+        tree = self._tree
+        if not isinstance(tree, LazyTree):
+            return None
+        raw = tree.unparsed(name)
+        if raw is not None:
+            return bytes(raw)
+        part = tree.clean.get(name)
+        if part is None or self._seen is None:
+            return None
+        try:
+            if self._fd is None:
+                self._fd = open_regular(self._path)
+                if file_sig(os.fstat(self._fd)) != self._seen:
+                    return None
+            data = os.pread(self._fd, part.length, part.offset)
+        except OSError:
+            return None
+        return data if len(data) == part.length and zlib.crc32(data) == part.crc else None
 
 
 def _truncate_quietly(fd: int, size: int) -> None:
