@@ -121,6 +121,11 @@ class StoreGateway:
         self._lock = threading.Lock()
         self._known: dict[str, datetime] | None = None  # lead id -> its round's start
         self._logged: dict[int, str] = {}  # write seq -> id of the touch it stored
+        # the embedded store folds its journal in a thread of its own, never inside a
+        # write a rep waits for (issue 17)
+        compact_later = getattr(store, "compact_later", None)
+        if compact_later is not None:
+            compact_later()
 
     # --- reading ---
     def changed(self) -> bool:

@@ -117,9 +117,10 @@ class ArchiveInfo:
         }
 
     def lookups_bytes(self, encode: Callable[[Any], bytes]) -> bytes:
-        """The line of the lookups part: the bytes read, when they were never parsed."""
+        """The line of the lookups part: the bytes read when they are the lookups read
+        (parsed or not: a `LazyLookups` never changes; a changed archive has new ones)."""
         lookups = self.lookups
-        if isinstance(lookups, LazyLookups) and not lookups.parsed:
+        if isinstance(lookups, LazyLookups):
             return lookups.raw()
         return encode(dict(lookups))
 

@@ -57,6 +57,7 @@ from leadtui.store.parts import (
     LazyTree,
     Part,
     check_bytes,
+    dumps_table,
     encode_parts,
     loads,
     parse_parts,
@@ -338,8 +339,11 @@ def _format3(
 ) -> tuple[Tree, int, ArchiveInfo | None, int]:
     parts = parse_parts(path, header, start)
     head_end = parts[-1].offset + parts[-1].length + 1 if parts else start
-    # every part's bytes are read now (the file may be replaced later); parsed when used
+    # every part's bytes are read and CRC-checked now (the file may be replaced later,
+    # and damage is found at open, as before); each is parsed when first used
     read = [(part, read_at(part.offset, part.length + 1)) for part in parts]
+    for part, data in read:
+        check_bytes(path, part, data)
     tree = LazyTree(path, [pair for pair in read if pair[0].name != LOOKUPS], check_tree)
     tops = header.get("tops")
     if isinstance(tops, dict):
@@ -432,7 +436,7 @@ def compact_parts(
     for name in names_in:
         body = unchanged(name)
         if body is None:
-            body = dumps(tree[name])
+            body = dumps_table(tree[name])
         total += len(body)
         top = tops[name] if name in tops else max(map(int, tree[name]), default=0)
         tables.append((name, body, top))
@@ -446,7 +450,7 @@ def compact_parts(
     if has_archive:
         assert archive is not None
         header = archive.header_json()
-        lookups = archive.lookups_bytes(dumps)
+        lookups = archive.lookups_bytes(dumps_table)
     chunks, parts = encode_parts(tables, seq, header, lookups)
     return write_snapshot(names, chunks, segments), parts
 

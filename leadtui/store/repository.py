@@ -330,6 +330,11 @@ class TinyLeadStore(SessionRecords):
         """Fold the journal into a fresh snapshot now (it also happens by itself)."""
         self._storage.compact()
 
+    def compact_later(self) -> None:
+        """Compactions run in a thread of their own after the write that made them due
+        (the workstation's writes never wait for one); see JournalStorage.compact_later."""
+        self._storage.compact_later()
+
     def close(self) -> None:
         self._storage.close()
 

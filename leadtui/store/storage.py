@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import zlib
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -59,6 +60,12 @@ ARCHIVE_SHARE = 8
 
 class JournalStorage(JournalReader):
     """TinyDB Storage: in-memory tree + fsynced journal + atomic snapshots."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._later = False  # compact in a thread after the write (compact_later)
+        self._archive_wanted = False
+        self._compactor: threading.Thread | None = None
+        super().__init__(*args, **kwargs)
 
     # --- the TinyDB Storage interface -------------------------------------------------
 
@@ -254,27 +261,77 @@ class JournalStorage(JournalReader):
         largest = max((len(table) for table in self._tree.values()), default=0)
         return count >= max(ARCHIVE_MIN, largest // ARCHIVE_SHARE)
 
+    def compact_later(self, on: bool = True) -> None:
+        """From now on (`on`), a write that makes a compaction due returns as soon as its
+        record is durable, and the compaction runs right after in a thread of its own,
+        under the same locks (the workstation: no key press waits for it). A torn journal
+        tail is still folded in at once."""
+        self._later = on
+
     def _maybe_compact(self) -> None:
         seen = self._seen
         size = seen.journal[2] if seen.journal else 0
         torn = size > seen.offset
-        # Against the first line, not the whole file: replaying the journal competes with
-        # parsing the working set at every open; the archive is not read then.
-        limit = self._compact_bytes or max(MIN_COMPACT_BYTES, self._head_bytes // COMPACT_RATIO)
-        due = False
+        due = size > self._compact_limit()
         if not self._archive_checked:
             self._archive_checked = True
             # Only a snapshot without an archive (written before it existed, or by a
             # version without it) is split at once; once there is one, leads reach it
             # with the compactions the journal asks for, and the first write of every
             # process does not pay a scan of the working set (25 ms at 50,000 leads).
-            due = self._unread is None and self.archive_due()
-        if torn or size > limit or due:
-            try:
-                self._compact()
-            except OSError:
-                # The journal still holds everything; read the files afresh next time.
-                self._seen = Seen(None, None, 0)
+            if self._unread is None and self.archive_due():
+                self._archive_wanted = due = True
+        if not (torn or due):
+            return
+        if self._later and not torn:
+            self._start_compactor()
+            return
+        self._compact_now()
+
+    def _compact_limit(self) -> int:
+        # Against the working set, not the whole file: replaying the journal competes with
+        # parsing the working set at every open; the archive is not read then.
+        return self._compact_bytes or max(MIN_COMPACT_BYTES, self._head_bytes // COMPACT_RATIO)
+
+    def _compact_now(self) -> None:
+        self._archive_wanted = False
+        try:
+            self._compact()
+        except OSError:
+            # The journal still holds everything; read the files afresh next time.
+            self._seen = Seen(None, None, 0)
+
+    def _start_compactor(self) -> None:
+        running = self._compactor
+        if running is not None and running.is_alive():
+            return
+        thread = threading.Thread(
+            target=self._compact_in_background, name="leadtui-compaction", daemon=True
+        )
+        self._compactor = thread
+        thread.start()
+
+    def _compact_in_background(self) -> None:
+        """The compaction thread: lock, catch up, and compact if it is still due (another
+        process may have done it meanwhile)."""
+        try:
+            with self.transaction():
+                seen = self._seen
+                size = seen.journal[2] if seen.journal else 0
+                if self._archive_wanted or size > self._compact_limit():
+                    self._compact_now()
+        except StoreError:
+            pass  # closed or unreadable meanwhile: the journal keeps everything
+
+    def wait_for_compaction(self) -> None:
+        """Return once a compaction running in the background has finished."""
+        running = self._compactor
+        if running is not None and running is not threading.current_thread():
+            running.join()
+
+    def close(self) -> None:
+        self.wait_for_compaction()
+        super().close()
 
 
 class Transaction:
