@@ -37,7 +37,6 @@ from leadtui.store.files import (
     StoreDamaged,
     StoreTooNew,
     Tree,
-    compact_files,
     encode_snapshot,
     keep_copy,
     parse_journal,
@@ -51,6 +50,7 @@ from leadtui.store.ops import apply_op, apply_records
 from leadtui.store.protocol import StoreError
 from leadtui.store.quarantine import find_out_of_range, quarantine_out_of_range
 from leadtui.store.schema import SCHEMA, initial_tree
+from leadtui.store.snapshot_write import compact_files
 
 _EMPTY = "the journals alone"
 _TIME_PROBLEM = "problem: stored time out of range:"

@@ -21,19 +21,15 @@ from __future__ import annotations
 import json
 import os
 import threading
-import zlib
-from collections.abc import Callable, Iterable
-from pathlib import Path
+from collections.abc import Iterable
 from typing import Any
 
 from leadtui.paths import fsync_dir
-from leadtui.store.fileio import Sig, file_sig, stat_sig
+from leadtui.store.fileio import file_sig, stat_sig
 from leadtui.store.files import (
     ArchiveInfo,
     Tree,
     check_tree,
-    compact_files,
-    compact_parts,
     copy_chunks,
     create_private,
     dumps,
@@ -49,6 +45,7 @@ from leadtui.store.parts import LazyTree
 from leadtui.store.protocol import StoreError
 from leadtui.store.segments import Archiver as Archiver
 from leadtui.store.segments import Unread
+from leadtui.store.snapshot_write import Unchanged, compact_files, compact_parts
 
 MIN_COMPACT_BYTES = 1 << 20  # compact when the journal passes this or 1/8 of the first line
 COMPACT_RATIO = 8
@@ -228,7 +225,7 @@ class JournalStorage(JournalReader):
         if extra is not None:
             head_end = compact_files(self.names, kept, self.seq, info, segments, extra)
         else:
-            with _Unchanged(self.names.snapshot, self._seen.snapshot, kept) as unchanged:
+            with Unchanged(self.names.snapshot, self._seen.snapshot, kept) as unchanged:
                 head_end, parts = compact_parts(
                     self.names, kept, self.seq, info, segments, unchanged
                 )
@@ -384,44 +381,6 @@ class Transaction:
                 s._lock.release()
         finally:
             s._tlock.release()
-
-
-class _Unchanged:
-    """`unchanged(name)` for `compact_parts`: the line of table `name` as the snapshot
-    this process read holds it, when no change touched the table since (CRC-checked
-    again; None when the file is another one now, or anything is off: then the table is
-    encoded afresh)."""
-
-    def __init__(self, path: Path, seen: Sig | None, tree: Tree) -> None:
-        self._path, self._seen, self._tree = path, seen, tree
-        self._fd: int | None = None
-
-    def __enter__(self) -> Callable[[str], bytes | None]:
-        return self.line
-
-    def __exit__(self, *exc: object) -> None:
-        if self._fd is not None:
-            os.close(self._fd)
-
-    def line(self, name: str) -> bytes | None:
-        tree = self._tree
-        if not isinstance(tree, LazyTree):
-            return None
-        raw = tree.unparsed(name)
-        if raw is not None:
-            return bytes(raw)
-        part = tree.clean.get(name)
-        if part is None or self._seen is None:
-            return None
-        try:
-            if self._fd is None:
-                self._fd = open_regular(self._path)
-                if file_sig(os.fstat(self._fd)) != self._seen:
-                    return None
-            data = os.pread(self._fd, part.length, part.offset)
-        except OSError:
-            return None
-        return data if len(data) == part.length and zlib.crc32(data) == part.crc else None
 
 
 def _truncate_quietly(fd: int, size: int) -> None:

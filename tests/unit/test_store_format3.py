@@ -14,11 +14,12 @@ import pytest
 from test_next_cache import CADENCE, START, WINDOWS, check, step
 
 from leadtui.domain.model import LeadDraft, Outcome
-from leadtui.store import files, next_cache
-from leadtui.store.files import StoreDamaged, compact_files, parse_snapshot
+from leadtui.store import files, next_cache, snapshot_write
+from leadtui.store.files import StoreDamaged, parse_snapshot
 from leadtui.store.index import LEADS, TOUCHES
 from leadtui.store.journal_reader import COMPACT_ENV
 from leadtui.store.repository import open_store
+from leadtui.store.snapshot_write import compact_files
 
 
 def header(path: Path) -> dict[str, object]:
@@ -59,7 +60,7 @@ def fill(path: Path, count: int = 30) -> list[str]:
 @pytest.fixture
 def always3(monkeypatch: pytest.MonkeyPatch) -> None:
     """Write format 3 at any size (small snapshots are format 1 otherwise)."""
-    monkeypatch.setattr(files, "SMALL_SNAPSHOT", 0)
+    monkeypatch.setattr(snapshot_write, "SMALL_SNAPSHOT", 0)
 
 
 def test_opening_parses_only_the_tables_a_read_uses(tmp_path: Path, always3: None) -> None:
@@ -76,9 +77,7 @@ def test_opening_parses_only_the_tables_a_read_uses(tmp_path: Path, always3: Non
         assert {q.lead.id for q in queued} == set(ids)
 
 
-def test_a_compaction_copies_untouched_tables_byte_for_byte(
-    tmp_path: Path, always3: None
-) -> None:
+def test_a_compaction_copies_untouched_tables_byte_for_byte(tmp_path: Path, always3: None) -> None:
     path = tmp_path / "leads.json"
     ids = fill(path)
     before = lines(path)
@@ -177,9 +176,7 @@ def test_random_walk_on_format_3_with_background_compactions(
         other.close()
 
 
-def test_a_table_changed_only_by_a_delete_is_written_afresh(
-    tmp_path: Path, always3: None
-) -> None:
+def test_a_table_changed_only_by_a_delete_is_written_afresh(tmp_path: Path, always3: None) -> None:
     path = tmp_path / "leads.json"
     ids = fill(path)
     with open_store(path, cadence=CADENCE, clock=lambda: START) as store:
