@@ -125,7 +125,13 @@ def _compact(store: Any, db: Path, per_log: float) -> Figure:
     floor = getattr(storage, "MIN_COMPACT_BYTES", 1 << 20)
     ratio = getattr(storage, "COMPACT_RATIO", 2)
     with open(db, "rb") as handle:
-        head = len(handle.readline())  # the working set; the archive follows it
+        first = handle.readline()
+    # the working set (format 3: the header line and its parts); the archive follows it
+    try:
+        parts = json.loads(first)["_leadtui"].get("parts", [])
+        head = len(first) + sum(part[1] + 1 for part in parts)
+    except (ValueError, KeyError, TypeError, IndexError):
+        head = len(first)
     # the store's rule: journal > max(floor, first line / ratio)
     limit = max(floor, head // ratio)
     note = f"snapshot {size / 1e6:.1f} MB, working set {head / 1e6:.1f} MB of it"
