@@ -183,6 +183,30 @@ class Index:
                 self.path, f"unexpected content in table {table!r}, entry {key}"
             ) from None
 
+    def learn_many(self, table: str, docs: dict[str, Doc]) -> None:
+        """`changed(table, key, None, doc)` for each of `docs` (new documents: an archive
+        segment read back), the touches in one pass: each lead's list sorted once."""
+        if table != TOUCHES:
+            for key, doc in docs.items():
+                self.changed(table, key, None, doc)
+            return
+        revision, dirty, order, ids = self.revision, self._dirty, self.touch_order, self._touch_ids
+        grown: set[str] = set()
+        try:
+            for key, doc in docs.items():
+                lead_id = str(doc["lead_id"])
+                time_key(doc["at"])  # (checks it)
+                dirty.add(lead_id)
+                revision[lead_id] = revision.get(lead_id, 0) + 1
+                order.setdefault(lead_id, []).append(key)
+                grown.add(lead_id)
+                if ids is not None:
+                    ids[doc["id"]] = key
+            for lead_id in grown:
+                order[lead_id].sort(key=self._order_key)
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise damaged(self.path, "unexpected content in table 'touches'") from None
+
     def _learn(self, table: str, key: str, doc: Doc) -> None:
         if table == LEADS:
             lead_id, phone, email = doc["id"], doc["phone"], doc.get("email", "")

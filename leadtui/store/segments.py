@@ -145,11 +145,15 @@ def merge_holding(
                 unread.loaded_lookups.setdefault(name, []).extend(values)
         for name, docs in segment.items():
             table = tree.setdefault(name, {})
-            for key, doc in docs.items():
-                if key not in table:
-                    table[key] = doc
-                    for listener in listeners:
-                        listener.changed(name, key, None, doc)
+            added = {key: doc for key, doc in docs.items() if key not in table}
+            table.update(added)
+            for listener in listeners:
+                learn_many = getattr(listener, "learn_many", None)
+                if learn_many is not None:  # (the index: in one pass, 2,000 leads at a time)
+                    learn_many(name, added)
+                    continue
+                for key, doc in added.items():
+                    listener.changed(name, key, None, doc)
         unread.loaded.add(number)
         read_any = True
     return read_any

@@ -184,3 +184,27 @@ def test_a_table_changed_only_by_a_delete_is_written_afresh(tmp_path: Path, alwa
         store.compact()
     with open_store(path, cadence=CADENCE, clock=lambda: START) as store:
         assert store.touches(ids[4]) == []
+
+
+def test_the_index_learns_a_segment_in_one_pass_as_it_would_one_by_one(tmp_path: Path) -> None:
+    from leadtui.store.index import Index
+
+    rng = random.Random(8)
+    docs = {
+        str(key): {
+            "id": f"t{key}",
+            "lead_id": f"lead{rng.randrange(5)}",
+            "outcome": "no-answer",
+            "at": f"2026-11-{rng.randrange(10, 13)}T{rng.randrange(24):02d}:00:00.000000+00:00",
+        }
+        for key in rng.sample(range(1, 400), 60)
+    }
+    one, bulk = Index(tmp_path), Index(tmp_path)
+    for index in (one, bulk):
+        index.reset({TOUCHES: {}})
+        index._tree[TOUCHES].update(docs)
+    for key, doc in docs.items():
+        one.changed(TOUCHES, key, None, doc)
+    bulk.learn_many(TOUCHES, docs)
+    assert bulk.touch_order == one.touch_order
+    assert bulk.revision == one.revision
