@@ -292,6 +292,8 @@ def parse_snapshot(path: Path, data: bytes) -> tuple[Tree, int, ArchiveInfo | No
     version can use."""
     tree, seq, archive, head_end = parse_first_line(path, data)
     check_size(path, head_end, archive, len(data))
+    if isinstance(tree, LazyTree):
+        tree.load_all()  # (every table checked now, as the whole state is asked for)
     if archive is not None:
         for segment in _segments(path, lambda at, size: data[at : at + size], head_end, archive):
             merge_archive(tree, segment)
