@@ -117,12 +117,14 @@ class ArchiveInfo:
         }
 
     def lookups_bytes(self, encode: Callable[[Any], bytes]) -> bytes:
-        """The line of the lookups part: the bytes read when they are the lookups read
-        (parsed or not: a `LazyLookups` never changes; a changed archive has new ones)."""
+        """The line of the lookups part: the bytes read while they are not parsed (a
+        `LazyLookups` never changes: a changed archive has new lookups), else encoded."""
         lookups = self.lookups
         if isinstance(lookups, LazyLookups):
-            return lookups.raw()
-        return encode(dict(lookups))
+            raw = lookups.raw()
+            if raw is not None:
+                return raw
+        return encode(dict(lookups.items()))
 
     @property
     def size(self) -> int:
@@ -138,10 +140,10 @@ class ArchiveInfo:
 
     @classmethod
     def from_header(
-        cls, path: Path, value: Any, lookups: Callable[[], bytes], parse: Callable[[bytes], Any]
+        cls, path: Path, value: Any, lookups: bytes, parse: Callable[[bytes], Any]
     ) -> ArchiveInfo:
-        """The archive of a format 3 header; its lookups are read by `lookups()` and parsed
-        on first use."""
+        """The archive of a format 3 header; its lookups (`lookups`: their line, checked)
+        are parsed on first use."""
         counts = value.get("counts") if isinstance(value, dict) else None
         if not isinstance(counts, dict) or not all(type(n) is int for n in counts.values()):
             raise damaged(path, "unexpected content: the archive header is malformed")
@@ -181,26 +183,29 @@ class LazyLookups(dict):  # type: ignore[type-arg]
     """The archive's lookups of a format 3 snapshot: their line is read and parsed the
     first time a value is looked up (opening never needs them; counts are in the header)."""
 
-    __slots__ = ("parsed", "_read", "_parse", "_path")
+    __slots__ = ("parsed", "_data", "_parse", "_path")
 
-    def __init__(
-        self, path: Path, read: Callable[[], bytes], parse: Callable[[bytes], Any]
-    ) -> None:
+    def __init__(self, path: Path, data: bytes, parse: Callable[[bytes], Any]) -> None:
         super().__init__()
         self.parsed = False
-        self._read, self._parse, self._path = read, parse, path
+        self._data: bytes | None = data  # the line as read (checked), until parsed
+        self._parse, self._path = parse, path
 
-    def raw(self) -> bytes:
-        return self._read()
+    def raw(self) -> bytes | None:
+        """The line as read, while it is not parsed (then only the parsed form is kept:
+        at 200,000 leads each is ~15 MB)."""
+        return self._data
 
     def _load(self) -> None:
         if self.parsed:
             return
-        value = self._parse(self._read())
+        assert self._data is not None
+        value = self._parse(self._data)
         if not isinstance(value, dict) or not all(type(v) is str for v in value.values()):
             raise damaged(self._path, "unexpected content: the archive header is malformed")
         dict.update(self, value)
         self.parsed = True
+        self._data = None
 
     def get(self, name: str, default: Any = None) -> Any:
         self._load()

@@ -352,11 +352,8 @@ def _format3(
         if lookups is None:
             raise damaged(path, "unexpected content: the archive's lookups are missing")
         part, got = lookups
-
-        def read_lookups() -> bytes:
-            return bytes(check_bytes(path, part, got))
-
-        archive = ArchiveInfo.from_header(path, header["archive"], read_lookups, loads)
+        line = bytes(check_bytes(path, part, got))
+        archive = ArchiveInfo.from_header(path, header["archive"], line, loads)
     elif any(pair[0].name == LOOKUPS for pair in read):
         raise damaged(path, "unexpected content: archive lookups without an archive")
     return cast(Tree, tree), seq, archive, head_end
