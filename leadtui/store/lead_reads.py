@@ -184,7 +184,7 @@ class LeadReads:
             order, docs = index.touch_order, index.touch_docs
             epoch, revision = index.epoch, index.revision
             stored = self._storage.table(next_cache.NEXT)
-            found: list[Queued] = []
+            found: list[tuple[NextAction, str, int]] = []
             with paused_gc():
                 for lead_id, (key, doc) in index.leads.items():
                     if doc.get("status", "new") not in _ACTIVE:
@@ -200,9 +200,11 @@ class LeadReads:
                             known = self._replay(lead_id, window)
                         hit = memo[lead_id] = (seen, *known)
                     if hit[2] is not None:
-                        found.append(Queued(self._lead(lead_id), hit[2], hit[3]))
-            found.sort(key=_due_key)
-            return found if limit is None else found[:limit]
+                        found.append((hit[2], lead_id, hit[3]))
+            found.sort(key=_due_key)  # (stable: ties keep the index's order)
+            if limit is not None:
+                del found[limit:]  # only the leads returned become Lead objects
+            return [Queued(self._lead(lead_id), action, calls) for action, lead_id, calls in found]
 
         return self._read(answer)
 
@@ -273,5 +275,5 @@ def _first_two(row: tuple[str, int, Touch]) -> tuple[str, int]:
     return row[0], row[1]
 
 
-def _due_key(item: Queued) -> datetime:
-    return item.action.due_at
+def _due_key(item: tuple[NextAction, str, int]) -> datetime:
+    return item[0].due_at

@@ -57,6 +57,8 @@ def check(store: TinyLeadStore, window: CallingWindow, now: datetime) -> None:
     )
     assert got == expected(store, window)
     assert [q.action.due_at for q in queued] == sorted(q.action.due_at for q in queued)
+    head = len(queued) // 2
+    assert store.due_queue(now, window, limit=head) == queued[:head]
     for q in queued:
         assert q.lead == store.get_lead(q.lead.id)
     active = store.active_leads()
