@@ -19,7 +19,7 @@ from leadtui.domain.model import (
     NextAction,
     Touch,
 )
-from leadtui.domain.queue import Queued, rank
+from leadtui.domain.queue import Queued, rank_queued
 from leadtui.domain.window import CallingWindow
 from leadtui.store import next_cache
 from leadtui.store.archive import (
@@ -237,13 +237,10 @@ class LeadReads:
         return self._storage.version
 
     def queue_head(self, now: datetime, limit: int, window: CallingWindow) -> list[Lead]:
-        """The first `limit` leads of the ranked queue due now (computed the usual way:
-        every active lead's next action, ranked)."""
-        active = self.active_leads()
-        entries = rank(
-            active, self.touches_of(lead.id for lead in active), now, self._cadence, window,
-            timedelta(0),
-        )  # fmt: skip
+        """The first `limit` leads of the ranked queue due now: ranked from the stored
+        next actions (`due_queue`, which replays only the stale ones), as `rank` would
+        from every active lead's touches."""
+        entries = rank_queued(self.due_queue(now, window), now, window, timedelta(0))
         return [entry.lead for entry in entries[:limit]]
 
 
