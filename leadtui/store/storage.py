@@ -321,7 +321,8 @@ class JournalStorage(JournalReader):
             pass  # closed or unreadable meanwhile: the journal keeps everything
 
     def wait_for_compaction(self) -> None:
-        """Return once a compaction running in the background has finished."""
+        """Return once a compaction running in the background has finished (call it, and
+        `close`, without holding `thread_lock`: the compaction needs it to finish)."""
         running = self._compactor
         if running is not None and running is not threading.current_thread():
             running.join()
