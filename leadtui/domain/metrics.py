@@ -29,12 +29,11 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import cache
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from leadtui.domain.blitz import BlitzSession, BlitzState, Tallies, record_status
-from leadtui.domain.model import Lead, LeadStatus, Outcome, Touch
+from leadtui.domain.figures import NO_SOURCE, LeadFact, lead_fact, source_label
+from leadtui.domain.model import Lead, Outcome, Touch
 
 __all__ = [
     "PERSISTENT_ATTEMPTS",
@@ -45,6 +44,7 @@ __all__ = [
     "HourRate",
     "Persistency",
     "SpeedToLead",
+    "Tally",
     "blitz_history",
     "by_source",
     "compute",
@@ -53,10 +53,10 @@ __all__ = [
     "select_leads",
     "share",
     "source_label",
+    "NO_SOURCE",
 ]
 
 PERSISTENT_ATTEMPTS = 6  # article 001: six to twelve touches are what works
-NO_SOURCE = "(no source)"
 
 # Speed-to-lead histogram: (label, upper bound in seconds, inclusive); the last is open.
 SPEED_BUCKETS: tuple[tuple[str, float], ...] = (
@@ -93,11 +93,6 @@ def percentile(values: Sequence[float], pct: float) -> float | None:
 def share(part: int, whole: int) -> float | None:
     """part / whole, or None when there is nothing to divide."""
     return part / whole if whole else None
-
-
-def source_label(lead: Lead) -> str:
-    """The lead's source as reports group it."""
-    return lead.source.strip() or NO_SOURCE
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,14 +165,6 @@ class Figures:
     by_hour: tuple[HourRate, ...]  # 24 entries, hour 0..23
 
 
-@cache
-def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except Exception:  # an unknown zone in old data must not break the report
-        return ZoneInfo("UTC")
-
-
 def _speed_bucket(seconds: float) -> str:
     for label, upper in SPEED_BUCKETS:
         if seconds <= upper:
@@ -185,15 +172,7 @@ def _speed_bucket(seconds: float) -> str:
     return SPEED_BUCKETS[-1][0]  # pragma: no cover - the last bound is infinite
 
 
-def _attempts(calls: Sequence[Touch]) -> tuple[int, bool]:
-    """Calls up to and including the first contact, and whether the lead was reached."""
-    for index, touch in enumerate(calls, start=1):
-        if touch.outcome.is_contact:
-            return index, True
-    return len(calls), False
-
-
-class _Tally:
+class Tally:
     """The running totals behind one group's `Figures` (see `compute_by_source`)."""
 
     def __init__(self) -> None:
@@ -207,7 +186,7 @@ class _Tally:
         self.hour_dials = [0] * 24
         self.hour_contacts = [0] * 24
 
-    def add(self, lead: Lead, fact: _LeadFact, limit: float) -> None:
+    def add(self, fact: LeadFact, limit: float) -> None:
         outcomes, seconds, hours, dials, count, was_reached, ended = fact
         self.leads += 1
         self.outcomes.update(outcomes)
@@ -218,9 +197,10 @@ class _Tally:
             self.speeds.append(seconds)
             self.buckets[_speed_bucket(seconds)] += 1
             self.within += seconds <= limit
-        for hour, contact in hours:
+        for slot in hours:
+            hour = slot >> 1
             self.hour_dials[hour] += 1
-            if contact:
+            if slot & 1:
                 self.hour_contacts[hour] += 1
                 self.contacts += 1
         self.dials += dials
@@ -275,31 +255,6 @@ class _Tally:
         )
 
 
-# One lead's part of the figures: outcome values of its touches, seconds to the first call
-# (None: never called), (local hour, reached) of each call, calls, attempts, reached, and
-# how it ended: 0 not exhausted, 1 exhausted unreached, 2 follow-ups exhausted after a
-# contact (since the inquiry that reopened it, if any).
-_LeadFact = tuple[list[str], "float | None", list[tuple[int, bool]], int, int, bool, int]
-
-
-def _fact(lead: Lead, touches: Sequence[Touch]) -> _LeadFact:
-    touches = sorted(touches, key=lambda t: t.at)
-    calls = [t for t in touches if t.outcome.is_call]
-    seconds = None
-    if calls:
-        seconds = max(0.0, (calls[0].at - lead.received_at).total_seconds())
-    tz = _zone(lead.timezone)
-    hours = [(call.at.astimezone(tz).hour, call.outcome.is_contact) for call in calls]
-    count, was_reached = _attempts(calls)
-    ended = 0
-    if lead.status is LeadStatus.EXHAUSTED:
-        restart = lead.reopened_at
-        contact = any(t.outcome.is_contact for t in calls if restart is None or t.at >= restart)
-        ended = 2 if contact else 1
-    outcomes = [t.outcome.value for t in touches]
-    return outcomes, seconds, hours, len(calls), count, was_reached, ended
-
-
 def compute(
     leads: Sequence[Lead], touches_by_lead: Mapping[str, Sequence[Touch]], threshold: timedelta
 ) -> Figures:
@@ -329,17 +284,17 @@ def compute_pairs(
     """`compute_by_source` from (lead, its touches) pairs, each seen once and then let go
     (a store can stream them: a report never needs every lead in memory at once)."""
     limit = threshold.total_seconds()
-    overall = _Tally()
-    groups: dict[str, _Tally] = {}
+    overall = Tally()
+    groups: dict[str, Tally] = {}
     for lead, touches in pairs:
-        fact = _fact(lead, touches)
-        overall.add(lead, fact, limit)
+        fact = lead_fact(lead, touches)
+        overall.add(fact, limit)
         if per_source:
             label = source_label(lead)
             tally = groups.get(label)
             if tally is None:
-                tally = groups[label] = _Tally()
-            tally.add(lead, fact, limit)
+                tally = groups[label] = Tally()
+            tally.add(fact, limit)
     return overall.figures(), {
         name: groups[name].figures() for name in sorted(groups, key=str.casefold)
     }

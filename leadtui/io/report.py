@@ -18,17 +18,16 @@ from typing import Any, Protocol
 
 from leadtui.domain.blitz import Tallies
 from leadtui.domain.dial import median_gap
+from leadtui.domain.figures import LeadFigures
 from leadtui.domain.metrics import (
     PERSISTENT_ATTEMPTS,
     BlitzSummary,
     Figures,
     blitz_history,
-    compute_pairs,
-    report_scope,
     share,
-    source_label,
 )
 from leadtui.domain.model import Lead, Touch
+from leadtui.domain.report_sums import figures_of, sum_figures
 from leadtui.domain.text import plain_line
 
 __all__ = [
@@ -126,27 +125,6 @@ def blitz_dict(summary: BlitzSummary, dialed: Sequence[datetime] = ()) -> dict[s
     }
 
 
-def _noting_sources(
-    pairs: Iterable[tuple[Lead, Sequence[Touch]]], sources: set[str]
-) -> Iterator[tuple[Lead, Sequence[Touch]]]:
-    """Pass the pairs on, noting each lead's source label in `sources`."""
-    for lead, touches in pairs:
-        sources.add(source_label(lead))
-        yield lead, touches
-
-
-def _noting_dials(
-    pairs: Iterable[tuple[Lead, Sequence[Touch]]], dials: dict[str, list[datetime]]
-) -> Iterator[tuple[Lead, Sequence[Touch]]]:
-    """Pass the pairs on, noting in `dials` (blitz id -> starts) when each dial (`g`)
-    behind a call logged in a blitz started."""
-    for lead, touches in pairs:
-        for touch in touches:
-            if touch.blitz_id is not None and touch.dialed_at is not None:
-                dials.setdefault(touch.blitz_id, []).append(touch.dialed_at)
-        yield lead, touches
-
-
 def build_report(
     store: ReportSource,
     *,
@@ -161,20 +139,10 @@ def build_report(
     only that rep's touches (any case) and the leads they touched (streamed as without).
     `sources`, when given, gets every lead's source as the report names it (all leads, not
     only those in scope), noted in the same pass."""
-    covered = report_scope(since=since, source=source)
     sessions, unreadable = blitz_history(store.blitzes(), now, since=since)
-    dials: dict[str, list[datetime]] = {}
-    every = _pairs(store)
+    sums = sum_figures(_figures(store), threshold, since=since, source=source, rep=rep)
     if sources is not None:
-        every = _noting_sources(every, sources)
-    if sessions:  # the time between dials of each blitz, in the same one pass
-        every = _noting_dials(every, dials)
-    pairs: Iterable[tuple[Lead, Sequence[Touch]]] = (
-        (lead, touches) for lead, touches in every if covered(lead)
-    )
-    if rep is not None:
-        pairs = of_rep(pairs, rep)
-    overall, groups = compute_pairs(pairs, threshold)
+        sources.update(sums.sources)
     return {
         "report_version": REPORT_VERSION,
         "generated_at": _iso(now),
@@ -185,11 +153,21 @@ def build_report(
             "threshold_seconds": threshold.total_seconds(),
             "persistent_attempts": PERSISTENT_ATTEMPTS,
         },
-        "overall": figures_dict(overall),
-        "by_source": {name: figures_dict(group) for name, group in groups.items()},
-        "blitzes": [blitz_dict(summary, dials.get(summary.id, ())) for summary in sessions],
+        "overall": figures_dict(sums.overall),
+        "by_source": {name: figures_dict(group) for name, group in sums.by_source.items()},
+        "by_rep": {name: figures_dict(group) for name, group in sums.by_rep.items()},
+        "blitzes": [blitz_dict(summary, sums.dials.get(summary.id, ())) for summary in sessions],
         "blitzes_unreadable": unreadable,
     }
+
+
+def _figures(store: ReportSource) -> Iterable[LeadFigures]:
+    """Every lead's report figures: as the store keeps them (`report_figures`), else
+    computed here from every lead and its touches."""
+    stored = getattr(store, "report_figures", None)
+    if stored is not None:
+        return stored()  # type: ignore[no-any-return]
+    return figures_of(_pairs(store))
 
 
 def _pairs(store: ReportSource) -> Iterable[tuple[Lead, Sequence[Touch]]]:

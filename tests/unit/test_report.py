@@ -57,7 +57,7 @@ def store() -> FakeStore:
 def test_report_keys_are_stable(store: FakeStore) -> None:
     report = build_report(store, now=NOW, threshold=FIVE_MINUTES)
     assert set(report) == {
-        "report_version", "generated_at", "scope", "overall", "by_source", "blitzes",
+        "report_version", "generated_at", "scope", "overall", "by_source", "by_rep", "blitzes",
         "blitzes_unreadable",
     }  # fmt: skip
     assert set(report["scope"]) == {

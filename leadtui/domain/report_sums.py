@@ -1,0 +1,88 @@
+"""The report's sums: each lead's stored figures (`domain.figures`) added up in one pass,
+overall, per source and per rep (see `sum_figures`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from leadtui.domain.figures import NO_REP, LeadFigures, lead_figures, rep_key
+from leadtui.domain.metrics import Figures, Tally
+from leadtui.domain.model import Lead, Touch
+
+__all__ = ["Sums", "figures_of", "sum_figures"]
+
+
+@dataclass(frozen=True, slots=True)
+class Sums:
+    """The report's figures added up from each lead's `LeadFigures` (see `sum_figures`)."""
+
+    overall: Figures
+    by_source: dict[str, Figures]  # sorted by source name (any case)
+    by_rep: dict[str, Figures]  # by the rep's name, sorted the same way
+    sources: set[str]  # every lead's source label, in scope or not
+    dials: dict[str, list[datetime]]  # blitz id -> when its dials started, every lead's
+
+
+def sum_figures(
+    rows: Iterable[LeadFigures],
+    threshold: timedelta,
+    *,
+    since: datetime | None = None,
+    source: str | None = None,
+    rep: str | None = None,
+) -> Sums:
+    """Add up the leads' figures in one pass: those received at or after `since` from
+    `source` (any case) count overall, for their source and for each rep who touched them;
+    with `rep`, only that rep's touches count (and only the leads the rep touched), exactly
+    as if the lead had no other touches. Equal to `compute_pairs` over the same leads."""
+    limit = threshold.total_seconds()
+    wanted_source = source.strip().casefold() if source else None
+    wanted_rep = rep_key(rep) if rep is not None else None
+    overall = Tally()
+    groups: dict[str, Tally] = {}
+    reps: dict[str, Tally] = {}
+    names: dict[str, str] = {}  # rep key -> the name shown (the first in sort order)
+    sources: set[str] = set()
+    dials: dict[str, list[datetime]] = {}
+    for label, received_at, fact, by_rep, blitz_dials in rows:
+        sources.add(label)
+        for blitz_id, dialed_at in blitz_dials:
+            dials.setdefault(blitz_id, []).append(dialed_at)
+        if since is not None and received_at < since:
+            continue
+        if wanted_source is not None and label.casefold() != wanted_source:
+            continue
+        if wanted_rep is not None:
+            mine = by_rep.get(wanted_rep)
+            if mine is None:
+                continue
+            fact = mine[1]
+            by_rep = {wanted_rep: mine}
+        overall.add(fact, limit)
+        tally = groups.get(label)
+        if tally is None:
+            tally = groups[label] = Tally()
+        tally.add(fact, limit)
+        for key, (spelling, rep_fact) in by_rep.items():
+            tally = reps.get(key)
+            if tally is None:
+                tally = reps[key] = Tally()
+                names[key] = spelling or NO_REP
+            elif spelling and spelling < names[key]:
+                names[key] = spelling
+            tally.add(rep_fact, limit)
+    by_rep_figures = {names[key]: reps[key].figures() for key in reps}
+    return Sums(
+        overall.figures(),
+        {name: groups[name].figures() for name in sorted(groups, key=str.casefold)},
+        {name: by_rep_figures[name] for name in sorted(by_rep_figures, key=str.casefold)},
+        sources,
+        dials,
+    )
+
+
+def figures_of(pairs: Iterable[tuple[Lead, Sequence[Touch]]]) -> Iterable[LeadFigures]:
+    """Each lead's figures computed from its touches (for a store that keeps none)."""
+    return (lead_figures(lead, touches) for lead, touches in pairs)
