@@ -12,6 +12,7 @@ from types import MappingProxyType
 from typing import Any, TypeVar
 
 from leadtui.domain.cadence import Cadence, assess
+from leadtui.domain.figures import LeadFigures
 from leadtui.domain.model import (
     ACTIVE_STATUSES,
     Lead,
@@ -235,6 +236,12 @@ class LeadReads:
 
     def version(self) -> int:
         return self._storage.version
+
+    def report_figures(self) -> Iterator[LeadFigures]:
+        """Every lead's report figures, each once (see store/figures.py)."""
+        from leadtui.store.figures import report_figures
+
+        return report_figures(self)
 
     def queue_head(self, now: datetime, limit: int, window: CallingWindow) -> list[Lead]:
         """The first `limit` leads of the ranked queue due now: ranked from the stored

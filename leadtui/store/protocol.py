@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+from leadtui.domain.figures import LeadFigures
 from leadtui.domain.model import Lead, LeadDraft, Outcome, Touch
 from leadtui.domain.queue import Queued
 from leadtui.domain.window import CallingWindow
@@ -136,6 +137,13 @@ class LeadStore(Protocol):
 
     def version(self) -> int:
         """A number that grows with every change seen by this process (for cheap UI refresh)."""
+        ...
+
+    def report_figures(self) -> Iterator[LeadFigures]:
+        """Every lead's report figures (`domain.figures.lead_figures` of the lead and its
+        touches), each lead once, in no set order: kept with each lead by the writes and
+        recomputed from the touches where a stored one is missing or stale, so the report
+        sums them without reading touches (issue 17 / 14)."""
         ...
 
     # --- writing (durable before returning) ---

@@ -33,7 +33,7 @@ from leadtui.domain.model import (
 from leadtui.domain.text import clean_text
 from leadtui.domain.times import EARLIEST, TimeRangeError, check_clock, check_received
 from leadtui.domain.window import CallingWindow
-from leadtui.store import next_cache
+from leadtui.store import figures, next_cache
 from leadtui.store.archive import (
     EMAILS,
     LEAD_IDS,
@@ -138,6 +138,7 @@ class TinyLeadStore(SessionRecords):
                 doc_id = table.insert(doc)
                 if lead.status.active:
                     self._storage.put(next_cache.NEXT, doc_id, self._next_doc(lead, doc, ()))
+                figures.keep(self._storage, index, lead, str(doc_id), doc)
                 results.append(AddResult(self._lead(lead.id), created=True))
         return results
 
@@ -263,6 +264,7 @@ class TinyLeadStore(SessionRecords):
                 storage.put(next_cache.NEXT, int(key), fresh)
         elif stored is not None:
             storage.delete(next_cache.NEXT, int(key))
+        figures.keep(storage, index, replace(lead, status=status), key, doc)  # (figures.py)
 
     def _next_doc(self, lead: Lead, doc: dict[str, Any], keys: Sequence[str]) -> dict[str, Any]:
         """The `next` document of a lead (`doc`: its document as stored) whose touches

@@ -111,6 +111,15 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE touches ADD COLUMN dialed_at timestamptz;
     """,
+    # 4: each lead's report figures, kept by the writes (store/postgres/figures.py)
+    """
+    CREATE TABLE lead_figures (
+        lead_id text PRIMARY KEY REFERENCES leads (id) ON DELETE CASCADE,
+        version integer NOT NULL,
+        changed_at timestamptz NOT NULL,
+        data text NOT NULL
+    );
+    """,
 )
 SCHEMA = len(MIGRATIONS)
 

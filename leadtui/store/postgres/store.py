@@ -17,6 +17,7 @@ from types import MappingProxyType
 from typing import Any
 
 from leadtui.domain.cadence import check_touch, derive_status, evaluate
+from leadtui.domain.figures import LeadFigures
 from leadtui.domain.inquiry import apply_inquiry, new_lead
 from leadtui.domain.model import Lead, LeadDraft, LeadError, LeadStatus, Outcome, Touch
 from leadtui.domain.queue import Queued, may_call_due
@@ -24,6 +25,7 @@ from leadtui.domain.times import check_clock, check_received
 from leadtui.domain.window import CallingWindow
 from leadtui.store.copy import PoolRows
 from leadtui.store.index import email_key, utc
+from leadtui.store.postgres import figures as pg_figures
 from leadtui.store.postgres.base import _psycopg
 from leadtui.store.postgres.claims import PgClaims
 from leadtui.store.postgres.rows import (
@@ -143,6 +145,9 @@ class PgLeadStore(PgClaims):
             for lead in leads:
                 yield lead, touches.get(lead.id, [])
 
+    def report_figures(self) -> Iterator[LeadFigures]:
+        return pg_figures.report_figures(self)
+
     def lead_count(self) -> int:
         sql = "SELECT count(*) FROM leads"
         return self._query(lambda conn: int(conn.execute(sql).fetchone()[0]))
@@ -199,6 +204,7 @@ class PgLeadStore(PgClaims):
             "changed_at = now() WHERE id = %s",
             (lead.status.value, *next_columns(lead, touches, self._cadence, self._window), lead.id),
         )
+        pg_figures.keep(conn, lead, touches)  # the report's figures (postgres/figures.py)
 
     def _restatus(self, conn: Any, lead: Lead, touches: Sequence[Touch]) -> Lead:
         """Derive the status from the touches (dnc sticks while the number is listed) and
