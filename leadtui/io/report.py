@@ -268,12 +268,15 @@ def _table_row(name: str, fig: Mapping[str, Any]) -> str:
     )
 
 
-def table_lines(report: Mapping[str, Any]) -> list[str]:
-    """The figures by source as a fixed-width table: header, all leads, each source."""
-    header = _TABLE.format("SOURCE", "LEADS", "MEDIAN", "P90", "<=THR", "NEVER", "CONTACT",
+def table_lines(
+    report: Mapping[str, Any], group: str = "by_source", title: str = "SOURCE"
+) -> list[str]:
+    """The figures by source (or by rep: `group` "by_rep", `title` "REP") as a
+    fixed-width table: header, all leads, each source (rep)."""
+    header = _TABLE.format(title, "LEADS", "MEDIAN", "P90", "<=THR", "NEVER", "CONTACT",
                            "REACHED", "ATT", "6+")  # fmt: skip
     lines = [header, _table_row("(all)", report["overall"])]
-    lines.extend(_table_row(name, fig) for name, fig in report["by_source"].items())
+    lines.extend(_table_row(name, fig) for name, fig in report.get(group, {}).items())
     return lines
 
 
@@ -364,12 +367,16 @@ def render_text(report: Mapping[str, Any], width: int = 80) -> str:
     """The report as plain text, `width` columns, no colour."""
     scope = report["scope"]
     what = f"source {plain(scope['source'], 30)}" if scope["source"] else "all sources"
+    if scope.get("rep") is not None:
+        what += f", rep {plain(scope['rep'], 30)}"
     since = f", received since {scope['since']}" if scope["since"] else ""
     overall = report["overall"]
     lines = [f"leadtui report: {overall['leads']} leads ({what}{since})", ""]
     for line in summary_lines(report):
         lines.extend(_wrap(line, width))
     lines += ["", *table_lines(report)]
+    if report.get("by_rep"):
+        lines += ["", *table_lines(report, "by_rep", "REP")]
     lines += ["", "Speed to lead (leads by time to first call)"]
     lines += _bars(speed_rows(overall), width)
     hours = hour_rows(overall)

@@ -144,7 +144,7 @@ BLITZ_BINDINGS: list[Binding] = [
 ]  # fmt: skip
 
 #: The report's tabs, in the order of their number keys.
-REPORT_TABS = ("summary", "sources", "speed", "hours", "attempts", "blitzes")
+REPORT_TABS = ("summary", "sources", "speed", "hours", "attempts", "blitzes", "reps")
 
 #: The report screen's keys (screens/report.py).
 REPORT_BINDINGS: list[Binding] = [

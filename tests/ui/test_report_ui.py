@@ -172,3 +172,36 @@ async def test_R_and_the_palette_open_the_report(app_factory, fixture_store, set
         await pilot.press("R")  # and again: the mode was removed cleanly
         await settle(pilot)
         assert isinstance(app.screen, ReportScreen)
+
+
+async def test_report_screen_splits_the_figures_by_rep(app_factory, store, settle):
+    """Tab 7: one row per rep, each counting only the touches that rep logged."""
+    from datetime import UTC, datetime, timedelta
+
+    from leadtui.domain.model import Outcome
+
+    start = datetime(2027, 9, 14, 16, 5, tzinfo=UTC)
+    drafts = [
+        LeadDraft(name=f"Split {n}", phone=f"+1206555{n:04d}", email="", source="fair",
+                  timezone="America/Los_Angeles", received_at=start)
+        for n in range(3)
+    ]  # fmt: skip
+    ids = [r.lead.id for r in store.add_leads(drafts, start)]
+    store.log_touch(ids[0], Outcome.NO_ANSWER, start + timedelta(minutes=2), rep="Marisol")
+    store.log_touch(ids[0], Outcome.TALKED, start + timedelta(hours=3), rep="Dev")
+    store.log_touch(ids[1], Outcome.VM_HANGUP, start + timedelta(minutes=4), rep="marisol ")
+    store.log_touch(ids[2], Outcome.WON, start + timedelta(minutes=6), rep="Dev")
+    app = app_factory()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_report(app, pilot, settle)
+        assert screen.report is not None
+        assert set(screen.report["by_rep"]) == {"Dev", "Marisol"}
+        await pilot.press("7")
+        await settle(pilot)
+        lines = screen_text(app).splitlines()
+        rows = {line.split()[0]: line.split() for line in lines if line.split()[:1]
+                in (["Dev"], ["Marisol"], ["REP"])}  # fmt: skip
+        assert set(rows) == {"REP", "Dev", "Marisol"}
+        assert rows["Dev"][1] == "2" and rows["Marisol"][1] == "2"  # leads each touched
+        # Dev reached both of his leads on his first call; Marisol neither
+        assert rows["Dev"][7] == "100%" and rows["Marisol"][7] == "0%"

@@ -1,7 +1,8 @@
 """The report screen: the figures of `leadtui report`, plus charts a rep would rather see.
 
 One tab at a time, so each fits 80x24: the summary, the figures by source, speed to lead
-(histogram), contact rate by the lead's local hour, attempts per lead, and blitz history.
+(histogram), contact rate by the lead's local hour, attempts per lead, blitz history, and
+the figures by rep (issue 14: who logged the touches).
 The report is the same dict as `leadtui report --json` (`service.reports.report`), built
 in a thread worker; `f` narrows it to one source, `s` to leads received since a date.
 Source names are untrusted text and reach the screen as plain `Text`.
@@ -20,6 +21,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static, TabbedContent, TabPane
 
+from leadtui.domain.figures import NO_REP
 from leadtui.io.report import (
     attempt_rows,
     blitz_line,
@@ -69,6 +71,19 @@ def sources_text(report: dict[str, Any]) -> Text:
         "MEDIAN/P90: time to first call · <=THR: first called within the threshold",
         "NEVER: never called · CONTACT: contacts per dial · REACHED: leads reached",
         "ATT: median attempts per lead · 6+: unreached leads that got 6+ attempts",
+    ]
+    return Text("\n".join(line[2:] if line.startswith("  ") else line for line in lines))
+
+
+def reps_text(report: dict[str, Any]) -> Text:
+    """The figures split by rep (who logged the touches) as a fixed-width table."""
+    if not report.get("by_rep"):
+        return Text("No touches logged yet, so nothing to split by rep.")
+    lines = table_lines(report, "by_rep", "REP")
+    lines += [
+        "",
+        "Each rep's row counts only the touches that rep logged, on the leads they",
+        f"touched; {NO_REP}: touches logged without a rep name (config rep_name).",
     ]
     return Text("\n".join(line[2:] if line.startswith("  ") else line for line in lines))
 
@@ -125,6 +140,8 @@ class ReportScreen(Guarded, Screen[None]):
                 yield BarPlot(id="plot-attempts")
             with TabPane("6 Blitzes", id="blitzes"):
                 yield VerticalScroll(Static(id="report-blitzes"))
+            with TabPane("7 Reps", id="reps"):
+                yield VerticalScroll(Static(id="report-reps"))
         yield Footer()
 
     def on_mount(self) -> None:
@@ -167,6 +184,7 @@ class ReportScreen(Guarded, Screen[None]):
         self.query_one("#report-summary", Static).update(summary_text(report))
         self.query_one("#report-sources", Static).update(sources_text(report))
         self.query_one("#report-blitzes", Static).update(blitzes_text(report))
+        self.query_one("#report-reps", Static).update(reps_text(report))
         from leadtui.tui.widgets.bar_plot import BarPlot
 
         speed = speed_rows(overall)
