@@ -32,9 +32,11 @@ from benchmarks.generate import (
     _work,
 )
 from leadtui.domain.cadence import Cadence, derive_status
+from leadtui.domain.figures import FACT_VERSION
 from leadtui.domain.model import Lead, LeadStatus, Outcome, Touch
 from leadtui.domain.window import CallingWindow
 from leadtui.store.index import email_key
+from leadtui.store.postgres.figures import figures_text
 from leadtui.store.postgres.rows import NEXT_WRITE, next_columns
 from leadtui.store.repository import new_id
 
@@ -111,6 +113,11 @@ def load(url: str, count: int, cadence: Cadence, *, say=print) -> dict[str, floa
                             lead.source, lead.timezone, lead.received_at, lead.status.value,
                             "", *next_columns(lead, touches, cadence, window),
                         ))  # fmt: skip
+                # each lead's report figures, as the store writes them (changed_at: the
+                # default now(), the same transaction time as the lead row's)
+                with cur.copy("COPY lead_figures (lead_id, version, data) FROM STDIN") as copy:
+                    for lead, touches in chunk:
+                        copy.write_row((lead.id, FACT_VERSION, figures_text(lead, touches)))
                 with cur.copy(
                     "COPY touches (id, lead_id, outcome, at, note, asked_for, rep) FROM STDIN"
                 ) as copy:

@@ -116,7 +116,7 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE TABLE lead_figures (
         lead_id text PRIMARY KEY REFERENCES leads (id) ON DELETE CASCADE,
         version integer NOT NULL,
-        changed_at timestamptz NOT NULL,
+        changed_at timestamptz NOT NULL DEFAULT now(),
         data text NOT NULL
     );
     """,
