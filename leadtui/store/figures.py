@@ -3,8 +3,8 @@
 Every write that changes a lead's figures (a touch, an undo, a repeat inquiry, a new lead)
 stores, in the same journal record, `domain.figures.lead_figures` of the lead in the table
 `figures`, under the same document key as the lead's document: `{"fp": FINGERPRINT, "f":
-FIGURES}`. The fingerprint is `[FACT_VERSION, touches, sum of their document keys, the
-last touch's id, a digest of the lead fields the figures read]` (as in next_cache.py: a
+FIGURES}`, both texts. The fingerprint is `FACT_VERSION:touches:sum of their document
+keys:the last touch's id:a digest of the lead fields the figures read` (as in next_cache.py: a
 deleted touch and a new one never leave all of these unchanged). `report_figures` uses a
 stored one only when it equals the fingerprint computed from what is in memory; otherwise
 it computes the lead's figures from its touches (never a stale answer).
@@ -16,7 +16,8 @@ writes fresh figures). As a guard against a writer that knows nothing of this ta
 archived leads' stored figures are used only when they account for exactly the leads and
 touches the archive's summary lists; otherwise the archive is streamed (slow, right).
 
-Stored form, a few hundred bytes a lead: `[source, received_at (µs since 1970),
+Stored form (`f`: the JSON text of a list, about 150 bytes a lead, so that opening the
+working set parses one string per lead): `[source, received_at (µs since 1970),
 fact, reps, dials]` where `fact` is a `LeadFact` as a list, `reps` maps a rep key to
 `[spelling, fact or 0]` (0: the same as the lead's, when one rep logged every touch) and
 `dials` lists `[blitz id, dial start (µs)]`.
@@ -24,6 +25,7 @@ fact, reps, dials]` where `fact` is a `LeadFact` as a list, `reps` maps a rep ke
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from hashlib import blake2b
@@ -46,11 +48,22 @@ _MICRO = timedelta(microseconds=1)
 LEAD_PART = ("status", "timezone", "received_at", "reopened_at", "source")
 
 
-def fingerprint(doc: Doc, touch_keys: Sequence[str], last_touch_id: str) -> list[Any]:
-    """What the figures of the lead `doc` with these touches depend on."""
+def fingerprint(doc: Doc, touch_keys: Sequence[str], last_touch_id: str) -> str:
+    """What the figures of the lead `doc` with these touches depend on, as one short
+    text: `version:touches:key sum:last touch id:digest of the lead fields`."""
     part = repr(tuple(doc.get(name) for name in LEAD_PART)).encode()
     digest = blake2b(part, digest_size=8).hexdigest()
-    return [FACT_VERSION, len(touch_keys), sum(map(int, touch_keys)), last_touch_id, digest]
+    return f"{FACT_VERSION}:{len(touch_keys)}:{sum(map(int, touch_keys))}:{last_touch_id}:{digest}"
+
+
+def _touch_count(fp: Any) -> int | None:
+    """The number of touches a stored fingerprint counts, if it is of this version."""
+    if type(fp) is not str:
+        return None
+    parts = fp.split(":", 2)
+    if len(parts) < 3 or parts[0] != str(FACT_VERSION) or not parts[1].isdigit():
+        return None
+    return int(parts[1])
 
 
 def _fact(fact: LeadFact) -> list[Any]:
@@ -58,15 +71,17 @@ def _fact(fact: LeadFact) -> list[Any]:
             fact.reached, fact.ended]  # fmt: skip
 
 
-def encode(fp: list[Any], figures: LeadFigures) -> dict[str, Any]:
-    """The `figures` document of a lead."""
+def encode(fp: str, figures: LeadFigures) -> dict[str, str]:
+    """The `figures` document of a lead: two texts (cheap to parse at open, when the
+    store reads its working set; the report parses `f`)."""
     reps = {
         key: [spelling, 0 if fact is figures.fact else _fact(fact)]
         for key, (spelling, fact) in figures.reps.items()
     }
     dials = [[blitz_id, (at - _EPOCH) // _MICRO] for blitz_id, at in figures.dials]
     stamp = (figures.received_at - _EPOCH) // _MICRO
-    return {"fp": fp, "f": [figures.source, stamp, _fact(figures.fact), reps, dials]}
+    values = [figures.source, stamp, _fact(figures.fact), reps, dials]
+    return {"fp": fp, "f": json.dumps(values, separators=(",", ":"))}
 
 
 def _read_fact(values: Any) -> LeadFact:
@@ -88,7 +103,7 @@ def _read_fact(values: Any) -> LeadFact:
 def decode(stored: Any) -> LeadFigures | None:
     """The figures in a `figures` document, or None when it is not well formed."""
     try:
-        source, stamp, fact_values, reps, dials = stored["f"]
+        source, stamp, fact_values, reps, dials = json.loads(stored["f"])
         fact = _read_fact(fact_values)
         if type(source) is not str or type(stamp) is not int or type(reps) is not dict:
             return None
@@ -103,7 +118,7 @@ def decode(stored: Any) -> LeadFigures | None:
             by_rep,
             [(blitz_id, _EPOCH + at * _MICRO) for blitz_id, at in dials],
         )
-    except (KeyError, TypeError, ValueError, OverflowError):
+    except (KeyError, TypeError, ValueError, OverflowError, RecursionError):
         return None
 
 
@@ -152,12 +167,12 @@ def report_figures(reads: LeadReads) -> Iterator[LeadFigures]:
             for key, stored in table.items():
                 if key in working:
                     continue
-                got = decode(stored)
-                fp = stored.get("fp")
-                if got is None or not isinstance(fp, list) or fp[:1] != [FACT_VERSION]:
+                count = _touch_count(stored.get("fp"))
+                got = None if count is None else decode(stored)
+                if got is None or count is None:
                     break
                 kept.append(got)
-                touches += fp[1] if type(fp[1]) is int else -1
+                touches += count
             else:
                 if len(kept) == archived and touches == storage.archive_count(TOUCH_IDS):
                     found.extend(kept)

@@ -15,7 +15,6 @@ grow with the pool.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -30,7 +29,7 @@ _BATCH = 5_000
 
 def figures_text(lead: Lead, touches: Sequence[Touch]) -> str:
     """The stored form of the lead's figures (the `data` column)."""
-    return json.dumps(encode([], lead_figures(lead, touches))["f"], separators=(",", ":"))
+    return encode("", lead_figures(lead, touches))["f"]
 
 
 def keep(conn: Any, lead: Lead, touches: Sequence[Touch]) -> None:
@@ -54,9 +53,8 @@ def read_stored(conn: Any, unmatched: list[str]) -> Iterator[LeadFigures]:
             "AND f.version = %s AND f.changed_at = l.changed_at",
             (FACT_VERSION,),
         )
-        loads = json.loads
         for lead_id, data in cur:
-            got = None if data is None else decode({"f": loads(data)})
+            got = None if data is None else decode({"f": data})
             if got is None:
                 unmatched.append(lead_id)
             else:
