@@ -21,10 +21,12 @@ from functools import cache
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from leadtui.domain.model import Lead, LeadStatus, Touch
+from leadtui.domain.model import Lead, LeadStatus, Outcome, Touch
 
 __all__ = [
     "FACT_VERSION",
+    "HOUR_CODES",
+    "OUTCOME_CODES",
     "NO_REP",
     "NO_SOURCE",
     "LeadFact",
@@ -36,26 +38,38 @@ __all__ = [
 ]
 
 #: The version of `LeadFact`'s meaning (part of every stored figures' fingerprint).
-FACT_VERSION = 1
+FACT_VERSION = 2
 NO_SOURCE = "(no source)"
 NO_REP = "(no rep)"
+
+
+#: One letter per outcome (a `LeadFact` lists its touches' outcomes as a text of these).
+OUTCOME_CODES: dict[Outcome, str] = {
+    Outcome.NO_ANSWER: "n", Outcome.VM_HANGUP: "h", Outcome.VM_MESSAGE: "m",
+    Outcome.TALKED: "t", Outcome.CALLBACK: "c", Outcome.APPOINTMENT: "a",
+    Outcome.NOT_INTERESTED: "i", Outcome.BAD_NUMBER: "b", Outcome.DNC: "d", Outcome.WON: "w",
+    Outcome.EMAIL: "e", Outcome.TEXT: "x",
+}  # fmt: skip
+_CODES = {outcome.value: code for outcome, code in OUTCOME_CODES.items()}
+#: One character per call: its local hour * 2, + 1 if it reached the person (48 slots).
+HOUR_CODES = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijkl"
 
 
 class LeadFact(NamedTuple):
     """One lead's figures from a set of its touches (all of them, or one rep's).
 
-    Plain values only (a store writes them as a JSON list): outcome value -> touches,
-    seconds from arrival to the first call (None: never called, never below 0), each
-    call's local hour * 2 + 1 if it reached the person (else + 0), in time order, calls,
-    attempts (calls up to and including the first contact, or all of them), whether any
-    call reached the person, and how the lead ended: 0 not exhausted, 1 exhausted never
-    reached, 2 reached and then every follow-up went unanswered (judged on the touches
-    since the inquiry that reopened it, if any)."""
+    Plain values only (a store writes them as JSON): the touches' outcomes, one letter
+    each (`OUTCOME_CODES`, time order); seconds from arrival to the first call (None:
+    never called, never below 0); each call as one character of `HOUR_CODES` (its local
+    hour and whether it reached the person, time order); attempts (calls up to and
+    including the first contact, or all of them); whether any call reached the person;
+    and how the lead ended: 0 not exhausted, 1 exhausted never reached, 2 reached and then
+    every follow-up went unanswered (judged on the touches since the inquiry that reopened
+    it, if any). Its calls are `len(hours)`."""
 
-    outcomes: dict[str, int]
+    outcomes: str
     first_call: float | None
-    hours: list[int]
-    dials: int
+    hours: str
     attempts: int
     reached: bool
     ended: int
@@ -101,7 +115,9 @@ def lead_fact(lead: Lead, touches: Sequence[Touch]) -> LeadFact:
     if calls:
         seconds = max(0.0, (calls[0].at - lead.received_at).total_seconds())
     tz = _zone(lead.timezone)
-    hours = [call.at.astimezone(tz).hour * 2 + call.outcome.is_contact for call in calls]
+    hours = "".join(
+        HOUR_CODES[call.at.astimezone(tz).hour * 2 + call.outcome.is_contact] for call in calls
+    )
     attempts, reached = len(calls), False
     for number, call in enumerate(calls, start=1):
         if call.outcome.is_contact:
@@ -112,10 +128,8 @@ def lead_fact(lead: Lead, touches: Sequence[Touch]) -> LeadFact:
         restart = lead.reopened_at
         contact = any(t.outcome.is_contact for t in calls if restart is None or t.at >= restart)
         ended = 2 if contact else 1
-    outcomes: dict[str, int] = {}
-    for touch in touches:
-        outcomes[touch.outcome.value] = outcomes.get(touch.outcome.value, 0) + 1
-    return LeadFact(outcomes, seconds, hours, len(calls), attempts, reached, ended)
+    outcomes = "".join(_CODES[touch.outcome.value] for touch in touches)
+    return LeadFact(outcomes, seconds, hours, attempts, reached, ended)
 
 
 def lead_figures(lead: Lead, touches: Sequence[Touch]) -> LeadFigures:

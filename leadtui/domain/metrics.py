@@ -25,6 +25,7 @@ Definitions (the README's "Report JSON" section repeats them for users):
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -32,7 +33,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from leadtui.domain.blitz import BlitzSession, BlitzState, Tallies, record_status
-from leadtui.domain.figures import NO_SOURCE, LeadFact, lead_fact, source_label
+from leadtui.domain.figures import (
+    HOUR_CODES,
+    NO_SOURCE,
+    OUTCOME_CODES,
+    LeadFact,
+    lead_fact,
+    source_label,
+)
 from leadtui.domain.model import Lead, Outcome, Touch
 
 __all__ = [
@@ -68,6 +76,7 @@ SPEED_BUCKETS: tuple[tuple[str, float], ...] = (
     (">1d", math.inf),
 )
 NEVER = "never"
+_BATCH = 4096  # facts a Tally counts at once
 
 
 def median(values: Sequence[float]) -> float | None:
@@ -165,74 +174,75 @@ class Figures:
     by_hour: tuple[HourRate, ...]  # 24 entries, hour 0..23
 
 
-def _speed_bucket(seconds: float) -> str:
-    for label, upper in SPEED_BUCKETS:
-        if seconds <= upper:
-            return label
-    return SPEED_BUCKETS[-1][0]  # pragma: no cover - the last bound is infinite
-
-
 class Tally:
-    """The running totals behind one group's `Figures` (see `compute_by_source`)."""
+    """The totals behind one group's `Figures`: facts are added one by one and counted a
+    few thousand at a time (list and text operations, not per-lead Python work)."""
 
-    def __init__(self) -> None:
-        self.leads = self.within = self.never = self.dials = self.contacts = 0
-        self.reached = self.exhausted = self.follow_ups_out = 0
+    def __init__(self, threshold: timedelta) -> None:
+        self.limit = threshold.total_seconds()
+        self.leads = self.reached = self.exhausted = self.follow_ups_out = 0
         self.speeds: list[float] = []
-        self.buckets: Counter[str] = Counter()
         self.attempt_counts: list[int] = []
         self.unreached_attempts: list[int] = []
-        self.outcomes: Counter[str] = Counter()
-        self.hour_dials = [0] * 24
-        self.hour_contacts = [0] * 24
+        self.outcomes: Counter[str] = Counter()  # outcome letter -> touches
+        self.hours: Counter[str] = Counter()  # hour character -> calls
+        self._pending: list[LeadFact] = []
 
-    def add(self, fact: LeadFact, limit: float) -> None:
-        outcomes, seconds, hours, dials, count, was_reached, ended = fact
-        self.leads += 1
-        self.outcomes.update(outcomes)
-        if seconds is None:
-            self.never += 1
-            self.buckets[NEVER] += 1
-        else:
-            self.speeds.append(seconds)
-            self.buckets[_speed_bucket(seconds)] += 1
-            self.within += seconds <= limit
-        for slot in hours:
-            hour = slot >> 1
-            self.hour_dials[hour] += 1
-            if slot & 1:
-                self.hour_contacts[hour] += 1
-                self.contacts += 1
-        self.dials += dials
-        self.attempt_counts.append(count)
-        if was_reached:
-            self.reached += 1
-        else:
-            self.unreached_attempts.append(count)
-        if ended == 1:
-            self.exhausted += 1
-        elif ended == 2:
-            self.follow_ups_out += 1
+    def add(self, fact: LeadFact) -> None:
+        pending = self._pending
+        pending.append(fact)
+        if len(pending) >= _BATCH:
+            self._count()
+
+    def _count(self) -> None:
+        facts, self._pending = self._pending, []
+        self.leads += len(facts)
+        self.outcomes.update("".join([fact.outcomes for fact in facts]))
+        self.hours.update("".join([fact.hours for fact in facts]))
+        self.speeds += [fact.first_call for fact in facts if fact.first_call is not None]
+        self.attempt_counts += [fact.attempts for fact in facts]
+        unreached = [fact.attempts for fact in facts if not fact.reached]
+        self.unreached_attempts += unreached
+        self.reached += len(facts) - len(unreached)
+        ended = Counter([fact.ended for fact in facts])
+        self.exhausted += ended[1]
+        self.follow_ups_out += ended[2]
 
     def figures(self) -> Figures:
+        self._count()
         attempt_counts, unreached = self.attempt_counts, self.unreached_attempts
-        labels = [label for label, _ in SPEED_BUCKETS] + [NEVER]
+        speeds = sorted(self.speeds)
+        never = self.leads - len(speeds)
         histogram = Counter(attempt_counts)
         top = max(attempt_counts, default=-1)
+        buckets, below = [], 0
+        for label, upper in SPEED_BUCKETS:  # speed <= upper: in the first bucket it fits
+            upto = bisect_right(speeds, upper)
+            buckets.append((label, upto - below))
+            below = upto
+        buckets.append((NEVER, never))
+        hour_dials, hour_contacts = [0] * 24, [0] * 24
+        for code, calls in self.hours.items():
+            slot = HOUR_CODES.index(code)
+            hour_dials[slot >> 1] += calls
+            if slot & 1:
+                hour_contacts[slot >> 1] += calls
+        letters = {code: outcome.value for outcome, code in OUTCOME_CODES.items()}
+        outcomes = {letters[code]: n for code, n in self.outcomes.items()}
         return Figures(
             leads=self.leads,
             speed=SpeedToLead(
                 leads=self.leads,
-                called=len(self.speeds),
-                median_seconds=median(self.speeds),
-                p90_seconds=percentile(self.speeds, 90),
-                within_threshold=self.within,
-                never_called=self.never,
-                histogram=tuple((label, self.buckets[label]) for label in labels),
+                called=len(speeds),
+                median_seconds=median(speeds),
+                p90_seconds=percentile(speeds, 90),
+                within_threshold=bisect_right(speeds, self.limit),
+                never_called=never,
+                histogram=tuple(buckets),
             ),
             contact=ContactRate(
-                dials=self.dials,
-                contacts=self.contacts,
+                dials=sum(hour_dials),
+                contacts=sum(hour_contacts),
                 leads=self.leads,
                 leads_reached=self.reached,
             ),
@@ -248,10 +258,8 @@ class Tally:
                 exhausted=self.exhausted,
                 follow_ups_exhausted=self.follow_ups_out,
             ),
-            outcomes={outcome.value: self.outcomes[outcome.value] for outcome in Outcome},
-            by_hour=tuple(
-                HourRate(h, self.hour_dials[h], self.hour_contacts[h]) for h in range(24)
-            ),
+            outcomes={outcome.value: outcomes.get(outcome.value, 0) for outcome in Outcome},
+            by_hour=tuple(HourRate(h, hour_dials[h], hour_contacts[h]) for h in range(24)),
         )
 
 
@@ -283,18 +291,17 @@ def compute_pairs(
 ) -> tuple[Figures, dict[str, Figures]]:
     """`compute_by_source` from (lead, its touches) pairs, each seen once and then let go
     (a store can stream them: a report never needs every lead in memory at once)."""
-    limit = threshold.total_seconds()
-    overall = Tally()
+    overall = Tally(threshold)
     groups: dict[str, Tally] = {}
     for lead, touches in pairs:
         fact = lead_fact(lead, touches)
-        overall.add(fact, limit)
+        overall.add(fact)
         if per_source:
             label = source_label(lead)
             tally = groups.get(label)
             if tally is None:
-                tally = groups[label] = Tally()
-            tally.add(fact, limit)
+                tally = groups[label] = Tally(threshold)
+            tally.add(fact)
     return overall.figures(), {
         name: groups[name].figures() for name in sorted(groups, key=str.casefold)
     }

@@ -37,10 +37,9 @@ def sum_figures(
     `source` (any case) count overall, for their source and for each rep who touched them;
     with `rep`, only that rep's touches count (and only the leads the rep touched), exactly
     as if the lead had no other touches. Equal to `compute_pairs` over the same leads."""
-    limit = threshold.total_seconds()
     wanted_source = source.strip().casefold() if source else None
     wanted_rep = rep_key(rep) if rep is not None else None
-    overall = Tally()
+    overall = Tally(threshold)
     groups: dict[str, Tally] = {}
     reps: dict[str, Tally] = {}
     names: dict[str, str] = {}  # rep key -> the name shown (the first in sort order)
@@ -60,19 +59,19 @@ def sum_figures(
                 continue
             fact = mine[1]
             by_rep = {wanted_rep: mine}
-        overall.add(fact, limit)
+        overall.add(fact)
         tally = groups.get(label)
         if tally is None:
-            tally = groups[label] = Tally()
-        tally.add(fact, limit)
+            tally = groups[label] = Tally(threshold)
+        tally.add(fact)
         for key, (spelling, rep_fact) in by_rep.items():
             tally = reps.get(key)
             if tally is None:
-                tally = reps[key] = Tally()
+                tally = reps[key] = Tally(threshold)
                 names[key] = spelling or NO_REP
             elif spelling and spelling < names[key]:
                 names[key] = spelling
-            tally.add(rep_fact, limit)
+            tally.add(rep_fact)
     by_rep_figures = {names[key]: reps[key].figures() for key in reps}
     return Sums(
         overall.figures(),

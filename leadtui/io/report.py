@@ -166,7 +166,7 @@ def _figures(store: ReportSource) -> Iterable[LeadFigures]:
     computed here from every lead and its touches."""
     stored = getattr(store, "report_figures", None)
     if stored is not None:
-        return stored()  # type: ignore[no-any-return]
+        return stored()
     return figures_of(_pairs(store))
 
 

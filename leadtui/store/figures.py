@@ -31,7 +31,7 @@ from datetime import UTC, datetime, timedelta
 from hashlib import blake2b
 from typing import TYPE_CHECKING, Any
 
-from leadtui.domain.figures import FACT_VERSION, LeadFact, LeadFigures, lead_figures
+from leadtui.domain.figures import FACT_VERSION, LeadFact, LeadFigures, lead_figures, rep_key
 from leadtui.domain.model import Lead
 from leadtui.store.archive import LEAD_IDS, TOUCH_IDS
 from leadtui.store.files import paused_gc
@@ -67,59 +67,76 @@ def _touch_count(fp: Any) -> int | None:
 
 
 def _fact(fact: LeadFact) -> list[Any]:
-    return [fact.outcomes, fact.first_call, fact.hours, fact.dials, fact.attempts,
-            fact.reached, fact.ended]  # fmt: skip
+    flags = int(fact.reached) | fact.ended << 1
+    return [fact.outcomes, fact.first_call, fact.hours, fact.attempts, flags]
 
 
 def encode(fp: str, figures: LeadFigures) -> dict[str, str]:
     """The `figures` document of a lead: two texts (cheap to parse at open, when the
     store reads its working set; the report parses `f`)."""
-    reps = {
-        key: [spelling, 0 if fact is figures.fact else _fact(fact)]
-        for key, (spelling, fact) in figures.reps.items()
-    }
-    dials = [[blitz_id, (at - _EPOCH) // _MICRO] for blitz_id, at in figures.dials]
+    reps = [
+        [spelling] if fact is figures.fact else [spelling, *_fact(fact)]
+        for spelling, fact in figures.reps.values()
+    ]
     stamp = (figures.received_at - _EPOCH) // _MICRO
-    values = [figures.source, stamp, _fact(figures.fact), reps, dials]
-    return {"fp": fp, "f": json.dumps(values, separators=(",", ":"))}
+    values: list[Any] = [figures.source, stamp, _fact(figures.fact), reps]
+    if figures.dials:
+        values.append([[blitz_id, (at - _EPOCH) // _MICRO] for blitz_id, at in figures.dials])
+    return {"fp": fp, "f": json.dumps(values, ensure_ascii=False, separators=(",", ":"))}
 
 
 def _read_fact(values: Any) -> LeadFact:
-    outcomes, first, hours, dials, attempts, reached, ended = values
+    outcomes, first, hours, attempts, flags = values
     if not (
-        type(outcomes) is dict
-        and (first is None or type(first) in (int, float))
-        and type(hours) is list
-        and type(dials) is int
+        type(outcomes) is str
+        and (first is None or type(first) is float or type(first) is int)
+        and type(hours) is str
         and type(attempts) is int
-        and type(reached) is bool
-        and type(ended) is int
+        and type(flags) is int
     ):
         raise TypeError(values)
-    return LeadFact(outcomes, None if first is None else float(first), hours, dials, attempts,
-                    reached, ended)  # fmt: skip
+    return LeadFact(outcomes, first if first is None else float(first), hours, attempts,
+                    bool(flags & 1), flags >> 1)  # fmt: skip
+
+
+def _figures(values: Any) -> LeadFigures:
+    source, stamp, fact_values, reps, *more = values
+    fact = _read_fact(fact_values)
+    if type(source) is not str or type(stamp) is not int or type(reps) is not list:
+        raise TypeError(values)
+    by_rep = {}
+    for spelling, *rep_values in reps:
+        by_rep[rep_key(spelling)] = (spelling, _read_fact(rep_values) if rep_values else fact)
+    dials = [(str(blitz_id), _EPOCH + at * _MICRO) for blitz_id, at in more[0]] if more else []
+    return LeadFigures(source, _EPOCH + stamp * _MICRO, fact, by_rep, dials)
+
+
+_BAD = (KeyError, TypeError, ValueError, OverflowError, RecursionError, AttributeError)
 
 
 def decode(stored: Any) -> LeadFigures | None:
     """The figures in a `figures` document, or None when it is not well formed."""
     try:
-        source, stamp, fact_values, reps, dials = json.loads(stored["f"])
-        fact = _read_fact(fact_values)
-        if type(source) is not str or type(stamp) is not int or type(reps) is not dict:
-            return None
-        by_rep = {
-            key: (spelling, fact if values == 0 else _read_fact(values))
-            for key, (spelling, values) in reps.items()
-        }
-        return LeadFigures(
-            source,
-            _EPOCH + stamp * _MICRO,
-            fact,
-            by_rep,
-            [(blitz_id, _EPOCH + at * _MICRO) for blitz_id, at in dials],
-        )
-    except (KeyError, TypeError, ValueError, OverflowError, RecursionError):
+        return _figures(json.loads(stored["f"]))
+    except _BAD:
         return None
+
+
+def decode_many(texts: list[str]) -> list[LeadFigures | None]:
+    """`decode` of many `f` texts, parsed as one JSON document (one call, not one each)."""
+    try:
+        parsed = json.loads("[" + ",".join(texts) + "]")
+    except (ValueError, RecursionError):
+        parsed = None
+    if type(parsed) is not list or len(parsed) != len(texts):
+        return [decode({"f": text}) for text in texts]
+    found: list[LeadFigures | None] = []
+    for values in parsed:
+        try:
+            found.append(_figures(values))
+        except _BAD:
+            found.append(None)
+    return found
 
 
 def keep(storage: JournalStorage, index: Index, lead: Lead, key: str, doc: Doc) -> None:
@@ -146,37 +163,48 @@ def report_figures(reads: LeadReads) -> Iterator[LeadFigures]:
         found: list[LeadFigures] = []
         working: set[str] = set()
         with paused_gc():
+            texts, ids, missing = [], [], []  # stored figures that match; leads without
             for lead_id, (key, doc) in index.leads.items():
                 working.add(key)
                 keys = order.get(lead_id, ())
                 stored = table.get(key)
-                got = None
                 if stored is not None:
                     last = docs[keys[-1]]["id"] if keys else ""
-                    if stored.get("fp") == fingerprint(doc, keys, last):
-                        got = decode(stored)
-                if got is None:
-                    lead = index.lead(lead_id)
-                    assert lead is not None
-                    got = lead_figures(lead, index.touches(lead_id))
-                found.append(got)
+                    if (
+                        stored.get("fp") == fingerprint(doc, keys, last)
+                        and type(stored.get("f")) is str
+                    ):
+                        texts.append(stored["f"])
+                        ids.append(lead_id)
+                        continue
+                missing.append(lead_id)
+            for got, lead_id in zip(decode_many(texts), ids, strict=True):
+                if got is None:  # a stored text that does not parse: computed instead
+                    missing.append(lead_id)
+                else:
+                    found.append(got)
+            for lead_id in missing:
+                lead = index.lead(lead_id)
+                assert lead is not None
+                found.append(lead_figures(lead, index.touches(lead_id)))
             archived = storage.archive_count(LEAD_IDS)
             if not archived:
                 return found, None, set()
-            kept, touches = [], 0
+            texts, touches = [], 0
             for key, stored in table.items():
                 if key in working:
                     continue
                 count = _touch_count(stored.get("fp"))
-                got = None if count is None else decode(stored)
-                if got is None or count is None:
+                if count is None or type(stored.get("f")) is not str:
                     break
-                kept.append(got)
+                texts.append(stored["f"])
                 touches += count
             else:
-                if len(kept) == archived and touches == storage.archive_count(TOUCH_IDS):
-                    found.extend(kept)
-                    return found, None, set()
+                if len(texts) == archived and touches == storage.archive_count(TOUCH_IDS):
+                    kept = decode_many(texts)
+                    if all(got is not None for got in kept):
+                        found.extend(kept)  # type: ignore[arg-type]
+                        return found, None, set()
         return found, storage.archive_segments(), set(index.leads)
 
     found, segments, known = reads._read(answer)

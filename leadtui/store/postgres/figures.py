@@ -20,7 +20,7 @@ from typing import Any
 
 from leadtui.domain.figures import FACT_VERSION, LeadFigures, lead_figures
 from leadtui.domain.model import Lead, Touch
-from leadtui.store.figures import decode, encode
+from leadtui.store.figures import decode_many, encode
 from leadtui.store.postgres.base import _psycopg
 from leadtui.store.postgres.rows import LEAD_COLUMNS, lead_from_row
 
@@ -53,12 +53,15 @@ def read_stored(conn: Any, unmatched: list[str]) -> Iterator[LeadFigures]:
             "AND f.version = %s AND f.changed_at = l.changed_at",
             (FACT_VERSION,),
         )
-        for lead_id, data in cur:
-            got = None if data is None else decode({"f": data})
-            if got is None:
-                unmatched.append(lead_id)
-            else:
-                yield got
+        while rows := cur.fetchmany(_BATCH):
+            texts = [data for _, data in rows if data is not None]
+            decoded = iter(decode_many(texts))
+            for lead_id, data in rows:
+                got = None if data is None else next(decoded)
+                if got is None:
+                    unmatched.append(lead_id)
+                else:
+                    yield got
 
 
 def computed(
