@@ -62,17 +62,25 @@ class LeadFact(NamedTuple):
     each (`OUTCOME_CODES`, time order); seconds from arrival to the first call (None:
     never called, never below 0); each call as one character of `HOUR_CODES` (its local
     hour and whether it reached the person, time order); attempts (calls up to and
-    including the first contact, or all of them); whether any call reached the person;
-    and how the lead ended: 0 not exhausted, 1 exhausted never reached, 2 reached and then
-    every follow-up went unanswered (judged on the touches since the inquiry that reopened
-    it, if any). Its calls are `len(hours)`."""
+    including the first contact, or all of them); and `flags`: 1 if any call reached the
+    person, plus twice how the lead ended (`ended`). Its calls are `len(hours)`."""
 
     outcomes: str
     first_call: float | None
     hours: str
     attempts: int
-    reached: bool
-    ended: int
+    flags: int
+
+    @property
+    def reached(self) -> bool:
+        """Whether any call reached the person."""
+        return bool(self.flags & 1)
+
+    @property
+    def ended(self) -> int:
+        """0 not exhausted, 1 exhausted never reached, 2 reached and then every follow-up
+        went unanswered (judged on the touches since the inquiry that reopened it, if any)."""
+        return self.flags >> 1
 
 
 class LeadFigures(NamedTuple):
@@ -129,7 +137,7 @@ def lead_fact(lead: Lead, touches: Sequence[Touch]) -> LeadFact:
         contact = any(t.outcome.is_contact for t in calls if restart is None or t.at >= restart)
         ended = 2 if contact else 1
     outcomes = "".join(_CODES[touch.outcome.value] for touch in touches)
-    return LeadFact(outcomes, seconds, hours, attempts, reached, ended)
+    return LeadFact(outcomes, seconds, hours, attempts, int(reached) | ended << 1)
 
 
 def lead_figures(lead: Lead, touches: Sequence[Touch]) -> LeadFigures:

@@ -194,6 +194,23 @@ class Tally:
         if len(pending) >= _BATCH:
             self._count()
 
+    @classmethod
+    def merged(cls, threshold: timedelta, tallies: Iterable[Tally]) -> Tally:
+        """One tally of every fact added to `tallies`."""
+        total = cls(threshold)
+        for tally in tallies:
+            tally._count()
+            total.leads += tally.leads
+            total.reached += tally.reached
+            total.exhausted += tally.exhausted
+            total.follow_ups_out += tally.follow_ups_out
+            total.speeds += tally.speeds
+            total.attempt_counts += tally.attempt_counts
+            total.unreached_attempts += tally.unreached_attempts
+            total.outcomes.update(tally.outcomes)
+            total.hours.update(tally.hours)
+        return total
+
     def _count(self) -> None:
         facts, self._pending = self._pending, []
         self.leads += len(facts)
@@ -201,10 +218,10 @@ class Tally:
         self.hours.update("".join([fact.hours for fact in facts]))
         self.speeds += [fact.first_call for fact in facts if fact.first_call is not None]
         self.attempt_counts += [fact.attempts for fact in facts]
-        unreached = [fact.attempts for fact in facts if not fact.reached]
+        unreached = [fact.attempts for fact in facts if not fact.flags & 1]
         self.unreached_attempts += unreached
         self.reached += len(facts) - len(unreached)
-        ended = Counter([fact.ended for fact in facts])
+        ended = Counter([fact.flags >> 1 for fact in facts])
         self.exhausted += ended[1]
         self.follow_ups_out += ended[2]
 

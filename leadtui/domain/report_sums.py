@@ -39,27 +39,28 @@ def sum_figures(
     as if the lead had no other touches. Equal to `compute_pairs` over the same leads."""
     wanted_source = source.strip().casefold() if source else None
     wanted_rep = rep_key(rep) if rep is not None else None
-    overall = Tally(threshold)
     groups: dict[str, Tally] = {}
     reps: dict[str, Tally] = {}
     names: dict[str, str] = {}  # rep key -> the name shown (the first in sort order)
     sources: set[str] = set()
     dials: dict[str, list[datetime]] = {}
+    scoped = since is not None or wanted_source is not None or wanted_rep is not None
     for label, received_at, fact, by_rep, blitz_dials in rows:
-        sources.add(label)
-        for blitz_id, dialed_at in blitz_dials:
-            dials.setdefault(blitz_id, []).append(dialed_at)
-        if since is not None and received_at < since:
-            continue
-        if wanted_source is not None and label.casefold() != wanted_source:
-            continue
-        if wanted_rep is not None:
-            mine = by_rep.get(wanted_rep)
-            if mine is None:
+        if blitz_dials:
+            for blitz_id, dialed_at in blitz_dials:
+                dials.setdefault(blitz_id, []).append(dialed_at)
+        if scoped:
+            sources.add(label)
+            if since is not None and received_at < since:
                 continue
-            fact = mine[1]
-            by_rep = {wanted_rep: mine}
-        overall.add(fact)
+            if wanted_source is not None and label.casefold() != wanted_source:
+                continue
+            if wanted_rep is not None:
+                mine = by_rep.get(wanted_rep)
+                if mine is None:
+                    continue
+                fact = mine[1]
+                by_rep = {wanted_rep: mine}
         tally = groups.get(label)
         if tally is None:
             tally = groups[label] = Tally(threshold)
@@ -72,7 +73,10 @@ def sum_figures(
             elif spelling and spelling < names[key]:
                 names[key] = spelling
             tally.add(rep_fact)
+    if not scoped:  # every lead was in scope: a group each
+        sources.update(groups)
     by_rep_figures = {names[key]: reps[key].figures() for key in reps}
+    overall = Tally.merged(threshold, groups.values())  # (the sources cover every lead)
     return Sums(
         overall.figures(),
         {name: groups[name].figures() for name in sorted(groups, key=str.casefold)},

@@ -67,8 +67,7 @@ def _touch_count(fp: Any) -> int | None:
 
 
 def _fact(fact: LeadFact) -> list[Any]:
-    flags = int(fact.reached) | fact.ended << 1
-    return [fact.outcomes, fact.first_call, fact.hours, fact.attempts, flags]
+    return list(fact)
 
 
 def encode(fp: str, figures: LeadFigures) -> dict[str, str]:
@@ -85,18 +84,21 @@ def encode(fp: str, figures: LeadFigures) -> dict[str, str]:
     return {"fp": fp, "f": json.dumps(values, ensure_ascii=False, separators=(",", ":"))}
 
 
+_make_fact = LeadFact._make
+_new = tuple.__new__
+
+
 def _read_fact(values: Any) -> LeadFact:
     outcomes, first, hours, attempts, flags = values
-    if not (
-        type(outcomes) is str
-        and (first is None or type(first) is float or type(first) is int)
-        and type(hours) is str
-        and type(attempts) is int
-        and type(flags) is int
-    ):
+    if type(first) is int:
+        values[1] = float(first)
+    elif first is not None and type(first) is not float:
         raise TypeError(values)
-    return LeadFact(outcomes, first if first is None else float(first), hours, attempts,
-                    bool(flags & 1), flags >> 1)  # fmt: skip
+    if type(outcomes) is not str or type(hours) is not str:
+        raise TypeError(values)
+    if type(attempts) is not int or type(flags) is not int:
+        raise TypeError(values)
+    return _make_fact(values)
 
 
 def _figures(values: Any) -> LeadFigures:
@@ -108,7 +110,7 @@ def _figures(values: Any) -> LeadFigures:
     for spelling, *rep_values in reps:
         by_rep[rep_key(spelling)] = (spelling, _read_fact(rep_values) if rep_values else fact)
     dials = [(str(blitz_id), _EPOCH + at * _MICRO) for blitz_id, at in more[0]] if more else []
-    return LeadFigures(source, _EPOCH + stamp * _MICRO, fact, by_rep, dials)
+    return _new(LeadFigures, (source, _EPOCH + timedelta(0, 0, stamp), fact, by_rep, dials))
 
 
 _BAD = (KeyError, TypeError, ValueError, OverflowError, RecursionError, AttributeError)
