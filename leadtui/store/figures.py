@@ -26,6 +26,7 @@ fact, reps, dials]` where `fact` is a `LeadFact` as a list, `reps` maps a rep ke
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from hashlib import blake2b
@@ -56,14 +57,16 @@ def fingerprint(doc: Doc, touch_keys: Sequence[str], last_touch_id: str) -> str:
     return f"{FACT_VERSION}:{len(touch_keys)}:{sum(map(int, touch_keys))}:{last_touch_id}:{digest}"
 
 
-def _touch_count(fp: Any) -> int | None:
-    """The number of touches a stored fingerprint counts, if it is of this version."""
-    if type(fp) is not str:
+_COUNT = re.compile(rf"^{FACT_VERSION}:(\d+):", re.MULTILINE)
+
+
+def touch_total(fps: list[Any]) -> int | None:
+    """The touches the stored fingerprints `fps` count together; None if one is not a
+    fingerprint of this version (one pattern search over them all, not one per lead)."""
+    if not all(type(fp) is str and "\n" not in fp for fp in fps):
         return None
-    parts = fp.split(":", 2)
-    if len(parts) < 3 or parts[0] != str(FACT_VERSION) or not parts[1].isdigit():
-        return None
-    return int(parts[1])
+    counts = _COUNT.findall("\n".join(fps))
+    return sum(map(int, counts)) if len(counts) == len(fps) else None
 
 
 def _fact(fact: LeadFact) -> list[Any]:
@@ -85,6 +88,7 @@ def encode(fp: str, figures: LeadFigures) -> dict[str, str]:
 
 
 _make_fact = LeadFact._make
+_rep_keys: dict[str, str] = {}  # spelling -> rep_key (a few names, read many times)
 _new = tuple.__new__
 
 
@@ -102,14 +106,22 @@ def _read_fact(values: Any) -> LeadFact:
 
 
 def _figures(values: Any) -> LeadFigures:
-    source, stamp, fact_values, reps, *more = values
+    if len(values) == 4:
+        source, stamp, fact_values, reps = values
+        dials = []
+    else:
+        source, stamp, fact_values, reps, stored_dials = values
+        dials = [(str(blitz_id), _EPOCH + at * _MICRO) for blitz_id, at in stored_dials]
     fact = _read_fact(fact_values)
     if type(source) is not str or type(stamp) is not int or type(reps) is not list:
         raise TypeError(values)
     by_rep = {}
-    for spelling, *rep_values in reps:
-        by_rep[rep_key(spelling)] = (spelling, _read_fact(rep_values) if rep_values else fact)
-    dials = [(str(blitz_id), _EPOCH + at * _MICRO) for blitz_id, at in more[0]] if more else []
+    for entry in reps:
+        spelling = entry[0]
+        key = _rep_keys.get(spelling)
+        if key is None:
+            key = _rep_keys[spelling] = rep_key(spelling)
+        by_rep[key] = (spelling, _read_fact(entry[1:]) if len(entry) > 1 else fact)
     return _new(LeadFigures, (source, _EPOCH + timedelta(0, 0, stamp), fact, by_rep, dials))
 
 
@@ -192,21 +204,18 @@ def report_figures(reads: LeadReads) -> Iterator[LeadFigures]:
             archived = storage.archive_count(LEAD_IDS)
             if not archived:
                 return found, None, set()
-            texts, touches = [], 0
-            for key, stored in table.items():
-                if key in working:
-                    continue
-                count = _touch_count(stored.get("fp"))
-                if count is None or type(stored.get("f")) is not str:
-                    break
-                texts.append(stored["f"])
-                touches += count
-            else:
-                if len(texts) == archived and touches == storage.archive_count(TOUCH_IDS):
-                    kept = decode_many(texts)
-                    if all(got is not None for got in kept):
-                        found.extend(kept)  # type: ignore[arg-type]
-                        return found, None, set()
+            rest = [stored for key, stored in table.items() if key not in working]
+            texts = [stored.get("f") for stored in rest]
+            touches = touch_total([stored.get("fp") for stored in rest])
+            if (
+                len(rest) == archived
+                and touches == storage.archive_count(TOUCH_IDS)
+                and all(type(text) is str for text in texts)
+            ):
+                kept = decode_many(texts)  # type: ignore[arg-type]
+                if all(got is not None for got in kept):
+                    found.extend(kept)  # type: ignore[arg-type]
+                    return found, None, set()
         return found, storage.archive_segments(), set(index.leads)
 
     found, segments, known = reads._read(answer)
