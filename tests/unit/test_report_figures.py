@@ -267,3 +267,36 @@ def test_the_report_sums_stored_figures_without_computing_any(
     monkeypatch.setattr(pg_figures, "lead_figures", refuse)
     assert build_report(store, now=now, threshold=THRESHOLD) == slow
     store.close()
+
+
+def test_every_outcome_and_hour_has_its_own_code() -> None:
+    import json
+
+    from leadtui.domain.figures import HOUR_CODES, OUTCOME_CODES
+
+    assert set(OUTCOME_CODES) == set(Outcome)
+    assert len(set(OUTCOME_CODES.values())) == len(OUTCOME_CODES)
+    assert len(set(HOUR_CODES)) == 48
+    assert json.dumps(HOUR_CODES) == f'"{HOUR_CODES}"'  # nothing JSON escapes
+
+
+def test_stored_texts_that_do_not_parse_are_never_believed() -> None:
+    from leadtui.domain.figures import lead_figures
+    from leadtui.store.figures import decode_many, encode, fingerprint, touch_total
+
+    lead = Lead(id="fig1", name="F", phone="+14155550200", email="", source="expo",
+                timezone="Asia/Kolkata", received_at=START)  # fmt: skip
+    touches = [
+        Touch(id="a1", lead_id=lead.id, outcome=Outcome.NO_ANSWER, at=START + timedelta(hours=1),
+              rep="Lena"),
+        Touch(id="a2", lead_id=lead.id, outcome=Outcome.TALKED, at=START + timedelta(hours=5),
+              rep="tom", blitz_id="b7", dialed_at=START + timedelta(hours=5, seconds=-20)),
+    ]  # fmt: skip
+    figures = lead_figures(lead, touches)
+    good = encode(fingerprint({"status": "new"}, ["3", "9"], "a2"), figures)
+    assert decode_many([good["f"], good["f"]]) == [figures, figures]
+    bad = [good["f"], '["expo",1,["n",null,"0",1,0]]', "[1,", '["x","1",["n",1.5,"0",1,0],[]]']
+    assert decode_many(bad) == [figures, None, None, None]
+    assert touch_total([good["fp"], good["fp"]]) == 4
+    assert touch_total([good["fp"], "1:2:3:x:y"]) is None  # another version's
+    assert touch_total([good["fp"], None]) is None
