@@ -212,7 +212,7 @@ def report_figures(reads: LeadReads) -> Iterator[LeadFigures]:
                 and touches == storage.archive_count(TOUCH_IDS)
                 and all(type(text) is str for text in texts)
             ):
-                kept = decode_many(texts)  # type: ignore[arg-type]
+                kept = decode_many(texts)
                 if all(got is not None for got in kept):
                     found.extend(kept)  # type: ignore[arg-type]
                     return found, None, set()
