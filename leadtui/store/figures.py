@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 from leadtui.domain.figures import FACT_VERSION, LeadFact, LeadFigures, lead_figures, rep_key
 from leadtui.domain.model import Lead
 from leadtui.store.archive import LEAD_IDS, TOUCH_IDS
-from leadtui.store.files import paused_gc
+from leadtui.store.files import damaged, paused_gc
 from leadtui.store.index import Doc, Index
 
 if TYPE_CHECKING:
@@ -164,46 +164,41 @@ def keep(storage: JournalStorage, index: Index, lead: Lead, key: str, doc: Doc) 
         storage.put(FIGURES, int(key), fresh)
 
 
+_CHUNK = 4096  # stored texts decoded at once (the figures are counted as they come)
+
+
 def report_figures(reads: LeadReads) -> Iterator[LeadFigures]:
     """Every lead's figures: stored ones where their fingerprint matches, the others
-    computed from the touches (see the module docstring)."""
+    computed from the touches (see the module docstring). The stored texts are taken
+    under the store's lock and decoded a chunk at a time as the report counts them, so
+    memory holds the texts, not every lead's decoded figures."""
     from leadtui.store.lead_reads import _segment_leads
 
     index, storage = reads._index, reads._storage
 
-    def answer() -> tuple[list[LeadFigures], Any, set[str]]:
+    def answer() -> tuple[list[LeadFigures], list[tuple[str, str]], list[str], Any, set[str]]:
         table = storage.table(FIGURES)
         order, docs = index.touch_order, index.touch_docs
-        found: list[LeadFigures] = []
+        computed: list[LeadFigures] = []
+        stored_texts: list[tuple[str, str]] = []  # (lead id, text) of the working set
         working: set[str] = set()
         with paused_gc():
-            texts, ids, missing = [], [], []  # stored figures that match; leads without
             for lead_id, (key, doc) in index.leads.items():
                 working.add(key)
                 keys = order.get(lead_id, ())
                 stored = table.get(key)
                 if stored is not None:
+                    text = stored.get("f")
                     last = docs[keys[-1]]["id"] if keys else ""
-                    if (
-                        stored.get("fp") == fingerprint(doc, keys, last)
-                        and type(stored.get("f")) is str
-                    ):
-                        texts.append(stored["f"])
-                        ids.append(lead_id)
+                    if type(text) is str and stored.get("fp") == fingerprint(doc, keys, last):
+                        stored_texts.append((lead_id, text))
                         continue
-                missing.append(lead_id)
-            for got, lead_id in zip(decode_many(texts), ids, strict=True):
-                if got is None:  # a stored text that does not parse: computed instead
-                    missing.append(lead_id)
-                else:
-                    found.append(got)
-            for lead_id in missing:
                 lead = index.lead(lead_id)
                 assert lead is not None
-                found.append(lead_figures(lead, index.touches(lead_id)))
+                computed.append(lead_figures(lead, index.touches(lead_id)))
             archived = storage.archive_count(LEAD_IDS)
             if not archived:
-                return found, None, set()
+                return computed, stored_texts, [], None, set()
             rest = [stored for key, stored in table.items() if key not in working]
             texts = [stored.get("f") for stored in rest]
             touches = touch_total([stored.get("fp") for stored in rest])
@@ -212,16 +207,28 @@ def report_figures(reads: LeadReads) -> Iterator[LeadFigures]:
                 and touches == storage.archive_count(TOUCH_IDS)
                 and all(type(text) is str for text in texts)
             ):
-                kept = decode_many(texts)
-                if all(got is not None for got in kept):
-                    found.extend(kept)  # type: ignore[arg-type]
-                    return found, None, set()
-        return found, storage.archive_segments(), set(index.leads)
+                return computed, stored_texts, texts, None, set()  # type: ignore[return-value]
+        return computed, stored_texts, [], storage.archive_segments(), set(index.leads)
 
-    found, segments, known = reads._read(answer)
-    yield from found
-    del found
+    computed, stored_texts, archived_texts, segments, known = reads._read(answer)
+    yield from computed
+    del computed
+    for start in range(0, len(stored_texts), _CHUNK):
+        chunk = stored_texts[start : start + _CHUNK]
+        for got, (lead_id, _) in zip(decode_many([t for _, t in chunk]), chunk, strict=True):
+            yield got if got is not None else _computed(reads, lead_id)
+    del stored_texts
+    for start in range(0, len(archived_texts), _CHUNK):
+        for got in decode_many(archived_texts[start : start + _CHUNK]):
+            if got is None:  # an archived lead's stored figures that do not parse
+                raise damaged(reads.path, "unreadable report figures of an archived lead")
+            yield got
     if segments is not None:
         for segment in segments:
             for lead, touches in _segment_leads(reads.path, segment, known):
                 yield lead_figures(lead, touches)
+
+
+def _computed(reads: LeadReads, lead_id: str) -> LeadFigures:
+    """One lead's figures from its touches (its stored text did not parse)."""
+    return reads._read(lambda: lead_figures(reads._lead(lead_id), reads._index.touches(lead_id)))
