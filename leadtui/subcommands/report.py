@@ -13,7 +13,7 @@ from leadtui.subcommands.context import CommandFailed, Context
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     report = commands.add_parser(
-        "report", help="speed to lead, contact rate, persistency, by source; blitz history"
+        "report", help="speed to lead, contact rate, persistency, by source and rep; blitz history"
     )
     report.add_argument("--json", action="store_true", help="print JSON (keys in the README)")
     report.add_argument(
