@@ -136,6 +136,17 @@ def decode(stored: Any) -> LeadFigures | None:
         return None
 
 
+def decode_joined(joined: str, count: int) -> list[LeadFigures] | None:
+    """`count` `f` texts joined by commas, decoded; None if any does not parse."""
+    try:
+        parsed = json.loads("[" + joined + "]")
+        if type(parsed) is not list or len(parsed) != count:
+            return None
+        return [_figures(values) for values in parsed]
+    except _BAD:
+        return None
+
+
 def decode_many(texts: list[str]) -> list[LeadFigures | None]:
     """`decode` of many `f` texts, parsed as one JSON document (one call, not one each)."""
     try:

@@ -300,3 +300,25 @@ def test_stored_texts_that_do_not_parse_are_never_believed() -> None:
     assert touch_total([good["fp"], good["fp"]]) == 4
     assert touch_total([good["fp"], "1:2:3:x:y"]) is None  # another version's
     assert touch_total([good["fp"], None]) is None
+
+
+def test_a_stored_figure_that_does_not_parse_is_computed_again(backend: Backend) -> None:
+    rng = random.Random(12)
+    now = START
+    store = backend.open()
+    for n in range(25):
+        now += timedelta(minutes=41)
+        step(rng, store, now, n)
+    lead = next(lead for lead in store.leads() if store.touches(lead.id))
+    if backend.kind == "tinydb":
+        from leadtui.store.figures import FIGURES
+
+        storage = store._storage
+        key, _ = store._index.leads[lead.id]
+        with store.batch():
+            storage.put(FIGURES, int(key), {**storage.table(FIGURES)[key], "f": "[1,"})
+    else:
+        backend.sql("UPDATE lead_figures SET data = '[1,' WHERE lead_id = %s", lead.id)
+    fast, slow = reports(store, now)
+    assert fast == slow
+    store.close()
