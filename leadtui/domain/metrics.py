@@ -79,24 +79,30 @@ NEVER = "never"
 _BATCH = 4096  # facts a Tally counts at once
 
 
-def median(values: Sequence[float]) -> float | None:
-    """The middle value (mean of the two middle ones for an even count); None when empty."""
+def median(values: Sequence[float], *, ordered: bool = False) -> float | None:
+    """The middle value (mean of the two middle ones for an even count); None when empty.
+    `ordered`: the values are sorted already."""
     if not values:
         return None
-    ordered = sorted(values)
+    ordered_values = values if ordered else sorted(values)
+    return _middle(ordered_values)
+
+
+def _middle(ordered: Sequence[float]) -> float:
     mid = len(ordered) // 2
     if len(ordered) % 2:
         return float(ordered[mid])
     return (ordered[mid - 1] + ordered[mid]) / 2
 
 
-def percentile(values: Sequence[float], pct: float) -> float | None:
-    """Nearest-rank percentile: the smallest value with at least `pct`% at or below it."""
+def percentile(values: Sequence[float], pct: float, *, ordered: bool = False) -> float | None:
+    """Nearest-rank percentile: the smallest value with at least `pct`% at or below it.
+    `ordered`: the values are sorted already."""
     if not values:
         return None
-    ordered = sorted(values)
-    rank = max(1, math.ceil(pct / 100 * len(ordered)))
-    return float(ordered[rank - 1])
+    ordered_values = values if ordered else sorted(values)
+    rank = max(1, math.ceil(pct / 100 * len(ordered_values)))
+    return float(ordered_values[rank - 1])
 
 
 def share(part: int, whole: int) -> float | None:
@@ -227,7 +233,8 @@ class Tally:
 
     def figures(self) -> Figures:
         self._count()
-        attempt_counts, unreached = self.attempt_counts, self.unreached_attempts
+        attempt_counts = sorted(self.attempt_counts)
+        unreached = sorted(self.unreached_attempts)
         speeds = sorted(self.speeds)
         never = self.leads - len(speeds)
         histogram = Counter(attempt_counts)
@@ -251,8 +258,8 @@ class Tally:
             speed=SpeedToLead(
                 leads=self.leads,
                 called=len(speeds),
-                median_seconds=median(speeds),
-                p90_seconds=percentile(speeds, 90),
+                median_seconds=median(speeds, ordered=True),
+                p90_seconds=percentile(speeds, 90, ordered=True),
                 within_threshold=bisect_right(speeds, self.limit),
                 never_called=never,
                 histogram=tuple(buckets),
@@ -268,10 +275,10 @@ class Tally:
                 mean_attempts=(sum(attempt_counts) / len(attempt_counts))
                 if attempt_counts
                 else None,
-                median_attempts=median(attempt_counts),
+                median_attempts=median(attempt_counts, ordered=True),
                 unreached=len(unreached),
                 unreached_persistent=sum(n >= PERSISTENT_ATTEMPTS for n in unreached),
-                unreached_median_attempts=median(unreached),
+                unreached_median_attempts=median(unreached, ordered=True),
                 exhausted=self.exhausted,
                 follow_ups_exhausted=self.follow_ups_out,
             ),
