@@ -14,6 +14,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -47,10 +48,18 @@ def test_disk_full_add_log_import_fail_clearly_and_keep_every_confirmed_write(
     before = exported(home)
     files = hashes_without_lock(home)
     journal = home / "leads.json.journal"
-    # room for a few bytes more: each write below starts, comes up short, then fails
-    limit = journal.stat().st_size + 7
     csv_file = tmp_path / "in.csv"
     csv_file.write_bytes(CSV)
+    # each write below starts, comes up short, then fails: room for a few bytes more than
+    # the journal the small writes append to, a few bytes less than the fresh snapshot the
+    # import writes
+    probe = tmp_path / "probe"  # the same import where there is room: the snapshot it writes
+    shutil.copytree(home, probe)
+    ok(leadtui(probe, "import", str(csv_file)))
+    limits = {
+        "import": (probe / "leads.json").stat().st_size - 7,
+        "journal": journal.stat().st_size + 7,
+    }
     attempts = [
         ("add", "--name", "Cy Full", "--phone", "212-555-0113"),
         ("add", "--name", "Ann Again", "--phone", "212-555-0111"),  # a duplicate: an inquiry
@@ -61,6 +70,7 @@ def test_disk_full_add_log_import_fail_clearly_and_keep_every_confirmed_write(
         ("import", "-"),
     ]
     for argv in attempts:
+        limit = limits["import" if argv[0] == "import" else "journal"]
         result = leadtui(home, *argv, fsize=limit, stdin=CSV)
         line = refused(result)
         # an import writes a fresh snapshot (or its spool) in the data folder, not the journal
