@@ -104,6 +104,14 @@ class LeadStatus(StrEnum):
         return self in ACTIVE_STATUSES
 
 
+def zones_of(timezone: str, candidates: tuple[str, ...]) -> tuple[str, ...]:
+    """`Lead.zones` from the two stored fields: the candidates when the lead's zone is in
+    doubt (more than one, the zone first), else the zone alone."""
+    if len(candidates) > 1 and candidates[0] == timezone:
+        return tuple(candidates)
+    return (timezone,)
+
+
 ACTIVE_STATUSES = frozenset(
     {
         LeadStatus.NEW,
@@ -154,10 +162,7 @@ class Lead:
     @property
     def zones(self) -> tuple[str, ...]:
         """The zones whose calling windows all apply: the candidates, else the zone."""
-        candidates = self.zone_candidates
-        if len(candidates) > 1 and candidates[0] == self.timezone:
-            return candidates
-        return (self.timezone,)
+        return zones_of(self.timezone, self.zone_candidates)
 
     @property
     def zone_unsure(self) -> bool:

@@ -10,7 +10,7 @@ ranking, the writes and the claims are the service's use cases (`queue`, `outcom
 from __future__ import annotations
 
 import threading
-from bisect import bisect_right
+from collections import ChainMap
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -20,43 +20,49 @@ from typing import Any, BinaryIO, Literal
 from leadtui.config import Settings
 from leadtui.domain.cadence import Cadence
 from leadtui.domain.model import Lead, LeadError, NextAction, Outcome, QueueEntry, Touch
-from leadtui.domain.window import closes_at_in, next_opening_in
+from leadtui.domain.queue_page import QueuePage
 from leadtui.io.csv_import import ImportFileError, ImportReport
-from leadtui.service import claims, leads, outcomes, reports
-from leadtui.service.queue import rank_queue, read_queue
+from leadtui.service import claims, leads, outcomes, queue, reports
 from leadtui.store.protocol import LeadStore
 
 #: The most often the queue is re-ranked without any other reason (window edges, drift).
 SAFETY_RERANK = timedelta(minutes=10)
-_TICK = timedelta(seconds=1)
+#: Rows of the queue a snapshot holds: the workstation shows at most this many (a rep
+#: acts on the top of the queue); the status line gives the counts of the rest.
+PAGE_ROWS = 500
+#: New leads a snapshot names (a toast names three; the count covers the rest).
+NEW_LEADS_SHOWN = 20
 
 
 @dataclass(frozen=True, slots=True)
 class Snapshot:
-    """The ranked queue at one moment, ready for the screen (immutable)."""
+    """The head of the ranked queue at one moment, ready for the screen (immutable)."""
 
-    entries: tuple[QueueEntry, ...]  # every active lead with a next action, due first
-    index: Mapping[str, QueueEntry]
-    touches: Mapping[str, Sequence[Touch]]  # every active lead's (converted when read)
-    lead_count: int  # every lead in the store, active or not
+    entries: tuple[QueueEntry, ...]  # the queue's first PAGE_ROWS: due first, then the rest
+    index: Mapping[str, QueueEntry]  # `entries` and `found` by lead id
+    touches: Mapping[str, Sequence[Touch]]  # the shown leads' (converted when read)
     ranked_at: datetime
     next_change_at: datetime  # re-rank when now passes this (a lead becomes due, a window shuts)
-    never_called: tuple[datetime, ...]  # started_at of leads not called yet, oldest first
-    new_leads: tuple[Lead, ...] = ()  # arrived since the previous snapshot (not on the first)
-    version: int = 0
+    active: int = 0  # every active lead with a next action
     due_count: int = 0
+    page: QueuePage | None = None  # what the store answered (the aging counts tick from it)
+    new_leads: tuple[Lead, ...] = ()  # arrived since the previous snapshot (not on the first)
+    new_count: int = 0  # how many arrived (`new_leads` holds the first NEW_LEADS_SHOWN)
+    version: int = 0
+    needle: str = ""  # the filter text `found` answers (casefolded; "" for none)
+    found: tuple[QueueEntry, ...] = ()  # the first PAGE_ROWS leads matching `needle`
+    found_total: int = 0  # how many match `needle`
 
     def aging(self, now: datetime, threshold: timedelta) -> tuple[int, int]:
         """How many never-called leads are past the threshold, and the oldest one's age (s)."""
-        count = bisect_right(self.never_called, now - threshold)
-        if not count:
+        if self.page is None:
             return 0, 0
-        return count, int((now - self.never_called[0]).total_seconds())
+        return self.page.aging_at(now)
 
 
 def empty_snapshot(now: datetime) -> Snapshot:
     """What the screen shows before the first snapshot arrives."""
-    return Snapshot((), {}, {}, 0, now, now, ())
+    return Snapshot((), {}, {}, now, now)
 
 
 @dataclass(slots=True)
@@ -113,13 +119,15 @@ class StoreGateway:
         cadence: Cadence,
         settings: Callable[[], Settings],
         session: str,
+        rows: int = PAGE_ROWS,
     ) -> None:
         self.store = store
         self.cadence = cadence
         self._settings = settings
         self.session = session
         self._lock = threading.Lock()
-        self._known: dict[str, datetime] | None = None  # lead id -> its round's start
+        self.rows = rows
+        self._mark: int | None = None  # where the next arrivals read starts (None: first)
         self._logged: dict[int, str] = {}  # write seq -> id of the touch it stored
         # the embedded store folds its journal in a thread of its own, never inside a
         # write a rep waits for (issue 17)
@@ -137,62 +145,54 @@ class StoreGateway:
         finally:
             self._lock.release()
 
-    def snapshot(self, now: datetime) -> Snapshot:
-        """Rank every active lead as of `now` (others' claims marked)."""
+    def snapshot(self, now: datetime, needle: str = "") -> Snapshot:
+        """The head of the queue as of `now` (others' claims marked): only the rows a
+        screen shows are read (`LeadStore.queue_page`), and with a filter text `needle`
+        the first rows matching it too. New leads come from `LeadStore.arrivals`."""
         settings = self._settings()
+        needle = needle.casefold()
         with self._lock:
-            read = read_queue(self.store, now, settings.window)
-            lead_count = self.store.lead_count()
+            # arrivals first: a lead told as new is already in the page read after it
+            arrived = self.store.arrivals(self._mark, NEW_LEADS_SHOWN)
+            page = queue.queue_page(self.store, now, settings, limit=self.rows,
+                                    session=self.session)  # fmt: skip
+            found = (
+                queue.queue_page(self.store, now, settings, limit=self.rows, needle=needle,
+                                 session=self.session)  # fmt: skip
+                if needle else None
+            )
             version = self.store.version()
-        active, touches_by_lead = read.active, read.touches
-        entries = rank_queue(read, now, self.cadence, settings, include_all=True,
-                             session=self.session)  # fmt: skip
-        touches = touches_by_lead  # converted when read: the lead pane shows one at a time
-        never_called = sorted(e.lead.started_at for e in entries if e.attempts == 0)
-        # A new lead is always active; the ids seen so far only grow, so a lead that goes
-        # off the queue and comes back (an undone outcome) is not announced as new. One
-        # reopened by a repeat inquiry is: its round starts over (`Lead.started_at`).
-        new_leads: tuple[Lead, ...] = ()
-        if self._known is not None:
-            known = self._known
-            new_leads = tuple(lead for lead in active if known.get(lead.id) != lead.started_at)
-            known.update((lead.id, lead.started_at) for lead in new_leads)
-        else:
-            self._known = {lead.id: lead.started_at for lead in active}
+        first = self._mark is None
+        self._mark = arrived.mark
+        entries = page.entries
+        index = {e.lead.id: e for e in entries}
+        touches: Mapping[str, Sequence[Touch]] = page.touches
+        if found is not None:
+            index.update((e.lead.id, e) for e in found.entries)
+            touches = ChainMap(dict(found.touches), page.touches)  # type: ignore[arg-type]
         return Snapshot(
-            entries=tuple(entries),
-            index={e.lead.id: e for e in entries},
+            entries=entries,
+            index=index,
             touches=touches,
-            lead_count=lead_count,
             ranked_at=now,
-            next_change_at=self._next_change(entries, now, settings),
-            never_called=tuple(never_called),
-            new_leads=new_leads,
+            next_change_at=self._next_change(page, now),
+            active=page.active,
+            due_count=page.due,
+            page=page,
+            new_leads=() if first else arrived.leads,
+            new_count=0 if first else arrived.count,
             version=version,
-            due_count=sum(1 for e in entries if e.due),
+            needle=needle,
+            found=found.entries if found is not None else (),
+            found_total=found.total if found is not None else 0,
         )
 
-    def _next_change(
-        self, entries: list[QueueEntry], now: datetime, settings: Settings
-    ) -> datetime:
-        """The first moment the due set can change: a due time passes or a window opens/shuts."""
+    def _next_change(self, page: QueuePage, now: datetime) -> datetime:
+        """The first moment the due set can change (a due time passes or a window opens or
+        shuts), or the aging counts stop being exact; at most SAFETY_RERANK away."""
         soonest = now + SAFETY_RERANK
-        window = settings.window
-        for entry in entries:
-            action = entry.next_action
-            zones = entry.lead.zones
-            in_grace = action.ignores_window and (action.late_at is None or now <= action.late_at)
-            if action.due_at > now:
-                edge = action.due_at
-            elif in_grace:
-                if action.late_at is None:
-                    continue
-                edge = action.late_at + _TICK  # after the grace the window decides
-            elif entry.due:
-                edge = closes_at_in(window, zones, now)
-            else:
-                edge = next_opening_in(window, zones, now)
-            if now < edge < soonest:
+        for edge in (page.changes_at, page.coming_until):
+            if edge is not None and now < edge < soonest:
                 soonest = edge
         return soonest
 

@@ -7,13 +7,14 @@ gateway) holds its lock only for the reads, not for the CPU-bound rank.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from leadtui.config import Settings
 from leadtui.domain.cadence import Cadence
 from leadtui.domain.model import Lead, QueueEntry, Touch
 from leadtui.domain.queue import Queued, rank, rank_queued
+from leadtui.domain.queue_page import QueuePage
 from leadtui.domain.window import CallingWindow
 from leadtui.store.protocol import Claim, LeadStore
 
@@ -82,17 +83,29 @@ def queue_entries(
     return rank_queue(read, now, cadence, settings, include_all=include_all)
 
 
-def first_entries(
-    store: LeadStore, now: datetime, cadence: Cadence, settings: Settings, limit: int
-) -> list[QueueEntry]:
-    """The first `limit` entries of the due queue (`leadtui queue --limit N`): only those
-    leads are read, through `LeadStore.queue_head` (on PostgreSQL one indexed query on
-    the stored next actions: the cost follows the rows shown, not the pool), then ranked
-    as everywhere else; the same entries as the whole queue's first N."""
-    leads = store.queue_head(now, limit, settings.window)
-    claims = {lead_id: claim.rep for lead_id, claim in store.claims(now).items()}
-    entries = rank(
-        leads, store.touches_of(lead.id for lead in leads), now, cadence, settings.window,
-        settings.threshold, claims=claims,
-    )  # fmt: skip
-    return entries[:limit]
+def queue_page(
+    store: LeadStore,
+    now: datetime,
+    settings: Settings,
+    *,
+    limit: int,
+    due_only: bool = False,
+    needle: str = "",
+    session: str | None = None,
+) -> QueuePage:
+    """The first `limit` entries of the queue now (`LeadStore.queue_page`: only those rows
+    are read) with the whole queue's counts; leads another session has open carry that
+    rep's name (`session`: this workstation's own claims are not shown as taken; None:
+    show them all). `needle`: only leads whose name, email, source or phone has it (any
+    case); due or not, as the workstation's filter shows them."""
+    page = store.queue_page(now, settings.window, settings.threshold, limit=limit,
+                            due_only=due_only, needle=needle.casefold())  # fmt: skip
+    held = store.claims(now).items()
+    claims = {lead_id: claim.rep for lead_id, claim in held if claim.session != session}
+    if not claims:
+        return page
+    entries = tuple(
+        replace(e, claimed_by=claims[e.lead.id]) if e.lead.id in claims else e
+        for e in page.entries
+    )
+    return replace(page, entries=entries)

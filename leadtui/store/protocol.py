@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
 from leadtui.domain.figures import LeadFigures
 from leadtui.domain.model import Lead, LeadDraft, Outcome, Touch
 from leadtui.domain.queue import Queued
+from leadtui.domain.queue_page import QueuePage
 from leadtui.domain.window import CallingWindow
 
 
@@ -51,6 +52,15 @@ class AddCounts:
     created: int
     duplicates: int
     reopened: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Arrivals:
+    """What `LeadStore.arrivals` found: leads that arrived after a mark."""
+
+    leads: tuple[Lead, ...]  # the first `limit` of them, in arrival order
+    count: int  # how many arrived (active now), `leads` or not
+    mark: int  # ask from here next time
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +154,33 @@ class LeadStore(Protocol):
         touches), each lead once, in no set order: kept with each lead by the writes and
         recomputed from the touches where a stored one is missing or stale, so the report
         sums them without reading touches (issue 17 / 14)."""
+        ...
+
+    def queue_page(
+        self,
+        now: datetime,
+        window: CallingWindow,
+        threshold: timedelta,
+        *,
+        limit: int,
+        due_only: bool = False,
+        needle: str = "",
+    ) -> QueuePage:
+        """The first `limit` entries of the queue at `now` in rank order, exactly as
+        `domain.queue.rank_queued` orders `due_queue` (due ones first; then, unless
+        `due_only`, the others by due time), only those matching `needle` when given
+        (casefolded text, `domain.queue_page.lead_matches`), with the counts of the whole
+        queue (due, active, aging for `threshold`) and when time alone changes them.
+        The cost follows the rows asked for: PostgreSQL reads them with indexed queries
+        on the stored next actions plus grouped counts; the filter reads every queued
+        row. Entries carry no claim and no touches (`touches_of` the shown ones)."""
+        ...
+
+    def arrivals(self, since: int | None, limit: int) -> Arrivals:
+        """Leads that arrived after the mark `since`: created, or reopened by a repeat
+        inquiry (their round starts over), and active now; earliest first, at most
+        `limit`, with how many there are and the mark to ask from next. `since=None`:
+        nothing, only the current mark. Marks come from this store object only."""
         ...
 
     # --- writing (durable before returning) ---

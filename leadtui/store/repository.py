@@ -53,6 +53,7 @@ from leadtui.store.index import (
     utc,
 )
 from leadtui.store.protocol import AddCounts, AddResult, LeadNotFound, StoreError
+from leadtui.store.queue_reads import QueueReads
 from leadtui.store.schema import SCHEMA, initial_tree
 from leadtui.store.session_records import SessionRecords
 from leadtui.store.storage import JournalStorage, Transaction
@@ -88,7 +89,7 @@ def open_store(
         raise
 
 
-class TinyLeadStore(SessionRecords):
+class TinyLeadStore(QueueReads, SessionRecords):
     """LeadStore implementation. Thread-safe; several processes may share one database."""
 
     # --- writing ----------------------------------------------------------------------

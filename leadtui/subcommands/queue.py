@@ -40,18 +40,18 @@ def queue_entries(ctx: Context, *, include_all: bool) -> list[QueueEntry]:
     )
 
 
-def first_entries(ctx: Context, limit: int) -> list[QueueEntry]:
-    """The head of the due queue (`service.queue.first_entries`)."""
-    return queue_service.first_entries(ctx.store, ctx.now(), ctx.cadence, ctx.settings, limit)
+def first_entries(ctx: Context, limit: int, *, include_all: bool) -> list[QueueEntry]:
+    """The head of the queue (`service.queue.queue_page`: only those rows are read)."""
+    page = queue_service.queue_page(ctx.store, ctx.now(), ctx.settings, limit=limit,
+                                    due_only=not include_all)  # fmt: skip
+    return list(page.entries)
 
 
 def run_queue(ctx: Context, args: argparse.Namespace) -> int:
-    if args.limit and not args.all:
-        entries = first_entries(ctx, args.limit)
+    if args.limit:
+        entries = first_entries(ctx, args.limit, include_all=args.all)
     else:
         entries = queue_entries(ctx, include_all=args.all)
-    if args.limit is not None:
-        entries = entries[: args.limit]
     if args.json:
         now = ctx.now()
         print_json(ctx, [entry_dict(entry, now) for entry in entries])

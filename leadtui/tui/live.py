@@ -65,6 +65,8 @@ class LiveQueue(Guarded):
         self._claiming = False
         self.last_activity = self.clock.now()
         self._new_leads: list[Lead] = []  # arrived, not yet told (gathered; held under dialogs)
+        self._new_count = 0  # how many arrived and were not told yet (names: `_new_leads`)
+        self.needle = ""  # the workstation's filter text: snapshots also read its page
         self._new_lead_timer: object | None = None
 
     def _in_thread(
@@ -85,7 +87,7 @@ class LiveQueue(Guarded):
         the GIL), and the first screen shows the queue instead of "loading". A failure is
         left to the first refresh, which reports it on screen."""
         try:
-            self.snapshot = self.app.gateway.snapshot(self.clock.now())
+            self.snapshot = self._snapshot(self.clock.now(), self.needle)
         except Exception:
             return
         self.queue_ready = True
@@ -104,11 +106,26 @@ class LiveQueue(Guarded):
             self._refresh_again = True
             return
         self._refreshing = True
-        self._in_thread("refresh", "rank the queue", self._refresh_worker, self.clock.now())
+        self._in_thread("refresh", "rank the queue", self._refresh_worker, self.clock.now(),
+                        self.needle)  # fmt: skip
 
-    def _refresh_worker(self, now: datetime) -> None:  # in a thread (rank the queue)
+    def set_filter(self, needle: str) -> None:
+        """The workstation filters by `needle` (any case; "" for none): the next
+        snapshots read its first rows as well (asked for now when it is new)."""
+        needle = needle.casefold()
+        if needle == self.needle:
+            return
+        self.needle = needle
+        if needle and needle != self.snapshot.needle:
+            self.request_refresh()
+
+    def _snapshot(self, now: datetime, needle: str) -> Snapshot:
+        gateway = self.app.gateway
+        return gateway.snapshot(now, needle) if needle else gateway.snapshot(now)
+
+    def _refresh_worker(self, now: datetime, needle: str) -> None:  # in a thread (rank the queue)
         try:
-            snapshot = self.app.gateway.snapshot(now)
+            snapshot = self._snapshot(now, needle)
         except Exception as exc:  # a damaged or unreadable file: keep the last good queue
             self.app.post_message(RefreshFailed(str(exc) or type(exc).__name__))
         else:
@@ -123,8 +140,8 @@ class LiveQueue(Guarded):
         if self._read_error:
             self._read_error = ""
             self.app.notify("The lead store can be read again.", timeout=4)
-        if snapshot.new_leads:
-            self._announce(snapshot.new_leads)
+        if snapshot.new_count:
+            self._announce(snapshot.new_leads, snapshot.new_count)
         self.snapshot_signal.publish(snapshot)
         if self._refresh_again:
             self._refresh_again = False
@@ -148,10 +165,12 @@ class LiveQueue(Guarded):
             self._refresh_again = False
             self.request_refresh()
 
-    def _announce(self, leads: Sequence[Lead]) -> None:
-        """Ring at once; tell them in one toast once the burst is over and no dialog is up."""
+    def _announce(self, leads: Sequence[Lead], count: int) -> None:
+        """Ring at once; tell them in one toast once the burst is over and no dialog is up.
+        `count` leads arrived; `leads` names the first of them."""
         self.app.bell()
         self._new_leads.extend(leads)
+        self._new_count += count
         if self._new_lead_timer is None:
             self._new_lead_timer = self.app.set_timer(NEW_LEAD_GATHER_SECONDS, self.tell_new_leads)
 
@@ -161,18 +180,18 @@ class LiveQueue(Guarded):
         from leadtui.tui.screens.dialog import DialogScreen
 
         self._new_lead_timer = None
-        leads = self._new_leads
-        if not leads or isinstance(self.app.screen, DialogScreen):
+        leads, count = self._new_leads, self._new_count
+        if not count or isinstance(self.app.screen, DialogScreen):
             return
-        self._new_leads = []
-        if len(leads) == 1:
+        self._new_leads, self._new_count = [], 0
+        if count == 1 and leads:
             lead = leads[0]
             source = f" · {lead.source}" if lead.source else ""
             self.app.notify(f"{lead.name}{source}", title="New lead", markup=False, timeout=6)
             return
         names = ", ".join(lead.name for lead in leads[:NAMES_IN_TOAST])
-        more = f" and {len(leads) - NAMES_IN_TOAST} more" if len(leads) > NAMES_IN_TOAST else ""
-        self.app.notify(f"{names}{more}", title=f"{len(leads)} new leads", markup=False, timeout=6)
+        more = f" and {count - NAMES_IN_TOAST} more" if count > NAMES_IN_TOAST else ""
+        self.app.notify(f"{names}{more}", title=f"{count} new leads", markup=False, timeout=6)
 
     # --- the tick ---
     @guarded

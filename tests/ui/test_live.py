@@ -225,9 +225,9 @@ async def test_the_queue_says_it_is_loading_until_the_first_rank(
     release = threading.Event()
     real = StoreGateway.snapshot
 
-    def slow(self, now):
+    def slow(self, now, needle=""):
         release.wait(10)
-        return real(self, now)
+        return real(self, now, needle)
 
     monkeypatch.setattr(StoreGateway, "snapshot", slow)
     app = app_factory()

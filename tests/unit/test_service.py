@@ -207,4 +207,4 @@ def test_the_gateway_applies_writes_through_the_service(store) -> None:
     undo = gateway.apply(PendingWrite(2, "undo", lead.id, lead.name, T0, undo_seq=1), "Kim")
     assert undo.touch == result.touch and store.touches(lead.id) == []
     snapshot = gateway.snapshot(T0)
-    assert [e.lead.id for e in snapshot.entries] == [lead.id] and snapshot.lead_count == 1
+    assert [e.lead.id for e in snapshot.entries] == [lead.id] and snapshot.active == 1

@@ -120,6 +120,36 @@ MIGRATIONS: tuple[str, ...] = (
         data text NOT NULL
     );
     """,
+    # 5: the workstation reads only the page it shows (store/postgres/queue.py): the queue
+    # in rank order and the rest by due time, each with what decides "callable now" in the
+    # index (index-only walks skip closed zones without reading rows; leads_later also
+    # serves the grouped counts); `arrival` numbers each lead when it is created or
+    # reopened (a trigger), so new leads are found without reading the queue
+    """
+    CREATE INDEX leads_page ON leads (rank_group, rank_key, next_due, seq)
+        INCLUDE (timezone, zone_candidates, next_asked, next_late) WHERE next_due IS NOT NULL;
+    CREATE INDEX leads_later ON leads (next_due, seq)
+        INCLUDE (timezone, zone_candidates, next_asked, next_late, rank_group, received_at,
+                 reopened_at)
+        WHERE next_due IS NOT NULL;
+    DROP INDEX leads_due;
+    CREATE SEQUENCE lead_arrival;
+    ALTER TABLE leads ADD COLUMN arrival bigint;
+    CREATE INDEX leads_arrival ON leads (arrival) WHERE arrival IS NOT NULL;
+    -- the owner's function: a least-privilege role writing leads needs no sequence grant
+    CREATE FUNCTION leadtui_lead_arrived() RETURNS trigger LANGUAGE plpgsql
+        SECURITY DEFINER SET search_path FROM CURRENT AS $$
+    BEGIN
+        NEW.arrival := nextval('lead_arrival');
+        RETURN NEW;
+    END
+    $$;
+    CREATE TRIGGER leads_arrived BEFORE INSERT ON leads FOR EACH ROW
+        EXECUTE FUNCTION leadtui_lead_arrived();
+    CREATE TRIGGER leads_reopened BEFORE UPDATE OF reopened_at ON leads FOR EACH ROW
+        WHEN (NEW.reopened_at IS DISTINCT FROM OLD.reopened_at)
+        EXECUTE FUNCTION leadtui_lead_arrived();
+    """,
 )
 SCHEMA = len(MIGRATIONS)
 

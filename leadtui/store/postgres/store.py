@@ -28,6 +28,7 @@ from leadtui.store.index import email_key, utc
 from leadtui.store.postgres import figures as pg_figures
 from leadtui.store.postgres.base import _psycopg
 from leadtui.store.postgres.claims import PgClaims
+from leadtui.store.postgres.queue import PgQueue
 from leadtui.store.postgres.rows import (
     LEAD_COLUMNS,
     LEAD_WRITE,
@@ -48,7 +49,7 @@ _PLACES = ", ".join(["%s"] * len(LEAD_WRITE.split(",")))
 _ADD_LOCK = 7413202  # advisory lock: one add_leads at a time (dedupe by phone/email)
 
 
-class PgLeadStore(PgClaims):
+class PgLeadStore(PgQueue, PgClaims):
     """LeadStore implementation over a connection pool. Thread-safe; many processes and
     hosts may share one database."""
 

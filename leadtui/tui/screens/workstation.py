@@ -20,7 +20,7 @@ from textual.widgets import DataTable, Input
 from leadtui.domain.model import Outcome, QueueEntry
 from leadtui.domain.queue import format_age
 from leadtui.domain.scripts import script_for
-from leadtui.service.gateway import Snapshot, WriteResult
+from leadtui.service.gateway import PAGE_ROWS, Snapshot, WriteResult
 from leadtui.tui.dialer import dial_lead
 from leadtui.tui.guard import Guarded, guarded
 from leadtui.tui.keys import APP_BINDINGS, WORKSTATION_BINDINGS
@@ -48,7 +48,8 @@ if TYPE_CHECKING:
 
 #: At most this many rows in the table: a rep acts on the top of the queue, and a table
 #: of 50,000 rows takes seconds to build. The status line says how many more there are.
-MAX_ROWS = 500
+#: Snapshots hold exactly this many (the store reads only those rows).
+MAX_ROWS = PAGE_ROWS
 #: Rows put in the table before the first frame (more than any terminal shows); the rest
 #: of the first queue follows right after it is on screen, so a large queue does not
 #: delay the first frame (at 50,000 leads, 500 rows cost about 60 ms).
@@ -115,18 +116,24 @@ class WorkstationScreen(Guarded, Screen[None]):
         lead_id = self.queue.current_id
         return self.app.live.snapshot.index.get(lead_id) if lead_id else None
 
-    def _select_entries(self, snapshot: Snapshot) -> list[QueueEntry]:
+    def _select_entries(self, snapshot: Snapshot) -> tuple[list[QueueEntry], int]:
+        """The rows to show (at most MAX_ROWS) and how many there are in all."""
         if self.filter_text:
             needle = self.filter_text.casefold()
-            return [e for e in snapshot.entries if matches(e, needle)]
+            if snapshot.needle == needle:
+                return list(snapshot.found), snapshot.found_total
+            # the filter's own rows are on their way: narrow what is here meanwhile
+            known = snapshot.needle
+            base = snapshot.found if known and known in needle else snapshot.entries
+            found = [e for e in base if matches(e, needle)]
+            return found, len(found)
         if self.mode == "due":
-            return [e for e in snapshot.entries if e.due]
-        return list(snapshot.entries)
+            return [e for e in snapshot.entries if e.due], snapshot.due_count
+        return list(snapshot.entries), snapshot.active
 
     def _rebuild(self, snapshot: Snapshot) -> None:
         now = self.app.clock.now()
-        entries = self._select_entries(snapshot)
-        self._total = len(entries)
+        entries, self._total = self._select_entries(snapshot)
         self._shown = entries[:MAX_ROWS]
         rows = self._shown
         if not self._placed and len(rows) > FIRST_ROWS:
@@ -178,7 +185,7 @@ class WorkstationScreen(Guarded, Screen[None]):
             shown=len(self._shown),
             total=self._total,
             due=snapshot.due_count,
-            active=len(snapshot.entries),
+            active=snapshot.active,
             aging=aging,
             oldest=format_age(oldest),
             filter=self.filter_text,
@@ -225,7 +232,7 @@ class WorkstationScreen(Guarded, Screen[None]):
             if app.live.read_error:
                 return f"Could not read the leads: {app.live.read_error}"
             return "Loading the queue…"
-        active = len(app.live.snapshot.entries)
+        active = app.live.snapshot.active
         if self.filter_text:
             return "No active lead matches the filter. Esc clears it."
         if active == 0:
@@ -380,6 +387,7 @@ class WorkstationScreen(Guarded, Screen[None]):
         bar.value = ""
         bar.display = False
         self.filter_text = ""
+        self.app.live.set_filter("")
         self._rebuild(self.app.live.snapshot)
         self.queue.focus()
 
@@ -390,6 +398,7 @@ class WorkstationScreen(Guarded, Screen[None]):
         if isinstance(event.input, FilterBar):
             event.stop()
             self.filter_text = event.value.strip()
+            self.app.live.set_filter(self.filter_text)
             self._rebuild(self.app.live.snapshot)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

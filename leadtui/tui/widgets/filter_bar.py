@@ -6,18 +6,14 @@ from textual.binding import Binding
 from textual.widgets import Input
 
 from leadtui.domain.model import QueueEntry
+from leadtui.domain.queue_page import lead_matches
 from leadtui.tui.guard import Guarded
 
 
 def matches(entry: QueueEntry, needle: str) -> bool:
-    """Does the filter text occur in the lead's name, phone, email or source?"""
-    lead = entry.lead
-    if needle in lead.name.casefold() or needle in lead.email.casefold():
-        return True
-    if needle in lead.source.casefold():
-        return True
-    digits = "".join(ch for ch in needle if ch.isdigit())
-    return bool(digits) and len(digits) >= 3 and digits in lead.phone
+    """Does the filter text (casefolded) occur in the lead's name, phone, email or source?
+    (`domain.queue_page.lead_matches`: the stores filter their pages by the same rule.)"""
+    return lead_matches(entry.lead, needle)
 
 
 class FilterBar(Guarded, Input):
