@@ -86,8 +86,13 @@ def in_grace(asked: bool | None, late_at: datetime | None, now: datetime) -> boo
 
 
 def edge_for(
-    zones: tuple[str, ...], due_at: datetime, asked: bool | None, late_at: datetime | None,
-    window_open: bool, now: datetime, window: CallingWindow,
+    zones: tuple[str, ...],
+    due_at: datetime,
+    asked: bool | None,
+    late_at: datetime | None,
+    window_open: bool,
+    now: datetime,
+    window: CallingWindow,
 ) -> datetime | None:
     """The first moment after `now` that this lead's due flag can change by time alone:
     its due time, the end of its grace, or its calling window opening or shutting."""
@@ -124,7 +129,7 @@ def _page_of(
     limit: int, due_only: bool, needle: str,
 ) -> QueuePage:  # fmt: skip
     open_now: dict[tuple[str, ...], bool] = {}
-    edges: dict[tuple[str, ...], datetime] = {}  # zone set -> its window's next edge
+    edges: dict[tuple[str, ...], datetime | None] = {}  # zone set -> its window's next edge
     ranked: list[tuple[int, float, int, Queued, bool]] = []
     later: list[tuple[float, int, Queued, bool]] = []
     active = due_count = aging = 0
@@ -155,8 +160,9 @@ def _page_of(
             edge = None if action.late_at is None else action.late_at + _TICK
         else:
             zones = lead.zones
-            edge = edges.get(zones)
-            if edge is None:
+            if zones in edges:
+                edge = edges[zones]
+            else:
                 edge = edges[zones] = edge_for(zones, due_at, False, None, open_now[zones],
                                                now, window)  # fmt: skip
         if edge is not None and edge > now and (soonest is None or edge < soonest):

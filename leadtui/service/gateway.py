@@ -157,9 +157,11 @@ class StoreGateway:
             page = queue.queue_page(self.store, now, settings, limit=self.rows,
                                     session=self.session)  # fmt: skip
             found = (
-                queue.queue_page(self.store, now, settings, limit=self.rows, needle=needle,
-                                 session=self.session)  # fmt: skip
-                if needle else None
+                queue.queue_page(
+                    self.store, now, settings, limit=self.rows, needle=needle, session=self.session
+                )  # fmt: skip
+                if needle
+                else None
             )
             version = self.store.version()
         first = self._mark is None

@@ -105,7 +105,6 @@ def queue_page(
     if not claims:
         return page
     entries = tuple(
-        replace(e, claimed_by=claims[e.lead.id]) if e.lead.id in claims else e
-        for e in page.entries
+        replace(e, claimed_by=claims[e.lead.id]) if e.lead.id in claims else e for e in page.entries
     )
     return replace(page, entries=entries)

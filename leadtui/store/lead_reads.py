@@ -20,7 +20,8 @@ from leadtui.domain.model import (
     NextAction,
     Touch,
 )
-from leadtui.domain.queue import Queued, rank_queued
+from leadtui.domain.queue import Queued
+from leadtui.domain.queue_page import page_of
 from leadtui.domain.window import CallingWindow
 from leadtui.store import next_cache
 from leadtui.store.archive import (
@@ -244,11 +245,11 @@ class LeadReads:
         return report_figures(self)
 
     def queue_head(self, now: datetime, limit: int, window: CallingWindow) -> list[Lead]:
-        """The first `limit` leads of the ranked queue due now: ranked from the stored
-        next actions (`due_queue`, which replays only the stale ones), as `rank` would
-        from every active lead's touches."""
-        entries = rank_queued(self.due_queue(now, window), now, window, timedelta(0))
-        return [entry.lead for entry in entries[:limit]]
+        """The first `limit` leads of the ranked queue due now (from the due index, as
+        `queue_page` reads it: domain.queue_page.page_of)."""
+        page = page_of(self.due_queue(now, window), now, window, timedelta(0), limit=limit,
+                       due_only=True)  # fmt: skip
+        return [entry.lead for entry in page.entries]
 
 
 def _segment_leads(

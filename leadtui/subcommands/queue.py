@@ -28,8 +28,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     queue = commands.add_parser("queue", help="the ranked call queue")
     queue.add_argument("--all", action="store_true", help="every active lead, not only due ones")
     queue.add_argument("--json", action="store_true", help="print JSON")
-    queue.add_argument("--limit", type=positive, default=None,
-                       help="at most N leads (1 or more)")
+    queue.add_argument("--limit", type=positive, default=None, help="at most N leads (1 or more)")
     queue.set_defaults(run=run_queue)
 
 

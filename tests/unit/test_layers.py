@@ -166,7 +166,7 @@ def test_import_linter_contracts_hold() -> None:
 STORE_READS = frozenset({
     "leads", "active_leads", "get_lead", "touches", "touches_of", "touches_by_lead",
     "lead_count", "is_dnc", "changed", "version", "claims", "blitzes", "close", "due_queue",
-    "leads_with_touches", "path", "queue_head", "report_figures",
+    "leads_with_touches", "path", "queue_head", "report_figures", "queue_page", "arrivals",
 })  # fmt: skip
 STORE_WRITES = frozenset({
     "add_leads", "add_leads_streamed", "log_touch", "undo_last_touch", "undo_touch",

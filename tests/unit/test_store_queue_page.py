@@ -47,19 +47,27 @@ def store(backend: Backend):
 def _pool(store, other) -> list:
     leads = [r.lead for r in store.add_leads([draft(n) for n in range(1, 19)], T0)]
     store.add_leads([draft(60, timezone="Asia/Tokyo"), draft(61, timezone="Asia/Tokyo")], T0)
-    store.add_leads([draft(62, zone_candidates=("America/Chicago", "Pacific/Honolulu")),
-                     draft(63, zone_candidates=("America/Chicago", "America/New_York"))], T0)
+    store.add_leads(
+        [
+            draft(62, zone_candidates=("America/Chicago", "Pacific/Honolulu")),
+            draft(63, zone_candidates=("America/Chicago", "America/New_York")),
+        ],
+        T0,
+    )
     store.log_touch(leads[0].id, Outcome.NO_ANSWER, T0 - timedelta(hours=4))
-    store.log_touch(leads[1].id, Outcome.CALLBACK, T0 - timedelta(hours=3),
-                    when=T0 - timedelta(minutes=4))  # in its grace
-    store.log_touch(leads[2].id, Outcome.CALLBACK, T0 - timedelta(days=1),
-                    when=T0 - timedelta(hours=20))  # long past its grace: the window decides
+    store.log_touch(
+        leads[1].id, Outcome.CALLBACK, T0 - timedelta(hours=3), when=T0 - timedelta(minutes=4)
+    )  # in its grace
+    store.log_touch(
+        leads[2].id, Outcome.CALLBACK, T0 - timedelta(days=1), when=T0 - timedelta(hours=20)
+    )  # long past its grace: the window decides
     store.log_touch(leads[3].id, Outcome.WON, T0 - timedelta(hours=1))
     store.log_touch(leads[4].id, Outcome.DNC, T0 - timedelta(hours=1))
     store.log_touch(leads[5].id, Outcome.TALKED, T0 - timedelta(days=2))
     store.log_touch(leads[6].id, Outcome.VM_MESSAGE, T0 - timedelta(days=1))
-    store.log_touch(leads[7].id, Outcome.APPOINTMENT, T0 - timedelta(hours=2),
-                    when=T0 + timedelta(hours=3))
+    store.log_touch(
+        leads[7].id, Outcome.APPOINTMENT, T0 - timedelta(hours=2), when=T0 + timedelta(hours=3)
+    )
     store.log_touch(leads[8].id, Outcome.NOT_INTERESTED, T0 - timedelta(minutes=30))
     store.add_leads([draft(9, received_at=T0 - timedelta(minutes=1))], T0)  # reopens it
     for n in (10, 11, 12):
