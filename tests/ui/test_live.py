@@ -163,6 +163,36 @@ async def test_a_big_queue_shows_the_top_rows_and_says_how_many_more(
         assert "+20 more" in screen_text(app)
 
 
+async def test_the_filter_finds_leads_past_the_rows_the_queue_holds(
+    app_factory, add_leads, settle
+):
+    """The snapshot holds only the queue's first MAX_ROWS; a filter narrows them at once
+    and then shows what the store finds in the whole queue (its own page and count)."""
+    leads = add_leads(
+        *(draft(f"Lead {i}", minutes_ago=i + 1) for i in range(MAX_ROWS + 5)),
+        draft("Quintus Marlow", minutes_ago=MAX_ROWS + 30, source="trade-show"),
+        draft("Una Marlow", minutes_ago=2.5),
+    )
+    quintus, una = leads[-2], leads[-1]
+    app = app_factory()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        queue = app.screen.query_one(LeadQueue)
+        assert quintus.id not in queue.order and una.id in queue.order
+        await pilot.press("slash", *"marlow")
+        await pilot.pause()
+        assert una.id in queue.order  # narrowed at once from the rows held
+        await settle(pilot)
+        assert queue.order == [una.id, quintus.id]
+        assert "filter 'marlow': 2 ·" in screen_text(app)
+        await pilot.press("ctrl+u", *"TRADE-SHOW")
+        await settle(pilot)
+        assert queue.order == [quintus.id]
+        await pilot.press("escape")
+        await settle(pilot)
+        assert queue.row_count == MAX_ROWS and quintus.id not in queue.order
+
+
 async def test_the_first_queue_starts_past_the_first_rows_when_the_top_is_taken(
     app_factory, add_leads, other_store, settle, clock
 ):

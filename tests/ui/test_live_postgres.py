@@ -15,6 +15,7 @@ from conftest import SIZE, draft, screen_text
 from test_live import (  # noqa: F401 - collected again, here on PostgreSQL
     test_a_lead_added_by_another_process_appears_with_a_bell,
     test_a_lead_logged_elsewhere_leaves_the_due_queue,
+    test_the_filter_finds_leads_past_the_rows_the_queue_holds,
     test_the_lead_under_the_cursor_is_claimed_and_released_on_quit,
 )
 
