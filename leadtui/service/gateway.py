@@ -145,20 +145,22 @@ class StoreGateway:
         finally:
             self._lock.release()
 
-    def snapshot(self, now: datetime, needle: str = "") -> Snapshot:
+    def snapshot(self, now: datetime, needle: str = "", rows: int | None = None) -> Snapshot:
         """The head of the queue as of `now` (others' claims marked): only the rows a
-        screen shows are read (`LeadStore.queue_page`), and with a filter text `needle`
-        the first rows matching it too. New leads come from `LeadStore.arrivals`."""
+        screen shows are read (`LeadStore.queue_page`; `rows`, default `self.rows`), and
+        with a filter text `needle` the first rows matching it too. New leads come from
+        `LeadStore.arrivals`."""
         settings = self._settings()
+        rows = rows or self.rows
         needle = needle.casefold()
         with self._lock:
             # arrivals first: a lead told as new is already in the page read after it
             arrived = self.store.arrivals(self._mark, NEW_LEADS_SHOWN)
-            page = queue.queue_page(self.store, now, settings, limit=self.rows,
+            page = queue.queue_page(self.store, now, settings, limit=rows,
                                     session=self.session)  # fmt: skip
             found = (
                 queue.queue_page(
-                    self.store, now, settings, limit=self.rows, needle=needle, session=self.session
+                    self.store, now, settings, limit=rows, needle=needle, session=self.session
                 )  # fmt: skip
                 if needle
                 else None

@@ -33,6 +33,9 @@ if TYPE_CHECKING:
     from leadtui.tui.app import LeadApp
 
 TICK_SECONDS = 1.0
+#: Rows of the queue read before the first frame (more than a terminal shows); the whole
+#: page (gateway.PAGE_ROWS) is read right after the screen is up.
+FIRST_PAGE = 60
 #: Re-ranking because time passed (a due time came, a window opened) happens at most this
 #: often: at 50,000 leads a rank costs tens of ms of CPU, and a lead due a few seconds late
 #: on screen costs nothing. Changes in the store re-rank at once.
@@ -67,6 +70,7 @@ class LiveQueue(Guarded):
         self._new_leads: list[Lead] = []  # arrived, not yet told (gathered; held under dialogs)
         self._new_count = 0  # how many arrived and were not told yet (names: `_new_leads`)
         self.needle = ""  # the workstation's filter text: snapshots also read its page
+        self._primed_short = False  # the primed snapshot holds only FIRST_PAGE rows
         self._new_lead_timer: object | None = None
 
     def _in_thread(
@@ -87,16 +91,17 @@ class LiveQueue(Guarded):
         the GIL), and the first screen shows the queue instead of "loading". A failure is
         left to the first refresh, which reports it on screen."""
         try:
-            self.snapshot = self._snapshot(self.clock.now(), self.needle)
+            self.snapshot = self.app.gateway.snapshot(self.clock.now(), rows=FIRST_PAGE)
         except Exception:
             return
         self.queue_ready = True
+        self._primed_short = len(self.snapshot.entries) >= FIRST_PAGE
 
     def start(self) -> None:
         """Start the tick and the first refresh (called once the screen is up; a queue
         primed before the app started needs none)."""
-        if not self.queue_ready:
-            self.request_refresh()
+        if not self.queue_ready or self._primed_short:
+            self.request_refresh()  # the whole page follows the first frame
         self.app.set_interval(TICK_SECONDS, self.tick)
 
     # --- snapshots ---

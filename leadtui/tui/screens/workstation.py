@@ -143,15 +143,20 @@ class WorkstationScreen(Guarded, Screen[None]):
         if not self._placed and self._shown:
             self._placed = True  # first queue: start on a due lead nobody else has open
             self._unplaced = not self._place()
+        elif self._unplaced and rows is self._shown:
+            self._unplaced = not self._place()  # the first snapshot held too few rows
         self._maybe_advance(snapshot)
         self._show_current(now)
         self._update_status(now)
 
     def _place(self) -> bool:
         """Put the cursor on the first due lead nobody else has open; False when that
-        lead is not in the table (yet)."""
+        lead is not in the table (yet), or not in the rows held yet (the first snapshot
+        holds only the first rows)."""
         target = self.next_due()
-        return target is None or self.queue.select(target)
+        if target is None:
+            return len(self._shown) >= min(self._total, MAX_ROWS)
+        return self.queue.select(target)
 
     @guarded
     def _fill(self) -> None:
