@@ -30,6 +30,8 @@ SAFETY_RERANK = timedelta(minutes=10)
 #: Rows of the queue a snapshot holds: the workstation shows at most this many (a rep
 #: acts on the top of the queue); the status line gives the counts of the rest.
 PAGE_ROWS = 500
+#: Rows read for the first frame (more than a terminal shows; the whole page follows).
+FIRST_PAGE_ROWS = 60
 #: New leads a snapshot names (a toast names three; the count covers the rest).
 NEW_LEADS_SHOWN = 20
 
@@ -134,6 +136,10 @@ class StoreGateway:
         compact_later = getattr(store, "compact_later", None)
         if compact_later is not None:
             compact_later()
+
+    def follow(self, settings: Callable[[], Settings]) -> None:
+        """Read the settings from `settings` from now on (the app's, which a rep edits)."""
+        self._settings = settings
 
     # --- reading ---
     def changed(self) -> bool:

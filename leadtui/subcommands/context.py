@@ -52,16 +52,31 @@ class Context:
     def run_tui(self, blitz: tuple[float, int | None] | None = None) -> int:
         """Run the workstation (straight into a blitz when `blitz=(minutes, goal)`) and
         say where the demo data is once it closes."""
+        import secrets
+        from concurrent.futures import ThreadPoolExecutor
+
+        from leadtui.service.gateway import FIRST_PAGE_ROWS, StoreGateway
+
+        # The queue's first rows are read while the screen's code is imported: on a
+        # database server the read is mostly waiting, which then costs the first frame
+        # nothing (the workstation adopts this gateway and its first snapshot).
+        store = self.store
+        gateway = StoreGateway(store, self.cadence, lambda: self.settings, secrets.token_hex(6))
+        reader = ThreadPoolExecutor(1, thread_name_prefix="leadtui-first-rows")
+        first = reader.submit(gateway.snapshot, self.clock.now(), "", FIRST_PAGE_ROWS)
+        reader.shutdown(wait=False)
         from leadtui.tui.app import run_tui
 
         status = run_tui(
-            store=self.store,
+            store=store,
             clock=self.clock,
             settings=self.settings,
             paths=self.paths,
             cadence=self.cadence,
             blitz=blitz,
             demo_home=self.demo_dir,
+            gateway=gateway,
+            first=first,
         )
         if self.demo_dir:
             print(f"The demo data is in {self.demo_dir}; delete it when you are done.")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 from collections.abc import Coroutine, Mapping
+from concurrent.futures import Future
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,7 @@ from leadtui.domain.cadence import Cadence
 from leadtui.domain.model import Lead
 from leadtui.domain.scripts import load_scripts
 from leadtui.paths import Paths
-from leadtui.service.gateway import PendingWrite, StoreGateway, WriteResult
+from leadtui.service.gateway import PendingWrite, Snapshot, StoreGateway, WriteResult
 from leadtui.service.outbox import Outbox
 from leadtui.store.protocol import LeadStore
 from leadtui.tui import modes
@@ -85,6 +86,7 @@ class LeadApp(Guarded, App[None]):
         scripts: Mapping[str, str] | None = None,
         blitz: tuple[float, int | None] | None = None,
         demo_home: str | None = None,
+        gateway: StoreGateway | None = None,
     ) -> None:
         super().__init__()
         self.demo_home = demo_home  # --demo: the temporary folder (shown in the help)
@@ -94,8 +96,12 @@ class LeadApp(Guarded, App[None]):
         self.settings = settings
         self.paths = paths
         self.cadence = cadence
-        self.session = secrets.token_hex(6)
-        self.gateway = StoreGateway(store, cadence, lambda: self.settings, self.session)
+        # a gateway made before the app (it read the first rows meanwhile) is adopted
+        self.gateway = gateway or StoreGateway(
+            store, cadence, lambda: self.settings, secrets.token_hex(6)
+        )
+        self.gateway.follow(lambda: self.settings)
+        self.session = self.gateway.session
         self.prompting = False  # an outcome's questions are on screen
         self.dials = Dials()  # dials started with `g`, until their call is logged
         self.keys = KeyHold(self)  # keys typed in a burst reach the prompt they belong to
@@ -337,11 +343,13 @@ def make_app(
     cadence: Cadence,
     scripts: Mapping[str, str] | None = None,
     blitz: tuple[float, int | None] | None = None,
+    gateway: StoreGateway | None = None,
 ) -> LeadApp:
-    """Build the workstation app (not running yet); `blitz=(minutes, goal)` opens a blitz."""
+    """Build the workstation app (not running yet); `blitz=(minutes, goal)` opens a blitz;
+    `gateway`: one made before (for its session and arrivals mark)."""
     return LeadApp(
         store=store, clock=clock, settings=settings, paths=paths, cadence=cadence, scripts=scripts,
-        blitz=blitz,
+        blitz=blitz, gateway=gateway,
     )  # fmt: skip
 
 
@@ -354,12 +362,15 @@ def run_tui(
     cadence: Cadence,
     blitz: tuple[float, int | None] | None = None,
     demo_home: str | None = None,
+    gateway: StoreGateway | None = None,
+    first: Future[Snapshot] | None = None,
 ) -> int:
-    """Run the workstation until the rep quits (`blitz=(minutes, goal)`: start in a blitz)."""
+    """Run the workstation until the rep quits (`blitz=(minutes, goal)`: start in a blitz;
+    `first`: the first snapshot, being read by `gateway` before the app was built)."""
     app = make_app(store=store, clock=clock, settings=settings, paths=paths, cadence=cadence,
-                   blitz=blitz)  # fmt: skip
+                   blitz=blitz, gateway=gateway)  # fmt: skip
     app.demo_home = demo_home
-    app.live.prime_queue()
+    app.live.prime_queue(first)
     try:
         app.run()
     finally:

@@ -19,13 +19,14 @@ app hands to the matching method here.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from textual.signal import Signal
 
 from leadtui.domain.model import Lead
-from leadtui.service.gateway import Snapshot, empty_snapshot
+from leadtui.service.gateway import FIRST_PAGE_ROWS, Snapshot, empty_snapshot
 from leadtui.tui.guard import Guarded, guarded
 from leadtui.tui.messages import ClaimDone, RefreshFailed, SnapshotReady, StoreChanged
 
@@ -35,7 +36,7 @@ if TYPE_CHECKING:
 TICK_SECONDS = 1.0
 #: Rows of the queue read before the first frame (more than a terminal shows); the whole
 #: page (gateway.PAGE_ROWS) is read right after the screen is up.
-FIRST_PAGE = 60
+FIRST_PAGE = FIRST_PAGE_ROWS
 #: Re-ranking because time passed (a due time came, a window opened) happens at most this
 #: often: at 50,000 leads a rank costs tens of ms of CPU, and a lead due a few seconds late
 #: on screen costs nothing. Changes in the store re-rank at once.
@@ -85,13 +86,16 @@ class LiveQueue(Guarded):
         """Why the last refresh could not read the store ("" when it could)."""
         return self._read_error
 
-    def prime_queue(self) -> None:
+    def prime_queue(self, first: Future[Snapshot] | None = None) -> None:
         """Rank the first queue now, before the app runs. In one thread this costs about
         40% less than ranking in a worker while the screen mounts and paints (they share
         the GIL), and the first screen shows the queue instead of "loading". A failure is
         left to the first refresh, which reports it on screen."""
         try:
-            self.snapshot = self.app.gateway.snapshot(self.clock.now(), rows=FIRST_PAGE)
+            if first is not None:  # read while the app was being built
+                self.snapshot = first.result()
+            else:
+                self.snapshot = self.app.gateway.snapshot(self.clock.now(), rows=FIRST_PAGE)
         except Exception:
             return
         self.queue_ready = True
