@@ -163,9 +163,7 @@ async def test_a_big_queue_shows_the_top_rows_and_says_how_many_more(
         assert "+20 more" in screen_text(app)
 
 
-async def test_the_filter_finds_leads_past_the_rows_the_queue_holds(
-    app_factory, add_leads, settle
-):
+async def test_the_filter_finds_leads_past_the_rows_the_queue_holds(app_factory, add_leads, settle):
     """The snapshot holds only the queue's first MAX_ROWS; a filter narrows them at once
     and then shows what the store finds in the whole queue (its own page and count)."""
     leads = add_leads(
