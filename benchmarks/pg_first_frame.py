@@ -3,9 +3,9 @@
     python -m benchmarks.pg_first_frame --url URL [--runs 5] [--root DIR]
 
 Each run starts `leadtui --db URL --now BENCH_NOW` on an 80x24 pty (benchmarks/pty_run.py)
-and times the moment the first three names of the due queue (`queue --json --limit 3`,
-asked first) are on the screen; it then lets the screen settle for two seconds and
-reads the process's peak RSS (VmHWM) and CPU seconds (user + system, /proc) before
+and times the moment the names of the first three due leads nobody has open (`queue
+--json --limit 60`, asked first) are on the screen; it then lets the screen settle for
+two seconds and reads the process's peak RSS (VmHWM) and CPU seconds (user + system, /proc) before
 stopping it. The load average is printed with each run: the machine is shared. `--root`
 runs another checkout's leadtui (a before/after comparison on the same pool).
 """
@@ -42,9 +42,13 @@ def first_frame(url: str, root: Path) -> dict[str, float]:
     import subprocess
 
     base = [sys.executable, "-m", "leadtui", "--db", url, "--now", BENCH_NOW.isoformat()]
-    out = subprocess.run([*base, "queue", "--json", "--limit", "3"], env=_env(root), cwd=root,
+    out = subprocess.run([*base, "queue", "--json", "--limit", "60"], env=_env(root), cwd=root,
                          capture_output=True, text=True, check=True).stdout  # fmt: skip
-    names = [entry["name"][:12].encode() for entry in json.loads(out)]
+    # the cursor starts on the first lead nobody has open (the table scrolls to it): wait
+    # for the names of the first three free ones (runs stopped by a signal leave claims,
+    # which never expire under a fixed --now)
+    free = [entry for entry in json.loads(out) if not entry.get("claimed_by")]
+    names = [entry["name"][:12].encode() for entry in free[:3]]
     run = spawn(base, env=_env(root), cwd=str(root))
     try:
         seconds = run.read_until(names, timeout=300)
