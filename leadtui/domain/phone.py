@@ -42,6 +42,7 @@ from phonenumbers import timezone as pn_timezone
 from phonenumbers.phonenumberutil import _number_type_helper
 
 from leadtui.domain.model import LeadError
+from leadtui.domain.phone_prefix import significant_digits
 from leadtui.domain.text import clean_text
 
 __all__ = [
@@ -255,13 +256,35 @@ def _listed_zones(number: phonenumbers.PhoneNumber) -> tuple[tuple[str, ...], st
 @lru_cache(maxsize=4096)
 def _zones_and_region(e164: str) -> tuple[tuple[str, ...], bool, str]:
     """(usable zones for the number, True when the list is the whole country's, the
-    number's region code or "")."""
+    number's region code or ""). Numbers whose first significant digits (phone_prefix.py)
+    and length agree share the answer, computed once (`_BY_PREFIX`)."""
     number = _JUST_PARSED.get(e164)
     if number is None:
         try:
             number = phonenumbers.parse(e164, None)
         except NumberParseException:
             return (), False, ""
+    code = number.country_code
+    depth = significant_digits(code) if code is not None else None
+    if depth is None:
+        return _zones_of(number)
+    national = phonenumbers.national_significant_number(number)
+    key = (code, len(national), national[:depth])
+    found = _BY_PREFIX.get(key)
+    if found is None:
+        if len(_BY_PREFIX) >= _BY_PREFIX_MAX:
+            _BY_PREFIX.clear()
+        found = _BY_PREFIX[key] = _zones_of(number)
+    return found
+
+
+# (calling code, national length, first significant digits) -> `_zones_of`'s answer
+_BY_PREFIX: dict[tuple[int, int, str], tuple[tuple[str, ...], bool, str]] = {}
+_BY_PREFIX_MAX = 1 << 16
+
+
+def _zones_of(number: phonenumbers.PhoneNumber) -> tuple[tuple[str, ...], bool, str]:
+    """`_zones_and_region` for a parsed number, computed (no cache)."""
     listed, region = _listed_zones(number)
     whole_country = listed == tuple(pn_timezone._country_level_time_zones_for_number(number))
     zones = tuple(z for z in listed if z != pn_timezone.UNKNOWN_TIMEZONE and _zone_exists(z))
