@@ -47,7 +47,7 @@ from leadtui.io.csv_read import (
     Rejection,
     read_csv,
 )
-from leadtui.store.protocol import LeadStore
+from leadtui.store.protocol import LeadStore, SpooledDraft
 
 __all__ = [
     "header_field",
@@ -204,6 +204,8 @@ class RowContext:
     region: str = "US"
     default_timezone: str = "America/New_York"
     utc_received: bool = False
+    # the store's `spool_encoder()` when it has one: drafts come out as SpooledDrafts
+    encode: Callable[[LeadDraft, datetime], bytes] | None = None
 
 
 def prepare_row(row: CsvRow, ctx: RowContext) -> LeadDraft:
@@ -317,12 +319,20 @@ def _init_worker(ctx: RowContext) -> None:
 
 
 def _checked(row: CsvRow | Rejection, ctx: RowContext) -> LeadDraft | Rejection:
+    item = _values(row, ctx)
+    return item if isinstance(item, Rejection) else _draft_of(item)
+
+
+def _values(row: CsvRow | Rejection, ctx: RowContext) -> tuple[Any, ...] | Rejection:
+    """The row's draft as its field values (then its spooled form, with `ctx.encode`)."""
     if isinstance(row, Rejection):
         return row
     try:
-        return prepare_row(row, ctx)
+        draft = prepare_row(row, ctx)
     except LeadError as err:
         return Rejection(row.line, _one_line(str(err)))
+    values: tuple[Any, ...] = _draft_values(draft)
+    return (*values, ctx.encode(draft, ctx.now)) if ctx.encode is not None else values
 
 
 # Between this process and the workers rows and drafts travel as plain tuples: pickling
@@ -336,17 +346,21 @@ def _pack_row(row: CsvRow | Rejection) -> _PackedRow | Rejection:
 
 
 def _check_batch(rows: list[_PackedRow | Rejection]) -> list[tuple[Any, ...] | Rejection]:
-    assert _WORKER_CONTEXT is not None
-    done: list[tuple[Any, ...] | Rejection] = []
-    for row in rows:
-        item = _checked(row if isinstance(row, Rejection) else CsvRow(*row), _WORKER_CONTEXT)
-        done.append(item if isinstance(item, Rejection) else _draft_values(item))
-    return done
+    ctx = _WORKER_CONTEXT
+    assert ctx is not None
+    return [_values(row if isinstance(row, Rejection) else CsvRow(*row), ctx) for row in rows]
+
+
+_DRAFT_FIELDS = len(LeadDraft.__dataclass_fields__)
+
+
+def _draft_of(values: tuple[Any, ...]) -> LeadDraft:
+    return LeadDraft(*values) if len(values) == _DRAFT_FIELDS else SpooledDraft(*values)
 
 
 def _unpacked(items: list[tuple[Any, ...] | Rejection]) -> Iterator[LeadDraft | Rejection]:
     for item in items:
-        yield item if isinstance(item, Rejection) else LeadDraft(*item)
+        yield item if isinstance(item, Rejection) else _draft_of(item)
 
 
 def validated(
@@ -423,7 +437,11 @@ def import_csv(
         progress=on_bytes,
     )
     report.mapping, report.format = mapping, mapping.format
-    ctx = RowContext(now, source, region, default_timezone, mapping.utc_received())
+    encoder = getattr(store, "spool_encoder", None)  # a store that spools drafts (TinyDB)
+    ctx = RowContext(
+        now, source, region, default_timezone, mapping.utc_received(),
+        encoder() if encoder is not None else None,
+    )  # fmt: skip
 
     def counted() -> Iterator[CsvRow | Rejection]:
         for row in rows:
