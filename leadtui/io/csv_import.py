@@ -141,6 +141,8 @@ _DAY_FIRST = ("%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y")
 _MONTH_FIRST = ("%m/%d/%Y", "%m-%d-%Y")
 _TIMES = (" %H:%M", " %H:%M:%S", " %I:%M %p", " %I:%M:%S %p", " %I%p", " %I %p")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_UNIX_SECONDS = re.compile(r"\d{9,11}")
+_DAY_ALONE = re.compile(r"\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}")
 
 
 def parse_received(
@@ -168,7 +170,7 @@ def parse_received(
 
 
 def _parse_time(value: str, zone: str, region: str) -> datetime:
-    if re.fullmatch(r"\d{9,11}", value):
+    if _UNIX_SECONDS.fullmatch(value):
         return datetime.fromtimestamp(int(value), UTC)
     parsed: datetime | None = None
     try:
@@ -256,7 +258,7 @@ def _is_date_only(value: str) -> bool:
     value = value.strip()
     if _ISO_DATE.fullmatch(value):
         return True
-    return bool(re.fullmatch(r"\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}", value))
+    return bool(_DAY_ALONE.fullmatch(value))
 
 
 def _fields(draft: LeadDraft) -> dict[str, object]:

@@ -142,8 +142,11 @@ def _spool(
     try:
         for draft in drafts:
             email = email_key(draft.email)
-            phones = (draft.phone, *draft.other_phones)
-            owner = next((owner_of_phone[p] for p in phones if p in owner_of_phone), None)
+            phones = (draft.phone, *draft.other_phones) if draft.other_phones else None
+            if phones is None:
+                owner = owner_of_phone.get(draft.phone)
+            else:
+                owner = next((owner_of_phone[p] for p in phones if p in owner_of_phone), None)
             if owner is None and email:
                 owner = owner_of_email.get(email)
             line = draft.spooled if type(draft) is SpooledDraft else spool_record(draft, now)
@@ -154,7 +157,7 @@ def _spool(
             else:
                 repeats.setdefault(owner, []).append(line)
                 repeated += 1
-            for phone in phones:
+            for phone in phones or (draft.phone,):
                 owner_of_phone.setdefault(phone, owner)
             if email:
                 owner_of_email.setdefault(email, owner)
