@@ -20,13 +20,11 @@ them in one durable write. Rejections are kept (the first `MAX_LISTED`) with the
 
 from __future__ import annotations
 
-import multiprocessing
-import os
 import re
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
+from functools import partial
 from operator import attrgetter
 from typing import Any, BinaryIO
 from zoneinfo import ZoneInfo
@@ -47,6 +45,7 @@ from leadtui.io.csv_read import (
     Rejection,
     read_csv,
 )
+from leadtui.io.import_workers import import_workers, in_workers
 from leadtui.store.protocol import LeadStore, SpooledDraft
 
 __all__ = [
@@ -59,6 +58,7 @@ __all__ = [
     "MappingError",
     "Rejection",
     "import_csv",
+    "import_workers",
     "normalise_zone",
     "parse_received",
     "prepare_row",
@@ -302,24 +302,6 @@ def _valid(value: str, region: str) -> bool:
 BATCH_ROWS = 1_000  # rows per batch handed to a worker process
 
 
-def import_workers() -> int:
-    """Worker processes for validating rows: the usable cores (at most 4), 1 = none."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        cores = os.cpu_count() or 1
-    fork = "fork" in multiprocessing.get_all_start_methods()
-    return max(1, min(4, cores)) if fork else 1
-
-
-_WORKER_CONTEXT: RowContext | None = None
-
-
-def _init_worker(ctx: RowContext) -> None:
-    global _WORKER_CONTEXT
-    _WORKER_CONTEXT = ctx
-
-
 def _checked(row: CsvRow | Rejection, ctx: RowContext) -> LeadDraft | Rejection:
     item = _values(row, ctx)
     return item if isinstance(item, Rejection) else _draft_of(item)
@@ -347,9 +329,9 @@ def _pack_row(row: CsvRow | Rejection) -> _PackedRow | Rejection:
     return row if isinstance(row, Rejection) else (row.line, row.fields, row.phones)
 
 
-def _check_batch(rows: list[_PackedRow | Rejection]) -> list[tuple[Any, ...] | Rejection]:
-    ctx = _WORKER_CONTEXT
-    assert ctx is not None
+def _check_batch(
+    ctx: RowContext, rows: list[_PackedRow | Rejection]
+) -> list[tuple[Any, ...] | Rejection]:
     return [_values(row if isinstance(row, Rejection) else CsvRow(*row), ctx) for row in rows]
 
 
@@ -382,21 +364,15 @@ def validated(
         for row in iterator:
             yield _checked(row, ctx)
         return
-    pool = multiprocessing.get_context("fork").Pool(workers, _init_worker, (ctx,))
-    pending: deque[multiprocessing.pool.AsyncResult[list[tuple[Any, ...] | Rejection]]]
-    pending = deque()
-    try:
+
+    def batches() -> Iterator[list[_PackedRow | Rejection]]:
         while packed := [
             _pack_row(row) for _, row in zip(range(BATCH_ROWS), iterator, strict=False)
         ]:
-            pending.append(pool.apply_async(_check_batch, (packed,)))
-            while len(pending) > 2 * workers + 1:
-                yield from _unpacked(pending.popleft().get())
-        while pending:
-            yield from _unpacked(pending.popleft().get())
-    finally:
-        pool.terminate()
-        pool.join()
+            yield packed
+
+    for items in in_workers(batches(), partial(_check_batch, ctx), workers):
+        yield from _unpacked(items)
 
 
 def _one_line(text: str) -> str:

@@ -161,7 +161,7 @@ def text_lines(
                 break
             except UnicodeDecodeError:
                 continue
-        if "\r" in line[:-2]:  # old Mac line ends (or a stray CR): universal newlines
+        if line.find("\r", 0, -2) != -1:  # old Mac line ends (or a stray CR): universal newlines
             for piece in _LINE_END.findall(line):
                 number += 1
                 yield piece
