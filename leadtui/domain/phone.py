@@ -266,7 +266,7 @@ def _zones_and_region(e164: str) -> tuple[tuple[str, ...], bool, str]:
             return (), False, ""
     code = number.country_code
     depth = significant_digits(code) if code is not None else None
-    if depth is None:
+    if code is None or depth is None:
         return _zones_of(number)
     national = phonenumbers.national_significant_number(number)
     key = (code, len(national), national[:depth])

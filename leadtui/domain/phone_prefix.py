@@ -26,6 +26,7 @@ would. `tests/unit/test_phone_prefix.py` checks both the rule and the answers.
 
 from __future__ import annotations
 
+import importlib
 from functools import cache
 from typing import Any
 
@@ -33,12 +34,10 @@ import phonenumbers
 from phonenumbers import PhoneMetadata
 from phonenumbers.tzdata import TIMEZONE_DATA
 
-try:  # the regular expression parser (public as sre_parse before Python 3.11)
-    from re import _constants as sre_c
-    from re import _parser as sre_parse
-except ImportError:  # pragma: no cover - Python 3.10
-    import sre_constants as sre_c  # type: ignore[no-redef]
-    import sre_parse  # type: ignore[no-redef]
+# Python's own regular expression parser (re._parser, Python 3.11+): the patterns are
+# read exactly as `re` compiles them.
+sre_parse: Any = importlib.import_module("re._parser")
+sre_c: Any = importlib.import_module("re._constants")
 
 __all__ = ["pattern_depth", "prefix_width", "significant_digits"]
 

@@ -66,7 +66,7 @@ def in_workers(
     An exception raised by `work` is raised here; the processes end with the iterator."""
     context = multiprocessing.get_context("fork")
     conns: list[Connection] = []
-    procs: list[multiprocessing.process.BaseProcess] = []
+    procs: list[Any] = []
     try:
         for _ in range(workers):
             mine, theirs = context.Pipe()
