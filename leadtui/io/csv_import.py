@@ -23,16 +23,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time
+from datetime import datetime
 from functools import partial
 from operator import attrgetter
 from typing import Any, BinaryIO
-from zoneinfo import ZoneInfo
 
 from leadtui.domain.intake import check_timezone, prepare_lead
 from leadtui.domain.model import LeadDraft, LeadError
 from leadtui.domain.phone import parse_phone, strip_phone_prefix
-from leadtui.domain.times import TimeRangeError, check_received, to_utc
 from leadtui.io import csv_read
 from leadtui.io.aliases import Aliases, load_aliases, squash
 from leadtui.io.csv_read import (
@@ -45,6 +43,7 @@ from leadtui.io.csv_read import (
     Rejection,
     read_csv,
 )
+from leadtui.io.csv_times import is_date_only, parse_received
 from leadtui.io.import_workers import import_workers, in_workers
 from leadtui.store.protocol import LeadStore, SpooledDraft
 
@@ -137,66 +136,6 @@ def squash_label(label: str) -> str:
     return squash(label)
 
 
-_DAY_FIRST = ("%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y")
-_MONTH_FIRST = ("%m/%d/%Y", "%m-%d-%Y")
-_TIMES = (" %H:%M", " %H:%M:%S", " %I:%M %p", " %I:%M:%S %p", " %I%p", " %I %p")
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_UNIX_SECONDS = re.compile(r"\d{9,11}")
-_DAY_ALONE = re.compile(r"\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}")
-
-
-def parse_received(
-    value: str,
-    *,
-    zone: str | None = None,
-    now: datetime | None = None,
-    region: str = "US",
-    default_timezone: str = "America/New_York",
-) -> datetime:
-    """A received time from a CSV cell, as UTC. ISO 8601 (with or without offset), Unix
-    seconds, or common spreadsheet dates (month first for US files, day first elsewhere).
-    A time without an offset is read in `zone`; a date alone is the start of that day
-    there (`zone`, else `default_timezone`: the webhook's name for it).
-    TimeRangeError "received time ... out of range" (domain/times.py) for a time
-    that cannot be moved to UTC or, with `now`, is outside 2000-01-01 .. now + 1 day."""
-    value = " ".join(value.strip().split())
-    try:
-        parsed = _parse_time(value, zone or default_timezone, region)
-    except (OverflowError, OSError):  # Unix seconds past what the platform can hold
-        raise TimeRangeError(f"received time {value[:40]!r} out of range") from None
-    if now is None:
-        return to_utc(parsed, "received time")
-    return check_received(parsed, now)
-
-
-def _parse_time(value: str, zone: str, region: str) -> datetime:
-    if _UNIX_SECONDS.fullmatch(value):
-        return datetime.fromtimestamp(int(value), UTC)
-    parsed: datetime | None = None
-    try:
-        parsed = datetime.fromisoformat(value)
-        if _ISO_DATE.fullmatch(value):  # a date alone: the start of that day
-            parsed = datetime.combine(parsed.date(), time())
-    except ValueError:
-        dates = _MONTH_FIRST + _DAY_FIRST if region.upper() == "US" else _DAY_FIRST + _MONTH_FIRST
-        for date_format in ("%Y/%m/%d", *dates):
-            for time_format in ("", *_TIMES):
-                try:
-                    parsed = datetime.strptime(value.upper(), date_format + time_format)
-                    break
-                except ValueError:
-                    continue
-            if parsed:
-                break
-    if parsed is None:
-        raise LeadError(
-            f"cannot read the received time {value[:40]!r} (use ISO 8601, e.g. 2024-03-01 14:05)"
-        )
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=ZoneInfo(zone))
-    return parsed
-
-
 @dataclass(frozen=True)
 class RowContext:
     """What every row of one import shares."""
@@ -226,7 +165,7 @@ def prepare_row(row: CsvRow, ctx: RowContext) -> LeadDraft:
     phone, others, notes = _phones(row.phones, ctx.region)
     if f.get("notes"):
         notes = [f["notes"], *notes]
-    if received is not None and not zone_cell and _is_date_only(f["received"]):
+    if received is not None and not zone_cell and is_date_only(f["received"]):
         received = None  # the start of the day in the lead's own zone, known below
         day = f["received"]
     else:
@@ -252,13 +191,6 @@ def prepare_row(row: CsvRow, ctx: RowContext) -> LeadDraft:
     if changes:
         draft = LeadDraft(**{**_fields(draft), **changes})  # type: ignore[arg-type]
     return draft
-
-
-def _is_date_only(value: str) -> bool:
-    value = value.strip()
-    if _ISO_DATE.fullmatch(value):
-        return True
-    return bool(_DAY_ALONE.fullmatch(value))
 
 
 def _fields(draft: LeadDraft) -> dict[str, object]:
