@@ -22,7 +22,6 @@ New lead ids are distinct within the import by construction (an odd-step walk ov
 
 from __future__ import annotations
 
-import base64
 import json
 import marshal
 import secrets
@@ -113,8 +112,16 @@ def _draft(record: tuple[Any, ...]) -> LeadDraft:
     return LeadDraft(name, phone, email, source, zone, _time(received), notes, others, candidates)
 
 
+# base32 (RFC 4648, lower case) of ten bits at a time: `_id` is
+# `base64.b32encode(number.to_bytes(5, "big")).decode().lower()` (a test compares them)
+_B32 = "abcdefghijklmnopqrstuvwxyz234567"
+_PAIRS = [a + b for a in _B32 for b in _B32]
+
+
 def _id(number: int) -> str:
-    return base64.b32encode(number.to_bytes(5, "big")).decode("ascii").lower()
+    pairs = _PAIRS
+    return (pairs[number >> 30 & 1023] + pairs[number >> 20 & 1023]
+            + pairs[number >> 10 & 1023] + pairs[number & 1023])  # fmt: skip
 
 
 def _spool(

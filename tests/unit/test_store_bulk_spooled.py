@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import base64
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -90,3 +91,11 @@ def test_spooled_drafts_store_what_plain_drafts_store(tmp_path: Path) -> None:
     assert len(plain) == 4 and plain["+13125550001"]["inquiries"]
     with open_store(tmp_path / "c" / "leads.json", cadence=CADENCE) as store:
         assert store.spool_encoder() is bulk.spool_record
+
+
+@settings(max_examples=500, deadline=None)
+@given(number=st.integers(0, (1 << 40) - 1))
+def test_lead_ids_are_the_base32_of_their_number(number: int) -> None:
+    expected = base64.b32encode(number.to_bytes(5, "big")).decode("ascii").lower()
+    assert bulk._id(number) == expected
+    assert bulk._id(0) == "aaaaaaaa" and bulk._id((1 << 40) - 1) == "77777777"
