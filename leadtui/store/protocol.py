@@ -56,8 +56,9 @@ class AddCounts:
 @dataclass(frozen=True, slots=True)
 class SpooledDraft(LeadDraft):
     """A draft with the form a store's `add_leads_streamed` spools it in, made ahead (by
-    the import's worker processes) with that store's `spool_encoder()`: the store then
-    copies `spooled` instead of encoding the draft itself. Only for that store."""
+    the import's worker processes) with that store's `spool_encoder()` and the `now` of the
+    `add_leads_streamed` call: the store then copies `spooled` instead of encoding the
+    draft itself. Only for that store."""
 
     spooled: bytes = b""
 
