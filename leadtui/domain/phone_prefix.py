@@ -22,16 +22,22 @@ leading digits) looks at most at the pattern's widest match. So two national num
 the same calling code and length that agree on their first D digits get the same zones,
 and the cache keyed by (code, length, first D digits) answers exactly what phonenumbers
 would. `tests/unit/test_phone_prefix.py` checks both the rule and the answers.
+
+`listed_zones` / `region_and_kind`: phonenumbers' own steps for a number's zones and
+region, the region and type found once (phone.py's uncached computation).
 """
 
 from __future__ import annotations
 
 import importlib
+import re
 from functools import cache
 from typing import Any
 
 import phonenumbers
-from phonenumbers import PhoneMetadata
+from phonenumbers import PhoneMetadata, PhoneNumberType, is_number_type_geographical
+from phonenumbers import timezone as pn_timezone
+from phonenumbers.phonenumberutil import _number_type_helper
 from phonenumbers.tzdata import TIMEZONE_DATA
 
 # Python's own regular expression parser (re._parser, Python 3.11+): the patterns are
@@ -39,7 +45,7 @@ from phonenumbers.tzdata import TIMEZONE_DATA
 sre_parse: Any = importlib.import_module("re._parser")
 sre_c: Any = importlib.import_module("re._constants")
 
-__all__ = ["pattern_depth", "prefix_width", "significant_digits"]
+__all__ = ["listed_zones", "pattern_depth", "prefix_width", "region_and_kind", "significant_digits"]
 
 _DESCS = (
     "general_desc", "fixed_line", "mobile", "toll_free", "premium_rate", "shared_cost",
@@ -185,3 +191,59 @@ def significant_digits(country_code: int) -> int | None:
                 return None
             depth = max(depth, found)
     return depth
+
+
+# phonenumbers' own steps for a number's zones and region, each done once (phone.py's
+# `_zones_of` uses them; tests/unit/test_phone_zones_listed.py compares the answers).
+
+
+def region_and_kind(number: phonenumbers.PhoneNumber) -> tuple[str | None, int]:
+    """(`region_code_for_number(number)`, `number_type(number)`) with one type check
+    where phonenumbers makes two: for a calling code shared by several regions (+1: the
+    US, Canada, the Caribbean) it finds the region by checking the number's type against
+    each region's plan, then `number_type` finds the region again and checks the type
+    once more. The same steps, each done once."""
+    code = number.country_code
+    regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(code) if code is not None else None
+    if code is None or not regions:
+        return None, PhoneNumberType.UNKNOWN
+    national = phonenumbers.national_significant_number(number)
+    region: str = regions[0]
+    if len(regions) > 1:
+        region = ""
+        for candidate in regions:
+            metadata = PhoneMetadata.metadata_for_region(candidate.upper(), None)
+            if metadata is None:
+                continue
+            if metadata.leading_digits is not None:
+                if re.match(metadata.leading_digits, national):
+                    region = candidate
+                    break
+                continue
+            kind = _number_type_helper(national, metadata)
+            if kind != PhoneNumberType.UNKNOWN:
+                return candidate, kind  # the type number_type would find with this plan
+        if not region:
+            return None, PhoneNumberType.UNKNOWN
+    metadata = PhoneMetadata.metadata_for_region_or_calling_code(code, region)
+    if metadata is None:
+        return region, PhoneNumberType.UNKNOWN
+    return region, _number_type_helper(national, metadata)
+
+
+def listed_zones(number: phonenumbers.PhoneNumber) -> tuple[tuple[str, ...], str]:
+    """(phonenumbers' `time_zones_for_number(number)`, `region_code_for_number(number)`
+    or ""), the region and the type found once (`region_and_kind`): `time_zones_for_number`
+    asks `number_type`, and finding the region of a +1 number is itself a full type check
+    against the US plan, so phonenumbers checks it three times when we also want the
+    region. `tests/unit/test_phone_zones_listed.py` compares both answers with
+    phonenumbers' own on every region's example numbers."""
+    region, kind = region_and_kind(number)
+    code = number.country_code
+    if kind == PhoneNumberType.UNKNOWN or code is None:
+        listed: tuple[str, ...] = (pn_timezone.UNKNOWN_TIMEZONE,)
+    elif not is_number_type_geographical(kind, code):
+        listed = tuple(pn_timezone._country_level_time_zones_for_number(number))
+    else:
+        listed = tuple(pn_timezone.time_zones_for_geographical_number(number))
+    return listed, region or ""
