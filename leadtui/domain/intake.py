@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from functools import cache
+from functools import cache, lru_cache
 from zoneinfo import ZoneInfo, available_timezones
 
 from leadtui.domain.model import LeadDraft, LeadError
@@ -77,6 +77,13 @@ def check_timezone(value: str, field: str = "timezone") -> str:
         shown = one_line(name, 40) if name else ""
         raise LeadError(f"{field} {shown!r} is not a known IANA time zone (e.g. America/Chicago)")
     return canonical
+
+
+@lru_cache(maxsize=64)
+def _default_zone(name: str) -> str:
+    """`check_timezone` of the settings' default zone, once per name (an import asks it
+    for every row); a bad name raises each time (exceptions are not cached)."""
+    return check_timezone(name, field="default timezone")
 
 
 def check_email(value: str) -> str:
@@ -131,7 +138,7 @@ def prepare_lead(
         clean_notes = f"{clean_notes}\n{line}" if clean_notes else line
         if len(clean_notes) > MAX_NOTES:
             raise LeadError(f"notes is longer than {MAX_NOTES} characters")
-    default_zone = check_timezone(default_timezone, field="default timezone")
+    default_zone = _default_zone(default_timezone)
     received = _received(received_at, now)
     candidates: tuple[str, ...] = ()
     if timezone is not None and clean_text(timezone, max_length=MAX_TIMEZONE, field="timezone"):

@@ -32,16 +32,15 @@ from zoneinfo import ZoneInfo
 import phonenumbers
 from phonenumbers import (
     NumberParseException,
-    PhoneMetadata,
     PhoneNumberFormat,
     PhoneNumberType,
     ValidationResult,
-    is_number_type_geographical,
 )
 from phonenumbers import timezone as pn_timezone
-from phonenumbers.phonenumberutil import _number_type_helper
 
 from leadtui.domain.model import LeadError
+from leadtui.domain.phone_prefix import listed_zones as _listed_zones
+from leadtui.domain.phone_prefix import significant_digits
 from leadtui.domain.text import clean_text
 
 __all__ = [
@@ -200,68 +199,38 @@ def _zone_exists(name: str) -> bool:
     return True
 
 
-def _region_and_kind(number: phonenumbers.PhoneNumber) -> tuple[str | None, int]:
-    """(`region_code_for_number(number)`, `number_type(number)`) with one type check
-    where phonenumbers makes two: for a calling code shared by several regions (+1: the
-    US, Canada, the Caribbean) it finds the region by checking the number's type against
-    each region's plan, then `number_type` finds the region again and checks the type
-    once more. The same steps, each done once."""
-    code = number.country_code
-    regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(code) if code is not None else None
-    if code is None or not regions:
-        return None, PhoneNumberType.UNKNOWN
-    national = phonenumbers.national_significant_number(number)
-    region: str = regions[0]
-    if len(regions) > 1:
-        region = ""
-        for candidate in regions:
-            metadata = PhoneMetadata.metadata_for_region(candidate.upper(), None)
-            if metadata is None:
-                continue
-            if metadata.leading_digits is not None:
-                if re.match(metadata.leading_digits, national):
-                    region = candidate
-                    break
-                continue
-            kind = _number_type_helper(national, metadata)
-            if kind != PhoneNumberType.UNKNOWN:
-                return candidate, kind  # the type number_type would find with this plan
-        if not region:
-            return None, PhoneNumberType.UNKNOWN
-    metadata = PhoneMetadata.metadata_for_region_or_calling_code(code, region)
-    if metadata is None:
-        return region, PhoneNumberType.UNKNOWN
-    return region, _number_type_helper(national, metadata)
-
-
-def _listed_zones(number: phonenumbers.PhoneNumber) -> tuple[tuple[str, ...], str]:
-    """(phonenumbers' `time_zones_for_number(number)`, `region_code_for_number(number)`
-    or ""), the region and the type found once (`_region_and_kind`): `time_zones_for_number`
-    asks `number_type`, and finding the region of a +1 number is itself a full type check
-    against the US plan, so phonenumbers checks it three times when we also want the
-    region. `tests/unit/test_phone_zones_listed.py` compares both answers with
-    phonenumbers' own on every region's example numbers."""
-    region, kind = _region_and_kind(number)
-    code = number.country_code
-    if kind == PhoneNumberType.UNKNOWN or code is None:
-        listed: tuple[str, ...] = (pn_timezone.UNKNOWN_TIMEZONE,)
-    elif not is_number_type_geographical(kind, code):
-        listed = tuple(pn_timezone._country_level_time_zones_for_number(number))
-    else:
-        listed = tuple(pn_timezone.time_zones_for_geographical_number(number))
-    return listed, region or ""
-
-
 @lru_cache(maxsize=4096)
 def _zones_and_region(e164: str) -> tuple[tuple[str, ...], bool, str]:
     """(usable zones for the number, True when the list is the whole country's, the
-    number's region code or "")."""
+    number's region code or ""). Numbers whose first significant digits (phone_prefix.py)
+    and length agree share the answer, computed once (`_BY_PREFIX`)."""
     number = _JUST_PARSED.get(e164)
     if number is None:
         try:
             number = phonenumbers.parse(e164, None)
         except NumberParseException:
             return (), False, ""
+    code = number.country_code
+    depth = significant_digits(code) if code is not None else None
+    if code is None or depth is None:
+        return _zones_of(number)
+    national = phonenumbers.national_significant_number(number)
+    key = (code, len(national), national[:depth])
+    found = _BY_PREFIX.get(key)
+    if found is None:
+        if len(_BY_PREFIX) >= _BY_PREFIX_MAX:
+            _BY_PREFIX.clear()
+        found = _BY_PREFIX[key] = _zones_of(number)
+    return found
+
+
+# (calling code, national length, first significant digits) -> `_zones_of`'s answer
+_BY_PREFIX: dict[tuple[int, int, str], tuple[tuple[str, ...], bool, str]] = {}
+_BY_PREFIX_MAX = 1 << 16
+
+
+def _zones_of(number: phonenumbers.PhoneNumber) -> tuple[tuple[str, ...], bool, str]:
+    """`_zones_and_region` for a parsed number, computed (no cache)."""
     listed, region = _listed_zones(number)
     whole_country = listed == tuple(pn_timezone._country_level_time_zones_for_number(number))
     zones = tuple(z for z in listed if z != pn_timezone.UNKNOWN_TIMEZONE and _zone_exists(z))

@@ -22,6 +22,7 @@ prompt, the store's write methods) against one of two ranges, and refused with a
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from functools import lru_cache
 
 from leadtui.domain.model import LeadError
 
@@ -92,6 +93,7 @@ def shift(at: datetime, delta: timedelta, what: str = "time") -> datetime:
         raise TimeRangeError(f"{what} out of range") from None
 
 
+@lru_cache(maxsize=16)  # an import checks each row's times against the same `now`
 def _event_range(now: datetime) -> tuple[datetime, datetime]:
     latest = min(to_utc(now, "current time"), CLOCK_MAX) + FUTURE_SLACK
     return EARLIEST, latest

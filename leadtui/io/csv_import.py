@@ -20,21 +20,17 @@ them in one durable write. Rejections are kept (the first `MAX_LISTED`) with the
 
 from __future__ import annotations
 
-import multiprocessing
-import os
 import re
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time
+from datetime import datetime
+from functools import partial
 from operator import attrgetter
 from typing import Any, BinaryIO
-from zoneinfo import ZoneInfo
 
 from leadtui.domain.intake import check_timezone, prepare_lead
 from leadtui.domain.model import LeadDraft, LeadError
 from leadtui.domain.phone import parse_phone, strip_phone_prefix
-from leadtui.domain.times import TimeRangeError, check_received, to_utc
 from leadtui.io import csv_read
 from leadtui.io.aliases import Aliases, load_aliases, squash
 from leadtui.io.csv_read import (
@@ -47,7 +43,9 @@ from leadtui.io.csv_read import (
     Rejection,
     read_csv,
 )
-from leadtui.store.protocol import LeadStore
+from leadtui.io.csv_times import is_date_only, parse_received
+from leadtui.io.import_workers import import_workers, in_workers
+from leadtui.store.protocol import LeadStore, SpooledDraft
 
 __all__ = [
     "header_field",
@@ -59,6 +57,7 @@ __all__ = [
     "MappingError",
     "Rejection",
     "import_csv",
+    "import_workers",
     "normalise_zone",
     "parse_received",
     "prepare_row",
@@ -137,64 +136,6 @@ def squash_label(label: str) -> str:
     return squash(label)
 
 
-_DAY_FIRST = ("%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y")
-_MONTH_FIRST = ("%m/%d/%Y", "%m-%d-%Y")
-_TIMES = (" %H:%M", " %H:%M:%S", " %I:%M %p", " %I:%M:%S %p", " %I%p", " %I %p")
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-
-def parse_received(
-    value: str,
-    *,
-    zone: str | None = None,
-    now: datetime | None = None,
-    region: str = "US",
-    default_timezone: str = "America/New_York",
-) -> datetime:
-    """A received time from a CSV cell, as UTC. ISO 8601 (with or without offset), Unix
-    seconds, or common spreadsheet dates (month first for US files, day first elsewhere).
-    A time without an offset is read in `zone`; a date alone is the start of that day
-    there (`zone`, else `default_timezone`: the webhook's name for it).
-    TimeRangeError "received time ... out of range" (domain/times.py) for a time
-    that cannot be moved to UTC or, with `now`, is outside 2000-01-01 .. now + 1 day."""
-    value = " ".join(value.strip().split())
-    try:
-        parsed = _parse_time(value, zone or default_timezone, region)
-    except (OverflowError, OSError):  # Unix seconds past what the platform can hold
-        raise TimeRangeError(f"received time {value[:40]!r} out of range") from None
-    if now is None:
-        return to_utc(parsed, "received time")
-    return check_received(parsed, now)
-
-
-def _parse_time(value: str, zone: str, region: str) -> datetime:
-    if re.fullmatch(r"\d{9,11}", value):
-        return datetime.fromtimestamp(int(value), UTC)
-    parsed: datetime | None = None
-    try:
-        parsed = datetime.fromisoformat(value)
-        if _ISO_DATE.fullmatch(value):  # a date alone: the start of that day
-            parsed = datetime.combine(parsed.date(), time())
-    except ValueError:
-        dates = _MONTH_FIRST + _DAY_FIRST if region.upper() == "US" else _DAY_FIRST + _MONTH_FIRST
-        for date_format in ("%Y/%m/%d", *dates):
-            for time_format in ("", *_TIMES):
-                try:
-                    parsed = datetime.strptime(value.upper(), date_format + time_format)
-                    break
-                except ValueError:
-                    continue
-            if parsed:
-                break
-    if parsed is None:
-        raise LeadError(
-            f"cannot read the received time {value[:40]!r} (use ISO 8601, e.g. 2024-03-01 14:05)"
-        )
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=ZoneInfo(zone))
-    return parsed
-
-
 @dataclass(frozen=True)
 class RowContext:
     """What every row of one import shares."""
@@ -204,6 +145,8 @@ class RowContext:
     region: str = "US"
     default_timezone: str = "America/New_York"
     utc_received: bool = False
+    # the store's `spool_encoder()` when it has one: drafts come out as SpooledDrafts
+    encode: Callable[[LeadDraft, datetime], bytes] | None = None
 
 
 def prepare_row(row: CsvRow, ctx: RowContext) -> LeadDraft:
@@ -222,7 +165,7 @@ def prepare_row(row: CsvRow, ctx: RowContext) -> LeadDraft:
     phone, others, notes = _phones(row.phones, ctx.region)
     if f.get("notes"):
         notes = [f["notes"], *notes]
-    if received is not None and not zone_cell and _is_date_only(f["received"]):
+    if received is not None and not zone_cell and is_date_only(f["received"]):
         received = None  # the start of the day in the lead's own zone, known below
         day = f["received"]
     else:
@@ -248,13 +191,6 @@ def prepare_row(row: CsvRow, ctx: RowContext) -> LeadDraft:
     if changes:
         draft = LeadDraft(**{**_fields(draft), **changes})  # type: ignore[arg-type]
     return draft
-
-
-def _is_date_only(value: str) -> bool:
-    value = value.strip()
-    if _ISO_DATE.fullmatch(value):
-        return True
-    return bool(re.fullmatch(r"\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}", value))
 
 
 def _fields(draft: LeadDraft) -> dict[str, object]:
@@ -298,31 +234,21 @@ def _valid(value: str, region: str) -> bool:
 BATCH_ROWS = 1_000  # rows per batch handed to a worker process
 
 
-def import_workers() -> int:
-    """Worker processes for validating rows: the usable cores (at most 4), 1 = none."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        cores = os.cpu_count() or 1
-    fork = "fork" in multiprocessing.get_all_start_methods()
-    return max(1, min(4, cores)) if fork else 1
-
-
-_WORKER_CONTEXT: RowContext | None = None
-
-
-def _init_worker(ctx: RowContext) -> None:
-    global _WORKER_CONTEXT
-    _WORKER_CONTEXT = ctx
-
-
 def _checked(row: CsvRow | Rejection, ctx: RowContext) -> LeadDraft | Rejection:
+    item = _values(row, ctx)
+    return item if isinstance(item, Rejection) else _draft_of(item)
+
+
+def _values(row: CsvRow | Rejection, ctx: RowContext) -> tuple[Any, ...] | Rejection:
+    """The row's draft as its field values (then its spooled form, with `ctx.encode`)."""
     if isinstance(row, Rejection):
         return row
     try:
-        return prepare_row(row, ctx)
+        draft = prepare_row(row, ctx)
     except LeadError as err:
         return Rejection(row.line, _one_line(str(err)))
+    values: tuple[Any, ...] = _draft_values(draft)
+    return (*values, ctx.encode(draft, ctx.now)) if ctx.encode is not None else values
 
 
 # Between this process and the workers rows and drafts travel as plain tuples: pickling
@@ -335,18 +261,22 @@ def _pack_row(row: CsvRow | Rejection) -> _PackedRow | Rejection:
     return row if isinstance(row, Rejection) else (row.line, row.fields, row.phones)
 
 
-def _check_batch(rows: list[_PackedRow | Rejection]) -> list[tuple[Any, ...] | Rejection]:
-    assert _WORKER_CONTEXT is not None
-    done: list[tuple[Any, ...] | Rejection] = []
-    for row in rows:
-        item = _checked(row if isinstance(row, Rejection) else CsvRow(*row), _WORKER_CONTEXT)
-        done.append(item if isinstance(item, Rejection) else _draft_values(item))
-    return done
+def _check_batch(
+    ctx: RowContext, rows: list[_PackedRow | Rejection]
+) -> list[tuple[Any, ...] | Rejection]:
+    return [_values(row if isinstance(row, Rejection) else CsvRow(*row), ctx) for row in rows]
+
+
+_DRAFT_FIELDS = len(LeadDraft.__dataclass_fields__)
+
+
+def _draft_of(values: tuple[Any, ...]) -> LeadDraft:
+    return LeadDraft(*values) if len(values) == _DRAFT_FIELDS else SpooledDraft(*values)
 
 
 def _unpacked(items: list[tuple[Any, ...] | Rejection]) -> Iterator[LeadDraft | Rejection]:
     for item in items:
-        yield item if isinstance(item, Rejection) else LeadDraft(*item)
+        yield item if isinstance(item, Rejection) else _draft_of(item)
 
 
 def validated(
@@ -366,21 +296,15 @@ def validated(
         for row in iterator:
             yield _checked(row, ctx)
         return
-    pool = multiprocessing.get_context("fork").Pool(workers, _init_worker, (ctx,))
-    pending: deque[multiprocessing.pool.AsyncResult[list[tuple[Any, ...] | Rejection]]]
-    pending = deque()
-    try:
+
+    def batches() -> Iterator[list[_PackedRow | Rejection]]:
         while packed := [
             _pack_row(row) for _, row in zip(range(BATCH_ROWS), iterator, strict=False)
         ]:
-            pending.append(pool.apply_async(_check_batch, (packed,)))
-            while len(pending) > 2 * workers + 1:
-                yield from _unpacked(pending.popleft().get())
-        while pending:
-            yield from _unpacked(pending.popleft().get())
-    finally:
-        pool.terminate()
-        pool.join()
+            yield packed
+
+    for items in in_workers(batches(), partial(_check_batch, ctx), workers):
+        yield from _unpacked(items)
 
 
 def _one_line(text: str) -> str:
@@ -423,7 +347,11 @@ def import_csv(
         progress=on_bytes,
     )
     report.mapping, report.format = mapping, mapping.format
-    ctx = RowContext(now, source, region, default_timezone, mapping.utc_received())
+    encoder = getattr(store, "spool_encoder", None)  # a store that spools drafts (TinyDB)
+    ctx = RowContext(
+        now, source, region, default_timezone, mapping.utc_received(),
+        encoder() if encoder is not None else None,
+    )  # fmt: skip
 
     def counted() -> Iterator[CsvRow | Rejection]:
         for row in rows:

@@ -161,7 +161,7 @@ def text_lines(
                 break
             except UnicodeDecodeError:
                 continue
-        if "\r" in line[:-2]:  # old Mac line ends (or a stray CR): universal newlines
+        if line.find("\r", 0, -2) != -1:  # old Mac line ends (or a stray CR): universal newlines
             for piece in _LINE_END.findall(line):
                 number += 1
                 yield piece
@@ -278,7 +278,7 @@ def _rows(
     previous = reader.line_num  # type: ignore[attr-defined]
     phone_columns = mapping.columns.get("mobile", []) + mapping.columns.get("phone", [])
     single = {f: idx for f, idx in mapping.columns.items() if f not in ("mobile", "phone")}
-    header = mapping.header
+    labels = [cell.strip() for cell in mapping.header]
     joined = "first_name" in single or "last_name" in single
     while True:
         start = offset + previous + 1
@@ -313,11 +313,11 @@ def _rows(
             first, last = fields.pop("first_name", ""), fields.pop("last_name", "")
             if not fields.get("name"):
                 fields["name"] = f"{first} {last}".strip()
-        phones = tuple(
-            (header[i].strip(), cells[i].strip())
+        phones = tuple([
+            (labels[i], value)
             for i in phone_columns
-            if i < n and cells[i].strip()
-        )
+            if i < n and (value := cells[i].strip())
+        ])  # fmt: skip
         yield CsvRow(start, fields, phones)
 
 

@@ -22,7 +22,6 @@ New lead ids are distinct within the import by construction (an odd-step walk ov
 
 from __future__ import annotations
 
-import base64
 import json
 import marshal
 import secrets
@@ -38,7 +37,7 @@ from leadtui.domain.times import check_clock, check_received
 from leadtui.store.archive import EMAILS, LEAD_IDS, PHONES
 from leadtui.store.documents import _time
 from leadtui.store.index import LEADS, email_key, iso, lead_doc
-from leadtui.store.protocol import AddCounts, StoreError
+from leadtui.store.protocol import AddCounts, SpooledDraft, StoreError
 
 if TYPE_CHECKING:
     from leadtui.store.repository import TinyLeadStore
@@ -50,28 +49,62 @@ _ID_STEP = 0x9E3779B97F & (_ID_SPACE - 1) | 1  # odd: every id once before repea
 EXISTING_BATCH = 2_000
 
 
-# The spool is private to this process and lives only as long as the import: marshal's
-# records (a 4-byte length, then the tuple) are several times cheaper than JSON both ways.
-_LENGTH = struct.Struct("<I")
+# The spool is private to this process and lives only as long as the import. A record:
+# its two lengths, the draft's fields (marshal: several times cheaper than JSON both ways)
+# and the JSON document of the lead it creates when it is new, has no repeat in the file
+# and is not on the do-not-call list (the usual case), without its leading `{"id":"",`:
+# the id is put in front when the snapshot is written.
+_HEAD = struct.Struct("<II")
 _encode_json = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"), allow_nan=False).encode
 
 
-def _record(draft: LeadDraft, email: str, now: datetime) -> bytes:
+def spool_record(draft: LeadDraft, now: datetime) -> bytes:
+    """A draft as `add_streamed` spools it; the import's workers make these ahead
+    (`SpooledDraft`), so the importing process copies bytes instead of encoding."""
     received = iso(check_received(draft.received_at, now))
-    data = marshal.dumps((draft.phone, email, draft.name, draft.email, draft.source,
-                          draft.timezone, received, draft.notes, draft.other_phones,
-                          draft.zone_candidates))  # fmt: skip
-    return _LENGTH.pack(len(data)) + data
+    body = _new_lead_body(draft, received).encode()
+    data = marshal.dumps((draft.phone, email_key(draft.email), draft.name, draft.email,
+                          draft.source, draft.timezone, received, draft.notes,
+                          draft.other_phones, draft.zone_candidates))  # fmt: skip
+    return _HEAD.pack(len(data), len(body)) + data + body
+
+
+_text = json.encoder.encode_basestring_ascii  # what `_encode_json` writes for a string
+
+
+def _new_lead_body(draft: LeadDraft, received: str) -> str:
+    """`_encode_json(lead_doc(new_lead("", draft, listed=False)))` without its leading
+    `{"id":"",`, written directly (the same keys, order and escapes; a test compares the
+    two on generated drafts): a third of the cost."""
+    others = [p for p in dict.fromkeys(draft.other_phones) if p != draft.phone]
+    parts = [
+        '"name":', _text(draft.name), ',"phone":', _text(draft.phone),
+        ',"email":', _text(draft.email), ',"source":', _text(draft.source),
+        ',"timezone":', _text(draft.timezone), ',"received_at":', _text(received),
+        ',"status":"new","notes":', _text(draft.notes), ',"inquiries":[]',
+    ]  # fmt: skip
+    if others:
+        parts += (',"other_phones":[', ",".join(map(_text, others)), "]")
+    if draft.zone_candidates:
+        parts += (',"zone_candidates":[', ",".join(map(_text, draft.zone_candidates)), "]")
+    parts.append("}")
+    return "".join(parts)
+
+
+def _raw_records(spool: IO[bytes]) -> Iterator[tuple[bytes, bytes]]:
+    """(marshal data, document body) of each record."""
+    spool.seek(0)
+    read, size = spool.read, _HEAD.size
+    while head := read(size):
+        length, body = _HEAD.unpack(head)
+        yield read(length), read(body)
 
 
 def _records(spool: IO[bytes]) -> Iterator[tuple[Any, ...]]:
     """(phone, email key, name, email, source, zone, received ISO, notes, other phones,
     zone candidates)."""
-    spool.seek(0)
-    read = spool.read
-    while head := read(4):
-        (size,) = _LENGTH.unpack(head)
-        yield marshal.loads(read(size))
+    for data, _ in _raw_records(spool):
+        yield marshal.loads(data)
 
 
 def _draft(record: tuple[Any, ...]) -> LeadDraft:
@@ -79,8 +112,16 @@ def _draft(record: tuple[Any, ...]) -> LeadDraft:
     return LeadDraft(name, phone, email, source, zone, _time(received), notes, others, candidates)
 
 
+# base32 (RFC 4648, lower case) of ten bits at a time: `_id` is
+# `base64.b32encode(number.to_bytes(5, "big")).decode().lower()` (a test compares them)
+_B32 = "abcdefghijklmnopqrstuvwxyz234567"
+_PAIRS = [a + b for a in _B32 for b in _B32]
+
+
 def _id(number: int) -> str:
-    return base64.b32encode(number.to_bytes(5, "big")).decode("ascii").lower()
+    pairs = _PAIRS
+    return (pairs[number >> 30 & 1023] + pairs[number >> 20 & 1023]
+            + pairs[number >> 10 & 1023] + pairs[number & 1023])  # fmt: skip
 
 
 def _spool(
@@ -108,11 +149,14 @@ def _spool(
     try:
         for draft in drafts:
             email = email_key(draft.email)
-            phones = (draft.phone, *draft.other_phones)
-            owner = next((owner_of_phone[p] for p in phones if p in owner_of_phone), None)
+            phones = (draft.phone, *draft.other_phones) if draft.other_phones else None
+            if phones is None:
+                owner = owner_of_phone.get(draft.phone)
+            else:
+                owner = next((owner_of_phone[p] for p in phones if p in owner_of_phone), None)
             if owner is None and email:
                 owner = owner_of_email.get(email)
-            line = _record(draft, email, now)
+            line = draft.spooled if type(draft) is SpooledDraft else spool_record(draft, now)
             if owner is None:
                 owner = firsts
                 write(line)
@@ -120,7 +164,7 @@ def _spool(
             else:
                 repeats.setdefault(owner, []).append(line)
                 repeated += 1
-            for phone in phones:
+            for phone in phones or (draft.phone,):
                 owner_of_phone.setdefault(phone, owner)
             if email:
                 owner_of_email.setdefault(email, owner)
@@ -190,6 +234,9 @@ def _mark_stored(
     batch: list[LeadDraft] = []
     reopened = 0
     index, storage = store._index, store._storage
+    if not (index.by_phone or index.by_email or storage.archive_count(PHONES)
+            or storage.archive_count(EMAILS)):  # fmt: skip
+        return stored, 0  # nothing stored to match (the test below fails for every row)
     for number, record in enumerate(_records(spool)):
         phones, email = (record[0], *record[8]), record[1]
         if not (
@@ -212,7 +259,8 @@ def _mark_stored(
 
 
 def _unpacked(data: bytes) -> tuple[Any, ...]:
-    record: tuple[Any, ...] = marshal.loads(data[_LENGTH.size :])
+    (length, _) = _HEAD.unpack_from(data)
+    record: tuple[Any, ...] = marshal.loads(data[_HEAD.size : _HEAD.size + length])
     return record
 
 
@@ -231,17 +279,23 @@ def _members(
     taken = index.leads
     number = secrets.randbelow(_ID_SPACE)
     doc_id = first_doc_id
-    for row, record in enumerate(_records(spool)):
+    for row, (data, body) in enumerate(_raw_records(spool)):
         if stored[row]:
             continue
-        draft = _draft(record)
         while True:
             number = (number + _ID_STEP) % _ID_SPACE
             lead_id = _id(number)
             if lead_id not in taken and not storage.archive_holds(LEAD_IDS, lead_id):
                 break
-        lead = new_lead(lead_id, draft, listed=draft.phone in dnc)
-        for more in repeats.get(row, ()):
-            lead = apply_inquiry(lead, (), _draft(_unpacked(more)), dnc=dnc, now=now).lead
-        yield b'"%d":%s' % (doc_id, _encode_json(lead_doc(lead)).encode())
+        more = repeats.get(row)
+        record = marshal.loads(data) if more or dnc else None
+        if record is None or (not more and record[0] not in dnc):
+            # new_lead(lead_id, draft, listed=False) as spool_record encoded it
+            yield b'"%d":{"id":"%s",%s' % (doc_id, lead_id.encode(), body)
+        else:
+            draft = _draft(record)
+            lead = new_lead(lead_id, draft, listed=draft.phone in dnc)
+            for inquiry in more or ():
+                lead = apply_inquiry(lead, (), _draft(_unpacked(inquiry)), dnc=dnc, now=now).lead
+            yield b'"%d":%s' % (doc_id, _encode_json(lead_doc(lead)).encode())
         doc_id += 1

@@ -64,6 +64,16 @@ class Arrivals:
 
 
 @dataclass(frozen=True, slots=True)
+class SpooledDraft(LeadDraft):
+    """A draft with the form a store's `add_leads_streamed` spools it in, made ahead (by
+    the import's worker processes) with that store's `spool_encoder()` and the `now` of the
+    `add_leads_streamed` call: the store then copies `spooled` instead of encoding the
+    draft itself. Only for that store."""
+
+    spooled: bytes = b""
+
+
+@dataclass(frozen=True, slots=True)
 class Claim:
     """A rep has a lead open on their screen."""
 

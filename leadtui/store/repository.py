@@ -150,6 +150,13 @@ class TinyLeadStore(QueueReads, SessionRecords):
 
         return add_streamed(self, drafts, now, dry_run=dry_run)
 
+    def spool_encoder(self) -> Callable[[LeadDraft, datetime], bytes]:
+        """How `add_leads_streamed` spools a draft (store/bulk.py), for callers that
+        encode drafts ahead in other processes and hand them in as `SpooledDraft`s."""
+        from leadtui.store.bulk import spool_record
+
+        return spool_record
+
     def log_touch(
         self,
         lead_id: str,
