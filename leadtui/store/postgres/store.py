@@ -9,6 +9,7 @@ TinyDB store; this module only stores. Other processes' writes arrive by LISTEN/
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -351,50 +352,65 @@ class PgLeadStore(PgQueue, PgClaims):
         asked = check_clock(when, "time asked for") if when is not None else None
         dialed = check_clock(dialed_at, "dial time") if dialed_at is not None else None
         key = ("log", lead_id, outcome, at, note, asked, rep, override_window, blitz_id, dialed)
-        touch_id = new_id()
+        touch = Touch(
+            id=new_id(), lead_id=lead_id, outcome=outcome, at=at, note=note, when=asked,
+            rep=rep, override_window=override_window, blitz_id=blitz_id, dialed_at=dialed,
+        )  # fmt: skip
 
-        def run(conn: Any) -> Touch:
-            lead = self._lead(conn, lead_id, lock=True)
+        def read(conn: Any) -> tuple[Any, Any]:
+            return self._lead_for_write(conn, lead_id, touch.id)
+
+        def run(conn: Any, cursors: tuple[Any, Any]) -> Touch:
+            lead, listed, taken, touches = _lead_read(cursors, lead_id)
             check_touch(lead, outcome, when)
-            touch = Touch(
-                id=touch_id, lead_id=lead_id, outcome=outcome, at=at, note=note, when=asked,
-                rep=rep, override_window=override_window, blitz_id=blitz_id, dialed_at=dialed,
-            )  # fmt: skip
-            sql = (
+            new = replace(touch, id=_free_touch_id(conn)) if taken else touch
+            conn.execute(
                 "INSERT INTO touches (id, lead_id, outcome, at, note, asked_for, rep, "
                 "override_window, blitz_id, dialed_at) "
-                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
-            )
-            while (
-                _insert_returning(
-                    conn,
-                    sql,
-                    (
-                        touch.id,
-                        lead_id,
-                        outcome.value,
-                        at,
-                        note,
-                        asked,
-                        rep,
-                        override_window,
-                        blitz_id,
-                        dialed,
-                    ),
-                )
-                is None
-            ):
-                touch = replace(touch, id=new_id())  # an id already used: take another  # fmt: skip
+                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                (new.id, lead_id, outcome.value, at, note, asked, rep, override_window,
+                 blitz_id, dialed),
+            )  # fmt: skip
             if outcome is Outcome.DNC:
                 conn.execute(
                     "INSERT INTO dnc (phone, lead_id, touch_id, at) VALUES (%s, %s, %s, %s) "
                     "ON CONFLICT (phone) DO NOTHING",
-                    (lead.phone, lead_id, touch.id, at),
+                    (lead.phone, lead_id, new.id, at),
                 )
-            self._restatus(conn, lead, self._touches(conn, lead_id))
-            return touch
+            # The new touch has the highest seq: it goes after every touch at or before it.
+            touches.insert(bisect_right([t.at for t in touches], at), new)
+            self._store_status(conn, lead, touches, listed=listed or outcome is Outcome.DNC)
+            return new
 
-        return self._write(key, run, touch_to_json, lambda _conn, doc: touch_from_json(doc))
+        return self._write_piped(
+            key, read, run, touch_to_json, lambda _conn, doc: touch_from_json(doc)
+        )
+
+    def _lead_for_write(self, conn: Any, lead_id: str, touch_id: str = "") -> tuple[Any, Any]:
+        """Send (not wait for) the reads a touch write needs, under the lead's row lock:
+        the lead, whether its number is on the do-not-call list, whether `touch_id` is
+        taken, and its touches in order (read after the lock: a new snapshot)."""
+        lead = conn.execute(
+            f"SELECT {LEAD_COLUMNS}, EXISTS (SELECT 1 FROM dnc WHERE dnc.phone = leads.phone), "
+            "EXISTS (SELECT 1 FROM touches WHERE id = %s) FROM leads WHERE id = %s FOR UPDATE",
+            (touch_id, lead_id),
+        )
+        touches = conn.execute(
+            f"SELECT {TOUCH_COLUMNS} FROM touches WHERE lead_id = %s ORDER BY at, seq",
+            (lead_id,),
+        )
+        return lead, touches
+
+    def _store_status(
+        self, conn: Any, lead: Lead, touches: Sequence[Touch], *, listed: bool
+    ) -> Lead:
+        """Store the status derived from the touches (dnc sticks while the number is
+        listed) with the next action; the UPDATE is sent without waiting for it."""
+        base = replace(lead, status=LeadStatus.DNC if listed else LeadStatus.NEW)
+        status = LeadStatus.DNC if listed else derive_status(base, touches, self._cadence)
+        updated = replace(lead, status=status)
+        self._store_next(conn, updated, touches)
+        return updated
 
     def _remove_touch(self, conn: Any, lead: Lead, touch: Touch) -> None:
         conn.execute("DELETE FROM touches WHERE id = %s", (touch.id,))
@@ -517,6 +533,24 @@ def _insert_returning(conn: Any, insert: str, values: Sequence[Any]) -> str | No
     """Run an INSERT of a row with a client-made id; None when that id is taken."""
     row = conn.execute(f"{insert} ON CONFLICT (id) DO NOTHING RETURNING id", values).fetchone()
     return None if row is None else str(row[0])
+
+
+def _lead_read(cursors: tuple[Any, Any], lead_id: str) -> tuple[Lead, bool, bool, list[Touch]]:
+    """The answers to `_lead_for_write`: (lead, listed, touch id taken, touches)."""
+    lead_cursor, touch_cursor = cursors
+    row = lead_cursor.fetchone()
+    touches = [touch_from_row(t) for t in touch_cursor.fetchall()]
+    if row is None:
+        raise LeadNotFound(lead_id)
+    return lead_from_row(row), bool(row[N_LEAD]), bool(row[N_LEAD + 1]), touches
+
+
+def _free_touch_id(conn: Any) -> str:
+    """A touch id no touch has yet (40-bit random ids do meet in a big pool)."""
+    while True:
+        touch_id = new_id()
+        if conn.execute("SELECT 1 FROM touches WHERE id = %s", (touch_id,)).fetchone() is None:
+            return touch_id
 
 
 def _record_key(conn: Any, key: str, lead_id: str, answer: str) -> None:
