@@ -1,0 +1,162 @@
+"""Durable `log` latency with many rep processes on one PostgreSQL pool (issue 14).
+
+    python -m benchmarks.pg_reps --url URL [--reps 20] [--logs 60] [--pace 0.5]
+
+Models a team: every rep is its own process (`python -m benchmarks.pg_reps --rep …`) with
+its own store and connections; all of them open their store first and wait at a common
+start line (process start-up is not a rep's call), then each logs an outcome on its own
+leads every 0-2×PACE seconds (0-1 s by default: "20 concurrent reps"). Each log is timed
+from the call to the committed, flushed answer (`store.log_touch`), with the CPU time the
+rep process spent in it. The parent reports p50/p99/max, client CPU per log, the server's
+CPU per log (its backends' /proc times, when the server's data folder is given), and the
+load average before, during and after: figures on a shared machine mean little without it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from benchmarks.generate import BENCH_NOW
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def rep_main(url: str, number: int, logs: int, pace: float, ids: list[str]) -> None:
+    """One rep process: open the store, say `ready`, wait for `go` on stdin, log, report."""
+    from leadtui.domain.cadence import load_cadence
+    from leadtui.domain.model import Outcome
+    from leadtui.store.postgres import open_pg_store
+
+    store = open_pg_store(url, cadence=load_cadence())
+    print("ready", flush=True)
+    sys.stdin.readline()
+    rng = random.Random(number)
+    wall: list[float] = []
+    cpu: list[float] = []
+    for i in range(logs):
+        time.sleep(rng.uniform(0, 2 * pace))  # the rep talks to the lead between logs
+        at = BENCH_NOW + timedelta(seconds=i, microseconds=number)
+        started, cpu_started = time.perf_counter(), time.process_time()
+        store.log_touch(ids[i % len(ids)], Outcome.NO_ANSWER, at, rep=f"rep{number}")
+        wall.append(time.perf_counter() - started)
+        cpu.append(time.process_time() - cpu_started)
+    print(json.dumps({"wall": wall, "cpu": cpu}), flush=True)
+    sys.stdin.readline()  # stay connected until every rep is done (server CPU is read then)
+    store.close()
+
+
+def _server_cpu(data_dir: Path | None) -> float | None:
+    """CPU seconds (user + system) of the server's processes so far (its postmaster's
+    children: backends, WAL writer, checkpointer), None when unknown."""
+    if data_dir is None:
+        return None
+    try:
+        master = int((data_dir / "postmaster.pid").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == master or int(entry.name) == master:
+            total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
+def _pick(values: list[float], share: float) -> float:
+    return values[min(len(values) - 1, int(len(values) * share))]
+
+
+def measure(
+    url: str, reps: int, logs: int, pace: float, data_dir: Path | None = None
+) -> dict[str, Any]:
+    """Run REPS rep processes; the figures as one flat dict."""
+    import psycopg
+
+    with psycopg.connect(url) as conn:  # each rep works its own active leads
+        ids = [row[0] for row in conn.execute(
+            "SELECT id FROM leads WHERE next_due IS NOT NULL ORDER BY seq LIMIT %s", (reps * 5,)
+        )]  # fmt: skip
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "benchmarks.pg_reps", "--rep", str(n), "--url", url,
+             "--logs", str(logs), "--pace", str(pace), "--ids", ",".join(ids[n::reps])],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, cwd=ROOT, text=True,
+        )  # fmt: skip
+        for n in range(reps)
+    ]
+    for proc in procs:
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+    load_before = os.getloadavg()
+    server_before = _server_cpu(data_dir)
+    started = time.perf_counter()
+    for proc in procs:
+        assert proc.stdin is not None
+        proc.stdin.write("go\n")
+        proc.stdin.flush()
+    wall: list[float] = []
+    cpu: list[float] = []
+    load_during = 0.0
+    for proc in procs:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        load_during = max(load_during, os.getloadavg()[0])
+        if not line:
+            raise RuntimeError("a rep process died")
+        done = json.loads(line)
+        wall += done["wall"]
+        cpu += done["cpu"]
+    elapsed = time.perf_counter() - started
+    server_after = _server_cpu(data_dir)
+    for proc in procs:
+        proc.communicate("quit\n", timeout=60)
+    wall.sort()
+    count = len(wall)
+    result = {
+        "reps": reps, "logs": count, "pace_s": f"0-{2 * pace:g}", "seconds": round(elapsed, 1),
+        "p50_ms": round(1000 * _pick(wall, 0.5), 2), "p99_ms": round(1000 * _pick(wall, 0.99), 2),
+        "max_ms": round(1000 * wall[-1], 2),
+        "client_cpu_ms_per_log": round(1000 * sum(cpu) / count, 3),
+        "load_before": [round(x, 2) for x in load_before],
+        "load_1min_max_during": round(load_during, 2),
+        "load_after": [round(x, 2) for x in os.getloadavg()],
+    }  # fmt: skip
+    if server_before is not None and server_after is not None:
+        result["server_cpu_ms_per_log"] = round(1000 * (server_after - server_before) / count, 3)
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.pg_reps")
+    parser.add_argument("--url", required=True)
+    parser.add_argument("--reps", type=int, default=20)
+    parser.add_argument("--logs", type=int, default=60, help="logs per rep")
+    parser.add_argument("--pace", type=float, default=0.5, help="mean seconds between logs")
+    parser.add_argument("--data-dir", type=Path, default=None, help="the server's data folder")
+    parser.add_argument("--rep", type=int, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--ids", default="", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.rep is not None:
+        rep_main(args.url, args.rep, args.logs, args.pace, args.ids.split(","))
+        return 0
+    print(json.dumps(measure(args.url, args.reps, args.logs, args.pace, args.data_dir), indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
