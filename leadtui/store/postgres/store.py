@@ -208,16 +208,6 @@ class PgLeadStore(PgQueue, PgClaims):
         )
         pg_figures.keep(conn, lead, touches)  # the report's figures (postgres/figures.py)
 
-    def _restatus(self, conn: Any, lead: Lead, touches: Sequence[Touch]) -> Lead:
-        """Derive the status from the touches (dnc sticks while the number is listed) and
-        store it with the next action."""
-        listed = conn.execute("SELECT 1 FROM dnc WHERE phone = %s", (lead.phone,)).fetchone()
-        base = replace(lead, status=LeadStatus.DNC if listed else LeadStatus.NEW)
-        status = LeadStatus.DNC if listed else derive_status(base, touches, self._cadence)
-        updated = replace(lead, status=status)
-        self._store_next(conn, updated, touches)
-        return updated
-
     def _existing(self, conn: Any, draft: LeadDraft) -> str | None:
         """The lead with the draft's number (or one of its other numbers) or email, any
         number of a lead counting: the earliest stored lead, as in the TinyDB index."""
@@ -412,7 +402,15 @@ class PgLeadStore(PgQueue, PgClaims):
         self._store_next(conn, updated, touches)
         return updated
 
-    def _remove_touch(self, conn: Any, lead: Lead, touch: Touch) -> None:
+    def _remove_last(self, conn: Any, found: _Found) -> Touch | None:
+        """Remove the lead's last touch (inside a pipelined write; `found` is what
+        `_lead_for_write` read) and restore the lead's status and next action; None when
+        the lead has no touch."""
+        lead, listed, _taken, touches = found
+        touches = list(touches)
+        if not touches:
+            return None
+        touch = touches.pop()
         conn.execute("DELETE FROM touches WHERE id = %s", (touch.id,))
         if touch.outcome is Outcome.DNC:
             keeper = conn.execute(
@@ -427,36 +425,37 @@ class PgLeadStore(PgQueue, PgClaims):
                 conn.execute(
                     "UPDATE dnc SET touch_id = %s WHERE phone = %s", (keeper[0], lead.phone)
                 )
-        self._restatus(conn, lead, self._touches(conn, lead.id))
+            listed = keeper is not None
+        self._store_status(conn, lead, touches, listed=listed)
+        return touch
 
     def undo_last_touch(self, lead_id: str) -> Touch | None:
-        def run(conn: Any) -> Touch | None:
-            lead = self._lead(conn, lead_id, lock=True)
-            touches = self._touches(conn, lead_id)
-            if not touches:
-                return None
-            self._remove_touch(conn, lead, touches[-1])
-            return touches[-1]
-
-        return self._write(
-            ("undo", lead_id, new_id()),  # each call undoes one more: never the same key
-            run,
+        """Remove the lead's last touch. Safe to call again after a failure whose outcome
+        was unknown (a lost connection between the commit and its answer): the repeated
+        call keeps the first call's write id and answers with what that one removed,
+        instead of removing a second touch. A call after a success undoes one more."""
+        return self._write_piped(
+            ("undo", lead_id),
+            lambda conn: self._lead_for_write(conn, lead_id),
+            lambda conn, cursors: self._remove_last(conn, _lead_read(cursors, lead_id)),
             lambda t: touch_to_json(t) if t else None,
             lambda _conn, doc: touch_from_json(doc) if doc else None,
+            remember=False,
         )
 
     def undo_touch(self, lead_id: str, touch_id: str) -> Touch:
-        def run(conn: Any) -> Touch:
-            lead = self._lead(conn, lead_id, lock=True)
-            touches = self._touches(conn, lead_id)
+        def run(conn: Any, cursors: tuple[Any, Any]) -> Touch:
+            found = _lead_read(cursors, lead_id)
+            touches = found[3]
             if not touches or touches[-1].id != touch_id:
                 raise LeadError(not_last_message(touch_id, touches))
-            self._remove_touch(conn, lead, touches[-1])
-            return touches[-1]
+            removed = self._remove_last(conn, found)
+            assert removed is not None
+            return removed
 
-        return self._write(
-            ("undo-touch", lead_id, touch_id), run, touch_to_json,
-            lambda _conn, doc: touch_from_json(doc), remember=False,
+        return self._write_piped(
+            ("undo-touch", lead_id, touch_id), lambda conn: self._lead_for_write(conn, lead_id),
+            run, touch_to_json, lambda _conn, doc: touch_from_json(doc), remember=False,
         )  # fmt: skip
 
     def add_note(self, lead_id: str, text: str, at: datetime) -> Lead:
@@ -535,7 +534,10 @@ def _insert_returning(conn: Any, insert: str, values: Sequence[Any]) -> str | No
     return None if row is None else str(row[0])
 
 
-def _lead_read(cursors: tuple[Any, Any], lead_id: str) -> tuple[Lead, bool, bool, list[Touch]]:
+_Found = tuple[Lead, bool, bool, list[Touch]]  # lead, listed, touch id taken, touches
+
+
+def _lead_read(cursors: tuple[Any, Any], lead_id: str) -> _Found:
     """The answers to `_lead_for_write`: (lead, listed, touch id taken, touches)."""
     lead_cursor, touch_cursor = cursors
     row = lead_cursor.fetchone()
