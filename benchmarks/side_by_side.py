@@ -43,22 +43,32 @@ END = "<!-- end of side-by-side -->"
 NOW = BENCH_NOW.isoformat()
 
 
+# A small launcher runs each command and reports the command's own rusage: a child forked
+# straight from this (large) process would inherit its peak RSS figure across exec.
+_LAUNCH = (
+    "import resource, subprocess, sys\n"
+    "done = subprocess.run(sys.argv[1:])\n"
+    "use = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+    "print('RUSAGE', use.ru_maxrss, use.ru_utime + use.ru_stime, file=sys.stderr)\n"
+    "sys.exit(done.returncode)\n"
+)
+
+
 def run_cli(home: Path, db: str | None, *argv: str) -> tuple[float, float, float, str]:
     """(wall s, CPU s, peak RSS MB, stdout) of one `leadtui` process."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("LEADTUI_")}
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # an installed leadtui has its .pyc files
     env.update(PYTHONPATH=str(ROOT), LEADTUI_HOME=str(home))
     command = [sys.executable, "-m", "leadtui", *(["--db", db] if db else []), "--now", NOW]
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        started = time.perf_counter()
-        proc = subprocess.Popen([*command, *argv], stdout=out, stderr=err, env=env, cwd=ROOT)
-        _pid, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - started
-        out.seek(0)
-        err.seek(0)
-        if os.waitstatus_to_exitcode(status) != 0:
-            raise RuntimeError(f"{argv}: {err.read().decode(errors='replace').strip()[-300:]}")
-        return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, out.read().decode()
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", _LAUNCH, *command, *argv],
+                          capture_output=True, env=env, cwd=ROOT, check=False)  # fmt: skip
+    wall = time.perf_counter() - started
+    lines = done.stderr.decode(errors="replace").strip().splitlines()
+    if done.returncode != 0 or not lines or not lines[-1].startswith("RUSAGE"):
+        raise RuntimeError(f"{argv}: {' '.join(lines)[-300:]}")
+    _, peak_kb, cpu = lines[-1].split()
+    return wall, float(cpu), float(peak_kb) / 1024, done.stdout.decode()
 
 
 def timed(home: Path, db: str | None, *argv: str, runs: int = 3) -> dict[str, float]:
