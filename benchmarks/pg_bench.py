@@ -37,22 +37,20 @@ def _env() -> dict[str, str]:
 
 
 def timed_cli(url: str, *argv: str) -> tuple[float, float, str]:
-    """(seconds, peak RSS in MB, stdout) of one `leadtui --db URL ARGV` process (its own
-    rusage from wait4, not the sum over every child so far)."""
-    import tempfile
+    """(seconds, peak RSS in MB, stdout) of one `leadtui --db URL ARGV` process, its rusage
+    taken through a small launcher (a child forked from this process, which may hold a
+    large pool it loaded, would inherit that peak RSS figure across exec)."""
+    from benchmarks.side_by_side import _LAUNCH
 
     command = [sys.executable, "-m", "leadtui", "--db", url, "--now", NOW, *argv]
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        started = time.perf_counter()
-        proc = subprocess.Popen(command, stdout=out, stderr=err, env=_env(), cwd=ROOT)
-        _pid, status, usage = os.wait4(proc.pid, 0)
-        seconds = time.perf_counter() - started
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        if proc.returncode != 0:
-            raise RuntimeError(f"{argv}: {err.read().decode(errors='replace').strip()}")
-        return seconds, usage.ru_maxrss / 1024, out.read().decode()
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", _LAUNCH, *command], capture_output=True,
+                          env=_env(), cwd=ROOT, check=False)  # fmt: skip
+    seconds = time.perf_counter() - started
+    lines = done.stderr.decode(errors="replace").strip().splitlines()
+    if done.returncode != 0 or not lines or not lines[-1].startswith("RUSAGE"):
+        raise RuntimeError(f"{argv}: {' '.join(lines)[-500:]}")
+    return seconds, float(lines[-1].split()[1]) / 1024, done.stdout.decode()
 
 
 def measure_queue(url: str, runs: int = 5) -> dict[str, Any]:

@@ -183,8 +183,11 @@ class PgBase:
                     )
                     conn.execute("COMMIT")
                     conn.execute("BEGIN")
-                    conn.execute("SET LOCAL synchronous_commit TO off")
-                    conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL, self._token))
+                    conn.execute(
+                        "SELECT set_config('synchronous_commit', 'off', true), "
+                        "pg_notify(%s, %s)",
+                        (CHANNEL, self._token),
+                    )
                     conn.execute("COMMIT")
                 # leaving the pipeline waits for the second round trip (COMMIT included)
             except BaseException:
