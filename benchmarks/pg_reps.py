@@ -36,6 +36,7 @@ def rep_main(url: str, number: int, logs: int, pace: float, ids: list[str]) -> N
     from leadtui.domain.model import Outcome
     from leadtui.store.postgres import open_pg_store
 
+    phases = _time_phases()
     store = open_pg_store(url, cadence=load_cadence())
     print("ready", flush=True)
     sys.stdin.readline()
@@ -49,9 +50,46 @@ def rep_main(url: str, number: int, logs: int, pace: float, ids: list[str]) -> N
         store.log_touch(ids[i % len(ids)], Outcome.NO_ANSWER, at, rep=f"rep{number}")
         wall.append(time.perf_counter() - started)
         cpu.append(time.process_time() - cpu_started)
-    print(json.dumps({"wall": wall, "cpu": cpu}), flush=True)
+    print(json.dumps({"wall": wall, "cpu": cpu, **phases}), flush=True)
     sys.stdin.readline()  # stay connected until every rep is done (server CPU is read then)
     store.close()
+
+
+def _time_phases() -> dict[str, list[float]]:
+    """Where a log's time goes, from inside the store: `read` is the wait for the first
+    round trip's answers once sent (lock, applied_writes check, lead, touches), `decide` the
+    Python work on them (status and next action from the touches); the rest of a log is
+    sending the writes and the second round trip (COMMIT, its WAL flush, the NOTIFY)."""
+    from leadtui.store.postgres import store as module
+
+    phases: dict[str, list[float]] = {"read": [], "decide": []}
+    send, read = module.PgLeadStore._lead_for_write, module._lead_read
+    decide = module.PgLeadStore._store_status
+    sent = [0.0]
+
+    def timed_send(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return send(*args, **kwargs)
+        finally:
+            sent[0] = time.perf_counter()
+
+    def timed_read(*args: Any) -> Any:
+        try:
+            return read(*args)
+        finally:
+            phases["read"].append(time.perf_counter() - sent[0])
+
+    def timed_decide(*args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return decide(*args, **kwargs)
+        finally:
+            phases["decide"].append(time.perf_counter() - started)
+
+    module.PgLeadStore._lead_for_write = timed_send  # type: ignore[method-assign]
+    module._lead_read = timed_read  # type: ignore[assignment]
+    module.PgLeadStore._store_status = timed_decide  # type: ignore[method-assign]
+    return phases
 
 
 def _server_cpu(data_dir: Path | None) -> float | None:
@@ -111,6 +149,7 @@ def measure(
         proc.stdin.flush()
     wall: list[float] = []
     cpu: list[float] = []
+    phases: dict[str, list[float]] = {"read": [], "decide": []}
     load_during = 0.0
     for proc in procs:
         assert proc.stdout is not None
@@ -121,6 +160,8 @@ def measure(
         done = json.loads(line)
         wall += done["wall"]
         cpu += done["cpu"]
+        for name in phases:
+            phases[name] += done.get(name, [])
     elapsed = time.perf_counter() - started
     server_after = _server_cpu(data_dir)
     for proc in procs:
@@ -132,6 +173,10 @@ def measure(
         "p50_ms": round(1000 * _pick(wall, 0.5), 2), "p99_ms": round(1000 * _pick(wall, 0.99), 2),
         "max_ms": round(1000 * wall[-1], 2),
         "client_cpu_ms_per_log": round(1000 * sum(cpu) / count, 3),
+        **{
+            f"{name}_p50_ms": round(1000 * _pick(sorted(values), 0.5), 2)
+            for name, values in phases.items() if values
+        },
         "load_before": [round(x, 2) for x in load_before],
         "load_1min_max_during": round(load_during, 2),
         "load_after": [round(x, 2) for x in os.getloadavg()],
