@@ -63,6 +63,8 @@ def _time_phases() -> dict[str, list[float]]:
     from leadtui.store.postgres import store as module
 
     phases: dict[str, list[float]] = {"read": [], "decide": []}
+    if not hasattr(module.PgLeadStore, "_lead_for_write"):  # a store from before them
+        return phases
     send, read = module.PgLeadStore._lead_for_write, module._lead_read
     decide = module.PgLeadStore._store_status
     sent = [0.0]
