@@ -198,6 +198,7 @@ ROWS = (
     ("`report --json`, CPU (s)", "report_cpu_s", "{:.2f}"),
     ("`report --json`, peak RSS (MB)", "report_rss_mb", "{:.0f}"),
     ("`show LEAD`, wall (s)", "show_wall_s", "{:.2f}"),
+    ("`show LEAD`, CPU (s)", "show_cpu_s", "{:.2f}"),
     ("`show LEAD`, peak RSS (MB)", "show_rss_mb", "{:.0f}"),
     ("outside change visible, p50 (ms)", "outside_change_seen_p50_ms", "{:.2f}"),
     ("outside change visible, max (ms)", "outside_change_seen_max_ms", "{:.2f}"),
