@@ -138,3 +138,32 @@ def test_undo_touch_retried_after_a_lost_answer_answers_the_same(cut_store) -> N
         store.undo_touch(lead_id, last)
     assert store.undo_touch(lead_id, last).id == last
     assert _touch_ids(store, lead_id) == [kept]
+
+
+def test_cli_undo_whose_answer_was_lost_says_how_to_repeat_it_safely(
+    pg_url: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cli_helpers import Cli
+
+    from leadtui.store.postgres.store import PgLeadStore
+
+    cli = Cli(capsys, monkeypatch)
+    lead = cli.ok("--db", pg_url, "add", "--name", "Tove Hale", "--phone", "+13035550177")
+    lead_id = lead.out.strip()
+    cli.ok("--db", pg_url, "log", lead_id, "no-answer")
+    cli.ok("--db", pg_url, "log", lead_id, "vm-message")
+    last = cli.ok("--db", pg_url, "show", lead_id, "--json").json()["touches"][-1]["id"]
+    real = PgLeadStore.undo_touch
+
+    def saved_but_unanswered(self: PgLeadStore, lead_id: str, touch_id: str) -> Any:
+        real(self, lead_id, touch_id)  # committed on the server...
+        raise StoreError("127.0.0.1: server closed the connection unexpectedly")  # ...unheard
+
+    monkeypatch.setattr(PgLeadStore, "undo_touch", saved_but_unanswered)
+    line = cli.refused("--db", pg_url, "undo", lead_id)
+    assert f"leadtui undo {lead_id} --touch {last}" in line
+    monkeypatch.setattr(PgLeadStore, "undo_touch", real)
+    again = cli("--db", pg_url, "undo", lead_id, "--touch", last)  # the repeat it suggests
+    assert again.code == 1 and "Traceback" not in again.err
+    touches = cli.ok("--db", pg_url, "show", lead_id, "--json").json()["touches"]
+    assert [t["outcome"] for t in touches] == ["no-answer"]  # one touch undone, not two
