@@ -117,6 +117,19 @@ def _server_cpu(data_dir: Path | None) -> float | None:
     return total / tick
 
 
+def _wal(url: str) -> tuple[int, float] | None:
+    """(WAL flushes so far, ms spent in them) from pg_stat_wal; the time is counted only
+    when the server runs with track_wal_io_timing on (tests/pg_support.py does)."""
+    import psycopg
+
+    try:
+        with psycopg.connect(url, autocommit=True) as conn:
+            row = conn.execute("SELECT wal_sync, wal_sync_time FROM pg_stat_wal").fetchone()
+    except psycopg.Error:
+        return None
+    return (int(row[0]), float(row[1])) if row else None
+
+
 def _pick(values: list[float], share: float) -> float:
     return values[min(len(values) - 1, int(len(values) * share))]
 
@@ -144,6 +157,7 @@ def measure(
         assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
     load_before = os.getloadavg()
     server_before = _server_cpu(data_dir)
+    wal_before = _wal(url)
     started = time.perf_counter()
     for proc in procs:
         assert proc.stdin is not None
@@ -166,6 +180,7 @@ def measure(
             phases[name] += done.get(name, [])
     elapsed = time.perf_counter() - started
     server_after = _server_cpu(data_dir)
+    wal_after = _wal(url)
     for proc in procs:
         proc.communicate("quit\n", timeout=60)
     wall.sort()
@@ -183,6 +198,11 @@ def measure(
         "load_1min_max_during": round(load_during, 2),
         "load_after": [round(x, 2) for x in os.getloadavg()],
     }  # fmt: skip
+    if wal_before is not None and wal_after is not None:
+        syncs = wal_after[0] - wal_before[0]
+        result["wal_flushes_per_log"] = round(syncs / count, 2)
+        if wal_after[1] > wal_before[1] and syncs:  # track_wal_io_timing on
+            result["wal_flush_ms"] = round((wal_after[1] - wal_before[1]) / syncs, 2)
     if server_before is not None and server_after is not None:
         result["server_cpu_ms_per_log"] = round(1000 * (server_after - server_before) / count, 3)
     return result
