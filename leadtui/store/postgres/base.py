@@ -158,10 +158,10 @@ class PgBase:
         In pipeline mode: BEGIN, the applied_writes check and `read(conn)` (statements
         whose cursors it returns unread) go out together and come back in ONE round
         trip; `run(conn, cursors)` then decides in Python and sends its writes without
-        waiting; the applied_writes row, COMMIT and the NOTIFY (its own transaction, with
-        synchronous_commit off for that notice only: it is not data, and waiting for a
-        second WAL flush per log would double the disk work) are the second round trip.
-        The write itself is flushed to disk before this returns (synchronous_commit on)."""
+        waiting; the applied_writes row, COMMIT and the NOTIFY (its own transaction: it
+        writes no WAL, and synchronous_commit is off for it alone in case a server did;
+        it is a notice, not data) are the second round trip. The write itself is
+        flushed to disk before this returns (synchronous_commit on)."""
 
         def body(conn: Any, write_id: str) -> R:
             try:
