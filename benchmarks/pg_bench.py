@@ -1,12 +1,13 @@
 """PostgreSQL benchmarks: a large pool (default 1,000,000 leads) on a private server.
 
-    python -m benchmarks.pg_bench [--leads N] [--reps 20] [--logs 150] [--keep DIR]
+    python -m benchmarks.pg_bench [--leads N] [--reps 20] [--logs 60] [--pace 0.5]
                                   [--report] [--workstation]
 
 Starts its own server (Debian's binaries, as in the tests), loads the pool with COPY
 (benchmarks/pg_generate.py), then measures, each in a fresh process like a rep would run
 it: `queue --json --limit 60` (wall time and peak RSS), durable `log` latency with REPS
-concurrent rep processes (p50/p99 of each store.log_touch, committed), how long another
+concurrent rep processes (benchmarks/pg_reps.py: one process per rep, one log every
+0-1 s; p50/p99, CPU per log, load average), and one rep alone, how long another
 process's write takes to be seen (LISTEN/NOTIFY), `doctor`, and with --report /
 --workstation the report and the workstation's first frame on a pty. Prints one JSON
 document with every figure.
@@ -36,22 +37,20 @@ def _env() -> dict[str, str]:
 
 
 def timed_cli(url: str, *argv: str) -> tuple[float, float, str]:
-    """(seconds, peak RSS in MB, stdout) of one `leadtui --db URL ARGV` process (its own
-    rusage from wait4, not the sum over every child so far)."""
-    import tempfile
+    """(seconds, peak RSS in MB, stdout) of one `leadtui --db URL ARGV` process, its rusage
+    taken through a small launcher (a child forked from this process, which may hold a
+    large pool it loaded, would inherit that peak RSS figure across exec)."""
+    from benchmarks.side_by_side import _LAUNCH
 
     command = [sys.executable, "-m", "leadtui", "--db", url, "--now", NOW, *argv]
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        started = time.perf_counter()
-        proc = subprocess.Popen(command, stdout=out, stderr=err, env=_env(), cwd=ROOT)
-        _pid, status, usage = os.wait4(proc.pid, 0)
-        seconds = time.perf_counter() - started
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        if proc.returncode != 0:
-            raise RuntimeError(f"{argv}: {err.read().decode(errors='replace').strip()}")
-        return seconds, usage.ru_maxrss / 1024, out.read().decode()
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", _LAUNCH, *command], capture_output=True,
+                          env=_env(), cwd=ROOT, check=False)  # fmt: skip
+    seconds = time.perf_counter() - started
+    lines = done.stderr.decode(errors="replace").strip().splitlines()
+    if done.returncode != 0 or not lines or not lines[-1].startswith("RUSAGE"):
+        raise RuntimeError(f"{argv}: {' '.join(lines)[-500:]}")
+    return seconds, float(lines[-1].split()[1]) / 1024, done.stdout.decode()
 
 
 def measure_queue(url: str, runs: int = 5) -> dict[str, Any]:
@@ -65,59 +64,14 @@ def measure_queue(url: str, runs: int = 5) -> dict[str, Any]:
             "queue_peak_rss_mb": rss}  # fmt: skip
 
 
-REP = """
-import json, random, sys, time
-from datetime import timedelta
-from benchmarks.generate import BENCH_NOW
-from leadtui.domain.cadence import load_cadence
-from leadtui.domain.model import Outcome
-from leadtui.store.postgres import open_pg_store
-url, n, logs, ids = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4].split(",")
-pace = float(sys.argv[5])
-store = open_pg_store(url, cadence=load_cadence())
-lat = []
-rng = random.Random(n)
-for i in range(logs):
-    if pace:
-        time.sleep(rng.uniform(0, 2 * pace))  # a rep between two calls (0: back to back)
-    started = time.perf_counter()
-    store.log_touch(ids[i % len(ids)], Outcome.NO_ANSWER,
-                    BENCH_NOW + timedelta(seconds=i, microseconds=n), rep=f"rep{n}")
-    lat.append(time.perf_counter() - started)
-print(json.dumps(lat))
-"""
+def measure_logs(
+    url: str, reps: int, logs: int, pace: float, data_dir: Any = None
+) -> dict[str, Any]:
+    """Durable log latency with REPS rep processes (benchmarks/pg_reps.py)."""
+    from benchmarks.pg_reps import measure
 
-
-def measure_logs(url: str, reps: int, logs: int, pace: float = 0.0) -> dict[str, Any]:
-    from leadtui.domain.cadence import load_cadence
-    from leadtui.domain.window import CallingWindow
-    from leadtui.store.postgres import open_pg_store
-
-    store = open_pg_store(url, cadence=load_cadence())
-    heads = [lead.id for lead in store.queue_head(BENCH_NOW, reps * 5, CallingWindow())]
-    store.close()
-    procs = []
-    for n in range(reps):
-        ids = ",".join(heads[n * 5 : n * 5 + 5])
-        procs.append(subprocess.Popen(
-            [sys.executable, "-c", REP, url, str(n), str(logs), ids, str(pace)],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_env(), cwd=ROOT,
-        ))  # fmt: skip
-    latencies: list[float] = []
-    for proc in procs:
-        out, err = proc.communicate(timeout=900)
-        if proc.returncode != 0:
-            raise RuntimeError(err.decode(errors="replace")[-500:])
-        latencies += json.loads(out)
-    latencies.sort()
-    tag = f"log_paced_{pace:g}s" if pace else "log_back_to_back"
-    return {
-        f"{tag}_reps": reps,
-        f"{tag}_count": len(latencies),
-        f"{tag}_p50_ms": 1000 * latencies[len(latencies) // 2],
-        f"{tag}_p99_ms": 1000 * latencies[int(len(latencies) * 0.99)],
-        f"{tag}_max_ms": 1000 * latencies[-1],
-    }
+    figures = measure(url, reps, logs, pace, data_dir)
+    return {f"log_{reps}_reps_{key}": value for key, value in figures.items()}
 
 
 def measure_visibility(url: str, rounds: int = 20) -> dict[str, Any]:
@@ -166,9 +120,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.pg_bench")
     parser.add_argument("--leads", type=int, default=1_000_000)
     parser.add_argument("--reps", type=int, default=20)
-    parser.add_argument("--logs", type=int, default=150, help="logs per rep process")
+    parser.add_argument("--logs", type=int, default=60, help="logs per rep process")
     parser.add_argument("--pace", type=float, default=0.5,
-                        help="mean seconds between one rep's logs (0: only back to back)")
+                        help="mean seconds between one rep's logs (0-2x: 0-1 s by default)")
     parser.add_argument("--only-logs", action="store_true", help="with --url: only the logs")
     parser.add_argument("--url", default=None, help="an existing pool (skip server + load)")
     parser.add_argument("--report", action="store_true", help="also time report --json")
@@ -190,9 +144,9 @@ def main(argv: list[str] | None = None) -> int:
         results["load"] = load(url, args.leads, load_cadence(),
                                say=lambda text: print(text, file=sys.stderr))  # fmt: skip
     try:
+        data_dir = server.data if server is not None else None
         if args.only_logs:
-            results.update(measure_logs(url, args.reps, args.logs, args.pace))
-            results.update(measure_logs(url, args.reps, args.logs))
+            results.update(measure_logs(url, args.reps, args.logs, args.pace, data_dir))
             print(json.dumps(results, indent=2))
             return 0
         results.update(measure_queue(url))
@@ -204,9 +158,8 @@ def main(argv: list[str] | None = None) -> int:
             seconds, rss, _ = timed_cli(url, "report", "--json")
             results.update({"report_s": seconds, "report_peak_rss_mb": rss})
         print(json.dumps(results), file=sys.stderr)
-        if args.pace:
-            results.update(measure_logs(url, args.reps, args.logs, args.pace))
-        results.update(measure_logs(url, args.reps, args.logs))
+        results.update(measure_logs(url, 1, args.logs, args.pace, data_dir))
+        results.update(measure_logs(url, args.reps, args.logs, args.pace, data_dir))
         seconds, _, out = timed_cli(url, "doctor")
         results["doctor_s"] = seconds
         results["doctor"] = out.strip().splitlines()

@@ -89,7 +89,7 @@ class PgServer:
     def start(self) -> None:
         options = (
             f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 "
-            "-c max_connections=200 -c shared_buffers=32MB"
+            "-c max_connections=200 -c shared_buffers=32MB -c track_wal_io_timing=on"
         )
         self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-w", "-t", "60",
                   "-o", options, "start")  # fmt: skip

@@ -295,10 +295,12 @@ class StoreGateway:
         with self._lock:
             reports.save_blitz(self.store, record)
 
-    def claim_lead(self, lead_id: str, rep: str, now: datetime, ttl: int) -> None:
-        """Take or renew this session's claim on a lead."""
+    def claim_lead(self, lead_id: str, rep: str, now: datetime, ttl: int) -> bool:
+        """Take or renew this session's claim on a lead; False when another rep had it
+        open first (first come, first served: nothing taken)."""
         with self._lock:
-            claims.claim_lead(self.store, lead_id, rep, self.session, now, ttl)
+            claim = claims.claim_lead(self.store, lead_id, rep, self.session, now, ttl)
+        return claim.session == self.session
 
     def release_claims(self) -> None:
         """End this session's claims (on quit)."""

@@ -248,7 +248,11 @@ class LeadStore(Protocol):
 
     # --- claims: which rep has which lead open (expire so a crashed screen frees them) ---
     def claim(self, lead_id: str, rep: str, session: str, now: datetime, ttl_seconds: int) -> Claim:
-        """Take (or renew) a claim; replaces this session's previous claim."""
+        """Take (or renew) a claim; replaces this session's previous claim. First come,
+        first served, decided atomically: when another session holds an unexpired claim
+        on the lead, nothing is taken (this session's previous claim is ended: the rep
+        moved off it) and that session's claim is returned; the caller tells by
+        `claim.session` whether it got the lead."""
         ...
 
     def take_next(

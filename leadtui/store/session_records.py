@@ -32,6 +32,13 @@ class SessionRecords(LeadReads):
         table = self._db.table(CLAIMS)
         with self._storage.transaction():
             self._lead(lead_id)
+            holder = self._holder(lead_id, session, now)
+            if holder is not None:  # another rep has it open: first come, first served
+                claims = self._index.claims.items()
+                keys = [int(k) for k, d in claims if d.get("session") == session]
+                if keys:
+                    table.remove(doc_ids=keys)
+                return holder
             mine: int | None = None
             since = iso(now)
             for key, doc in list(self._index.claims.items()):
@@ -52,6 +59,23 @@ class SessionRecords(LeadReads):
             else:
                 table.update(doc, doc_ids=[mine])
         return Claim(lead_id=lead_id, rep=rep, session=session, expires_at=expires)
+
+    def _holder(self, lead_id: str, session: str, now: datetime) -> Claim | None:
+        """Another session's unexpired claim on the lead (the earliest), inside a transaction."""
+        held = sorted(
+            (
+                (doc.get("since", ""), int(key), doc)
+                for key, doc in self._index.claims.items()
+                if doc.get("lead_id") == lead_id and doc.get("session") != session
+                and not _expired(doc, now)
+            ),
+            key=lambda item: item[:2],
+        )  # fmt: skip
+        if not held:
+            return None
+        doc = held[0][2]
+        return Claim(lead_id, doc.get("rep", ""), doc.get("session", ""),
+                     parse_time(doc["expires_at"]))  # fmt: skip
 
     def take_next(
         self, rep: str, session: str, now: datetime, ttl_seconds: int, window: CallingWindow

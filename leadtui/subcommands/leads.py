@@ -14,6 +14,7 @@ from leadtui.domain.window import booked
 from leadtui.io.export import lead_to_dict, touch_to_dict
 from leadtui.service import leads, outcomes
 from leadtui.service.add_lead import add_lead
+from leadtui.store.protocol import StoreError
 from leadtui.subcommands.common import (
     action_dict,
     lead_detail,
@@ -230,8 +231,16 @@ def run_undo(ctx: Context, args: argparse.Namespace) -> int:
             f"the touch {target.id} ({target.outcome}) was logged by {safe(target.rep, 40)}, "
             f"not by you{f' ({safe(me, 40)})' if me else ''}: add --force to undo it"
         )
-    # Refused (LeadError) if another touch was logged after it meanwhile.
-    undone = outcomes.undo(store, ctx.cadence, ctx.settings.window, lead.id, target.id)
+    # Refused (LeadError) if another touch was logged after it meanwhile. The store
+    # retries a lost answer with the same write id; if it gives up, the undo may have
+    # been saved: repeating it by touch id can never remove a second touch.
+    try:
+        undone = outcomes.undo(store, ctx.cadence, ctx.settings.window, lead.id, target.id)
+    except StoreError as exc:
+        raise CommandFailed(
+            f"{exc}; the undo of touch {target.id} may have been saved: to repeat it, run "
+            f"leadtui undo {lead.id} --touch {target.id} (it never removes another touch)"
+        ) from None
     touch, lead, action = undone.touch, undone.lead, undone.action
     assert touch is not None
     ctx.print(

@@ -250,15 +250,20 @@ class LiveQueue(Guarded):
     def _claim_worker(self, lead_id: str, now: datetime) -> None:  # in a thread (claim a lead)
         try:
             ttl = self.app.settings.claim_ttl_seconds
-            self.app.gateway.claim_lead(lead_id, self.app.settings.rep_name, now, ttl)
+            got = self.app.gateway.claim_lead(lead_id, self.app.settings.rep_name, now, ttl)
         except Exception:  # a claim is a courtesy to other reps; never block the rep on it
             self.app.post_message(ClaimDone(None, now))
         else:
-            self.app.post_message(ClaimDone(lead_id, now))
+            # Another rep opened it first: it is not ours, and the queue must show it as
+            # taken at once (dial and log then ask first), not at the next change heard.
+            self.app.post_message(ClaimDone(lead_id if got else None, now, refused=not got))
 
     @guarded
     def claim_done(self, message: ClaimDone) -> None:
         self._claiming = False
+        if message.refused:
+            self.claimed = None  # the store ended this session's previous claim
+            self.request_refresh()
         if message.lead_id is None:
             self._claim_wanted = None  # no retry storm; the next cursor move tries again
         else:

@@ -68,7 +68,9 @@ class WriteFailed(Message):
 
 @dataclass
 class ClaimDone(Message):
-    """A claim write finished (`lead_id` None: it failed; claims are best effort)."""
+    """A claim write finished (`lead_id` None: it failed, claims being best effort, or
+    was `refused`: another rep had the lead open first)."""
 
     lead_id: str | None
     at: datetime
+    refused: bool = False

@@ -145,7 +145,7 @@ for attempt in (
     lambda: store.add_leads([draft("Ann 2", "+1 212 555 0101")], t0),
     lambda: store.undo_last_touch(ann.id),
     lambda: store.add_note(ann.id, "full", t0),
-    lambda: store.claim(ann.id, "Sam", "s2", t0, 120),
+    lambda: store.claim(ann.id, "Sam", "s1", t0 + timedelta(seconds=30), 120),  # a renewal
     lambda: store.release("s1"),
 ):
     try:

@@ -240,15 +240,20 @@ def test_claims_replace_expire_and_release(store: LeadStore) -> None:
     assert set(store.claims(T0)) == {a.id}
     store.claim(b.id, "al", "s1", T0, 120)  # moving on releases the previous lead
     assert set(store.claims(T0)) == {b.id}
-    store.claim(b.id, "bo", "s2", T0 + timedelta(seconds=10), 120)
-    assert store.claims(T0 + timedelta(seconds=10))[b.id].rep == "al"  # first holder shows
-    assert store.claims(T0 + timedelta(seconds=121))[b.id].rep == "bo"  # al's expired
+    store.claim(a.id, "bo", "s2", T0 + timedelta(seconds=5), 120)
+    refused = store.claim(b.id, "bo", "s2", T0 + timedelta(seconds=10), 120)
+    assert (refused.session, refused.rep) == ("s1", "al")  # al was first: bo does not get it
+    assert store.claims(T0 + timedelta(seconds=10)) == {b.id: refused}  # bo left a, too
     claim = store.claim(b.id, "al", "s1", T0 + timedelta(seconds=100), 120)  # renew
     assert claim.expires_at == T0 + timedelta(seconds=220)
     assert store.claims(T0 + timedelta(seconds=200))[b.id].session == "s1"
+    after = store.claim(b.id, "bo", "s2", T0 + timedelta(seconds=221), 120)  # al's expired
+    assert after.session == "s2"
+    assert store.claims(T0 + timedelta(seconds=230))[b.id].rep == "bo"
+    store.release("s2")
+    store.claim(b.id, "al", "s1", T0 + timedelta(seconds=240), 120)
     store.release("s1")
-    assert store.claims(T0 + timedelta(seconds=20))[b.id].rep == "bo"
-    assert store.claims(T0 + timedelta(seconds=131)) == {}
+    assert store.claims(T0 + timedelta(seconds=241)) == {}
     with pytest.raises(LeadNotFound):
         store.claim("missing1", "al", "s1", T0, 120)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import select
 import threading
 import time
 from collections import OrderedDict
@@ -15,7 +16,7 @@ from leadtui.domain.cadence import Cadence
 from leadtui.domain.model import Lead, Touch
 from leadtui.domain.window import CallingWindow
 from leadtui.store.postgres.connect import connect, mask_url, pool_module, redact
-from leadtui.store.postgres.live import Listener
+from leadtui.store.postgres.live import CHANNEL, Listener
 from leadtui.store.postgres.rows import LEAD_COLUMNS, TOUCH_COLUMNS, lead_from_row, touch_from_row
 from leadtui.store.postgres.schema import check_schema
 from leadtui.store.protocol import LeadNotFound, StoreError
@@ -67,9 +68,11 @@ class PgBase:
             url,
             min_size=1,
             max_size=max_connections,
-            kwargs={"connect_timeout": 10},
+            # autocommit: a read is one statement, not BEGIN + query + the pool's ROLLBACK;
+            # writes open their transaction themselves (conn.transaction(), or BEGIN).
+            kwargs={"connect_timeout": 10, "autocommit": True},
             configure=_configure,
-            check=pools.ConnectionPool.check_connection,
+            check=_check,
             timeout=10,
             open=True,
             name="leadtui",
@@ -119,6 +122,88 @@ class PgBase:
         workstation's outbox does, after any failure) finds the earlier commit instead of
         writing twice (`remember=False`: only after an unknown outcome). `decode(conn,
         stored)` rebuilds the answer of a write already made."""
+
+        def body(conn: Any, write_id: str) -> R:
+            with conn.transaction():
+                done = conn.execute(
+                    "SELECT result FROM applied_writes WHERE id = %s", (write_id,)
+                ).fetchone()
+                if done is not None:
+                    return decode(conn, done[0])
+                result = run(conn)
+                conn.execute(
+                    "INSERT INTO applied_writes (id, result) VALUES (%s, %s)",
+                    (write_id, json.dumps(encode(result))),
+                )
+            # Told after the commit, in a transaction of its own: a NOTIFY inside the
+            # write would make PostgreSQL serialise every committing writer behind one
+            # lock (each waiting for the other's WAL flush: 95 ms per log with 20 reps).
+            self._listener.notify()
+            return result
+
+        return self._attempts(key, body, remember=remember)
+
+    def _write_piped(
+        self,
+        key: tuple[Any, ...],
+        read: Callable[[Any], Any],
+        run: Callable[[Any, Any], R],
+        encode: Callable[[R], Any],
+        decode: Callable[[Any, Any], R],
+        *,
+        remember: bool = True,
+    ) -> R:
+        """`_write` in two round trips, for the writes a rep makes all day (log, undo).
+
+        In pipeline mode: BEGIN, the applied_writes check and `read(conn)` (statements
+        whose cursors it returns unread) go out together and come back in ONE round
+        trip; `run(conn, cursors)` then decides in Python and sends its writes without
+        waiting; the applied_writes row, COMMIT and the NOTIFY (its own transaction: it
+        writes no WAL, and synchronous_commit is off for it alone in case a server did;
+        it is a notice, not data) are the second round trip. The write itself is
+        flushed to disk before this returns (synchronous_commit on)."""
+
+        def body(conn: Any, write_id: str) -> R:
+            try:
+                with conn.pipeline():
+                    conn.execute("BEGIN")
+                    done_cursor = conn.execute(
+                        "SELECT result FROM applied_writes WHERE id = %s", (write_id,)
+                    )
+                    cursors = read(conn)
+                    done = done_cursor.fetchone()  # the first round trip
+                    if done is not None:
+                        result = decode(conn, done[0])
+                        conn.execute("COMMIT")
+                        return result
+                    result = run(conn, cursors)
+                    conn.execute(
+                        "INSERT INTO applied_writes (id, result) VALUES (%s, %s)",
+                        (write_id, json.dumps(encode(result))),
+                    )
+                    conn.execute("COMMIT")
+                    conn.execute("BEGIN")
+                    conn.execute(
+                        "SELECT set_config('synchronous_commit', 'off', true), "
+                        "pg_notify(%s, %s)",
+                        (CHANNEL, self._token),
+                    )
+                    conn.execute("COMMIT")
+                # leaving the pipeline waits for the second round trip (COMMIT included)
+            except BaseException:
+                _roll_back(conn)
+                raise
+            return result
+
+        return self._attempts(key, body, remember=remember)
+
+    def _attempts(
+        self, key: tuple[Any, ...], body: Callable[[Any, str], R], *, remember: bool
+    ) -> R:
+        """Run `body(conn, write_id)` until it is known to have committed or failed: an
+        unknown outcome (lost connection, server restart) is tried again with the same
+        write id for up to `retry_seconds`, then StoreError (the id is kept for the
+        caller's own retry of the same call)."""
         psycopg = _psycopg()
         earlier = self._in_doubt.get(key) or (self._done.get(key) if remember else None)
         write_id = earlier or new_id() + new_id()
@@ -127,23 +212,8 @@ class PgBase:
         while True:
             try:
                 with self._pool.connection() as conn:
-                    with conn.transaction():
-                        done = conn.execute(
-                            "SELECT result FROM applied_writes WHERE id = %s", (write_id,)
-                        ).fetchone()
-                        if done is not None:
-                            result = decode(conn, done[0])
-                        else:
-                            result = run(conn)
-                            conn.execute(
-                                "INSERT INTO applied_writes (id, result) VALUES (%s, %s)",
-                                (write_id, json.dumps(encode(result))),
-                            )
+                    result = body(conn, write_id)
                 self._in_doubt.pop(key, None)
-                # Told after the commit, in a transaction of its own: a NOTIFY inside the
-                # write would make PostgreSQL serialise every committing writer behind one
-                # lock (each waiting for the other's WAL flush: 95 ms per log with 20 reps).
-                self._listener.notify()
                 with self._lock:
                     self._version += 1
                     self._done[key] = write_id
@@ -195,7 +265,28 @@ class PgBase:
 
 def _configure(conn: Any) -> None:
     conn.execute("SET TimeZone TO 'UTC'")
-    conn.commit()
+
+
+def _check(conn: Any) -> None:
+    """The pool's check of a connection it hands out, without a round trip when it can:
+    an idle connection's socket has nothing to read unless the server closed it (a
+    restart, a kill) or sent a notice; only then is it asked with an empty query."""
+    if conn.closed or conn.broken:
+        raise _psycopg().OperationalError("the connection is closed")
+    readable, _, _ = select.select([conn.pgconn.socket], [], [], 0)
+    if readable:
+        conn.execute("")
+
+
+def _roll_back(conn: Any) -> None:
+    """End a transaction a failed pipelined write left open (nothing of it committed)."""
+    psycopg = _psycopg()
+    status = conn.pgconn.transaction_status
+    if status in (psycopg.pq.TransactionStatus.INTRANS, psycopg.pq.TransactionStatus.INERROR):
+        try:
+            conn.execute("ROLLBACK")
+        except psycopg.Error:
+            pass  # a broken connection: the pool discards it
 
 
 def _psycopg() -> Any:

@@ -30,6 +30,14 @@ class PgClaims(PgBase):
             self._lead(conn, lead_id, lock=True)  # claims of one lead take turns
             conn.execute("DELETE FROM claims WHERE expires_at <= %s AND session <> %s",
                          (now, session))  # fmt: skip
+            holder = conn.execute(
+                "SELECT lead_id, rep, session, expires_at FROM claims WHERE lead_id = %s "
+                "AND session <> %s AND expires_at > %s ORDER BY since, seq LIMIT 1",
+                (lead_id, session, now),
+            ).fetchone()
+            if holder is not None:  # another rep has it open: first come, first served
+                conn.execute("DELETE FROM claims WHERE session = %s", (session,))
+                return Claim(holder[0], holder[1], holder[2], utc(holder[3]))
             conn.execute(
                 "INSERT INTO claims (session, lead_id, rep, since, expires_at) "
                 "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (session) DO UPDATE SET "
@@ -40,10 +48,17 @@ class PgClaims(PgBase):
             )
             return Claim(lead_id=lead_id, rep=rep, session=session, expires_at=expires)
 
+        def encode(claim: Claim) -> Any:
+            return [claim.rep, claim.session, claim.expires_at.isoformat()]
+
+        def decode(_conn: Any, stored: Any) -> Claim:
+            if not isinstance(stored, list):  # written by an earlier version
+                return Claim(lead_id, rep, session, expires)
+            return Claim(lead_id, stored[0], stored[1], datetime.fromisoformat(stored[2]))
+
         return self._write(
-            ("claim", lead_id, rep, session, now, ttl_seconds), run, lambda _c: None,
-            lambda _conn, _stored: Claim(lead_id, rep, session, expires),
-        )  # fmt: skip
+            ("claim", lead_id, rep, session, now, ttl_seconds), run, encode, decode
+        )
 
     def take_next(
         self, rep: str, session: str, now: datetime, ttl_seconds: int, window: CallingWindow

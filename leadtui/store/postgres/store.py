@@ -9,6 +9,7 @@ TinyDB store; this module only stores. Other processes' writes arrive by LISTEN/
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -207,16 +208,6 @@ class PgLeadStore(PgQueue, PgClaims):
         )
         pg_figures.keep(conn, lead, touches)  # the report's figures (postgres/figures.py)
 
-    def _restatus(self, conn: Any, lead: Lead, touches: Sequence[Touch]) -> Lead:
-        """Derive the status from the touches (dnc sticks while the number is listed) and
-        store it with the next action."""
-        listed = conn.execute("SELECT 1 FROM dnc WHERE phone = %s", (lead.phone,)).fetchone()
-        base = replace(lead, status=LeadStatus.DNC if listed else LeadStatus.NEW)
-        status = LeadStatus.DNC if listed else derive_status(base, touches, self._cadence)
-        updated = replace(lead, status=status)
-        self._store_next(conn, updated, touches)
-        return updated
-
     def _existing(self, conn: Any, draft: LeadDraft) -> str | None:
         """The lead with the draft's number (or one of its other numbers) or email, any
         number of a lead counting: the earliest stored lead, as in the TinyDB index."""
@@ -351,52 +342,75 @@ class PgLeadStore(PgQueue, PgClaims):
         asked = check_clock(when, "time asked for") if when is not None else None
         dialed = check_clock(dialed_at, "dial time") if dialed_at is not None else None
         key = ("log", lead_id, outcome, at, note, asked, rep, override_window, blitz_id, dialed)
-        touch_id = new_id()
+        touch = Touch(
+            id=new_id(), lead_id=lead_id, outcome=outcome, at=at, note=note, when=asked,
+            rep=rep, override_window=override_window, blitz_id=blitz_id, dialed_at=dialed,
+        )  # fmt: skip
 
-        def run(conn: Any) -> Touch:
-            lead = self._lead(conn, lead_id, lock=True)
+        def read(conn: Any) -> tuple[Any, Any]:
+            return self._lead_for_write(conn, lead_id, touch.id)
+
+        def run(conn: Any, cursors: tuple[Any, Any]) -> Touch:
+            lead, listed, taken, touches = _lead_read(cursors, lead_id)
             check_touch(lead, outcome, when)
-            touch = Touch(
-                id=touch_id, lead_id=lead_id, outcome=outcome, at=at, note=note, when=asked,
-                rep=rep, override_window=override_window, blitz_id=blitz_id, dialed_at=dialed,
-            )  # fmt: skip
-            sql = (
+            new = replace(touch, id=_free_touch_id(conn)) if taken else touch
+            conn.execute(
                 "INSERT INTO touches (id, lead_id, outcome, at, note, asked_for, rep, "
                 "override_window, blitz_id, dialed_at) "
-                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
-            )
-            while (
-                _insert_returning(
-                    conn,
-                    sql,
-                    (
-                        touch.id,
-                        lead_id,
-                        outcome.value,
-                        at,
-                        note,
-                        asked,
-                        rep,
-                        override_window,
-                        blitz_id,
-                        dialed,
-                    ),
-                )
-                is None
-            ):
-                touch = replace(touch, id=new_id())  # an id already used: take another  # fmt: skip
+                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                (new.id, lead_id, outcome.value, at, note, asked, rep, override_window,
+                 blitz_id, dialed),
+            )  # fmt: skip
             if outcome is Outcome.DNC:
                 conn.execute(
                     "INSERT INTO dnc (phone, lead_id, touch_id, at) VALUES (%s, %s, %s, %s) "
                     "ON CONFLICT (phone) DO NOTHING",
-                    (lead.phone, lead_id, touch.id, at),
+                    (lead.phone, lead_id, new.id, at),
                 )
-            self._restatus(conn, lead, self._touches(conn, lead_id))
-            return touch
+            # The new touch has the highest seq: it goes after every touch at or before it.
+            touches.insert(bisect_right([t.at for t in touches], at), new)
+            self._store_status(conn, lead, touches, listed=listed or outcome is Outcome.DNC)
+            return new
 
-        return self._write(key, run, touch_to_json, lambda _conn, doc: touch_from_json(doc))
+        return self._write_piped(
+            key, read, run, touch_to_json, lambda _conn, doc: touch_from_json(doc)
+        )
 
-    def _remove_touch(self, conn: Any, lead: Lead, touch: Touch) -> None:
+    def _lead_for_write(self, conn: Any, lead_id: str, touch_id: str = "") -> tuple[Any, Any]:
+        """Send (not wait for) the reads a touch write needs, under the lead's row lock:
+        the lead, whether its number is on the do-not-call list, whether `touch_id` is
+        taken, and its touches in order (read after the lock: a new snapshot)."""
+        lead = conn.execute(
+            f"SELECT {LEAD_COLUMNS}, EXISTS (SELECT 1 FROM dnc WHERE dnc.phone = leads.phone), "
+            "EXISTS (SELECT 1 FROM touches WHERE id = %s) FROM leads WHERE id = %s FOR UPDATE",
+            (touch_id, lead_id),
+        )
+        touches = conn.execute(
+            f"SELECT {TOUCH_COLUMNS} FROM touches WHERE lead_id = %s ORDER BY at, seq",
+            (lead_id,),
+        )
+        return lead, touches
+
+    def _store_status(
+        self, conn: Any, lead: Lead, touches: Sequence[Touch], *, listed: bool
+    ) -> Lead:
+        """Store the status derived from the touches (dnc sticks while the number is
+        listed) with the next action; the UPDATE is sent without waiting for it."""
+        base = replace(lead, status=LeadStatus.DNC if listed else LeadStatus.NEW)
+        status = LeadStatus.DNC if listed else derive_status(base, touches, self._cadence)
+        updated = replace(lead, status=status)
+        self._store_next(conn, updated, touches)
+        return updated
+
+    def _remove_last(self, conn: Any, found: _Found) -> Touch | None:
+        """Remove the lead's last touch (inside a pipelined write; `found` is what
+        `_lead_for_write` read) and restore the lead's status and next action; None when
+        the lead has no touch."""
+        lead, listed, _taken, touches = found
+        touches = list(touches)
+        if not touches:
+            return None
+        touch = touches.pop()
         conn.execute("DELETE FROM touches WHERE id = %s", (touch.id,))
         if touch.outcome is Outcome.DNC:
             keeper = conn.execute(
@@ -411,36 +425,37 @@ class PgLeadStore(PgQueue, PgClaims):
                 conn.execute(
                     "UPDATE dnc SET touch_id = %s WHERE phone = %s", (keeper[0], lead.phone)
                 )
-        self._restatus(conn, lead, self._touches(conn, lead.id))
+            listed = keeper is not None
+        self._store_status(conn, lead, touches, listed=listed)
+        return touch
 
     def undo_last_touch(self, lead_id: str) -> Touch | None:
-        def run(conn: Any) -> Touch | None:
-            lead = self._lead(conn, lead_id, lock=True)
-            touches = self._touches(conn, lead_id)
-            if not touches:
-                return None
-            self._remove_touch(conn, lead, touches[-1])
-            return touches[-1]
-
-        return self._write(
-            ("undo", lead_id, new_id()),  # each call undoes one more: never the same key
-            run,
+        """Remove the lead's last touch. Safe to call again after a failure whose outcome
+        was unknown (a lost connection between the commit and its answer): the repeated
+        call keeps the first call's write id and answers with what that one removed,
+        instead of removing a second touch. A call after a success undoes one more."""
+        return self._write_piped(
+            ("undo", lead_id),
+            lambda conn: self._lead_for_write(conn, lead_id),
+            lambda conn, cursors: self._remove_last(conn, _lead_read(cursors, lead_id)),
             lambda t: touch_to_json(t) if t else None,
             lambda _conn, doc: touch_from_json(doc) if doc else None,
+            remember=False,
         )
 
     def undo_touch(self, lead_id: str, touch_id: str) -> Touch:
-        def run(conn: Any) -> Touch:
-            lead = self._lead(conn, lead_id, lock=True)
-            touches = self._touches(conn, lead_id)
+        def run(conn: Any, cursors: tuple[Any, Any]) -> Touch:
+            found = _lead_read(cursors, lead_id)
+            touches = found[3]
             if not touches or touches[-1].id != touch_id:
                 raise LeadError(not_last_message(touch_id, touches))
-            self._remove_touch(conn, lead, touches[-1])
-            return touches[-1]
+            removed = self._remove_last(conn, found)
+            assert removed is not None
+            return removed
 
-        return self._write(
-            ("undo-touch", lead_id, touch_id), run, touch_to_json,
-            lambda _conn, doc: touch_from_json(doc), remember=False,
+        return self._write_piped(
+            ("undo-touch", lead_id, touch_id), lambda conn: self._lead_for_write(conn, lead_id),
+            run, touch_to_json, lambda _conn, doc: touch_from_json(doc), remember=False,
         )  # fmt: skip
 
     def add_note(self, lead_id: str, text: str, at: datetime) -> Lead:
@@ -517,6 +532,27 @@ def _insert_returning(conn: Any, insert: str, values: Sequence[Any]) -> str | No
     """Run an INSERT of a row with a client-made id; None when that id is taken."""
     row = conn.execute(f"{insert} ON CONFLICT (id) DO NOTHING RETURNING id", values).fetchone()
     return None if row is None else str(row[0])
+
+
+_Found = tuple[Lead, bool, bool, list[Touch]]  # lead, listed, touch id taken, touches
+
+
+def _lead_read(cursors: tuple[Any, Any], lead_id: str) -> _Found:
+    """The answers to `_lead_for_write`: (lead, listed, touch id taken, touches)."""
+    lead_cursor, touch_cursor = cursors
+    row = lead_cursor.fetchone()
+    touches = [touch_from_row(t) for t in touch_cursor.fetchall()]
+    if row is None:
+        raise LeadNotFound(lead_id)
+    return lead_from_row(row), bool(row[N_LEAD]), bool(row[N_LEAD + 1]), touches
+
+
+def _free_touch_id(conn: Any) -> str:
+    """A touch id no touch has yet (40-bit random ids do meet in a big pool)."""
+    while True:
+        touch_id = new_id()
+        if conn.execute("SELECT 1 FROM touches WHERE id = %s", (touch_id,)).fetchone() is None:
+            return touch_id
 
 
 def _record_key(conn: Any, key: str, lead_id: str, answer: str) -> None:
