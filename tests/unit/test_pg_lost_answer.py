@@ -9,6 +9,7 @@ are each checked against a real server.
 
 from __future__ import annotations
 
+import time
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -46,6 +47,13 @@ class CutAfterCommit:
                 pid = conn.info.backend_pid
                 with psycopg.connect(self._url, autocommit=True) as admin:
                     admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+                    # wait until the backend is really gone, so the pool sees the closed
+                    # socket (on a loaded machine the exit lags the signal)
+                    deadline = time.monotonic() + 10
+                    while time.monotonic() < deadline and admin.execute(
+                        "SELECT 1 FROM pg_stat_activity WHERE pid = %s", (pid,)
+                    ).fetchone():
+                        time.sleep(0.01)
                 raise psycopg.OperationalError("server closed the connection unexpectedly")
 
 
