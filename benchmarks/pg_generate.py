@@ -32,11 +32,11 @@ from benchmarks.generate import (
     _work,
 )
 from leadtui.domain.cadence import Cadence, derive_status
-from leadtui.domain.figures import FACT_VERSION
 from leadtui.domain.model import Lead, LeadStatus, Outcome, Touch
 from leadtui.domain.window import CallingWindow
 from leadtui.store.index import email_key
-from leadtui.store.postgres.figures import figures_text
+from leadtui.store.postgres.figures import COLUMNS as FIGURE_COLUMNS
+from leadtui.store.postgres.figures import row_of as figures_row
 from leadtui.store.postgres.rows import NEXT_WRITE, next_columns
 from leadtui.store.repository import new_id
 
@@ -115,9 +115,9 @@ def load(url: str, count: int, cadence: Cadence, *, say=print) -> dict[str, floa
                         ))  # fmt: skip
                 # each lead's report figures, as the store writes them (changed_at: the
                 # default now(), the same transaction time as the lead row's)
-                with cur.copy("COPY lead_figures (lead_id, version, data) FROM STDIN") as copy:
+                with cur.copy(f"COPY lead_figures ({FIGURE_COLUMNS}) FROM STDIN") as copy:
                     for lead, touches in chunk:
-                        copy.write_row((lead.id, FACT_VERSION, figures_text(lead, touches)))
+                        copy.write_row(figures_row(lead, touches))
                 with cur.copy(
                     "COPY touches (id, lead_id, outcome, at, note, asked_for, rep) FROM STDIN"
                 ) as copy:

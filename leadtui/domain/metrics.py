@@ -200,6 +200,28 @@ class Tally:
         if len(pending) >= _BATCH:
             self._count()
 
+    def add_group(
+        self, count: int, outcomes: str, hours: str, speeds: list[float], attempts: int, flags: int
+    ) -> None:
+        """`count` leads that share `attempts` and `flags` at once (a store grouped them):
+        their outcome letters and hour codes joined, and the seconds to the first call of
+        those that were called (any order). The same totals as adding each lead's fact."""
+        self.leads += count
+        self.outcomes.update(outcomes)
+        self.hours.update(hours)
+        self.speeds += speeds
+        same = [attempts] * count
+        self.attempt_counts += same
+        if flags & 1:
+            self.reached += count
+        else:
+            self.unreached_attempts += same
+        ended = flags >> 1
+        if ended == 1:
+            self.exhausted += count
+        elif ended == 2:
+            self.follow_ups_out += count
+
     @classmethod
     def merged(cls, threshold: timedelta, tallies: Iterable[Tally]) -> Tally:
         """One tally of every fact added to `tallies`."""

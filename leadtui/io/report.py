@@ -29,7 +29,7 @@ from leadtui.domain.metrics import (
     share,
 )
 from leadtui.domain.model import Lead, Touch
-from leadtui.domain.report_sums import figures_of, sum_figures
+from leadtui.domain.report_sums import FactGroup, figures_of, sum_figures
 from leadtui.domain.text import plain_line
 
 __all__ = [
@@ -143,7 +143,8 @@ def build_report(
     only those in scope), noted in the same pass."""
     sessions, unreadable = blitz_history(store.blitzes(), now, since=since)
     with _gc_paused():  # (tens of thousands of small objects: collections would cost more)
-        sums = sum_figures(_figures(store), threshold, since=since, source=source, rep=rep)
+        rows = _figures(store, since)
+        sums = sum_figures(rows, threshold, since=since, source=source, rep=rep)
     if sources is not None:
         sources.update(sums.sources)
     return {
@@ -177,9 +178,13 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _figures(store: ReportSource) -> Iterable[LeadFigures]:
-    """Every lead's report figures: as the store keeps them (`report_figures`), else
-    computed here from every lead and its touches."""
+def _figures(store: ReportSource, since: datetime | None) -> Iterable[LeadFigures | FactGroup]:
+    """Every lead's report figures: added up by the database server where it can
+    (`report_groups`), else as the store keeps them (`report_figures`), else computed
+    here from every lead and its touches."""
+    grouped = getattr(store, "report_groups", None)
+    if grouped is not None:
+        return grouped(since)
     stored = getattr(store, "report_figures", None)
     if stored is not None:
         return stored()

@@ -1,4 +1,4 @@
-"""Each lead's report figures on PostgreSQL: the table `lead_figures` (migration 4).
+"""Each lead's report figures on PostgreSQL: the table `lead_figures` (migrations 4, 5).
 
 Every write that stores a lead's status and next action (`PgLeadStore._store_next`: a
 touch, an undo, a new lead, a repeat inquiry) also stores, in the same transaction,
@@ -11,15 +11,26 @@ are computed from its touches instead: never a stale answer.
 
 The report reads them with a server-side cursor, a batch at a time, so memory does not
 grow with the pool.
+
+Grouped on the server (migration 5): the figures of a lead whose touches were all logged
+by one rep and that has no blitz dial (most leads) are also kept in columns (`grouped`
+true): its arrival, source, rep, outcome and hour codes, seconds to the first call,
+attempts and flags. `report_groups` has the server add those leads up by (source, rep,
+attempts, flags, in the `since` scope or not), so a million leads arrive as a few hundred
+`FactGroup`s (their outcome and hour codes joined, their first-call seconds listed); only
+the other leads' figures come one by one. The sums are the same either way.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime
 from typing import Any
 
 from leadtui.domain.figures import FACT_VERSION, LeadFigures, lead_figures
 from leadtui.domain.model import Lead, Touch
+from leadtui.domain.report_sums import FactGroup
 from leadtui.store.figures import decode_joined, decode_many, encode
 from leadtui.store.postgres.base import _psycopg
 from leadtui.store.postgres.rows import LEAD_COLUMNS, lead_from_row
@@ -32,14 +43,38 @@ def figures_text(lead: Lead, touches: Sequence[Touch]) -> str:
     return encode("", lead_figures(lead, touches))["f"]
 
 
+#: The columns `row_of` fills, in its order.
+COLUMNS = (
+    "lead_id, version, data, grouped, received_at, source, rep_name, outcomes, hours, "
+    "first_call, attempts, flags"
+)
+
+
+def row_of(lead: Lead, touches: Sequence[Touch]) -> tuple[Any, ...]:
+    """The lead's `lead_figures` row (`COLUMNS`): the stored text, and the columns the
+    server groups when one rep (or none) logged every touch and no dial was a blitz's."""
+    figures = lead_figures(lead, touches)
+    text = encode("", figures)["f"]
+    fact, reps = figures.fact, list(figures.reps.values())
+    solo = not reps or (len(reps) == 1 and reps[0][1] is fact)  # (the same fact: no copy)
+    if figures.dials or not solo:
+        return (lead.id, FACT_VERSION, text, False, *[None] * 8)
+    spelling = reps[0][0] if reps else None
+    return (
+        lead.id, FACT_VERSION, text, True, figures.received_at, figures.source, spelling,
+        fact.outcomes, fact.hours, fact.first_call, fact.attempts, fact.flags,
+    )  # fmt: skip
+
+
 def keep(conn: Any, lead: Lead, touches: Sequence[Touch]) -> None:
     """Store the lead's figures (inside the write's transaction, after the lead row's
     `changed_at = now()`)."""
+    names = COLUMNS.split(", ")
     conn.execute(
-        "INSERT INTO lead_figures (lead_id, version, changed_at, data) "
-        "VALUES (%s, %s, now(), %s) ON CONFLICT (lead_id) DO UPDATE SET "
-        "version = EXCLUDED.version, changed_at = EXCLUDED.changed_at, data = EXCLUDED.data",
-        (lead.id, FACT_VERSION, figures_text(lead, touches)),
+        f"INSERT INTO lead_figures ({COLUMNS}, changed_at) VALUES "
+        f"({', '.join(['%s'] * len(names))}, now()) ON CONFLICT (lead_id) DO UPDATE SET "
+        + ", ".join(f"{name} = EXCLUDED.{name}" for name in [*names[1:], "changed_at"]),
+        row_of(lead, touches),
     )
 
 
@@ -49,10 +84,40 @@ _MATCH = (
 )
 
 
-def read_stored(conn: Any, unmatched: list[str]) -> Iterator[LeadFigures]:
-    """Every lead's stored figures that still match its row; the ids of the others are
-    added to `unmatched`. The server joins each batch of leads' texts into one (one
-    row and one JSON parse per batch, not one per lead)."""
+_GROUPS = (
+    "SELECT f.source, f.rep_name, {scope}, f.attempts, f.flags, count(*), "
+    "string_agg(f.outcomes, ''), string_agg(f.hours, ''), "
+    "string_agg(f.first_call::text, ',') "
+    + _MATCH.format(join="JOIN")
+    + " WHERE f.grouped GROUP BY 1, 2, 3, 4, 5"
+)
+
+
+def read_groups(conn: Any, since: datetime | None) -> Iterator[FactGroup]:
+    """The grouped leads' figures that still match their rows, added up by the server."""
+    scope = "true" if since is None else "f.received_at >= %s"
+    params = (FACT_VERSION,) if since is None else (since, FACT_VERSION)
+    with conn.transaction():
+        conn.execute("SET LOCAL cursor_tuple_fraction = 1.0")
+        conn.execute("SET LOCAL extra_float_digits = 1")  # each float exactly as stored
+        with conn.cursor(name="leadtui_report_groups") as cur:
+            cur.itersize = 50
+            cur.execute(_GROUPS.format(scope=scope), params)
+            for source, rep, in_scope, attempts, flags, count, outcomes, hours, speeds in cur:
+                seconds = json.loads(f"[{speeds}]") if speeds else []
+                yield FactGroup(
+                    source, rep, in_scope, count, outcomes, hours, seconds, attempts, flags
+                )
+
+
+def read_stored(
+    conn: Any, unmatched: list[str], *, ungrouped: bool = False
+) -> Iterator[LeadFigures]:
+    """Every lead's stored figures that still match its row (with `ungrouped`, only those
+    `read_groups` leaves out); the ids of the others are added to `unmatched`. The server
+    joins each batch of leads' texts into one (one row and one JSON parse per batch, not
+    one per lead)."""
+    only = " AND NOT f.grouped" if ungrouped else ""
     with conn.transaction():
         # every row is read: a plan for all of them (scans and a hash join), not a
         # cursor's default fast start (index scans: random reads for a million rows)
@@ -64,19 +129,22 @@ def read_stored(conn: Any, unmatched: list[str]) -> Iterator[LeadFigures]:
             cur.execute(
                 f"SELECT l.seq / {_BATCH} AS batch, count(*), string_agg(f.data, ',') "
                 + _MATCH.format(join="JOIN")
+                + (" WHERE NOT f.grouped" if ungrouped else "")
                 + " GROUP BY batch",
                 (FACT_VERSION,),
             )
             for batch, count, joined in cur:
                 found = decode_joined(joined, count)
                 if found is None:  # a text that does not parse: that batch lead by lead
-                    found = list(_one_by_one(conn, batch, unmatched))
+                    found = list(_one_by_one(conn, batch, unmatched, only))
                 yield from found
 
 
-def _one_by_one(conn: Any, batch: int, unmatched: list[str]) -> Iterator[LeadFigures]:
+def _one_by_one(conn: Any, batch: int, unmatched: list[str], only: str) -> Iterator[LeadFigures]:
     rows = conn.execute(
-        "SELECT l.id, f.data " + _MATCH.format(join="JOIN") + f" WHERE l.seq / {_BATCH} = %s",
+        "SELECT l.id, f.data "
+        + _MATCH.format(join="JOIN")
+        + f" WHERE l.seq / {_BATCH} = %s{only}",
         (FACT_VERSION, batch),
     ).fetchall()
     for (lead_id, _), got in zip(rows, decode_many([data for _, data in rows]), strict=True):
@@ -107,6 +175,25 @@ def report_figures(store: Any) -> Iterator[LeadFigures]:
             yield from read_stored(conn, unmatched)
     except psycopg.Error as exc:
         raise store._error(exc) from None
+    yield from _unmatched(store, unmatched)
+
+
+def report_groups(store: Any, since: datetime | None) -> Iterator[LeadFigures | FactGroup]:
+    """`PgLeadStore.report_groups`: the same figures as `report_figures`, most of them
+    added up by the server (`FactGroup`s, scoped by `since`), the others lead by lead."""
+    psycopg = _psycopg()
+    unmatched: list[str] = []
+    try:
+        with store._pool.connection() as conn:
+            yield from read_groups(conn, since)
+            yield from read_stored(conn, unmatched, ungrouped=True)
+    except psycopg.Error as exc:
+        raise store._error(exc) from None
+    yield from _unmatched(store, unmatched)
+
+
+def _unmatched(store: Any, unmatched: list[str]) -> Iterator[LeadFigures]:
+    """The figures of the leads whose stored ones are missing or stale, computed."""
 
     def fetch(ids: Sequence[str]) -> tuple[list[Lead], dict[str, list[Touch]]]:
         sql = f"SELECT {LEAD_COLUMNS} FROM leads WHERE id = ANY(%s)"

@@ -150,6 +150,39 @@ MIGRATIONS: tuple[str, ...] = (
         WHEN (NEW.reopened_at IS DISTINCT FROM OLD.reopened_at)
         EXECUTE FUNCTION leadtui_lead_arrived();
     """,
+    # 6: the report figures in columns the server can group (store/postgres/figures.py),
+    # filled from `data` where it is in the plain form (the others keep `grouped` false
+    # and are read lead by lead, as before)
+    r"""
+    ALTER TABLE lead_figures
+        ADD COLUMN grouped boolean NOT NULL DEFAULT false,
+        ADD COLUMN received_at timestamptz,
+        ADD COLUMN source text,
+        ADD COLUMN rep_name text,
+        ADD COLUMN outcomes text,
+        ADD COLUMN hours text,
+        ADD COLUMN first_call double precision,
+        ADD COLUMN attempts integer,
+        ADD COLUMN flags integer;
+    UPDATE lead_figures f SET
+        grouped = true,
+        source = m[1],
+        received_at = timestamptz 'epoch' + m[2]::bigint * interval '1 microsecond',
+        outcomes = m[3],
+        first_call = CASE WHEN m[4] = 'null' THEN NULL ELSE m[4]::double precision END,
+        hours = m[5],
+        attempts = m[6]::integer,
+        flags = m[7]::integer,
+        rep_name = m[8]
+    FROM (
+        SELECT lead_id, regexp_match(data,
+            '^\["([^"\]*)",([0-9]{1,18}),\["([^"\]*)",'
+            '(null|[0-9]{1,20}(?:\.[0-9]{1,20})?(?:e[-+]?[0-9]{1,3})?),'
+            '"([^"\]*)",([0-9]{1,9}),([0-9]{1,9})\],\[(?:\["([^"\]*)"\])?\]\]$') AS m
+        FROM lead_figures
+    ) plain
+    WHERE plain.lead_id = f.lead_id AND plain.m IS NOT NULL;
+    """,
 )
 SCHEMA = len(MIGRATIONS)
 

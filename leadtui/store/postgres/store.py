@@ -22,6 +22,7 @@ from leadtui.domain.figures import LeadFigures
 from leadtui.domain.inquiry import apply_inquiry, new_lead
 from leadtui.domain.model import Lead, LeadDraft, LeadError, LeadStatus, Outcome, Touch
 from leadtui.domain.queue import Queued, may_call_due
+from leadtui.domain.report_sums import FactGroup
 from leadtui.domain.times import check_clock, check_received
 from leadtui.domain.window import CallingWindow
 from leadtui.store.copy import PoolRows
@@ -149,6 +150,10 @@ class PgLeadStore(PgQueue, PgClaims):
 
     def report_figures(self) -> Iterator[LeadFigures]:
         return pg_figures.report_figures(self)
+
+    def report_groups(self, since: datetime | None) -> Iterator[LeadFigures | FactGroup]:
+        """`report_figures`, most leads added up by the server (see store/postgres/figures)."""
+        return pg_figures.report_groups(self, since)
 
     def lead_count(self) -> int:
         sql = "SELECT count(*) FROM leads"
