@@ -29,7 +29,7 @@ class Sums:
 
 
 class FactGroup(NamedTuple):
-    """`count` leads of one source whose touches were all logged by one rep (`rep`: the
+    """`leads` leads of one source whose touches were all logged by one rep (`rep`: the
     name as spelt, None for leads without touches), with no blitz dial, that share
     `attempts` and `flags`; `in_scope`: whether they were received since the report's
     `since`. `outcomes` and `hours` join their facts' texts (any order), `speeds` lists
@@ -39,7 +39,7 @@ class FactGroup(NamedTuple):
     source: str
     rep: str | None
     in_scope: bool
-    count: int
+    leads: int
     outcomes: str
     hours: str
     speeds: list[float]
@@ -68,7 +68,7 @@ def sum_figures(
     dials: dict[str, list[datetime]] = {}
     scoped = since is not None or wanted_source is not None or wanted_rep is not None
     for row in rows:
-        if type(row) is FactGroup:
+        if isinstance(row, FactGroup):
             _add_group(row, groups, reps, names, threshold, wanted_source, wanted_rep)
             sources.add(row.source)
             continue
@@ -131,7 +131,7 @@ def _add_group(
     key = None if spelling is None else rep_key(spelling)
     if wanted_rep is not None and key != wanted_rep:
         return
-    counts = (group.count, group.outcomes, group.hours, group.speeds, group.attempts, group.flags)
+    counts = (group.leads, group.outcomes, group.hours, group.speeds, group.attempts, group.flags)
     tally = groups.get(label)
     if tally is None:
         tally = groups[label] = Tally(threshold)
