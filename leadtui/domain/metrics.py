@@ -201,11 +201,18 @@ class Tally:
             self._count()
 
     def add_group(
-        self, count: int, outcomes: str, hours: str, speeds: list[float], attempts: int, flags: int
+        self,
+        count: int,
+        outcomes: Mapping[str, int],
+        hours: Mapping[str, int],
+        speeds: list[float],
+        attempts: int,
+        flags: int,
     ) -> None:
         """`count` leads that share `attempts` and `flags` at once (a store grouped them):
-        their outcome letters and hour codes joined, and the seconds to the first call of
-        those that were called (any order). The same totals as adding each lead's fact."""
+        how many of each outcome letter and hour code their facts hold, and the seconds to
+        the first call of those that were called (any order). The same totals as adding
+        each lead's fact."""
         self.leads += count
         self.outcomes.update(outcomes)
         self.hours.update(hours)

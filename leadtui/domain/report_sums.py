@@ -5,6 +5,7 @@ call, grouped by the database server)."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -131,7 +132,8 @@ def _add_group(
     key = None if spelling is None else rep_key(spelling)
     if wanted_rep is not None and key != wanted_rep:
         return
-    counts = (group.leads, group.outcomes, group.hours, group.speeds, group.attempts, group.flags)
+    outcomes, hours = Counter(group.outcomes), Counter(group.hours)  # (counted once)
+    counts = (group.leads, outcomes, hours, group.speeds, group.attempts, group.flags)
     tally = groups.get(label)
     if tally is None:
         tally = groups[label] = Tally(threshold)

@@ -10,6 +10,7 @@ per lead), and migration 5 filling the columns from the stored texts.
 from __future__ import annotations
 
 import random
+from collections import Counter
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -98,7 +99,7 @@ def test_a_tally_adds_a_group_as_its_facts() -> None:
         same = [f for f in facts if f.flags == flags]
         speeds = [f.first_call for f in same if f.first_call is not None]
         outcomes, hours = "".join(f.outcomes for f in same), "".join(f.hours for f in same)
-        many.add_group(len(same), outcomes, hours, speeds[::-1], 2, flags)
+        many.add_group(len(same), Counter(outcomes), Counter(hours), speeds[::-1], 2, flags)
     assert many.figures() == one.figures()
 
 
