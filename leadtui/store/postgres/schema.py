@@ -166,22 +166,25 @@ MIGRATIONS: tuple[str, ...] = (
         ADD COLUMN flags integer;
     UPDATE lead_figures f SET
         grouped = true,
-        source = m[1],
-        received_at = timestamptz 'epoch' + m[2]::bigint * interval '1 microsecond',
-        outcomes = m[3],
-        first_call = CASE WHEN m[4] = 'null' THEN NULL ELSE m[4]::double precision END,
-        hours = m[5],
-        attempts = m[6]::integer,
-        flags = m[7]::integer,
-        rep_name = m[8]
+        source = p.d ->> 0,
+        received_at = timestamptz 'epoch' + (p.d ->> 1)::bigint * interval '1 microsecond',
+        outcomes = p.d -> 2 ->> 0,
+        first_call = (p.d -> 2 ->> 1)::double precision,
+        hours = p.d -> 2 ->> 2,
+        attempts = (p.d -> 2 ->> 3)::integer,
+        flags = (p.d -> 2 ->> 4)::integer,
+        rep_name = p.d -> 3 -> 0 ->> 0
     FROM (
-        SELECT lead_id, regexp_match(data,
-            '^\["([^"\\]*)",([0-9]{1,18}),\["([^"\\]*)",'
-            '(null|[0-9]{1,20}(?:\.[0-9]{1,20})?(?:e[-+]?[0-9]{1,3})?),'
-            '"([^"\\]*)",([0-9]{1,9}),([0-9]{1,9})\],\[(?:\["([^"\\]*)"\])?\]\]$') AS m
+        -- only texts of the plain form are read as JSON (no group: the fast matcher)
+        SELECT lead_id, CASE WHEN data ~
+            '^\["[^"\\[:cntrl:]]*",[0-9]{1,18},\["[^"\\[:cntrl:]]*",'
+            '(?:null|[0-9]{1,20}(?:\.[0-9]{1,20})?(?:e[-+]?[0-9]{1,2})?),'
+            '"[^"\\[:cntrl:]]*",[0-9]{1,9},[0-9]{1,9}\],\[(?:\["[^"\\[:cntrl:]]*"\])?\]\]$'
+            THEN data::jsonb END AS d
         FROM lead_figures
-    ) plain
-    WHERE plain.lead_id = f.lead_id AND plain.m IS NOT NULL;
+        OFFSET 0  -- (not flattened: each text matched and parsed once)
+    ) p
+    WHERE p.lead_id = f.lead_id AND p.d IS NOT NULL;
     """,
 )
 SCHEMA = len(MIGRATIONS)
