@@ -262,9 +262,12 @@ class Tally:
 
     def figures(self) -> Figures:
         self._count()
-        attempt_counts = sorted(self.attempt_counts)
-        unreached = sorted(self.unreached_attempts)
-        speeds = sorted(self.speeds)
+        # sorted in place: a tally merged from these later sorts their sorted runs
+        for values in (self.attempt_counts, self.unreached_attempts, self.speeds):
+            values.sort()
+        attempt_counts, unreached, speeds = (
+            self.attempt_counts, self.unreached_attempts, self.speeds
+        )
         never = self.leads - len(speeds)
         histogram = Counter(attempt_counts)
         top = max(attempt_counts, default=-1)

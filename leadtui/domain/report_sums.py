@@ -104,10 +104,11 @@ def sum_figures(
     if not scoped:  # every lead was in scope: a group each
         sources.update(groups)
     by_rep_figures = {names[key]: reps[key].figures() for key in reps}
+    by_source = {name: groups[name].figures() for name in sorted(groups, key=str.casefold)}
     overall = Tally.merged(threshold, groups.values())  # (the sources cover every lead)
     return Sums(
         overall.figures(),
-        {name: groups[name].figures() for name in sorted(groups, key=str.casefold)},
+        by_source,
         {name: by_rep_figures[name] for name in sorted(by_rep_figures, key=str.casefold)},
         sources,
         dials,
