@@ -4,7 +4,7 @@ PostgreSQL groups the figures of most leads on the server (`report_groups`: lead
 or none, touched, without blitz dials); `sum_figures` adds a `FactGroup` as if it were
 each of its leads. Checked here: the pure sums (groups built in Python from random
 facts), the grouped path actually taken on a real server (a group per shape, not a row
-per lead), and migration 5 filling the columns from the stored texts.
+per lead), and the migration that added the columns filling them from the stored texts.
 """
 
 from __future__ import annotations
@@ -165,8 +165,8 @@ def test_postgres_adds_most_leads_up_on_the_server(pg_url: str) -> None:
     store.close()
 
 
-def test_migration_5_fills_the_columns_from_the_stored_texts(pg_url: str) -> None:
-    from leadtui.store.postgres.schema import migrate
+def test_the_migration_fills_the_columns_from_the_stored_texts(pg_url: str) -> None:
+    from leadtui.store.postgres.schema import MIGRATIONS, SCHEMA, migrate
 
     backend = Backend("postgres", pg_url)
     store = backend.open()
@@ -177,14 +177,16 @@ def test_migration_5_fills_the_columns_from_the_stored_texts(pg_url: str) -> Non
     written = backend.sql(f"SELECT lead_id, {columns} FROM lead_figures ORDER BY lead_id")
     escaped = {row[0] for row in written if row[3] == 'Ex"po \\ Zürich'}
     assert escaped and sum(row[1] for row in written) > 20
-    # the database as migration 4 left it, then migrated
+    # the database as the migration before left it, then migrated
     backend.sql(
         "ALTER TABLE lead_figures DROP COLUMN grouped, DROP COLUMN received_at, "
         "DROP COLUMN source, DROP COLUMN rep_name, DROP COLUMN outcomes, DROP COLUMN hours, "
         "DROP COLUMN first_call, DROP COLUMN attempts, DROP COLUMN flags"
     )
-    backend.sql("DELETE FROM schema_version WHERE version = 5")
-    assert migrate(pg_url) == (4, 5)
+    number = next(n for n, sql in enumerate(MIGRATIONS, 1) if "ADD COLUMN grouped" in sql)
+    assert number == SCHEMA  # (the latest; after a later one, undo that one too here)
+    backend.sql("DELETE FROM schema_version WHERE version = %s", number)
+    assert migrate(pg_url) == (number - 1, number)
     filled = backend.sql(f"SELECT lead_id, {columns} FROM lead_figures ORDER BY lead_id")
     for before, after in zip(written, filled, strict=True):
         if before[0] in escaped:  # (a text with JSON escapes stays lead by lead)

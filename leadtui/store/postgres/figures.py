@@ -1,4 +1,4 @@
-"""Each lead's report figures on PostgreSQL: the table `lead_figures` (migrations 4, 5).
+"""Each lead's report figures on PostgreSQL: the table `lead_figures` (migrations 4, 6).
 
 Every write that stores a lead's status and next action (`PgLeadStore._store_next`: a
 touch, an undo, a new lead, a repeat inquiry) also stores, in the same transaction,
@@ -12,7 +12,7 @@ are computed from its touches instead: never a stale answer.
 The report reads them with a server-side cursor, a batch at a time, so memory does not
 grow with the pool.
 
-Grouped on the server (migration 5): the figures of a lead whose touches were all logged
+Grouped on the server (migration 6): the figures of a lead whose touches were all logged
 by one rep and that has no blitz dial (most leads) are also kept in columns (`grouped`
 true): its arrival, source, rep, outcome and hour codes, seconds to the first call,
 attempts and flags. `report_groups` has the server add those leads up by (source, rep,
