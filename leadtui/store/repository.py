@@ -255,6 +255,11 @@ class TinyLeadStore(QueueReads, SessionRecords):
             status = LeadStatus.DNC
         self._renext(lead, status)
 
+    def restore_derived(self, lead_id: str) -> None:
+        """Store the lead's next action and report figures from what is stored (inside the
+        caller's transaction): for rows written without them (`db copy`)."""
+        self._renext(self._lead(lead_id))
+
     def _renext(self, lead: Lead, status: LeadStatus | None = None) -> None:
         """Store the lead's `status` (default: as it is) and its next action with it (an
         active lead's; a closed lead keeps none)."""

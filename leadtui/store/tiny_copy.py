@@ -61,7 +61,10 @@ def dump(store: TinyLeadStore) -> PoolRows:
 
 
 def load(store: TinyLeadStore, rows: PoolRows) -> None:
-    """Insert the rows in one durable write (the caller passes only rows not there yet)."""
+    """Insert the rows in one durable write (the caller passes only rows not there yet).
+    Each lead that gains rows gets its stored next action and report figures in the same
+    write, as a touch would give it: a copied pool ranks its queue and sums its report
+    from them at once, instead of replaying every lead until it is next written."""
     db = store._db
     with store._storage.transaction():
         for name, table in ((LEADS, "leads"), (TOUCHES, "touches"), (DNC, "dnc"),
@@ -69,6 +72,10 @@ def load(store: TinyLeadStore, rows: PoolRows) -> None:
             docs: list[Any] = rows.tables[table]
             if docs:
                 db.table(name).insert_multiple(docs)
+        changed = {d["id"] for d in rows.tables["leads"]}
+        changed.update(d["lead_id"] for d in rows.tables["touches"])
+        for lead_id in sorted(changed):
+            store.restore_derived(lead_id)
         for record in rows.tables["blitzes"]:
             store.save_blitz(record)
 

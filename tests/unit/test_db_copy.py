@@ -80,6 +80,13 @@ def test_tinydb_to_postgres_and_back_is_verified_and_repeatable(
     assert [x.id for x in team.queue_head(now, 10, window)] == [
         x.id for x in tiny.queue_head(now, 10, window)
     ]
+    # the TinyDB copy stored its derived tables in the copy's write, as touches would:
+    # every active lead's next action and every lead's report figures
+    storage = back._storage
+    active = {lead.id for lead in tiny.leads() if lead.status.active}
+    assert {d["lead_id"] for d in storage.table("next").values()} == active
+    assert len(storage.table("figures")) == 8
+    assert back.due_queue(now, window) == tiny.due_queue(now, window)
     for store in (tiny, team, back):
         store.close()
 
