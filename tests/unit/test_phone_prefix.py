@@ -12,7 +12,7 @@ import phonenumbers
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from phonenumbers import PhoneNumberType
+from phone_examples import region_examples
 from phonenumbers import timezone as pn_timezone
 
 from leadtui.domain import phone
@@ -63,16 +63,8 @@ def test_every_calling_code_is_bounded_and_nanp_needs_seven_digits() -> None:
     assert significant_digits(999) is None  # no such code
 
 
-_TYPES = [getattr(PhoneNumberType, name) for name in dir(PhoneNumberType) if name.isupper()]
-
-
 def _examples() -> list[phonenumbers.PhoneNumber]:
-    found = []
-    for region in sorted(phonenumbers.SUPPORTED_REGIONS):
-        for kind in _TYPES:
-            example = phonenumbers.example_number_for_type(region, kind)
-            if example is not None:
-                found.append(example)
+    found = region_examples()
     for code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
         example = phonenumbers.example_number_for_non_geo_entity(code)
         if example is not None:

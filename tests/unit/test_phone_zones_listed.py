@@ -5,30 +5,26 @@ from __future__ import annotations
 
 import phonenumbers
 import pytest
+from phone_examples import region_examples
 from phonenumbers import PhoneNumberType
 from phonenumbers import timezone as pn_timezone
 
 from leadtui.domain import phone
 
-_TYPES = [getattr(PhoneNumberType, name) for name in dir(PhoneNumberType) if name.isupper()]
-
 
 def _samples() -> list[phonenumbers.PhoneNumber]:
     found = []
-    for region in sorted(phonenumbers.SUPPORTED_REGIONS):
-        for kind in _TYPES:
-            example = phonenumbers.example_number_for_type(region, kind)
-            if example is not None:
-                found.append(example)
-                # a neighbour of the example: another range, maybe another type or none
-                national = example.national_number
-                for delta in (1, 10**3 + 7, -(10**4) - 3):
-                    if national + delta > 0:
-                        found.append(
-                            phonenumbers.PhoneNumber(
-                                country_code=example.country_code, national_number=national + delta
-                            )
-                        )
+    for example in region_examples():
+        found.append(example)
+        # a neighbour of the example: another range, maybe another type or none
+        national = example.national_number
+        for delta in (1, 10**3 + 7, -(10**4) - 3):
+            if national + delta > 0:
+                found.append(
+                    phonenumbers.PhoneNumber(
+                        country_code=example.country_code, national_number=national + delta
+                    )
+                )
     for text in ("+1 212 555 0100", "+1 800 555 0100", "+1 907 555 0100", "+1 264 555 0100",
                  "+353 1 555 0123", "+44 7700 900472", "+7 912 345 67 89", "+61 412 345 678",
                  "+1 999 555 0100", "+800 1234 5678", "+882 1234 5678"):  # fmt: skip
