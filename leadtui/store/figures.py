@@ -37,6 +37,7 @@ from leadtui.domain.model import Lead
 from leadtui.store.archive import LEAD_IDS, TOUCH_IDS
 from leadtui.store.files import damaged, paused_gc
 from leadtui.store.index import Doc, Index
+from leadtui.store.parts import loads
 
 if TYPE_CHECKING:
     from leadtui.store.lead_reads import LeadReads
@@ -139,7 +140,7 @@ def decode(stored: Any) -> LeadFigures | None:
 def decode_joined(joined: str, count: int) -> list[LeadFigures] | None:
     """`count` `f` texts joined by commas, decoded; None if any does not parse."""
     try:
-        parsed = json.loads("[" + joined + "]")
+        parsed = loads("[" + joined + "]")
         if type(parsed) is not list or len(parsed) != count:
             return None
         return [_figures(values) for values in parsed]
@@ -150,7 +151,7 @@ def decode_joined(joined: str, count: int) -> list[LeadFigures] | None:
 def decode_many(texts: list[str]) -> list[LeadFigures | None]:
     """`decode` of many `f` texts, parsed as one JSON document (one call, not one each)."""
     try:
-        parsed = json.loads("[" + ",".join(texts) + "]")
+        parsed = loads("[" + ",".join(texts) + "]")
     except (ValueError, RecursionError):
         parsed = None
     if type(parsed) is not list or len(parsed) != len(texts):
