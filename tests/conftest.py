@@ -25,16 +25,9 @@ def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
 def pg_server():
     """A private PostgreSQL server (tests/pg_support.py); fails, never skips, when it
     cannot start, unless LEADTUI_PG_TESTS=0 is set explicitly."""
-    from pg_support import PgUnavailable, start_server, tests_disabled
+    from pg_support import own_server
 
-    if tests_disabled():
-        pytest.skip("LEADTUI_PG_TESTS=0: PostgreSQL tests switched off explicitly")
-    try:
-        server = start_server()
-    except PgUnavailable as exc:
-        pytest.fail(f"the PostgreSQL test server did not start: {exc}", pytrace=False)
-    yield server
-    server.destroy()
+    yield from own_server()
 
 
 @pytest.fixture

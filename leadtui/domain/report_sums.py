@@ -94,13 +94,7 @@ def sum_figures(
             tally = groups[label] = Tally(threshold)
         tally.add(fact)
         for key, (spelling, rep_fact) in by_rep.items():
-            tally = reps.get(key)
-            if tally is None:
-                tally = reps[key] = Tally(threshold)
-                names[key] = spelling or NO_REP
-            elif spelling and spelling < names[key]:
-                names[key] = spelling
-            tally.add(rep_fact)
+            _rep_tally(reps, names, key, spelling, threshold).add(rep_fact)
     if not scoped:  # every lead was in scope: a group each
         sources.update(groups)
     by_rep_figures = {names[key]: reps[key].figures() for key in reps}
@@ -141,13 +135,21 @@ def _add_group(
     tally.add_group(*counts)
     if key is None or spelling is None:
         return
+    _rep_tally(reps, names, key, spelling, threshold).add_group(*counts)
+
+
+def _rep_tally(
+    reps: dict[str, Tally], names: dict[str, str], key: str, spelling: str, threshold: timedelta
+) -> Tally:
+    """The rep's tally (made on first use); `names` keeps the name shown for the rep: the
+    first of its spellings in sort order."""
     tally = reps.get(key)
     if tally is None:
         tally = reps[key] = Tally(threshold)
         names[key] = spelling or NO_REP
     elif spelling and spelling < names[key]:
         names[key] = spelling
-    tally.add_group(*counts)
+    return tally
 
 
 def figures_of(pairs: Iterable[tuple[Lead, Sequence[Touch]]]) -> Iterable[LeadFigures]:
