@@ -132,7 +132,7 @@ _BAD = (KeyError, TypeError, ValueError, OverflowError, RecursionError, Attribut
 def decode(stored: Any) -> LeadFigures | None:
     """The figures in a `figures` document, or None when it is not well formed."""
     try:
-        return _figures(json.loads(stored["f"]))
+        return _figures(loads(stored["f"]))
     except _BAD:
         return None
 
