@@ -168,8 +168,8 @@ def decode_many(texts: list[str]) -> list[LeadFigures | None]:
 def keep(storage: JournalStorage, index: Index, lead: Lead, key: str, doc: Doc) -> None:
     """Store the figures of `lead` (its document `doc` as written, under `key`) from its
     touches in the index; inside the write's transaction."""
-    keys = index.touch_order.get(lead.id, ())
-    touches = [index.touch(k) for k in keys]
+    keys = index.touch_keys(lead.id)
+    touches = [index.touch_of(lead.id, k) for k in keys]
     fp = fingerprint(doc, keys, touches[-1].id if touches else "")
     fresh = encode(fp, lead_figures(lead, touches))
     if storage.table(FIGURES).get(key) != fresh:

@@ -343,6 +343,9 @@ def _format3(
     for part, data in read:
         check_bytes(path, part, data)
     tree = LazyTree(path, [pair for pair in read if pair[0].name != LOOKUPS], check_tree)
+    vouched = header.get("vouched")
+    if isinstance(vouched, list):
+        tree.vouched = tuple(name for name in vouched if isinstance(name, str))
     tops = header.get("tops")
     if isinstance(tops, dict):
         tree.tops = {k: v for k, v in tops.items() if type(v) is int and not tree.loaded(k)}

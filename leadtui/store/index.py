@@ -13,7 +13,7 @@ import bisect
 import gc
 import itertools
 import sys
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -44,16 +44,28 @@ _EPOCHS = itertools.count()
 class TouchesView(Mapping[str, list[Touch]]):
     """Lead id -> its touches, oldest first, converted on first access. It holds the
     touch documents as they were when it was made (documents are replaced, never changed,
-    so it needs no lock and never sees a later write)."""
+    so it needs no lock and never sees a later write), or, for the leads in `later`, asks
+    `later` for them when first looked up (under the store's lock: the touches stored
+    then)."""
 
-    def __init__(self, docs: dict[str, list[Doc]], path: Path) -> None:
+    def __init__(
+        self,
+        docs: dict[str, list[Doc]],
+        path: Path,
+        later: tuple[Iterable[str], Callable[[str], list[Doc]]] | None = None,
+    ) -> None:
         self._docs = docs
         self._done: dict[str, list[Touch]] = {}
         self._path = path
+        self._ids: set[str] = set(later[0]) if later else set()
+        self._load: Callable[[str], list[Doc]] | None = later[1] if later else None
 
     def __getitem__(self, lead_id: str) -> list[Touch]:
         done = self._done.get(lead_id)
         if done is None:
+            if lead_id in self._ids and lead_id not in self._docs:
+                assert self._load is not None
+                self._docs[lead_id] = self._load(lead_id)
             docs = self._docs[lead_id]
             try:
                 done = [touch_from_doc(doc) for doc in docs]
@@ -63,10 +75,13 @@ class TouchesView(Mapping[str, list[Touch]]):
         return list(done)
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._docs)
+        return iter(self._ids or self._docs)
 
     def __len__(self) -> int:
-        return len(self._docs)
+        return len(self._ids or self._docs)
+
+    def __contains__(self, lead_id: object) -> bool:
+        return lead_id in self._ids or lead_id in self._docs
 
 
 class Index:
@@ -79,8 +94,11 @@ class Index:
         self.by_email: dict[str, str] = {}
         self.by_key: dict[str, str] = {}  # inquiry key -> lead id (see LeadDraft.inquiry_key)
         self._tree: Tree = {}
-        # lead id -> its touches' document keys, sorted by (time, document id)
-        self.touch_order: dict[str, list[str]] = {}
+        # lead id -> its touches' document keys, sorted by (time, document id): built on
+        # first need (`touch_order`); until then one lead's touches are found in the
+        # unparsed table's line (`_peek`), so a queue read never parses every touch
+        self._order: dict[str, list[str]] | None = None
+        self._peeked: dict[str, dict[str, Doc]] = {}  # lead id -> its touch docs by key
         self._touch_ids: dict[str, str] | None = None
         self.dnc: dict[str, str] = {}  # phone -> doc key
         self.claims: dict[str, Doc] = {}
@@ -114,18 +132,65 @@ class Index:
                     raise damaged(
                         self.path, f"unexpected content in table {name!r}, entry {key}"
                     ) from None
-            try:
-                self._reset_touches(tree.get(TOUCHES, {}))
-            except (KeyError, TypeError, ValueError, AttributeError):
-                raise damaged(self.path, "unexpected content in table 'touches'") from None
+            loaded = getattr(tree, "loaded", None)
+            if loaded is None or loaded(TOUCHES):
+                self._build_order()
         # The tree is long-lived: keep the cyclic GC from rescanning its millions of
         # objects on every full collection (a 300 ms pause at 50,000 leads). It holds no
         # reference cycles, so reference counting still frees it when it is replaced.
         gc.freeze()
 
+    @property
+    def touch_order(self) -> dict[str, list[str]]:
+        """Lead id -> its touches' document keys in order (every touch: parses the table)."""
+        if self._order is None:
+            self._build_order()
+        return self._order  # type: ignore[return-value]
+
+    def _build_order(self) -> None:
+        with paused_gc():
+            try:
+                self._reset_touches(self._tree.get(TOUCHES, {}))
+            except (KeyError, TypeError, ValueError, AttributeError):
+                raise damaged(self.path, "unexpected content in table 'touches'") from None
+        self._peeked.clear()
+
+    def _peek(self, lead_id: str) -> dict[str, Doc] | None:
+        """One lead's touch documents by key while the index of every touch is not built
+        (found in the unparsed table's line); None once it is (or cannot be done)."""
+        if self._order is not None:
+            return None
+        found = self._peeked.get(lead_id)
+        if found is None:
+            docs_where = getattr(self._tree, "docs_where", None)
+            found = None if docs_where is None else docs_where(TOUCHES, "lead_id", lead_id)
+            if found is None:
+                self._build_order()
+                return None
+            try:
+                for doc in found.values():
+                    if type(doc["id"]) is not str:
+                        raise TypeError(doc)
+                    time_key(doc["at"])  # (checks it)
+            except (KeyError, TypeError, ValueError, AttributeError):
+                raise damaged(self.path, "unexpected content in table 'touches'") from None
+            self._peeked[lead_id] = found
+        return found
+
+    def _keys_of(self, lead_id: str) -> list[str]:
+        """A lead's touch document keys in order (time, then key)."""
+        peeked = self._peek(lead_id)
+        if peeked is None:
+            return self.touch_order.get(lead_id, [])
+        return sorted(peeked, key=lambda key: (time_key(peeked[key]["at"]), int(key)))
+
+    def _touch_doc(self, lead_id: str, key: str) -> Doc:
+        peeked = self._peek(lead_id) if self._order is None else None
+        return peeked[key] if peeked is not None else self.touch_docs[key]
+
     def _reset_touches(self, table: dict[str, Doc]) -> None:
         """The bulk form of `_learn` for touches (200,000 of them at open)."""
-        order = self.touch_order
+        order: dict[str, list[str]] = {}
         # Share one string object per lead id and outcome (the JSON parser makes one per
         # occurrence): equal values, ~25 MB less at 200,000 touches.
         same = {lead_id: lead_id for lead_id in self.leads}
@@ -158,6 +223,7 @@ class Index:
         sort_key = self._order_key
         for lead_id in out_of_order:
             order[lead_id].sort(key=sort_key)
+        self._order = order
 
     def _order_key(self, key: str) -> tuple[str, int]:
         return (time_key(self._tree[TOUCHES][key]["at"]), int(key))
@@ -174,6 +240,16 @@ class Index:
             self._touch_ids = {doc["id"]: key for key, doc in self.touch_docs.items()}
         return self._touch_ids
 
+    def has_touch_id(self, touch_id: str) -> bool:
+        """Is `touch_id` a touch's id (in memory)? Found in the unparsed table's line
+        while nothing has parsed it (a new touch's id is checked without parsing it)."""
+        if self._touch_ids is None:
+            docs_where = getattr(self._tree, "docs_where", None)
+            found = None if docs_where is None else docs_where(TOUCHES, "id", touch_id)
+            if found is not None:
+                return bool(found)
+        return touch_id in self.touch_ids
+
     def changed(self, table: str, key: str, old: Doc | None, new: Doc | None) -> None:
         if table in (LEADS, TOUCHES):
             revision = self.revision
@@ -182,6 +258,17 @@ class Index:
                     lead_id = str(doc.get("lead_id" if table == TOUCHES else "id"))
                     self._dirty.add(lead_id)
                     revision[lead_id] = revision.get(lead_id, 0) + 1
+                    if table == TOUCHES:
+                        self._peeked.pop(lead_id, None)
+            if table == TOUCHES and self._order is None:  # (built from the tree when needed)
+                self._touch_cache.pop(key, None)
+                ids = self._touch_ids
+                if ids is not None:
+                    if old is not None and ids.get(old["id"]) == key:
+                        del ids[old["id"]]
+                    if new is not None:
+                        ids[new["id"]] = key
+                return
         try:
             if old is not None:
                 self._forget(table, key, old, keep_place=new is not None)
@@ -195,11 +282,11 @@ class Index:
     def learn_many(self, table: str, docs: dict[str, Doc]) -> None:
         """`changed(table, key, None, doc)` for each of `docs` (new documents: an archive
         segment read back), the touches in one pass: each lead's list sorted once."""
-        if table != TOUCHES:
+        if table != TOUCHES or self._order is None:
             for key, doc in docs.items():
                 self.changed(table, key, None, doc)
             return
-        revision, dirty, order, ids = self.revision, self._dirty, self.touch_order, self._touch_ids
+        revision, dirty, order, ids = self.revision, self._dirty, self._order, self._touch_ids
         grown: set[str] = set()
         try:
             for key, doc in docs.items():
@@ -298,12 +385,32 @@ class Index:
             touch = self._touch_cache[key] = self._convert(touch_from_doc, doc, TOUCHES)
         return touch
 
+    def touch_of(self, lead_id: str, key: str) -> Touch:
+        """The touch stored under `key`, one of lead `lead_id`'s."""
+        touch = self._touch_cache.get(key)
+        if touch is None:
+            doc = self._touch_doc(lead_id, key)
+            touch = self._touch_cache[key] = self._convert(touch_from_doc, doc, TOUCHES)
+        return touch
+
     def touches(self, lead_id: str) -> list[Touch]:
-        return [self.touch(key) for key in self.touch_order.get(lead_id, ())]
+        if self._order is not None:
+            return [self.touch(key) for key in self._order.get(lead_id, ())]
+        cache, keys = self._touch_cache, self._keys_of(lead_id)
+        found: list[Touch] = []
+        for key in keys:
+            touch = cache.get(key)
+            if touch is None:
+                doc = self._touch_doc(lead_id, key)
+                touch = cache[key] = self._convert(touch_from_doc, doc, TOUCHES)
+            found.append(touch)
+        return found
 
     def touches_of(self, lead_ids: Iterable[str]) -> dict[str, list[Touch]]:
         """`touches()` of many leads in one loop (the workstation's first queue converts
         tens of thousands of touches: the per-call overhead is a third of the cost)."""
+        if self._order is None:
+            return {lead_id: self.touches(lead_id) for lead_id in lead_ids}
         cache, docs, order = self._touch_cache, self.touch_docs, self.touch_order
         result: dict[str, list[Touch]] = {}
         try:
@@ -319,10 +426,18 @@ class Index:
             raise damaged(self.path, "unexpected content in table 'touches'") from None
         return result
 
-    def touches_view(self, lead_ids: Iterable[str]) -> TouchesView:
+    def touches_view(
+        self, lead_ids: Iterable[str], lock: Callable[[Callable[[], Any]], Any] | None = None
+    ) -> TouchesView:
         """`touches_of` that converts a lead's touches only when asked for them (the
         workstation shows one lead's history at a time; converting every active lead's
-        touches cost 0.05 s of its first frame at 50,000 leads)."""
+        touches cost 0.05 s of its first frame at 50,000 leads). While the index of every
+        touch is not built, a lead's touches are even found only when looked up, through
+        `lock` (the store's: it runs the lookup under its lock)."""
+        if self._order is None and lock is not None:
+            return TouchesView({}, self.path, (lead_ids, lambda lead_id: lock(
+                lambda: [self._touch_doc(lead_id, k) for k in self._keys_of(lead_id)]
+            )))  # fmt: skip
         docs, order = self.touch_docs, self.touch_order
         try:
             return TouchesView(
@@ -365,7 +480,7 @@ class Index:
             }
 
     def touch_keys(self, lead_id: str) -> tuple[str, ...]:
-        return tuple(self.touch_order.get(lead_id, ()))
+        return tuple(self._keys_of(lead_id))
 
     def _convert(self, convert: Any, doc: Doc, table: str) -> Any:
         try:

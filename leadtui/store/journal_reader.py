@@ -69,9 +69,11 @@ class JournalReader(Storage):
         initial: Callable[[], Tree] | None = None,
         compact_bytes: int | None = None,
         archiver: Archiver | None = None,
+        vouch: Callable[[Tree], tuple[str, ...]] | None = None,
     ) -> None:
         super().__init__()
         self._archiver = archiver
+        self._vouch = vouch  # which derived tables a new snapshot vouches for (parts.py)
         self._unread: Unread | None = None
         self._archive_checked = False
         self._head_bytes = 0  # length of the snapshot's first line (the working set)
@@ -209,6 +211,16 @@ class JournalReader(Storage):
         if self._unread is not None:
             self._unread.handle.close()
             self._unread = None
+
+    def vouched(self, table: str) -> set[str] | None:
+        """None unless the snapshot read, with every change since, vouches for the derived
+        table `table` (its documents agree with the touches: see parts.py); else the ids
+        of the leads it does not vouch for (their touches changed in another record)."""
+        tree = self._tree
+        if table not in getattr(tree, "vouched", ()):
+            return None
+        unvouched: set[str] = getattr(tree, "unvouched", set())
+        return unvouched
 
     # --- the archive ------------------------------------------------------------------
 

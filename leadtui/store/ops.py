@@ -88,6 +88,9 @@ def apply_records(
 def apply_op(tree: Tree, op: list[Any], listeners: Sequence[Listener]) -> None:
     """Apply one journal operation to `tree`, telling `listeners`."""
     kind = op[0]
+    note_op = getattr(tree, "note_op", None)  # a LazyTree: what it vouches for
+    if note_op is not None:
+        note_op(op)
     if kind == "t":
         tree.clear()
         for name, table in op[1].items():

@@ -11,6 +11,12 @@ one JSON line with its byte length and CRC-32:
     {"lead_ids": "...", ...}           the archive's lookups (part "_lookups"), if any
     <archive segment lines>            as in format 2
 
+The header's optional `"vouched": [table, ...]` names derived tables (the `next` table of
+next actions, store/next_cache.py) whose every document was written in the same journal
+record as the last change to its lead's touches, or checked against them when the snapshot
+was written (`LazyTree.vouched`): a reader may trust their touch fingerprints without
+reading the touches.
+
 Opening reads the header and keeps each part's bytes; a table is CRC-checked and parsed the
 first time anything asks for it (`LazyTree`), so a read that needs the leads never parses
 the due index or the archive's lookups. A compaction copies the lines of the tables that
@@ -35,6 +41,9 @@ import msgspec
 from leadtui.store.damage import damaged
 
 LOOKUPS = "_lookups"  # the part holding the archive's lookups (never a table name)
+#: the tables whose changes `LazyTree.note_op` follows: touches, and the derived table of
+#: next actions (both hold the lead's id in "lead_id"; see store/next_cache.py)
+_VOUCHING = ("touches", "next")
 
 _decode = msgspec.json.Decoder().decode
 _encode = msgspec.json.Encoder().encode
@@ -122,7 +131,7 @@ class LazyTree(dict):  # type: ignore[type-arg]
     `clean` keeps the parts no change has touched since the snapshot was read (parsed or
     not): a compaction copies their lines from that snapshot instead of encoding them."""
 
-    __slots__ = ("clean", "tops", "_raw", "_path", "_check")
+    __slots__ = ("clean", "tops", "vouched", "unvouched", "_raw", "_path", "_check")
 
     def __init__(
         self,
@@ -141,6 +150,11 @@ class LazyTree(dict):  # type: ignore[type-arg]
         self._path = path
         self._check = check  # files.check_tree
         self.tops: dict[str, int] = {}  # the highest document key of each unparsed table
+        # derived tables whose documents agree with the touches (see `vouch`)
+        self.vouched: tuple[str, ...] = ()
+        # leads whose touches changed since, in no record that also wrote their `next`
+        # document: not vouched for (checked against their touches)
+        self.unvouched: set[str] = set()
 
     @classmethod
     def wrap(cls, path: Path, tree: dict[str, Any], check: Callable[[Path, Any], None]) -> LazyTree:
@@ -159,6 +173,7 @@ class LazyTree(dict):  # type: ignore[type-arg]
         new._raw = {name: pair for name, pair in self._raw.items() if name not in changes}
         new.clean = {name: part for name, part in self.clean.items() if name not in changes}
         new.tops = {name: top for name, top in self.tops.items() if name in new._raw}
+        new.vouched, new.unvouched = self.vouched, self.unvouched
         for name in self.keys():
             if name in changes:
                 dict.__setitem__(new, name, changes[name])
@@ -196,6 +211,34 @@ class LazyTree(dict):  # type: ignore[type-arg]
         """The line of table `name` as read (no newline) while it is not parsed yet."""
         found = self._raw.get(name)
         return None if found is None else found[1][:-1]
+
+    def docs_where(self, name: str, field: str, value: str) -> dict[str, Any] | None:
+        """The documents of the unparsed table `name` whose `field` is the text `value`,
+        found in its line without parsing the table; None when the table is parsed (or
+        absent), or the line is not as this module writes it (then parse the table).
+
+        Sound because the line is compact JSON with every `"` inside a text escaped: the
+        bytes `"field":"value"` occur only as a document's own field, and `":{"` only where
+        a document starts (documents found this way must be flat: no object inside)."""
+        found = self._raw.get(name)
+        if found is None:
+            return None
+        data = found[1]
+        needle = b'"%s":%s' % (field.encode(), json.dumps(value).encode())
+        docs: dict[str, Any] = {}
+        at = data.find(needle)
+        while at >= 0:
+            start = data.rfind(b'":{"', 0, at)
+            opening = data.rfind(b'"', 0, start)
+            key = data[opening + 1 : start]
+            if start < 0 or opening < 0 or not key.isdigit():
+                return None
+            doc, end = _object_at(data, start + 2)
+            if doc is None or end <= at or doc.get(field) != value:
+                return None
+            docs[key.decode()] = doc
+            at = data.find(needle, end)
+        return docs
 
     def load_all(self) -> None:
         for name in list(self._raw):
@@ -245,7 +288,31 @@ class LazyTree(dict):  # type: ignore[type-arg]
     def __delitem__(self, name: str) -> None:
         self.pop(name)
 
+    def note_op(self, op: list[Any]) -> None:
+        """A journal operation is about to be applied. One that empties, drops or replaces
+        tables (no writer of ours does that in a normal write) voids `vouched`; a change to
+        a lead's touches makes it `unvouched` until its `next` document is written (every
+        writer of ours writes it after the touches, in the same record)."""
+        kind = op[0]
+        if kind not in ("p", "d"):
+            self.vouched = ()
+            self.unvouched.clear()
+            return
+        name = op[1]
+        if name not in _VOUCHING or not self.vouched:
+            return
+        doc = op[3] if kind == "p" else self.get(name, {}).get(op[2])
+        lead_id = doc.get("lead_id") if isinstance(doc, dict) else None
+        if not isinstance(lead_id, str):
+            return
+        if name == "touches":
+            self.unvouched.add(lead_id)
+        else:
+            self.unvouched.discard(lead_id)
+
     def clear(self) -> None:
+        self.vouched = ()
+        self.unvouched.clear()
         self._raw.clear()
         self.tops.clear()
         self.clean.clear()
@@ -294,6 +361,7 @@ def encode_parts(
     seq: int,
     archive: dict[str, Any] | None,
     lookups: bytes | None,
+    vouched: Iterable[str] = (),
 ) -> tuple[list[bytes], list[Part]]:
     """The header line and the part lines of a format 3 snapshot (the archive's segment
     lines follow them), and the parts as they lie in the new file. `tables`: (name, its
@@ -310,6 +378,8 @@ def encode_parts(
         lines.append(lookups)
         listed.append([LOOKUPS, len(lookups), zlib.crc32(lookups)])
     header: dict[str, Any] = {"format": 3, "seq": seq, "parts": listed, "tops": tops}
+    if vouched:
+        header["vouched"] = sorted(vouched)
     if archive is not None:
         header["archive"] = archive
     head = json.dumps({"_leadtui": header}, ensure_ascii=True, separators=(",", ":")).encode()
@@ -321,3 +391,24 @@ def encode_parts(
         parts.append(Part(name, offset, length, crc))
         offset += length + 1
     return out, parts
+
+
+_RAW_DECODER = json.JSONDecoder()
+
+
+def _object_at(data: bytes, start: int) -> tuple[dict[str, Any] | None, int]:
+    """The flat JSON object that starts at `data[start]` (a "{") and where it ends; (None,
+    0) when there is none or it holds an object or array (its end could be misread)."""
+    size = 512
+    while True:
+        window = data[start : start + size]
+        try:
+            doc, length = _RAW_DECODER.raw_decode(window.decode("ascii"))
+        except (ValueError, UnicodeDecodeError):
+            if start + size >= len(data):
+                return None, 0
+            size *= 4
+            continue
+        if not isinstance(doc, dict) or any(isinstance(v, (dict, list)) for v in doc.values()):
+            return None, 0
+        return doc, start + length

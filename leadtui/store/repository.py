@@ -80,7 +80,8 @@ def open_store(
     `window` (default: the default calling window) is the one each write computes the
     lead's next action for (see store/next_cache.py); reads may ask for any window."""
     storage = JournalStorage(
-        path, initial=initial_tree, compact_bytes=compact_bytes, archiver=LeadArchiver(clock)
+        path, initial=initial_tree, compact_bytes=compact_bytes, archiver=LeadArchiver(clock),
+        vouch=next_cache.vouch,
     )
     try:
         return TinyLeadStore(storage, cadence, window)
@@ -176,7 +177,7 @@ class TinyLeadStore(QueueReads, SessionRecords):
             lead = self._lead(lead_id)
             check_touch(lead, outcome, when)
             touch = Touch(
-                id=self._unused(self._index.touch_ids, TOUCH_IDS),
+                id=self._unused(_Taken(self._index.has_touch_id), TOUCH_IDS),
                 lead_id=lead_id,
                 outcome=outcome,
                 at=_touch_time(at),
@@ -217,7 +218,7 @@ class TinyLeadStore(QueueReads, SessionRecords):
     def _remove_touch(self, lead: Lead, key: str) -> Touch:
         """Remove one touch (inside a transaction) and restore the lead's status."""
         index = self._index
-        touch = index.touch(key)
+        touch = index.touch_of(lead.id, key)
         self._db.table(TOUCHES).remove(doc_ids=[int(key)])
         if touch.outcome is Outcome.DNC and lead.phone in index.dnc:
             keeper = self._dnc_touch(lead.phone)
@@ -271,7 +272,7 @@ class TinyLeadStore(QueueReads, SessionRecords):
             storage.put(LEADS, int(key), doc)
         stored = storage.table(next_cache.NEXT).get(key)
         if status.active:
-            keys = index.touch_order.get(lead.id, ())
+            keys = index.touch_keys(lead.id)
             fresh = self._next_doc(replace(lead, status=status), doc, keys)
             if fresh != stored:
                 storage.put(next_cache.NEXT, int(key), fresh)
@@ -283,7 +284,7 @@ class TinyLeadStore(QueueReads, SessionRecords):
         """The `next` document of a lead (`doc`: its document as stored) whose touches
         have these document keys (see next_cache.py)."""
         index = self._index
-        touches = [index.touch(key) for key in keys]
+        touches = [index.touch_of(lead.id, key) for key in keys]
         last = touches[-1].id if touches else ""
         base = next_cache.settings_part(self._cadence, self._window)
         fp = next_cache.fingerprint(base, doc, keys, last)
@@ -329,7 +330,7 @@ class TinyLeadStore(QueueReads, SessionRecords):
             storage.load_archive()
         return None
 
-    def _unused(self, taken: Mapping[str, Any], archived: str) -> str:
+    def _unused(self, taken: Mapping[str, Any] | _Taken, archived: str) -> str:
         while True:
             candidate = new_id()
             if candidate not in taken and not self._storage.archive_holds(archived, candidate):
@@ -416,3 +417,15 @@ def doctor(
 
 
 _ = StoreError  # re-exported for callers that import errors from here
+
+
+class _Taken:
+    """`in` answered by a function (an index lookup that need not build a whole map)."""
+
+    __slots__ = ("_has",)
+
+    def __init__(self, has: Callable[[str], bool]) -> None:
+        self._has = has
+
+    def __contains__(self, value: object) -> bool:
+        return isinstance(value, str) and self._has(value)

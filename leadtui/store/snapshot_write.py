@@ -90,7 +90,8 @@ def compact_parts(
         assert archive is not None
         header = archive.header_json()
         lookups = archive.lookups_bytes(dumps_table)
-    chunks, parts = encode_parts(tables, seq, header, lookups)
+    vouched = getattr(tree, "vouched", ())  # (a LazyTree's, see parts.py)
+    chunks, parts = encode_parts(tables, seq, header, lookups, vouched)
     return write_snapshot(names, chunks, segments), parts
 
 

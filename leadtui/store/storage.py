@@ -183,6 +183,8 @@ class JournalStorage(JournalReader):
         """Snapshot the tree (which includes record `seq`) and rotate the journal, moving
         what the archiver picks out of memory into the archive."""
         tree, unread = self._tree, self._unread
+        if self._vouch is not None and isinstance(tree, LazyTree):
+            tree.vouched = self._vouch(tree)
         moved: Tree = {}
         if self._archiver is not None and archive:
             picked = self._archiver.select(tree)
