@@ -228,7 +228,7 @@ class LazyTree(dict):  # type: ignore[type-arg]
         docs: dict[str, Any] = {}
         at = data.find(needle)
         while at >= 0:
-            start = data.rfind(b'":{"', 0, at)
+            start = data.rfind(b'":{"', 0, at + 1)
             opening = data.rfind(b'"', 0, start)
             key = data[opening + 1 : start]
             if start < 0 or opening < 0 or not key.isdigit():
