@@ -16,7 +16,7 @@ from __future__ import annotations
 import gc
 import heapq
 from bisect import bisect_right
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -112,13 +112,16 @@ def page_of(
     limit: int,
     due_only: bool = False,
     needle: str = "",
+    materialize: Callable[[Queued], Queued] | None = None,
 ) -> QueuePage:
     """The page of the queue from every queued lead (`LeadStore.due_queue` order: earliest
-    due first; ties keep that order, as `domain.queue.rank_queued` does)."""
+    due first; ties keep that order, as `domain.queue.rank_queued` does). `materialize`:
+    turns the items the page keeps into the real Queued, when `queued` holds stand-ins
+    that only have the attributes ranking reads (a store's rows)."""
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _page_of(queued, now, window, threshold, limit, due_only, needle)
+        return _page_of(queued, now, window, threshold, limit, due_only, needle, materialize)
     finally:
         if collecting:
             gc.enable()
@@ -126,7 +129,7 @@ def page_of(
 
 def _page_of(
     queued: Iterable[Queued], now: datetime, window: CallingWindow, threshold: timedelta,
-    limit: int, due_only: bool, needle: str,
+    limit: int, due_only: bool, needle: str, materialize: Callable[[Queued], Queued] | None,
 ) -> QueuePage:  # fmt: skip
     open_now: dict[tuple[str, ...], bool] = {}
     edges: dict[tuple[str, ...], datetime | None] = {}  # zone set -> its window's next edge
@@ -184,6 +187,8 @@ def _page_of(
         picked = [(row[3], row[4]) for row in head] + [(row[2], row[3]) for row in rest]
     else:
         picked = [(row[3], row[4]) for row in head]
+    if materialize is not None:
+        picked = [(materialize(item), due) for item, due in picked]
     entries = tuple(entry_for(item, due, now, threshold) for item, due in picked)
     coming.sort()
     return QueuePage(

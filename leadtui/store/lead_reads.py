@@ -28,11 +28,13 @@ from leadtui.store.archive import (
     LEAD_IDS,
     lead_needles,
 )
+from leadtui.store.due_rows import Row, materializer
 from leadtui.store.files import Tree, damaged, paused_gc, too_new
 from leadtui.store.index import (
     LEADS,
     META,
     TOUCHES,
+    Doc,
     Index,
     lead_from_doc,
     time_key,
@@ -58,9 +60,9 @@ class LeadReads:
         self.path = storage.path
         self._cadence = cadence
         self._window = window or CallingWindow()
-        # lead id -> ((index epoch, lead revision, settings part), status, next action,
-        # calls): what due_queue found, reused while none of those changed
-        self._assessed: dict[str, tuple[Any, LeadStatus, NextAction | None, int]] = {}
+        # lead id -> ((index epoch, lead revision, settings part), its row or None): what
+        # due_queue found, reused while none of those changed
+        self._assessed: dict[str, tuple[Any, Row | None]] = {}
         self._db = LeadDB(storage)
         self._check_schema()
         self._index = Index(self.path)
@@ -181,40 +183,62 @@ class LeadReads:
         utc(now, "current time")
 
         def answer() -> list[Queued]:
-            index, memo = self._index, self._assessed
-            base = next_cache.settings_part(self._cadence, window)
-            epoch, revision = index.epoch, index.revision
-            stored = self._storage.table(next_cache.NEXT)
-            # a vouched table is trusted without the touches (see next_cache.py)
-            unvouched = self._storage.vouched(next_cache.NEXT)
-            vouched = unvouched is not None
-            found: list[tuple[NextAction, str, int]] = []
-            with paused_gc():
-                for lead_id, (key, doc) in index.leads.items():
-                    if doc.get("status", "new") not in _ACTIVE:
-                        continue
-                    seen = (epoch, revision.get(lead_id, 0), base)
-                    hit = memo.get(lead_id)
-                    if hit is None or hit[0] != seen:
-                        trusted = vouched and lead_id not in unvouched  # type: ignore[operator]
-                        if trusted:
-                            fp = next_cache.lead_part(base, doc)
-                        else:
-                            keys = index.touch_keys(lead_id)
-                            last = index.touch_of(lead_id, keys[-1]).id if keys else ""
-                            fp = next_cache.fingerprint(base, doc, keys, last)
-                        known = next_cache.decode(stored.get(key), lead_id, fp, vouched=trusted)
-                        if known is None:
-                            known = self._replay(lead_id, window)
-                        hit = memo[lead_id] = (seen, *known)
-                    if hit[2] is not None:
-                        found.append((hit[2], lead_id, hit[3]))
-            found.sort(key=_due_key)  # (stable: ties keep the index's order)
-            if limit is not None:
-                del found[limit:]  # only the leads returned become Lead objects
-            return [Queued(self._lead(lead_id), action, calls) for action, lead_id, calls in found]
+            rows = self._due_rows(window)
+            materialize = self._materializer()
+            return [materialize(row.queued()) for row in rows[:limit]]
 
         return self._read(answer)
+
+    def _materializer(self) -> Callable[[Queued], Queued]:
+        """Rows (due_rows.py) kept by a page, as real Queued (call under the lock)."""
+        return materializer(self._lead, _row_action)
+
+    def _due_rows(self, window: CallingWindow) -> list[Row]:
+        """`due_queue` as rows (due_rows.py), earliest due first (call under the lock)."""
+        index, memo = self._index, self._assessed
+        base = next_cache.settings_part(self._cadence, window)
+        epoch, revision = index.epoch, index.revision
+        stored = self._storage.table(next_cache.NEXT)
+        # a vouched table is trusted without the touches (see next_cache.py)
+        unvouched = self._storage.vouched(next_cache.NEXT)
+        found: list[Row] = []
+        with paused_gc():
+            for lead_id, (key, doc) in index.leads.items():
+                if doc.get("status", "new") not in _ACTIVE:
+                    continue
+                seen = (epoch, revision.get(lead_id, 0), base)
+                hit = memo.get(lead_id)
+                if hit is None or hit[0] != seen:
+                    hit = memo[lead_id] = (
+                        seen, self._row(lead_id, key, doc, stored, base, unvouched, window)
+                    )  # fmt: skip
+                if hit[1] is not None:
+                    found.append(hit[1])
+        found.sort(key=_due_key)  # (stable: ties keep the index's order)
+        return found
+
+    def _row(
+        self, lead_id: str, key: str, doc: Doc, stored: Mapping[str, Any], base: str,
+        unvouched: set[str] | None, window: CallingWindow,
+    ) -> Row | None:  # fmt: skip
+        """The lead's row: from its stored next action when that is current, else
+        replayed from its touches; None when it has no next action."""
+        trusted = unvouched is not None and lead_id not in unvouched
+        if trusted:
+            fp = next_cache.lead_part(base, doc)
+        else:
+            keys = self._index.touch_keys(lead_id)
+            last = self._index.touch_of(lead_id, keys[-1]).id if keys else ""
+            fp = next_cache.fingerprint(base, doc, keys, last)
+        known = next_cache.checked(stored.get(key), lead_id, fp, vouched=trusted)
+        try:
+            if known is not None:
+                _, calls, values = known
+                return None if values is None else Row(lead_id, doc, calls, None, values)
+            _, action, calls = self._replay(lead_id, window)
+            return None if action is None else Row(lead_id, doc, calls, action)
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise damaged(self.path, f"unexpected content in table 'leads': {lead_id}") from None
 
     def _replay(
         self, lead_id: str, window: CallingWindow
@@ -253,9 +277,15 @@ class LeadReads:
     def queue_head(self, now: datetime, limit: int, window: CallingWindow) -> list[Lead]:
         """The first `limit` leads of the ranked queue due now (from the due index, as
         `queue_page` reads it: domain.queue_page.page_of)."""
-        page = page_of(self.due_queue(now, window), now, window, timedelta(0), limit=limit,
-                       due_only=True)  # fmt: skip
-        return [entry.lead for entry in page.entries]
+        utc(now, "current time")
+
+        def answer() -> list[Lead]:
+            rows = [row.queued() for row in self._due_rows(window)]
+            page = page_of(rows, now, window, timedelta(0), limit=limit, due_only=True,
+                           materialize=self._materializer())  # fmt: skip
+            return [entry.lead for entry in page.entries]
+
+        return self._read(answer)
 
 
 def _segment_leads(
@@ -286,5 +316,10 @@ def _first_two(row: tuple[str, int, Touch]) -> tuple[str, int]:
     return row[0], row[1]
 
 
-def _due_key(item: tuple[NextAction, str, int]) -> datetime:
-    return item[0].due_at
+def _due_key(row: Row) -> datetime:
+    return row.due_at
+
+
+def _row_action(row: Row) -> NextAction:
+    assert row.values is not None  # (a row without its action carries its values)
+    return next_cache.action_of(row.values)

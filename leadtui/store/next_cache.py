@@ -182,6 +182,19 @@ def decode(
     """The stored assessment when it is this lead's, its fingerprint is `fp` and it is
     well formed; else None (then the caller replays the touches). `vouched`: `fp` is
     `lead_part(...)` and the stored touch part is trusted (see the module docstring)."""
+    found = checked(stored, lead_id, fp, vouched=vouched)
+    if found is None:
+        return None
+    status, calls, values = found
+    return status, None if values is None else action_of(values), calls
+
+
+def checked(
+    stored: Any, lead_id: str, fp: list[Any], *, vouched: bool = False
+) -> tuple[LeadStatus, int, list[Any] | None] | None:
+    """`decode` without building the NextAction: the status, the calls made and the
+    stored action's values (None: no next action), once every value is checked (so that
+    `action_of(values)` cannot fail)."""
     if not isinstance(stored, dict) or stored.get("lead_id") != lead_id:
         return None
     found = stored.get("fp")
@@ -198,25 +211,35 @@ def decode(
         if type(calls) is not int:
             return None
         if len(values) == 2:
-            return status, None, calls
+            return status, calls, None
         channel, kind, message, due_at, stage, step, late_at, ignores = values[2:]
         if not (type(kind) is str and type(stage) is str and type(ignores) is bool):
             return None
         if step is not None and type(step) is not int:
             return None
-        action = _action(
-            _CHANNELS[channel],
-            kind,
-            _MESSAGES[message],
-            _time(due_at),
-            stage,
-            step,
-            None if late_at is None else _time(late_at),
-            ignores,
-        )
-    except (KeyError, TypeError, ValueError, IndexError):
+        if channel not in _CHANNELS or message not in _MESSAGES:
+            return None
+        _time(due_at)
+        if late_at is not None:
+            _time(late_at)
+    except (KeyError, TypeError, ValueError, IndexError, OverflowError):
         return None
-    return status, action, calls
+    return status, calls, values
+
+
+def action_of(values: list[Any]) -> NextAction:
+    """The NextAction of checked stored values (`checked`)."""
+    channel, kind, message, due_at, stage, step, late_at, ignores = values[2:]
+    return _action(
+        _CHANNELS[channel],
+        kind,
+        _MESSAGES[message],
+        _time(due_at),
+        stage,
+        step,
+        None if late_at is None else _time(late_at),
+        ignores,
+    )
 
 
 # NextAction is a frozen dataclass: its __init__ sets each field through object.__setattr__.

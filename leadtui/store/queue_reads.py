@@ -19,7 +19,7 @@ from typing import Any
 from leadtui.domain.model import ACTIVE_STATUSES
 from leadtui.domain.queue_page import QueuePage, page_of
 from leadtui.domain.window import CallingWindow
-from leadtui.store.index import LEADS, Doc
+from leadtui.store.index import LEADS, Doc, utc
 from leadtui.store.protocol import Arrivals, LeadNotFound
 
 _ACTIVE = frozenset(status.value for status in ACTIVE_STATUSES)
@@ -73,9 +73,15 @@ class QueueReads:
         due_only: bool = False,
         needle: str = "",
     ) -> QueuePage:
-        queued = self.due_queue(now, window)  # type: ignore[attr-defined]
-        page = page_of(queued, now, window, threshold, limit=limit, due_only=due_only,
-                       needle=needle)  # fmt: skip
+        utc(now, "current time")
+
+        def answer() -> QueuePage:
+            rows = self._due_rows(window)  # type: ignore[attr-defined]
+            return page_of([row.queued() for row in rows], now, window, threshold,
+                           limit=limit, due_only=due_only, needle=needle,
+                           materialize=self._materializer())  # type: ignore[attr-defined]  # fmt: skip
+
+        page: QueuePage = self._read(answer)  # type: ignore[attr-defined]
         touches = self.touches_of(e.lead.id for e in page.entries)  # type: ignore[attr-defined]
         return replace(page, touches=touches)
 
