@@ -172,7 +172,8 @@ def keep(storage: JournalStorage, index: Index, lead: Lead, key: str, doc: Doc) 
     touches = [index.touch_of(lead.id, k) for k in keys]
     fp = fingerprint(doc, keys, touches[-1].id if touches else "")
     fresh = encode(fp, lead_figures(lead, touches))
-    if storage.table(FIGURES).get(key) != fresh:
+    # (while the table is not parsed, the put waits for it without parsing it: parts.py)
+    if not storage.loaded(FIGURES) or storage.table(FIGURES).get(key) != fresh:
         storage.put(FIGURES, int(key), fresh)
 
 

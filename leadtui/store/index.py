@@ -39,6 +39,10 @@ from leadtui.store.documents import utc as utc
 from leadtui.store.files import Tree, damaged, paused_gc
 
 _EPOCHS = itertools.count()
+#: scans of the unparsed touches line (one lead's touches, a new touch's id) before the
+#: index of every touch is built instead (each scan reads the whole line: ~1 ms at 50,000
+#: leads; a workstation moving through leads and logging soon needs them all)
+PEEK_LIMIT = 24
 
 
 class TouchesView(Mapping[str, list[Touch]]):
@@ -99,6 +103,7 @@ class Index:
         # unparsed table's line (`_peek`), so a queue read never parses every touch
         self._order: dict[str, list[str]] | None = None
         self._peeked: dict[str, dict[str, Doc]] = {}  # lead id -> its touch docs by key
+        self._scans = 0  # lines scanned for one lead's touches (or a touch id) so far
         self._touch_ids: dict[str, str] | None = None
         self.dnc: dict[str, str] = {}  # phone -> doc key
         self.claims: dict[str, Doc] = {}
@@ -162,6 +167,10 @@ class Index:
             return None
         found = self._peeked.get(lead_id)
         if found is None:
+            self._scans += 1
+            if self._scans > PEEK_LIMIT:  # many leads asked for: index them all at once
+                self._build_order()
+                return None
             docs_where = getattr(self._tree, "docs_where", None)
             found = None if docs_where is None else docs_where(TOUCHES, "lead_id", lead_id)
             if found is None:
@@ -243,7 +252,8 @@ class Index:
     def has_touch_id(self, touch_id: str) -> bool:
         """Is `touch_id` a touch's id (in memory)? Found in the unparsed table's line
         while nothing has parsed it (a new touch's id is checked without parsing it)."""
-        if self._touch_ids is None:
+        if self._touch_ids is None and self._scans < PEEK_LIMIT:
+            self._scans += 1
             docs_where = getattr(self._tree, "docs_where", None)
             found = None if docs_where is None else docs_where(TOUCHES, "id", touch_id)
             if found is not None:
@@ -258,9 +268,14 @@ class Index:
                     lead_id = str(doc.get("lead_id" if table == TOUCHES else "id"))
                     self._dirty.add(lead_id)
                     revision[lead_id] = revision.get(lead_id, 0) + 1
-                    if table == TOUCHES:
-                        self._peeked.pop(lead_id, None)
             if table == TOUCHES and self._order is None:  # (built from the tree when needed)
+                for one in (old, new):
+                    peeked = None if one is None else self._peeked.get(str(one.get("lead_id")))
+                    if one is not None and peeked is not None:  # (keep them up to date)
+                        if one is new:
+                            peeked[key] = one
+                        else:
+                            peeked.pop(key, None)
                 self._touch_cache.pop(key, None)
                 ids = self._touch_ids
                 if ids is not None:

@@ -212,6 +212,12 @@ class JournalReader(Storage):
             self._unread.handle.close()
             self._unread = None
 
+    def loaded(self, table: str) -> bool:
+        """Is `table` parsed (or absent)? An unparsed one keeps the puts it may keep
+        (parts.py: `LazyTree.defer`) until something reads it."""
+        loaded = getattr(self._tree, "loaded", None)
+        return loaded is None or bool(loaded(table))
+
     def vouched(self, table: str) -> set[str] | None:
         """None unless the snapshot read, with every change since, vouches for the derived
         table `table` (its documents agree with the touches: see parts.py); else the ids

@@ -3,6 +3,10 @@
 An operation is a JSON list: `["p", table, id, doc]` put (insert or replace) one document,
 `["d", table, id]` delete one, `["c", table]` empty a table, `["x", table]` drop it,
 `["t", tree]` replace the whole tree (TinyDB's whole-database write, a fallback only).
+
+A put into a table not parsed yet may be kept until it is (parts.py, `LazyTree.defer`);
+its inverse is then `["u", table, n]`, "drop the kept changes after the first n": an undo
+step of a transaction in memory, never written to the journal.
 """
 
 from __future__ import annotations
@@ -46,6 +50,9 @@ def inverse(tree: Tree, op: list[Any]) -> list[list[Any]]:
     if kind == "t":
         return [["t", dict(tree)]]
     name = op[1]
+    deferrable = getattr(tree, "deferrable", None)  # a LazyTree (see the module docstring)
+    if deferrable is not None and deferrable(op):
+        return [["u", name, tree.kept(name)]]  # type: ignore[attr-defined]
     exists = name in tree
     table = tree.get(name, {})
     undo: list[list[Any]] = [] if exists else [["x", name]]
@@ -99,6 +106,17 @@ def apply_op(tree: Tree, op: list[Any], listeners: Sequence[Listener]) -> None:
             listener.reset(tree)
         return
     name = op[1]
+    if kind == "u":  # (an undo step of a kept change: see the module docstring)
+        for dropped in tree.forget(name, op[2]):  # type: ignore[attr-defined]
+            for listener in listeners:
+                listener.changed(name, dropped[2], dropped[3], None)
+        return
+    deferrable = getattr(tree, "deferrable", None)
+    if deferrable is not None and deferrable(op):
+        old = tree.defer(op)  # type: ignore[attr-defined]
+        for listener in listeners:
+            listener.changed(name, op[2], old, op[3])
+        return
     touched = getattr(tree, "touched", None)  # a LazyTree: the table's line is stale now
     if touched is not None:
         touched(name)

@@ -41,6 +41,11 @@ import msgspec
 from leadtui.store.damage import damaged
 
 LOOKUPS = "_lookups"  # the part holding the archive's lookups (never a table name)
+#: tables whose puts wait until the table is parsed (`LazyTree.defer`): any put (each
+#: lead's report figures: no reader needs the document a put replaces), or a new
+#: document's (touches: the index learns them when it is built)
+DEFER_ANY_PUT = ("figures",)
+DEFER_NEW_PUT = ("touches",)
 #: the tables whose changes `LazyTree.note_op` follows: touches, and the derived table of
 #: next actions (both hold the lead's id in "lead_id"; see store/next_cache.py)
 _VOUCHING = ("touches", "next")
@@ -131,7 +136,8 @@ class LazyTree(dict):  # type: ignore[type-arg]
     `clean` keeps the parts no change has touched since the snapshot was read (parsed or
     not): a compaction copies their lines from that snapshot instead of encoding them."""
 
-    __slots__ = ("clean", "tops", "vouched", "unvouched", "_raw", "_path", "_check")
+    __slots__ = ("clean", "tops", "vouched", "unvouched", "pending", "spliced", "_raw", "_path",
+                 "_check", "_splice")  # fmt: skip
 
     def __init__(
         self,
@@ -155,6 +161,11 @@ class LazyTree(dict):  # type: ignore[type-arg]
         # leads whose touches changed since, in no record that also wrote their `next`
         # document: not vouched for (checked against their touches)
         self.unvouched: set[str] = set()
+        # changes to unparsed tables, applied when the table is parsed (`defer`)
+        self.pending: dict[str, list[list[Any]]] = {}
+        # bytes of superseded documents each unparsed table's line carries (`unparsed`)
+        self.spliced: dict[str, int] = {}
+        self._splice: dict[str, tuple[bytes, int]] = {}  # a line `unparsed` made, for `rebased`
 
     @classmethod
     def wrap(cls, path: Path, tree: dict[str, Any], check: Callable[[Path, Any], None]) -> LazyTree:
@@ -174,6 +185,8 @@ class LazyTree(dict):  # type: ignore[type-arg]
         new.clean = {name: part for name, part in self.clean.items() if name not in changes}
         new.tops = {name: top for name, top in self.tops.items() if name in new._raw}
         new.vouched, new.unvouched = self.vouched, self.unvouched
+        new.pending = {name: ops for name, ops in self.pending.items() if name in new._raw}
+        new.spliced = {name: n for name, n in self.spliced.items() if name in new._raw}
         for name in self.keys():
             if name in changes:
                 dict.__setitem__(new, name, changes[name])
@@ -187,14 +200,22 @@ class LazyTree(dict):  # type: ignore[type-arg]
             self._load(name)  # (a header without the table's top: parse it)
         tops = {name: max(map(int, table), default=0) for name, table in dict.items(self)}
         for name in self._raw:
-            tops[name] = self.tops[name]
+            tops[name] = max([self.tops[name], *(int(op[2]) for op in self.pending.get(name, ()))])
         return tops
 
     def rebased(self, parts: list[Part]) -> None:
         """This tree is now what the snapshot made of `parts` holds: every table clean."""
         for part in parts:
             if part.name in self._raw:
-                self._raw[part.name] = (part, self._raw[part.name][1])
+                data = self._raw[part.name][1]
+                made = self._splice.pop(part.name, None)
+                if made is not None and made[1] == len(self.pending.get(part.name, ())):
+                    data = made[0] + b"\n"  # (the line written: the pending changes are in it)
+                    ops = self.pending.pop(part.name, [])
+                    top = max((int(op[2]) for op in ops), default=0)
+                    self.tops[part.name] = max(self.tops.get(part.name, 0), top)
+                self._raw[part.name] = (part, data)
+        self._splice.clear()
         self.clean = {part.name: part for part in parts if part.name != LOOKUPS}
 
     # --- parsing on demand --------------------------------------------------------------
@@ -203,14 +224,83 @@ class LazyTree(dict):  # type: ignore[type-arg]
         part, data = self._raw[name]
         value = check_part(self._path, part, data)
         self._check(self._path, {name: value})
+        for op in self.pending.pop(name, ()):
+            if op[0] == "p":
+                value[op[2]] = op[3]
+            else:
+                value.pop(op[2], None)
         del self._raw[name]
         self.tops.pop(name, None)
+        self.spliced.pop(name, None)
         dict.__setitem__(self, name, value)
 
     def unparsed(self, name: str) -> bytes | None:
-        """The line of table `name` as read (no newline) while it is not parsed yet."""
+        """The line of table `name` (no newline) while it is not parsed yet: as read, with
+        the changes made since appended (a later duplicate key wins when it is parsed, in
+        msgspec and the standard library alike); None when they cannot be appended (a
+        document deleted) or the line would carry more superseded bytes than half its
+        length (then the table is parsed and encoded afresh)."""
         found = self._raw.get(name)
-        return None if found is None else found[1][:-1]
+        if found is None:
+            return None
+        line = found[1][:-1]
+        ops = self.pending.get(name)
+        if not ops:
+            return line
+        net: dict[str, Any] = {}
+        for op in ops:
+            if op[0] != "p":
+                return None
+            net[op[2]] = op[3]
+        extra = dumps_table(net)[1:-1]
+        spliced = self.spliced.get(name, 0) + len(extra)
+        if spliced * 2 > len(line):
+            return None
+        made = line[:-1] + (b"," if len(line) > 2 else b"") + extra + b"}"
+        self._splice[name] = (made, len(ops))
+        self.spliced[name] = spliced
+        return made
+
+    # --- changes to unparsed tables, kept until the table is parsed ----------------------
+
+    def deferrable(self, op: list[Any]) -> bool:
+        """Can `op` wait, unapplied, until its table is parsed? A put into an unparsed
+        table of `DEFER_ANY_PUT`, or of a new document (a key above every key the table
+        holds) into one of `DEFER_NEW_PUT`."""
+        if op[0] != "p" or op[1] not in self._raw:
+            return False
+        name = op[1]
+        if name in DEFER_ANY_PUT:
+            return True
+        if name not in DEFER_NEW_PUT or name not in self.tops:
+            return False
+        return int(op[2]) > self.tops[name]
+
+    def defer(self, op: list[Any]) -> dict[str, Any] | None:
+        """Keep `op` (`deferrable`) for when its table is parsed; the document it replaces
+        among the kept changes (None: a new one, or one in the line: unknown)."""
+        ops = self.pending.setdefault(op[1], [])
+        old = next((o[3] for o in reversed(ops) if o[2] == op[2]), None)
+        ops.append(op)
+        self.touched(op[1])
+        return old
+
+    def kept(self, name: str) -> int:
+        """How many changes to the unparsed table `name` are kept (`defer`)."""
+        return len(self.pending.get(name, ()))
+
+    def forget(self, name: str, count: int) -> list[list[Any]]:
+        """Drop the kept changes to `name` after the first `count` (a rollback), the
+        last first. A table of `_VOUCHING` leaves their leads unvouched."""
+        ops = self.pending.get(name, [])
+        dropped = ops[count:][::-1]
+        del ops[count:]
+        if name in _VOUCHING and self.vouched:
+            for op in dropped:
+                lead_id = op[3].get("lead_id") if isinstance(op[3], dict) else None
+                if isinstance(lead_id, str):
+                    self.unvouched.add(lead_id)
+        return dropped
 
     def docs_where(self, name: str, field: str, value: str) -> dict[str, Any] | None:
         """The documents of the unparsed table `name` whose `field` is the text `value`,
@@ -223,7 +313,17 @@ class LazyTree(dict):  # type: ignore[type-arg]
         found = self._raw.get(name)
         if found is None:
             return None
-        data = found[1]
+        docs = self._where_in_line(found[1], field, value)
+        if docs is None:
+            return None
+        for op in self.pending.get(name, ()):
+            if op[3].get(field) == value:
+                docs[op[2]] = op[3]
+            else:
+                docs.pop(op[2], None)
+        return docs
+
+    def _where_in_line(self, data: bytes, field: str, value: str) -> dict[str, Any] | None:
         needle = b'"%s":%s' % (field.encode(), json.dumps(value).encode())
         docs: dict[str, Any] = {}
         at = data.find(needle)
@@ -294,6 +394,8 @@ class LazyTree(dict):  # type: ignore[type-arg]
         a lead's touches makes it `unvouched` until its `next` document is written (every
         writer of ours writes it after the touches, in the same record)."""
         kind = op[0]
+        if kind == "u":
+            return  # (a rollback of kept changes: `forget` unvouches their leads)
         if kind not in ("p", "d"):
             self.vouched = ()
             self.unvouched.clear()

@@ -79,7 +79,9 @@ class Unread:
             return False
         if kind in ("c", "x"):
             return True
-        return op[2] not in tree.get(op[1], ()) and int(op[2]) <= top
+        # (the key first: a new document's is above the archive's, and asking the tree
+        # would parse a table not parsed yet)
+        return int(op[2]) <= top and op[2] not in tree.get(op[1], ())
 
 
 def needles_for(

@@ -1,0 +1,125 @@
+"""Writes into tables nobody has parsed yet wait for them (parts.py `LazyTree.defer`): a
+logged outcome, a repeat inquiry, other processes' journal records, a rollback and a
+compaction never parse the touches or the report figures of a format 3 snapshot, and
+every reader still sees exactly what a fully parsed store holds."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from test_next_cache import CADENCE, START, WINDOWS, check
+from test_store_format3 import fill
+
+from leadtui.domain.model import Outcome
+from leadtui.store import snapshot_write
+from leadtui.store.figures import FIGURES
+from leadtui.store.files import parse_snapshot
+from leadtui.store.index import TOUCHES
+from leadtui.store.repository import TinyLeadStore, open_store
+
+LATER = START + timedelta(days=5)
+
+
+def setup(path: Path) -> list[str]:
+    """`fill`, and five leads closed and idle long enough for the archive (a store with
+    an archive never scans its working set for one at its first write)."""
+    ids = fill(path)
+    with open_store(path, cadence=CADENCE, clock=lambda: LATER) as store:
+        for n, lead_id in enumerate(ids[25:30]):
+            store.log_touch(lead_id, Outcome.WON, START + timedelta(minutes=n))
+        store.compact()
+        assert store._storage.archive_count("lead_ids") == 5
+    return ids
+
+
+@pytest.fixture(autouse=True)
+def always3(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(snapshot_write, "SMALL_SNAPSHOT", 0)
+
+
+def unparsed(store: TinyLeadStore, *names: str) -> bool:
+    tree = store._storage._tree
+    return not any(tree.loaded(name) for name in names)  # type: ignore[attr-defined]
+
+
+def state(path: Path) -> tuple[object, ...]:
+    """Everything a fully parsed store holds (a fresh process, every table read)."""
+    with open_store(path, cadence=CADENCE, clock=lambda: LATER) as store:
+        store._storage.load_archive()
+        tree = store._storage._tree
+        return (
+            sorted((lead.id, lead) for lead in store.leads()),
+            {k: tuple(v) for k, v in store.touches_by_lead().items()},
+            dict(tree.get(FIGURES) or {}),
+            [(q.lead.id, q.action) for q in store.due_queue(LATER, WINDOWS[0])],
+        )
+
+
+def test_logs_wait_for_the_touches_and_figures_tables(tmp_path: Path) -> None:
+    path = tmp_path / "leads.json"
+    ids = setup(path)
+    with open_store(path, cadence=CADENCE, clock=lambda: LATER) as store:
+        assert unparsed(store, TOUCHES, FIGURES)
+        for n, lead_id in enumerate(ids[5:15]):
+            store.log_touch(lead_id, Outcome.NO_ANSWER, START + timedelta(minutes=30 + n))
+        assert unparsed(store, TOUCHES, FIGURES)
+        tree = store._storage._tree
+        assert tree.kept(TOUCHES) == 10 and tree.kept(FIGURES) >= 10  # type: ignore[attr-defined]
+        assert [t.outcome for t in store.touches(ids[7])] == [Outcome.NO_ANSWER] * 2
+        # another process replays the journal: nothing parsed there either
+        with open_store(path, cadence=CADENCE, clock=lambda: LATER) as other:
+            assert unparsed(other, TOUCHES, FIGURES)
+            assert other.touches(ids[7]) == store.touches(ids[7])
+            check(other, WINDOWS[0], LATER)
+        check(store, WINDOWS[0], LATER)  # (reads every touch: parses them)
+    expected = state(path)
+    with open_store(path, cadence=CADENCE, clock=lambda: LATER) as store:
+        assert unparsed(store, TOUCHES, FIGURES)
+        store.compact()  # the kept puts are appended to the tables' lines
+        assert unparsed(store, FIGURES)
+    assert state(path) == expected
+    tree, _, _ = parse_snapshot(path, path.read_bytes())  # the plain reader agrees
+    assert dict(tree[FIGURES]) == expected[2]
+
+
+def test_a_rolled_back_write_drops_its_kept_changes(tmp_path: Path) -> None:
+    path = tmp_path / "leads.json"
+    ids = setup(path)
+    with open_store(path, cadence=CADENCE, clock=lambda: LATER) as store:
+        store.log_touch(ids[12], Outcome.NO_ANSWER, START + timedelta(minutes=40))
+        before = store._storage._tree.kept(TOUCHES)  # type: ignore[attr-defined]
+        with pytest.raises(RuntimeError), store.batch():
+            store.log_touch(ids[12], Outcome.VM_MESSAGE, START + timedelta(minutes=41))
+            store.log_touch(ids[13], Outcome.NO_ANSWER, START + timedelta(minutes=41))
+            raise RuntimeError("the write fails before it is durable")
+        assert store._storage._tree.kept(TOUCHES) == before  # type: ignore[attr-defined]
+        assert [t.outcome for t in store.touches(ids[12])] == [Outcome.NO_ANSWER]
+        assert store.touches(ids[13]) == []
+        assert unparsed(store, TOUCHES, FIGURES)
+        check(store, WINDOWS[0], LATER)
+    with open_store(path, cadence=CADENCE, clock=lambda: LATER) as again:
+        assert [t.outcome for t in again.touches(ids[12])] == [Outcome.NO_ANSWER]
+
+
+def test_an_undo_of_a_kept_touch_and_repeated_compactions(tmp_path: Path) -> None:
+    path = tmp_path / "leads.json"
+    ids = setup(path)
+    for round_ in range(6):
+        with open_store(path, cadence=CADENCE, clock=lambda: LATER) as store:
+            for n, lead_id in enumerate(ids[10:20]):
+                at = START + timedelta(minutes=60 * round_ + n)
+                store.log_touch(lead_id, Outcome.NO_ANSWER, at)
+            store.undo_last_touch(ids[11])  # a kept touch deleted: the table is parsed
+            expected = [t.id for t in store.touches(ids[11])]
+            store.compact()
+            spliced = store._storage._tree.spliced  # type: ignore[attr-defined]
+            line = len(store._storage._tree._raw.get(FIGURES, (None, b""))[1])  # type: ignore[attr-defined]
+            assert spliced.get(FIGURES, 0) * 2 <= max(line, 1)  # superseded bytes stay bounded
+        with open_store(path, cadence=CADENCE, clock=lambda: LATER) as store:
+            assert [t.id for t in store.touches(ids[11])] == expected
+            check(store, WINDOWS[0], LATER)
+    tree, _, _ = parse_snapshot(path, path.read_bytes())
+    with open_store(path, cadence=CADENCE, clock=lambda: LATER) as store:
+        assert dict(tree[FIGURES]) == dict(store._storage._tree[FIGURES])
