@@ -1,86 +1,34 @@
 """Ranking the call queue: the one place the TUI's snapshot and `leadtui queue` get it from.
 
-Reading and ranking are two steps so a caller that serialises store access (the TUI's
-gateway) holds its lock only for the reads, not for the CPU-bound rank.
+Both read the store's page (`LeadStore.queue_page`): the ranked head of the queue and the
+counts of the whole, with only the entries shown built into leads; `queue_entries` is the
+page without a limit.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+import sys
+from dataclasses import replace
 from datetime import datetime
 
 from leadtui.config import Settings
 from leadtui.domain.cadence import Cadence
-from leadtui.domain.model import Lead, QueueEntry, Touch
-from leadtui.domain.queue import Queued, rank, rank_queued
+from leadtui.domain.model import QueueEntry
 from leadtui.domain.queue_page import QueuePage
-from leadtui.domain.window import CallingWindow
-from leadtui.store.protocol import Claim, LeadStore
+from leadtui.store.protocol import LeadStore
 
-
-@dataclass(frozen=True, slots=True)
-class QueueRead:
-    """What ranking needs from the store, read in one go."""
-
-    active: list[Lead]
-    touches: Mapping[str, Sequence[Touch]]
-    claims: Mapping[str, Claim]
-    queued: list[Queued]  # every active lead's next action under `window`
-    window: CallingWindow
-
-
-def read_queue(store: LeadStore, now: datetime, window: CallingWindow | None = None) -> QueueRead:
-    """The active leads, their touches, their next actions and the unexpired claims.
-
-    Only the active leads: the closed ones may be in the archive, which stays on disk
-    (reading it costs most of a second at 50,000 leads). Their touches are converted only
-    when looked up (the lead pane shows one lead's). Their next actions come from the
-    store's due index (`due_queue`: kept with each lead, replayed only when stale), not
-    from a replay of every active lead's touches. `window`: the one the queue will be
-    ranked for (default: the default calling window).
-    """
-    window = window or CallingWindow()
-    active = store.active_leads()
-    touches = store.touches_of(lead.id for lead in active)
-    queued = store.due_queue(now, window)
-    return QueueRead(active, touches, store.claims(now), queued, window)
-
-
-def rank_queue(
-    read: QueueRead,
-    now: datetime,
-    cadence: Cadence,
-    settings: Settings,
-    *,
-    include_all: bool,
-    session: str | None = None,
-) -> list[QueueEntry]:
-    """The ranked queue at `now`; leads another session has open carry that rep's name.
-
-    `session`: this workstation's own claims are not shown as taken (None: show them all).
-    """
-    claims = {
-        lead_id: claim.rep for lead_id, claim in read.claims.items() if claim.session != session
-    }
-    if read.window != settings.window:  # read for another window: replay the touches
-        return rank(
-            read.active, read.touches, now, cadence, settings.window, settings.threshold,
-            include_all=include_all, claims=claims,
-        )  # fmt: skip
-    return rank_queued(
-        read.queued, now, settings.window, settings.threshold,
-        include_all=include_all, claims=claims,
-    )  # fmt: skip
+#: a page limit no queue reaches (`queue_entries`: every entry)
+EVERY_ENTRY = sys.maxsize // 2
 
 
 def queue_entries(
     store: LeadStore, now: datetime, cadence: Cadence, settings: Settings, *, include_all: bool
 ) -> list[QueueEntry]:
     """The ranked queue now, every claim shown (`leadtui queue`, the workstation without a
-    terminal)."""
-    read = read_queue(store, now, settings.window)
-    return rank_queue(read, now, cadence, settings, include_all=include_all)
+    terminal): the whole page (`queue_page` without a limit), so only the entries shown
+    become leads, as the store's ranked rows give them (`cadence`: the store's own)."""
+    page = queue_page(store, now, settings, limit=EVERY_ENTRY, due_only=not include_all)
+    return list(page.entries)
 
 
 def queue_page(

@@ -149,10 +149,8 @@ def test_the_queue_marks_other_sessions_claims_but_not_its_own(store) -> None:
     theirs = add(store, "Ada Park", "(303) 555-0177", "America/Denver", minutes_ago=4).lead
     claims.claim_lead(store, mine.id, "Kim", "kim-screen", T0, 120)
     claims.claim_lead(store, theirs.id, "", "lee-screen", T0, 120)
-    read = queue.read_queue(store, T0)
-    ranked = queue.rank_queue(read, T0, CADENCE, SETTINGS, include_all=False,
-                              session="kim-screen")  # fmt: skip
-    assert [(e.lead.id, e.claimed_by) for e in ranked] == [
+    page = queue.queue_page(store, T0, SETTINGS, limit=10, due_only=True, session="kim-screen")
+    assert [(e.lead.id, e.claimed_by) for e in page.entries] == [
         (mine.id, None), (theirs.id, "another rep"),
     ]  # fmt: skip
     everyone = queue.queue_entries(store, T0, CADENCE, SETTINGS, include_all=False)
