@@ -8,7 +8,18 @@ touches) follow the first line as "segments", one JSON line each (`{table: {id: 
 which the header lists with their length and CRC-32 (`"archive"`, see `ArchiveInfo`). A
 reader parses the first line only and reads the segments when it needs them, so opening
 costs the working set, not the whole history. A snapshot without an archive is written as
-format 1, which is one line (older versions read it).
+format 1, which is one line (older versions read it). Format 3 splits the working set into
+parts (parts.py); format 4 is format 3 with the segments in archive files beside the
+snapshot instead of after its parts:
+
+    leads.json                            header, parts (the working set)
+    leads.json.archive-<seq>-<hex>        archive segment lines, written once, never changed
+
+The header names each segment's file, offset, length and CRC-32 (archive_info.py), so a
+compaction writes and fsyncs only the working set, plus a new archive file when documents
+move into the archive. A file stays while the snapshot or `.bak` names it; files nothing
+names (an interrupted compaction's) are removed by the next compaction or `doctor --repair`.
+Formats 2 and 3 are read as before and rewritten as format 4 at their next compaction.
 
 `leads.json.journal` holds the changes made since the snapshot, one line per transaction:
 `<crc32 hex> <json>` where the JSON is `{"seq": N, "ops": [...]}`. A line whose checksum
@@ -58,8 +69,11 @@ from leadtui.store.parts import (
     loads,
     parse_parts,
 )
+from leadtui.store.protocol import StoreError
 
-FORMAT = 3  # 1: one line; 2: the first line, then archive segments; 3: parts (parts.py)
+# 1: one line; 2: the first line, then archive segments; 3: parts (parts.py); 4: parts,
+# the segments in archive files
+FORMAT = 4
 HEADER = "_leadtui"
 
 Tree = dict[str, dict[str, dict[str, Any]]]
@@ -205,7 +219,7 @@ def parse_head(path: Path, data: bytes | str) -> tuple[Tree, int, ArchiveInfo | 
     archive (if any); StoreDamaged or StoreTooNew when it is not one this version can
     use (a format 3 header is read by `parse_first_line`)."""
     value, seq, header = _parse_header(path, data)
-    if header["format"] == 3:
+    if header["format"] >= 3:
         raise damaged(path, "unexpected content: the first line is a header without its parts")
     check_tree(path, value)
     archive = ArchiveInfo.from_json(path, header["archive"]) if "archive" in header else None
@@ -238,7 +252,8 @@ def _parse_header(path: Path, data: bytes | str) -> tuple[dict[str, Any], int, d
 
 
 def check_size(path: Path, head_end: int, archive: ArchiveInfo | None, size: int) -> None:
-    """StoreDamaged unless the file is as long as its first line and segments say."""
+    """StoreDamaged unless the file is as long as its first line and segments say (the
+    segments in it: format 2 and 3)."""
     expected = head_end + (archive.size if archive else 0)
     if size < expected:
         raise damaged(path, f"the file is truncated (it ends at byte {size} of {expected})")
@@ -294,10 +309,61 @@ def parse_snapshot(path: Path, data: bytes) -> tuple[Tree, int, ArchiveInfo | No
     check_size(path, head_end, archive, len(data))
     if isinstance(tree, LazyTree):
         tree.load_all()  # (every table checked now, as the whole state is asked for)
-    if archive is not None:
+    if archive is not None and archive.places is not None:
+        for segment in read_archive_files(path, archive):
+            merge_archive(tree, segment)
+    elif archive is not None:
         for segment in _segments(path, lambda at, size: data[at : at + size], head_end, archive):
             merge_archive(tree, segment)
     return tree, seq, archive
+
+
+def archive_file(snapshot: Path, name: str) -> Path:
+    """Where the archive file `name` of the snapshot at `snapshot` lies (beside it)."""
+    return snapshot.with_name(name)
+
+
+def open_archive_file(snapshot: Path, name: str, needed: int) -> int:
+    """The archive file `name` that the snapshot at `snapshot` names, opened (never
+    through a link, never a FIFO), and checked to hold at least `needed` bytes;
+    StoreDamaged naming it when it is missing or short."""
+    path = archive_file(snapshot, name)
+    try:
+        fd = open_regular(path)
+    except FileNotFoundError:
+        raise damaged(path, f"the archive file that {snapshot.name} names is missing") from None
+    except OSError as exc:
+        raise StoreError(f"{path}: cannot read it: {exc.strerror or exc}") from None
+    size = os.fstat(fd).st_size
+    if size < needed:
+        os.close(fd)
+        raise damaged(path, f"the archive file is truncated (it ends at byte {size} of {needed})")
+    return fd
+
+
+def archive_needs(archive: ArchiveInfo) -> dict[str, int]:
+    """Archive file name -> the bytes its segments need (their end)."""
+    needs: dict[str, int] = {}
+    for (length, _), (name, offset) in zip(archive.segments, archive.places or (), strict=True):
+        needs[name] = max(needs.get(name, 0), offset + length + 1)
+    return needs
+
+
+def read_archive_files(snapshot: Path, archive: ArchiveInfo) -> Iterator[Tree]:
+    """Each segment of a format 4 archive, read from its archive file and checked."""
+    fds = {}
+    try:
+        for name, needed in archive_needs(archive).items():
+            fds[name] = open_archive_file(snapshot, name, needed)
+        places = archive.places or ()
+        for number, ((length, crc), (name, offset)) in enumerate(
+            zip(archive.segments, places, strict=True), start=1
+        ):
+            data = os.pread(fds[name], length + 1, offset)
+            yield check_segment(archive_file(snapshot, name), number, data, length, crc)
+    finally:
+        for fd in fds.values():
+            os.close(fd)
 
 
 def parse_first_line(
@@ -323,7 +389,7 @@ def parse_first_line(
         if archive is not None:
             raise damaged(path, "unexpected content: the first line is not a snapshot") from None
         return tree, seq, None, len(full)
-    if header["format"] != 3:
+    if header["format"] < 3:
         check_tree(path, value)
         archive = ArchiveInfo.from_json(path, header["archive"]) if "archive" in header else None
         return value, seq, archive, end + 1
@@ -357,6 +423,8 @@ def _format3(
         part, got = lookups
         line = bytes(check_bytes(path, part, got))
         archive = ArchiveInfo.from_header(path, header["archive"], line, loads)
+        if (archive.places is not None) != (header["format"] == 4):
+            raise damaged(path, "unexpected content: the archive header is malformed")
     elif any(pair[0].name == LOOKUPS for pair in read):
         raise damaged(path, "unexpected content: archive lookups without an archive")
     return cast(Tree, tree), seq, archive, head_end

@@ -44,7 +44,6 @@ from leadtui.store.segments import (
     merge_holding,
     merge_unread,
     needles_for,
-    read_each,
 )
 
 COMPACT_ENV = "LEADTUI_STORE_COMPACT_BYTES"
@@ -77,6 +76,7 @@ class JournalReader(Storage):
         self._unread: Unread | None = None
         self._archive_checked = False
         self._head_bytes = 0  # length of the snapshot's first line (the working set)
+        self._archive_files: tuple[str, ...] = ()  # the archive files that snapshot names
         self.names = FileNames(Path(path))
         self.path = self.names.snapshot
         env = os.environ.get(COMPACT_ENV, "")
@@ -164,7 +164,7 @@ class JournalReader(Storage):
                 check_size(snap, head_end, info, snap_sig[2])
                 tree = LazyTree.wrap(snap, tree, check_tree)
                 if info is not None:
-                    unread = Unread(info, handle, head_end)
+                    unread = Unread.open(snap, info, handle, head_end)
                 journal_sig, records, offset = self._read_journal(0)
 
                 def replay(op: list[Any]) -> None:
@@ -193,6 +193,7 @@ class JournalReader(Storage):
         self._unread = unread
         self._tree, self.seq = tree, seq
         self._head_bytes = head_end
+        self._archive_files = tuple(info.files) if info is not None else ()
         self._max_ids = self._top_ids(tree)
         self._seen = Seen(snap_sig, journal_sig, offset)
         self._archive_checked = False
@@ -209,7 +210,7 @@ class JournalReader(Storage):
 
     def _close_unread(self) -> None:
         if self._unread is not None:
-            self._unread.handle.close()
+            self._unread.close()
             self._unread = None
 
     def loaded(self, table: str) -> bool:
@@ -298,9 +299,7 @@ class JournalReader(Storage):
         unread = self._unread
         if unread is None:
             return iter(())
-        places = [p for n, p in enumerate(unread.places()) if n not in unread.loaded]
-        numbers = [n + 1 for n in range(len(unread.info.segments)) if n not in unread.loaded]
-        return read_each(self.names.snapshot, os.dup(unread.handle.fileno()), places, numbers)
+        return unread.read_unloaded()
 
     def _read_journal(self, offset: int) -> tuple[Sig | None, list[Record], int]:
         path = self.names.journal

@@ -3,12 +3,15 @@ fills them (`Archiver`), what an operation may need from them (`Unread`), and re
 into the tree.
 
 An `Archiver` (the repository's policy) picks documents that have left the working set;
-compaction moves them into archive segments after the snapshot's first line (see files.py).
-Opening reads the first line only and keeps the file open; the segments are read into the
+compaction moves them into archive segments (see files.py): in archive files beside the
+snapshot (format 4), or after the snapshot's first line (formats 2 and 3, still read).
+Opening reads the first line only and keeps the snapshot and the archive files it names
+open (so a later compaction may replace or remove them); the segments are read into the
 tree on the first need (`load_archive`): a lookup the archive's summary says it holds, a
 change from the journal to a document that may be archived, or a reader that wants
-everything. Until then the tree holds the working set, and compaction copies the unread
-segments byte for byte and appends a new one.
+everything. Until then the tree holds the working set, and compaction names the unread
+segments' files again in the new snapshot (nothing copied) and writes the new segments to
+a new archive file.
 """
 
 from __future__ import annotations
@@ -19,7 +22,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
-from leadtui.store.files import ArchiveInfo, Record, Tree, check_segment, merge_archive
+from leadtui.store.files import (
+    ArchiveInfo,
+    Record,
+    Tree,
+    archive_file,
+    archive_needs,
+    check_segment,
+    merge_archive,
+    open_archive_file,
+)
 from leadtui.store.ops import Listener
 from leadtui.store.protocol import StoreError
 
@@ -46,24 +58,82 @@ class Archiver(Protocol):
         ...
 
 
+#: Where one segment lies: (its file, that file's open descriptor, offset, length without
+#: the newline, CRC-32).
+Place = tuple[Path, int, int, int, int]
+
+
 @dataclass(slots=True)
 class Unread:
     """The archive segments of the snapshot this process read, not yet in its tree."""
 
     info: ArchiveInfo
     handle: BinaryIO  # that snapshot, kept open: a later compaction renames another over it
-    offset: int  # where its segments start
+    offset: int  # where its segments start (formats 2 and 3: in the snapshot)
+    path: Path | None = None  # the snapshot's path
+    # format 4: archive file name -> its open descriptor (a compaction may remove the file)
+    files: dict[str, int] = field(default_factory=dict)
     # segments already read into the tree (by `load_holding`), and their lookups
     loaded: set[int] = field(default_factory=set)
     loaded_lookups: dict[str, list[str]] = field(default_factory=dict)
 
-    def places(self) -> list[tuple[int, int, int]]:
-        """(offset, length without the newline, CRC-32) of each segment."""
-        found, offset = [], self.offset
-        for length, crc in self.info.segments:
-            found.append((offset, length, crc))
-            offset += length + 1
+    @classmethod
+    def open(cls, path: Path, info: ArchiveInfo, handle: BinaryIO, offset: int) -> Unread:
+        """The unread archive of the snapshot at `path` (open as `handle`): in format 4
+        every archive file it names is opened now (StoreDamaged naming a missing or
+        short one)."""
+        files: dict[str, int] = {}
+        try:
+            for name, needed in archive_needs(info).items():
+                files[name] = open_archive_file(path, name, needed)
+        except BaseException:
+            for fd in files.values():
+                os.close(fd)
+            raise
+        return cls(info, handle, offset, path, files)
+
+    def places(self) -> list[Place]:
+        """Where each segment lies, in order."""
+        found: list[Place] = []
+        if self.info.places is None:
+            snapshot = Path(self.handle.name) if self.path is None else self.path
+            fd, offset = self.handle.fileno(), self.offset
+            for length, crc in self.info.segments:
+                found.append((snapshot, fd, offset, length, crc))
+                offset += length + 1
+            return found
+        assert self.path is not None
+        for (length, crc), (name, offset) in zip(
+            self.info.segments, self.info.places, strict=True
+        ):
+            found.append((archive_file(self.path, name), self.files[name], offset, length, crc))
         return found
+
+    def close(self) -> None:
+        self.handle.close()
+        files, self.files = self.files, {}
+        for fd in files.values():
+            os.close(fd)
+
+    def read_unloaded(self) -> Iterator[Tree]:
+        """The segments not read into the tree yet, parsed one at a time, from copies of
+        the descriptors (valid whatever happens to this `Unread` meanwhile)."""
+        copies: dict[int, int] = {}
+        places: list[Place] = []
+        numbers: list[int] = []
+        try:
+            for number, (path, fd, offset, length, crc) in enumerate(self.places()):
+                if number in self.loaded:
+                    continue
+                if fd not in copies:
+                    copies[fd] = os.dup(fd)
+                places.append((path, copies[fd], offset, length, crc))
+                numbers.append(number + 1)
+        except BaseException:
+            for fd in copies.values():
+                os.close(fd)
+            raise
+        return read_each(places, numbers, list(copies.values()))
 
     def count(self, name: str) -> int:
         """How many values the segments not read yet list under `name`."""
@@ -112,12 +182,12 @@ def needles_for(
 
 
 def merge_unread(path: Path, tree: Tree, unread: Unread) -> None:
-    """Read every archive segment of `unread` not read yet into `tree`."""
-    fd = unread.handle.fileno()
-    for number, (offset, length, crc) in enumerate(unread.places()):
+    """Read every archive segment of `unread` not read yet into `tree` (`path`: the
+    snapshot; errors name the file each segment lies in)."""
+    for number, (where, fd, offset, length, crc) in enumerate(unread.places()):
         if number not in unread.loaded:
-            data = _pread(path, fd, offset, length + 1)
-            merge_archive(tree, check_segment(path, number + 1, data, length, crc))
+            data = _pread(where, fd, offset, length + 1)
+            merge_archive(tree, check_segment(where, number + 1, data, length, crc))
             del data
 
 
@@ -132,15 +202,14 @@ def merge_holding(
     """Read into `tree` the segments of `unread` not read yet whose bytes contain one of
     `needles`, telling `listeners` about each document added (one already in the tree
     wins); True if any was read."""
-    fd = unread.handle.fileno()
     read_any = False
-    for number, (offset, length, crc) in enumerate(unread.places()):
+    for number, (where, fd, offset, length, crc) in enumerate(unread.places()):
         if number in unread.loaded or not needles:
             continue
-        data = _pread(path, fd, offset, length + 1)
+        data = _pread(where, fd, offset, length + 1)
         if not any(needle in data for needle in needles):
             continue
-        segment = check_segment(path, number + 1, data, length, crc)
+        segment = check_segment(where, number + 1, data, length, crc)
         del data
         if archiver is not None:
             for name, values in archiver.lookups(segment).items():
@@ -161,17 +230,18 @@ def merge_holding(
     return read_any
 
 
-def read_each(
-    path: Path, fd: int, places: list[tuple[int, int, int]], numbers: list[int]
-) -> Iterator[Tree]:
+def read_each(places: list[Place], numbers: list[int], owned: list[int]) -> Iterator[Tree]:
+    """Each segment at `places` (numbered `numbers`), read and checked; closes the
+    descriptors `owned` at the end."""
     try:
-        for number, (offset, length, crc) in zip(numbers, places, strict=True):
+        for number, (path, fd, offset, length, crc) in zip(numbers, places, strict=True):
             data = _pread(path, fd, offset, length + 1)
             segment = check_segment(path, number, data, length, crc)
             del data
             yield segment
     finally:
-        os.close(fd)
+        for fd in owned:
+            os.close(fd)
 
 
 def _pread(path: Path, fd: int, offset: int, size: int) -> bytes:

@@ -1,7 +1,17 @@
 """Writing a new snapshot: `compact_files` (format 1 or 2, as older versions read them,
-and the bulk import's streamed snapshot) and `compact_parts` (format 3, see parts.py),
-both through `write_snapshot`: temporary file, fsync, the old snapshot kept as `.bak`,
-rename, directory fsync, the journal moved to `.journal.bak`. Safe to interrupt anywhere.
+and the bulk import's streamed snapshot) and `compact_parts` (format 3, or 4 when the
+archive lies in archive files; see parts.py and files.py), both through `write_snapshot`:
+temporary file, fsync, the old snapshot kept as `.bak`, rename, directory fsync, the
+journal moved to `.journal.bak`. Safe to interrupt anywhere.
+
+Format 4's archive files (`write_archive`) are written before the snapshot that names
+them: new file, fsync, directory fsync, then the snapshot. A crash in between leaves a
+file nothing names; `remove_unnamed_archives` (after each compaction, and `doctor
+--repair`) removes the archive files that neither the snapshot nor `.bak` names. An
+archive file is never changed once written: a compaction names the unread segments'
+files again, and writes only new segments, together with the segments of the newest small
+files (each file folded into the next one while it is at most twice the bytes written
+with it), so the number of files grows with the logarithm of the compactions.
 """
 
 from __future__ import annotations
@@ -12,7 +22,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from leadtui.paths import fsync_dir
-from leadtui.store.fileio import Sig, file_sig, open_regular
+from leadtui.store.fileio import Sig, copy_chunks, file_sig, open_regular
 from leadtui.store.files import (
     HEADER,
     ArchiveInfo,
@@ -25,6 +35,7 @@ from leadtui.store.files import (
     write_new_file,
 )
 from leadtui.store.parts import LazyTree, Part, dumps_table, encode_parts
+from leadtui.store.segments import Place
 
 
 def compact_files(
@@ -121,9 +132,93 @@ def write_snapshot(
         raise
     fsync_dir(names.snapshot.parent)
     if names.journal.exists():
+        # No directory fsync for this rename: if a crash forgets it, the old journal is
+        # back beside the new snapshot, and replay skips its records (the snapshot names
+        # the last one it holds); the next journal's creation fsyncs the folder anyway.
         os.replace(names.journal, names.journal_backup)
-        fsync_dir(names.snapshot.parent)
     return head_length[0]
+
+
+#: Fold archive files into the new one while there are more than this, whatever size.
+MAX_ARCHIVE_FILES = 12
+#: A file is folded into the new one while its bytes are at most this times those written.
+FOLD_RATIO = 2
+
+
+def write_archive(
+    names: FileNames,
+    seq: int,
+    info: ArchiveInfo,
+    kept: list[Place],
+    old: tuple[tuple[str, int], ...] | None,
+    fresh: list[bytes],
+) -> tuple[ArchiveInfo, Path | None]:
+    """The archive `info` (its segments: those at `kept`, in archive files at `old` or
+    None when in a snapshot, then the new ones `fresh`, each a line without its newline)
+    located in archive files (format 4), and the new file
+    written for it (None when nothing was new): the `fresh` segments, the segments of
+    a snapshot that still held them (formats 2 and 3), and those of the newest small
+    files (see the module docstring), copied byte for byte. Fsynced, and its name too."""
+    assert len(info.segments) == len(kept) + len(fresh)
+    assert old is None or len(old) == len(kept)
+    if old is None:  # formats 2 and 3: every kept segment moves into the new file
+        folded = len(kept)
+    else:
+        sizes: dict[str, int] = {}
+        for (name, _), (_, _, _, length, _) in zip(old, kept, strict=True):
+            sizes[name] = sizes.get(name, 0) + length + 1
+        written = sum(len(line) + 1 for line in fresh)
+        files = list(sizes)
+        folded_files: set[str] = set()
+        while files and written and (
+            sizes[files[-1]] <= FOLD_RATIO * written or len(files) > MAX_ARCHIVE_FILES
+        ):
+            name = files.pop()
+            folded_files.add(name)
+            written += sizes[name]
+        folded = len(kept)
+        while folded and old[folded - 1][0] in folded_files:
+            folded -= 1
+        folded = len(kept) - folded
+    if not fresh and not folded:
+        return info.located(old or ()), None
+    path = names.new_archive(seq)
+    first = len(kept) - folded
+    places: list[tuple[str, int]] = list((old or ())[:first])
+    chunks: list[Iterable[bytes]] = []
+    offset = 0
+    for _, fd, at, length, _ in kept[first:]:
+        chunks.append(copy_chunks(fd, at, length + 1))
+        places.append((path.name, offset))
+        offset += length + 1
+    for line in fresh:
+        chunks.append((line, b"\n"))
+        places.append((path.name, offset))
+        offset += len(line) + 1
+    write_new_file(path, (chunk for part in chunks for chunk in part))
+    try:
+        fsync_dir(path.parent)  # named on disk before any snapshot names it
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return info.located(places), path
+
+
+def remove_unnamed_archives(names: FileNames, named: Iterable[str]) -> list[Path]:
+    """Remove the database's archive files not in `named` (those the snapshot and `.bak`
+    name): left by an interrupted compaction, or no longer named by anything. Returns
+    what was removed; a file that cannot be removed is left (harmless)."""
+    keep = set(named)
+    removed = []
+    for path in names.archives():
+        if path.name in keep:
+            continue
+        try:
+            path.unlink()
+        except OSError:
+            continue
+        removed.append(path)
+    return removed
 
 
 def _chain_all(first: Iterable[bytes], rest: Iterable[bytes] | bytes) -> Iterator[bytes]:

@@ -22,6 +22,7 @@ import json
 import os
 import threading
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 from leadtui.paths import fsync_dir
@@ -44,8 +45,14 @@ from leadtui.store.ops import inverse
 from leadtui.store.parts import LazyTree
 from leadtui.store.protocol import StoreError
 from leadtui.store.segments import Archiver as Archiver
-from leadtui.store.segments import Unread
-from leadtui.store.snapshot_write import Unchanged, compact_files, compact_parts
+from leadtui.store.segments import Place, Unread
+from leadtui.store.snapshot_write import (
+    Unchanged,
+    compact_files,
+    compact_parts,
+    remove_unnamed_archives,
+    write_archive,
+)
 
 MIN_COMPACT_BYTES = 1 << 20  # compact when the journal passes this or 1/8 of the first line
 COMPACT_RATIO = 8
@@ -203,46 +210,75 @@ class JournalStorage(JournalReader):
                 kept = {name: table for name, table in tree.items() if name not in moved}
                 kept.update(changes)
         info: ArchiveInfo | None = None
-        chunks: list[Iterable[bytes]] = []
+        kept_places: list[Place] = []
+        old_places: tuple[tuple[str, int], ...] | None = None
         if unread is not None:
-            # segments read into the tree (load_holding) are not copied: their documents
+            # segments read into the tree (load_holding) are not kept: their documents
             # are in the tree, and the archiver picks those still idle again
             info = unread.info
             if unread.loaded:
                 keep = [n for n in range(len(info.segments)) if n not in unread.loaded]
                 info = info.keeping(keep, unread.loaded_lookups)
-            fd = unread.handle.fileno()
-            for number, (offset, length, _) in enumerate(unread.places()):
-                if number not in unread.loaded:
-                    chunks.append(copy_chunks(fd, offset, length + 1))
+            kept_places = [p for n, p in enumerate(unread.places()) if n not in unread.loaded]
+            old_places = info.places
+        fresh: list[bytes] = []
         if moved:
             assert self._archiver is not None
             for part in self._archiver.split(moved):
                 segment = dumps(part)
-                fresh = ArchiveInfo.of(segment, part, self._archiver.lookups(part))
-                info = fresh if info is None else info.plus(fresh)
-                chunks.append((segment, b"\n"))
+                new = ArchiveInfo.of(segment, part, self._archiver.lookups(part))
+                info = new if info is None else info.plus(new)
+                fresh.append(segment)
                 del segment
-        segments = (chunk for part in chunks for chunk in part)
+        if info is not None and not info.segments:
+            info = None
+        named_before = self._archive_files
         if extra is not None:
+            # (the bulk import: format 2, the segments copied into the snapshot itself)
+            if info is not None:
+                info = replace(info, places=None)
+            chunks: list[Iterable[bytes]] = [
+                copy_chunks(fd, offset, length + 1) for _, fd, offset, length, _ in kept_places
+            ]
+            chunks += [(line, b"\n") for line in fresh]
+            segments = (chunk for part in chunks for chunk in part)
             head_end = compact_files(self.names, kept, self.seq, info, segments, extra)
         else:
-            with Unchanged(self.names.snapshot, self._seen.snapshot, kept) as unchanged:
-                head_end, parts = compact_parts(
-                    self.names, kept, self.seq, info, segments, unchanged
+            new_file = None
+            if info is not None:
+                info, new_file = write_archive(
+                    self.names, self.seq, info, kept_places, old_places, fresh
                 )
+            try:
+                with Unchanged(self.names.snapshot, self._seen.snapshot, kept) as unchanged:
+                    head_end, parts = compact_parts(
+                        self.names, kept, self.seq, info, (), unchanged
+                    )
+            except BaseException:
+                if new_file is not None:
+                    new_file.unlink(missing_ok=True)
+                raise
             if isinstance(kept, LazyTree):
                 kept.rebased(parts)
+        del fresh
+        self._archive_files = tuple(info.files) if info is not None else ()
+        # the new snapshot and `.bak` (the one read before) name what must stay
+        remove_unnamed_archives(self.names, {*self._archive_files, *named_before})
         self._seen = Seen(stat_sig(self.names.snapshot), None, 0)
         self._head_bytes = head_end
-        if info is None or not info.segments:
+        if info is None:
             self._close_unread()
             return
-        # The segments are read from the file just written (ours: the lock is held);
+        # The segments are read from the files just written (ours: the lock is held);
         # what moved into them now lives only there.
         handle = open_binary(self.names.snapshot)  # noqa: SIM115
+        try:
+            opened = Unread.open(self.names.snapshot, info, handle, head_end)
+        except BaseException:
+            handle.close()
+            raise
         self._close_unread()
-        self._unread = Unread(info, handle, head_end)
+        self._unread = opened
         if moved:
             self._tree = kept
             self._max_ids = self._top_ids(kept)

@@ -86,6 +86,17 @@ def working_set_bytes(db_path: Path) -> int:
     return len(first) + 1 + sum(length + 1 for _, length, _ in parts)
 
 
+def archive_files(db_path: Path) -> list[Path]:
+    """The archive files beside the snapshot (format 4), sorted by name."""
+    return sorted(db_path.parent.glob(db_path.name + ".archive-*"))
+
+
+def named_files(db_path: Path) -> list[str]:
+    """The archive files the snapshot's header names."""
+    header = json.loads(db_path.read_bytes().split(b"\n", 1)[0])["_leadtui"]
+    return list(header.get("archive", {}).get("files", []))
+
+
 def segments(db_path: Path) -> int:
     header = json.loads(db_path.read_bytes().split(b"\n", 1)[0])["_leadtui"]
     return len(header.get("archive", {}).get("segments", []))
@@ -250,20 +261,22 @@ def test_a_damaged_archive_is_reported_with_the_file_and_nothing_is_changed(
     db_path: Path, clock: Clock, damage: str
 ) -> None:
     ids = archived(db_path, clock)
-    data = bytearray(db_path.read_bytes())
+    (name,) = named_files(db_path)
+    damaged_file = db_path if damage == "append" else db_path.with_name(name)
+    data = bytearray(damaged_file.read_bytes())
     if damage == "flip":
-        data[-20] ^= 0x01  # inside the segment: the first line still parses
+        data[-20] ^= 0x01  # inside the segment: the snapshot still parses
     elif damage == "truncate":
         del data[-5:]
     else:
         data += b"{}\n"
-    db_path.write_bytes(bytes(data))
+    damaged_file.write_bytes(bytes(data))
 
     with pytest.raises(StoreDamaged) as caught:
         with open_store(db_path, cadence=CADENCE, clock=clock) as store:
             store.get_lead(ids[0])  # an archived lead: needs the segment
-    assert str(db_path) in str(caught.value) and "doctor" in str(caught.value)
-    assert db_path.read_bytes() == bytes(data)
+    assert str(damaged_file) in str(caught.value) and "doctor" in str(caught.value)
+    assert damaged_file.read_bytes() == bytes(data)
     report = doctor(db_path)
     assert any(line.startswith("problem:") for line in report)
 
@@ -379,7 +392,7 @@ def test_the_journal_is_folded_in_at_an_eighth_of_the_working_set_not_of_the_fil
     ids = archived(db_path, clock, leads=200, closed=190)
     monkeypatch.setattr(storage, "MIN_COMPACT_BYTES", 1)
     head = working_set_bytes(db_path)
-    size = db_path.stat().st_size
+    size = db_path.stat().st_size + sum(p.stat().st_size for p in archive_files(db_path))
     assert size // storage.COMPACT_RATIO > 2 * (head // storage.COMPACT_RATIO)
     journal = db_path.with_name("leads.json.journal")
     with open_store(db_path, cadence=CADENCE, clock=clock) as store:
