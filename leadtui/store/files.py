@@ -342,9 +342,11 @@ def open_archive_file(snapshot: Path, name: str, needed: int) -> int:
 
 
 def archive_needs(archive: ArchiveInfo) -> dict[str, int]:
-    """Archive file name -> the bytes its segments need (their end)."""
+    """Archive file name -> the bytes its segments need (their end); {} for formats 2, 3."""
     needs: dict[str, int] = {}
-    for (length, _), (name, offset) in zip(archive.segments, archive.places or (), strict=True):
+    if archive.places is None:
+        return needs
+    for (length, _), (name, offset) in zip(archive.segments, archive.places, strict=True):
         needs[name] = max(needs.get(name, 0), offset + length + 1)
     return needs
 
