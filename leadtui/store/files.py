@@ -28,14 +28,14 @@ append); anywhere else it is damage.
 
 Nothing in this module changes an existing file: it reads, validates, and writes new files
 (mode 0600 whatever the umask) that callers then rename into place. The errors live in
-damage.py, the archive summary in archive_info.py, the file helpers in fileio.py (their
+damage.py, the archive summary in archive_info.py, the segments and archive files in
+archive_files.py, the file helpers in fileio.py (their
 names are still importable from here).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
 import zlib
 from collections.abc import Callable, Iterable, Iterator
@@ -43,6 +43,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
+from leadtui.store.archive_files import archive_file as archive_file
+from leadtui.store.archive_files import archive_needs as archive_needs
+from leadtui.store.archive_files import check_segment as check_segment
+from leadtui.store.archive_files import check_tree as check_tree
+from leadtui.store.archive_files import open_archive_file as open_archive_file
+from leadtui.store.archive_files import read_archive_files as read_archive_files
+from leadtui.store.archive_info import ARCHIVE_NAME
 from leadtui.store.archive_info import ArchiveInfo as ArchiveInfo
 from leadtui.store.damage import DOCTOR_HINT as DOCTOR_HINT
 from leadtui.store.damage import StoreDamaged as StoreDamaged
@@ -261,12 +268,6 @@ def check_size(path: Path, head_end: int, archive: ArchiveInfo | None, size: int
         raise damaged(path, f"unexpected content after byte {expected} (the file has {size})")
 
 
-def read_segments(path: Path, fd: int, offset: int, archive: ArchiveInfo) -> Iterator[Tree]:
-    """The archive's segments, read from the open snapshot `fd` (segments start at
-    `offset`), each checked against its length and CRC-32 before it is parsed."""
-    return _segments(path, lambda at, size: os.pread(fd, size, at), offset, archive)
-
-
 def _segments(
     path: Path, read: Callable[[int, int], bytes], offset: int, archive: ArchiveInfo
 ) -> Iterator[Tree]:
@@ -278,16 +279,6 @@ def _segments(
         del data
         offset += length + 1
         yield tree
-
-
-def check_segment(path: Path, number: int, data: bytes, length: int, crc: int) -> Tree:
-    """Segment `number` (from 1) parsed from its bytes (`data`: the line and its newline),
-    once its length, newline and CRC-32 are checked."""
-    if len(data) != length + 1:
-        raise damaged(path, f"archive segment {number} is truncated")
-    if data[-1:] != b"\n" or zlib.crc32(memoryview(data)[:-1]) != crc:
-        raise damaged(path, f"archive segment {number} is corrupt (checksum mismatch)")
-    return _parse_segment(path, number, memoryview(data)[:-1])
 
 
 def merge_archive(tree: Tree, segment: Tree) -> None:
@@ -318,54 +309,20 @@ def parse_snapshot(path: Path, data: bytes) -> tuple[Tree, int, ArchiveInfo | No
     return tree, seq, archive
 
 
-def archive_file(snapshot: Path, name: str) -> Path:
-    """Where the archive file `name` of the snapshot at `snapshot` lies (beside it)."""
-    return snapshot.with_name(name)
-
-
-def open_archive_file(snapshot: Path, name: str, needed: int) -> int:
-    """The archive file `name` that the snapshot at `snapshot` names, opened (never
-    through a link, never a FIFO), and checked to hold at least `needed` bytes;
-    StoreDamaged naming it when it is missing or short."""
-    path = archive_file(snapshot, name)
+def named_archives(path: Path) -> list[str]:
+    """The archive files the snapshot file at `path` names (format 4); [] when it names
+    none, or cannot be read (its damage is reported by whoever reads it whole)."""
     try:
-        fd = open_regular(path)
-    except FileNotFoundError:
-        raise damaged(path, f"the archive file that {snapshot.name} names is missing") from None
-    except OSError as exc:
-        raise StoreError(f"{path}: cannot read it: {exc.strerror or exc}") from None
-    size = os.fstat(fd).st_size
-    if size < needed:
-        os.close(fd)
-        raise damaged(path, f"the archive file is truncated (it ends at byte {size} of {needed})")
-    return fd
-
-
-def archive_needs(archive: ArchiveInfo) -> dict[str, int]:
-    """Archive file name -> the bytes its segments need (their end); {} for formats 2, 3."""
-    needs: dict[str, int] = {}
-    if archive.places is None:
-        return needs
-    for (length, _), (name, offset) in zip(archive.segments, archive.places, strict=True):
-        needs[name] = max(needs.get(name, 0), offset + length + 1)
-    return needs
-
-
-def read_archive_files(snapshot: Path, archive: ArchiveInfo) -> Iterator[Tree]:
-    """Each segment of a format 4 archive, read from its archive file and checked."""
-    fds = {}
-    try:
-        for name, needed in archive_needs(archive).items():
-            fds[name] = open_archive_file(snapshot, name, needed)
-        places = archive.places or ()
-        for number, ((length, crc), (name, offset)) in enumerate(
-            zip(archive.segments, places, strict=True), start=1
-        ):
-            data = os.pread(fds[name], length + 1, offset)
-            yield check_segment(archive_file(snapshot, name), number, data, length, crc)
-    finally:
-        for fd in fds.values():
-            os.close(fd)
+        with open_binary(path) as handle:
+            line = handle.readline()
+        _, _, header = _parse_header(path, line)
+    except (OSError, StoreError):
+        return []
+    archive = header.get("archive")
+    files = archive.get("files") if isinstance(archive, dict) else None
+    if not isinstance(files, list):
+        return []
+    return [name for name in files if isinstance(name, str) and ARCHIVE_NAME.fullmatch(name)]
 
 
 def parse_first_line(
@@ -430,24 +387,3 @@ def _format3(
     elif any(pair[0].name == LOOKUPS for pair in read):
         raise damaged(path, "unexpected content: archive lookups without an archive")
     return cast(Tree, tree), seq, archive, head_end
-
-
-def _parse_segment(path: Path, number: int, data: bytes | memoryview) -> Tree:
-    try:
-        tree = loads(data)
-    except ValueError:
-        raise damaged(path, f"archive segment {number} is not valid JSON") from None
-    check_tree(path, tree)
-    return cast(Tree, tree)
-
-
-def check_tree(path: Path, tree: Any) -> None:
-    """StoreDamaged unless `tree` is table name -> {numeric id string -> document dict}."""
-    if not isinstance(tree, dict):
-        raise damaged(path, "unexpected content: the tables are not an object")
-    for name, table in tree.items():
-        if not isinstance(table, dict):
-            raise damaged(path, f"unexpected content: table {name!r} is not an object")
-        for key, doc in table.items():
-            if not key.isdigit() or not isinstance(doc, dict):
-                raise damaged(path, f"unexpected content: table {name!r} entry {key!r}")

@@ -1,5 +1,5 @@
 """The archive: closed leads idle for two days leave the working set at compaction, stay on
-disk after the snapshot's first line, and come back whenever anything asks for them."""
+disk in archive files beside the snapshot, and come back whenever anything asks for them."""
 
 from __future__ import annotations
 
@@ -377,7 +377,9 @@ def test_lookups_answer_like_a_set() -> None:
 
 def test_doctor_says_how_much_is_in_the_archive(db_path: Path, clock: Clock) -> None:
     archived(db_path, clock)
-    (ok,) = [line for line in doctor(db_path) if line.startswith("ok:")]
+    ok, listed = [line for line in doctor(db_path) if line.startswith("ok:")]
+    (name,) = named_files(db_path)
+    assert listed == f"ok: archive file {name} ({db_path.with_name(name).stat().st_size} bytes)"
     assert "40 leads, 70 touches" in ok
     assert "(30 of the leads in the archive, in 1 segment; up to record" in ok
 
