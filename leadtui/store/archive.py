@@ -85,18 +85,25 @@ class LeadArchiver:
                 closed[doc.get("id")] = key  # type: ignore[index]
         if not closed:
             return {}
+        # one pass over the touches: those of the candidates (in table order), and which
+        # candidates have a recent one
+        theirs: list[tuple[str, str]] = []  # (touch key, lead id)
         recent: set[str] = set()  # closed leads with a touch since the cutoff
-        for doc in touches.values():
+        for key, doc in touches.items():
             lead_id = doc.get("lead_id")
             if lead_id in closed:
-                stamp = _stamp(doc.get("at"))
-                if stamp is None or stamp >= cutoff:
-                    recent.add(lead_id)
+                theirs.append((key, lead_id))
+                if lead_id not in recent:
+                    stamp = _stamp(doc.get("at"))
+                    if stamp is None or stamp >= cutoff:
+                        recent.add(lead_id)
         for lead_id in recent:
             del closed[lead_id]
+        if not closed:
+            return {}
         return {
             LEADS: list(closed.values()),
-            TOUCHES: [key for key, doc in touches.items() if doc.get("lead_id") in closed],
+            TOUCHES: [key for key, lead_id in theirs if lead_id in closed],
         }
 
     def split(self, moved: Tree) -> list[Tree]:

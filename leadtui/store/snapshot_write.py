@@ -73,15 +73,19 @@ def compact_parts(
     archive: ArchiveInfo | None,
     segments: Iterable[bytes],
     unchanged: Callable[[str], bytes | None],
+    tops: dict[str, int] | None = None,
 ) -> tuple[int, list[Part]]:
     """`compact_files` in format 3 (see parts.py): each table its own line, those that
     `unchanged(name)` returns (the line of the snapshot read, when no change touched the
     table since) copied instead of encoded. Returns where the segments start and the
-    parts written ([] when the snapshot is small and has no archive: format 1)."""
+    parts written ([] when the snapshot is small and has no archive: format 1). `tops`:
+    an upper bound of each table's highest document key (the header's "tops", from which
+    new ids start), when the caller keeps one (else computed from the tables)."""
     names_in = list(tree)
     tables: list[tuple[str, bytes, int]] = []
-    top_ids = getattr(tree, "top_ids", None)
-    tops = top_ids() if top_ids is not None else {}
+    if tops is None:
+        top_ids = getattr(tree, "top_ids", None)
+        tops = top_ids() if top_ids is not None else {}
     total = 0
     for name in names_in:
         body = unchanged(name)

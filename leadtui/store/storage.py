@@ -251,8 +251,9 @@ class JournalStorage(JournalReader):
                 )
             try:
                 with Unchanged(self.names.snapshot, self._seen.snapshot, kept) as unchanged:
+                    # (the running top ids: no pass over every key of every table)
                     head_end, parts = compact_parts(
-                        self.names, kept, self.seq, info, (), unchanged
+                        self.names, kept, self.seq, info, (), unchanged, dict(self._max_ids)
                     )
             except BaseException:
                 if new_file is not None:
@@ -280,8 +281,8 @@ class JournalStorage(JournalReader):
         self._close_unread()
         self._unread = opened
         if moved:
+            # (`_max_ids` stays: the moved documents' ids are the archive's now)
             self._tree = kept
-            self._max_ids = self._top_ids(kept)
             self.version += 1
             for listener in self._listeners:
                 listener.reset(kept)
