@@ -81,6 +81,9 @@ def archive_needs(archive: ArchiveInfo) -> dict[str, int]:
     needs: dict[str, int] = {}
     if archive.places is None:
         return needs
+    if archive.lookups_at is not None:
+        name, offset, length, _ = archive.lookups_at
+        needs[name] = offset + length + 1
     for (length, _), (name, offset) in zip(archive.segments, archive.places, strict=True):
         needs[name] = max(needs.get(name, 0), offset + length + 1)
     return needs
@@ -101,3 +104,21 @@ def read_archive_files(snapshot: Path, archive: ArchiveInfo) -> Iterator[Tree]:
     finally:
         for fd in fds.values():
             os.close(fd)
+
+
+def read_lookups(snapshot: Path, name: str, offset: int, length: int, crc: int) -> bytes:
+    """The archive's lookups' line (format 4) from its archive file, checked."""
+    fd = open_archive_file(snapshot, name, offset + length + 1)
+    try:
+        data = os.pread(fd, length + 1, offset)
+    except OSError as exc:
+        raise StoreError(
+            f"{archive_file(snapshot, name)}: cannot read it: {exc.strerror or exc}"
+        ) from None
+    finally:
+        os.close(fd)
+    if len(data) != length + 1 or data[-1:] != b"\n" or zlib.crc32(data[:-1]) != crc:
+        raise damaged(
+            archive_file(snapshot, name), "the archive's lookups are corrupt (checksum mismatch)"
+        )
+    return data[:-1]

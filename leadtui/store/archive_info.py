@@ -42,6 +42,9 @@ class ArchiveInfo:
     # (archive file name, offset) of each segment, in the order of `segments`; None: the
     # segments follow the snapshot's first line (formats 2 and 3)
     places: tuple[tuple[str, int], ...] | None = None
+    # format 4: (archive file name, offset, length, CRC-32) of the lookups' line, which
+    # lies in an archive file too; None while they are only in memory (a changed archive)
+    lookups_at: tuple[str, int, int, int] | None = None
 
     def located(self, places: Iterable[tuple[str, int]]) -> ArchiveInfo:
         """This archive with its segments at `places` (archive files, format 4)."""
@@ -53,7 +56,10 @@ class ArchiveInfo:
     @property
     def files(self) -> list[str]:
         """The archive files the segments lie in (in order of first use; [] for 2 and 3)."""
-        return list(dict.fromkeys(name for name, _ in self.places or ()))
+        names = [name for name, _ in self.places or ()]
+        if self.lookups_at is not None:
+            names.append(self.lookups_at[0])
+        return list(dict.fromkeys(names))
 
     @classmethod
     def of(cls, segment: bytes, docs: Tree, lookups: dict[str, list[str]]) -> ArchiveInfo:
@@ -144,6 +150,9 @@ class ArchiveInfo:
         files = self.files
         number = {name: n for n, name in enumerate(files)}
         header["files"] = files
+        if self.lookups_at is not None:
+            name, offset, length, crc = self.lookups_at
+            header["lookups"] = [number[name], offset, length, crc]
         header["segments"] = [
             [length, crc, number[name], offset]
             for (length, crc), (name, offset) in zip(self.segments, self.places, strict=True)
@@ -186,12 +195,14 @@ class ArchiveInfo:
             raise damaged(path, "unexpected content: the archive header is malformed")
         files = value.get("files")
         places: tuple[tuple[str, int], ...] | None = None
+        lookups_at = None
         if files is not None:
             segments, places = _located(path, files, value.get("segments"))
+            lookups_at = lookups_place(path, value)
             value = {**value, "segments": segments}
         info = cls.from_json(path, {**value, "lookups": {}})
         lazy = LazyLookups(path, lookups, parse)
-        return cls(info.segments, info.max_ids, lazy, counts, places)
+        return cls(info.segments, info.max_ids, lazy, counts, places, lookups_at)
 
     @classmethod
     def from_json(cls, path: Path, value: Any) -> ArchiveInfo:
@@ -289,6 +300,22 @@ ARCHIVE_NAME = re.compile(r"[^./\\\x00][^/\\\x00]{0,200}\.archive-[0-9]{1,20}-[0
 def archive_file_name(database: str, seq: int, token: str) -> str:
     """The name of a new archive file of the database file `database` (a name)."""
     return f"{database}.archive-{seq}-{token}"
+
+
+def lookups_place(path: Path, value: Any) -> tuple[str, int, int, int]:
+    """Where a format 4 archive header (`value`) says its lookups' line lies."""
+    files, at = value.get("files"), value.get("lookups")
+    if not (
+        isinstance(files, list)
+        and isinstance(at, list)
+        and len(at) == 4
+        and all(type(n) is int and n >= 0 for n in at)
+        and at[0] < len(files)
+        and isinstance(files[at[0]], str)
+        and ARCHIVE_NAME.fullmatch(files[at[0]])
+    ):
+        raise damaged(path, "unexpected content: the archive header is malformed")
+    return files[at[0]], at[1], at[2], at[3]
 
 
 def _located(

@@ -49,7 +49,8 @@ from leadtui.store.archive_files import check_segment as check_segment
 from leadtui.store.archive_files import check_tree as check_tree
 from leadtui.store.archive_files import open_archive_file as open_archive_file
 from leadtui.store.archive_files import read_archive_files as read_archive_files
-from leadtui.store.archive_info import ARCHIVE_NAME
+from leadtui.store.archive_files import read_lookups
+from leadtui.store.archive_info import ARCHIVE_NAME, lookups_place
 from leadtui.store.archive_info import ArchiveInfo as ArchiveInfo
 from leadtui.store.damage import DOCTOR_HINT as DOCTOR_HINT
 from leadtui.store.damage import StoreDamaged as StoreDamaged
@@ -375,8 +376,15 @@ def _format3(
     if isinstance(tops, dict):
         tree.tops = {k: v for k, v in tops.items() if type(v) is int and not tree.loaded(k)}
     archive = None
-    if "archive" in header:
-        lookups = next((pair for pair in read if pair[0].name == LOOKUPS), None)
+    lookups = next((pair for pair in read if pair[0].name == LOOKUPS), None)
+    if "archive" in header and header["format"] == 4:
+        # (format 4: the lookups lie in an archive file; read and checked now, parsed
+        # when first used)
+        if lookups is not None or not isinstance(header["archive"], dict):
+            raise damaged(path, "unexpected content: the archive header is malformed")
+        line = read_lookups(path, *lookups_place(path, header["archive"]))
+        archive = ArchiveInfo.from_header(path, header["archive"], line, loads)
+    elif "archive" in header:
         if lookups is None:
             raise damaged(path, "unexpected content: the archive's lookups are missing")
         part, got = lookups
@@ -384,6 +392,6 @@ def _format3(
         archive = ArchiveInfo.from_header(path, header["archive"], line, loads)
         if (archive.places is not None) != (header["format"] == 4):
             raise damaged(path, "unexpected content: the archive header is malformed")
-    elif any(pair[0].name == LOOKUPS for pair in read):
+    elif lookups is not None:
         raise damaged(path, "unexpected content: archive lookups without an archive")
     return cast(Tree, tree), seq, archive, head_end

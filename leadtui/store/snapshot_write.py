@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import zlib
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 from leadtui.paths import fsync_dir
@@ -104,7 +105,8 @@ def compact_parts(
     if has_archive:
         assert archive is not None
         header = archive.header_json()
-        lookups = archive.lookups_bytes(dumps_table)
+        if archive.places is None:  # (format 4: the lookups lie in an archive file)
+            lookups = archive.lookups_bytes(dumps_table)
     vouched = getattr(tree, "vouched", ())  # (a LazyTree's, see parts.py)
     chunks, parts = encode_parts(tables, seq, header, lookups, vouched)
     return write_snapshot(names, chunks, segments), parts
@@ -184,7 +186,7 @@ def write_archive(
         while folded and old[folded - 1][0] in folded_files:
             folded -= 1
         folded = len(kept) - folded
-    if not fresh and not folded:
+    if not fresh and not folded and info.lookups_at is not None:
         return info.located(old or ()), None
     path = names.new_archive(seq)
     first = len(kept) - folded
@@ -199,13 +201,19 @@ def write_archive(
         chunks.append((line, b"\n"))
         places.append((path.name, offset))
         offset += len(line) + 1
+    lookups_at = info.lookups_at
+    if lookups_at is None:  # changed: written after the segments, in the same file
+        lookups = info.lookups_bytes(dumps_table)
+        chunks.append((lookups, b"\n"))
+        lookups_at = (path.name, offset, len(lookups), zlib.crc32(lookups))
+        del lookups
     write_new_file(path, (chunk for part in chunks for chunk in part))
     try:
         fsync_dir(path.parent)  # named on disk before any snapshot names it
     except BaseException:
         path.unlink(missing_ok=True)
         raise
-    return info.located(places), path
+    return replace(info.located(places), lookups_at=lookups_at), path
 
 
 def remove_unnamed_archives(names: FileNames, named: Iterable[str]) -> list[Path]:

@@ -241,11 +241,15 @@ def _as_old_format(db_path: Path, fmt: int) -> None:
     for name, length, _ in head["parts"]:
         parts[name] = rest[pos : pos + length]
         pos += length + 1
+    n, offset, length, crc = archive["lookups"]  # (format 3: a part of the snapshot)
+    parts["_lookups"] = files[n][offset : offset + length]
     if fmt == 3:
         head["format"] = 3
+        head["parts"].append(["_lookups", length, crc])
         head["archive"] = {"segments": segments, "max_ids": archive["max_ids"],
                            "counts": archive["counts"]}  # fmt: skip
-        out = json.dumps({"_leadtui": head}, separators=(",", ":")).encode() + b"\n" + rest
+        first = json.dumps({"_leadtui": head}, separators=(",", ":")).encode()
+        out = first + b"\n" + rest + parts["_lookups"] + b"\n"
     else:
         tables = {name: json.loads(body) for name, body in parts.items() if name != "_lookups"}
         old = {"format": 2, "seq": head["seq"], "archive": {
