@@ -103,9 +103,7 @@ class Unread:
                 offset += length + 1
             return found
         assert self.path is not None
-        for (length, crc), (name, offset) in zip(
-            self.info.segments, self.info.places, strict=True
-        ):
+        for (length, crc), (name, offset) in zip(self.info.segments, self.info.places, strict=True):
             found.append((archive_file(self.path, name), self.files[name], offset, length, crc))
         return found
 
@@ -152,6 +150,23 @@ class Unread:
         # (the key first: a new document's is above the archive's, and asking the tree
         # would parse a table not parsed yet)
         return int(op[2]) <= top and op[2] not in tree.get(op[1], ())
+
+
+def kept_segments(
+    unread: Unread | None,
+) -> tuple[ArchiveInfo | None, list[Place], tuple[tuple[str, int], ...] | None]:
+    """What a compaction keeps of `unread`: the archive without the segments read into
+    the tree (their documents are in the tree, and the archiver picks those still idle
+    again), where the kept ones lie, and their places in archive files (None: in the
+    snapshot, formats 2 and 3)."""
+    if unread is None:
+        return None, [], None
+    info = unread.info
+    if unread.loaded:
+        keep = [n for n in range(len(info.segments)) if n not in unread.loaded]
+        info = info.keeping(keep, unread.loaded_lookups)
+    places = [place for n, place in enumerate(unread.places()) if n not in unread.loaded]
+    return info, places, info.places
 
 
 def needles_for(

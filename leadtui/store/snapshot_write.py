@@ -62,6 +62,28 @@ def compact_files(
     return write_snapshot(names, head_chunks, segments)
 
 
+def compact_streamed(
+    names: FileNames,
+    tree: Tree,
+    seq: int,
+    archive: ArchiveInfo | None,
+    kept: list[Place],
+    fresh: list[bytes],
+    extra: tuple[str, Iterable[bytes]],
+) -> int:
+    """`compact_files` for the bulk import (`extra` streamed into its table): format 2,
+    the archive's segments (those at `kept`, then the lines `fresh`) copied into the
+    snapshot itself (the next compaction moves them out to an archive file again)."""
+    if archive is not None:
+        archive = replace(archive, places=None, lookups_at=None)
+    chunks: list[Iterable[bytes]] = [
+        copy_chunks(fd, offset, length + 1) for _, fd, offset, length, _ in kept
+    ]
+    chunks += [(line, b"\n") for line in fresh]
+    segments = (chunk for part in chunks for chunk in part)
+    return compact_files(names, tree, seq, archive, segments, extra)
+
+
 #: A snapshot without an archive whose tables encode to less than this is written in
 #: format 1 (one line, as older versions read it); parsing all of it costs little.
 SMALL_SNAPSHOT = 1 << 20
@@ -176,8 +198,10 @@ def write_archive(
         written = sum(len(line) + 1 for line in fresh)
         files = list(sizes)
         folded_files: set[str] = set()
-        while files and written and (
-            sizes[files[-1]] <= FOLD_RATIO * written or len(files) > MAX_ARCHIVE_FILES
+        while (
+            files
+            and written
+            and (sizes[files[-1]] <= FOLD_RATIO * written or len(files) > MAX_ARCHIVE_FILES)
         ):
             name = files.pop()
             folded_files.add(name)

@@ -22,7 +22,6 @@ import json
 import os
 import threading
 from collections.abc import Iterable
-from dataclasses import replace
 from typing import Any
 
 from leadtui.paths import fsync_dir
@@ -31,7 +30,6 @@ from leadtui.store.files import (
     ArchiveInfo,
     Tree,
     check_tree,
-    copy_chunks,
     create_private,
     dumps,
     encode_record,
@@ -45,11 +43,11 @@ from leadtui.store.ops import inverse
 from leadtui.store.parts import LazyTree
 from leadtui.store.protocol import StoreError
 from leadtui.store.segments import Archiver as Archiver
-from leadtui.store.segments import Place, Unread
+from leadtui.store.segments import Unread, kept_segments
 from leadtui.store.snapshot_write import (
     Unchanged,
-    compact_files,
     compact_parts,
+    compact_streamed,
     remove_unnamed_archives,
     write_archive,
 )
@@ -209,18 +207,7 @@ class JournalStorage(JournalReader):
             else:
                 kept = {name: table for name, table in tree.items() if name not in moved}
                 kept.update(changes)
-        info: ArchiveInfo | None = None
-        kept_places: list[Place] = []
-        old_places: tuple[tuple[str, int], ...] | None = None
-        if unread is not None:
-            # segments read into the tree (load_holding) are not kept: their documents
-            # are in the tree, and the archiver picks those still idle again
-            info = unread.info
-            if unread.loaded:
-                keep = [n for n in range(len(info.segments)) if n not in unread.loaded]
-                info = info.keeping(keep, unread.loaded_lookups)
-            kept_places = [p for n, p in enumerate(unread.places()) if n not in unread.loaded]
-            old_places = info.places
+        info, kept_places, old_places = kept_segments(unread)
         fresh: list[bytes] = []
         if moved:
             assert self._archiver is not None
@@ -235,14 +222,7 @@ class JournalStorage(JournalReader):
         named_before = self._archive_files
         if extra is not None:
             # (the bulk import: format 2, the segments copied into the snapshot itself)
-            if info is not None:
-                info = replace(info, places=None)
-            chunks: list[Iterable[bytes]] = [
-                copy_chunks(fd, offset, length + 1) for _, fd, offset, length, _ in kept_places
-            ]
-            chunks += [(line, b"\n") for line in fresh]
-            segments = (chunk for part in chunks for chunk in part)
-            head_end = compact_files(self.names, kept, self.seq, info, segments, extra)
+            head_end = compact_streamed(self.names, kept, self.seq, info, kept_places, fresh, extra)
         else:
             new_file = None
             if info is not None:
