@@ -13,7 +13,11 @@ whether anyone else wrote; catching up reads only the journal bytes that are new
 
 Opening, reading and catching up are `JournalReader`'s (journal_reader.py); the archive's
 segments are segments.py's. This module is the writing: transactions, the journal record,
-compaction.
+compaction. A compaction writes the working set as the new snapshot; the archive lies in
+archive files beside it (format 4, see files.py): a compaction that moves nothing into the
+archive names the same files again, one that does writes one new file first
+(snapshot_write.write_archive), and the files neither the new snapshot nor `.bak` names
+are removed after the rename.
 """
 
 from __future__ import annotations
