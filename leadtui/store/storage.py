@@ -228,21 +228,15 @@ class JournalStorage(JournalReader):
             # (the bulk import: format 2, the segments copied into the snapshot itself)
             head_end = compact_streamed(self.names, kept, self.seq, info, kept_places, fresh, extra)
         else:
-            new_file = None
             if info is not None:
-                info, new_file = write_archive(
-                    self.names, self.seq, info, kept_places, old_places, fresh
+                # (should the snapshot fail below, a new file is left for the clean-up of
+                # the next compaction: after its rename, the snapshot may name it)
+                info, _ = write_archive(self.names, self.seq, info, kept_places, old_places, fresh)
+            with Unchanged(self.names.snapshot, self._seen.snapshot, kept) as unchanged:
+                # (the running top ids: no pass over every key of every table)
+                head_end, parts = compact_parts(
+                    self.names, kept, self.seq, info, (), unchanged, dict(self._max_ids)
                 )
-            try:
-                with Unchanged(self.names.snapshot, self._seen.snapshot, kept) as unchanged:
-                    # (the running top ids: no pass over every key of every table)
-                    head_end, parts = compact_parts(
-                        self.names, kept, self.seq, info, (), unchanged, dict(self._max_ids)
-                    )
-            except BaseException:
-                if new_file is not None:
-                    new_file.unlink(missing_ok=True)
-                raise
             if isinstance(kept, LazyTree):
                 kept.rebased(parts)
         del fresh
