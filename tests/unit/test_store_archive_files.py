@@ -308,3 +308,63 @@ def test_a_bulk_import_keeps_the_archive_and_the_next_compaction_moves_it_out(
         store.compact()
         assert everything(store) == after_add
     assert [p.name for p in archive_files(db_path)] == named_files(db_path)
+
+
+def _segment(n: int, size: int) -> bytes:
+    """A segment line of about `size` bytes holding lead document `n`."""
+    line = json.dumps({"leads": {str(n): {"id": f"lead{n}", "pad": ""}}}).encode()
+    pad = "x" * max(0, size - len(line))
+    return json.dumps({"leads": {str(n): {"id": f"lead{n}", "pad": pad}}}).encode()
+
+
+def test_the_newest_small_archive_files_are_folded_into_the_new_one(tmp_path: Path) -> None:
+    from leadtui.store.archive_info import ArchiveInfo
+    from leadtui.store.fileio import FileNames
+    from leadtui.store.files import read_archive_files
+    from leadtui.store.snapshot_write import write_archive
+
+    names = FileNames(tmp_path / "leads.json")
+    big, small = _segment(1, 5000), _segment(2, 300)
+    files = {"leads.json.archive-1-00000001": big, "leads.json.archive-2-00000002": small}
+    fds, kept, infos = [], [], []
+    for n, (name, line) in enumerate(files.items(), start=1):
+        (tmp_path / name).write_bytes(line + b"\n")
+        fd = os.open(tmp_path / name, os.O_RDONLY)
+        fds.append(fd)
+        kept.append((tmp_path / name, fd, 0, len(line), zlib.crc32(line)))
+        docs = json.loads(line)
+        infos.append(ArchiveInfo.of(line, docs, {"lead_ids": [f"lead{n}"]}))
+    fresh = _segment(3, 200)
+    new = ArchiveInfo.of(fresh, json.loads(fresh), {"lead_ids": ["lead3"]})
+    info = infos[0].plus(infos[1]).plus(new)
+    old = (("leads.json.archive-1-00000001", 0), ("leads.json.archive-2-00000002", 0))
+    try:
+        located, path = write_archive(names, 9, info, kept, old, [fresh])
+    finally:
+        for fd in fds:
+            os.close(fd)
+    assert path is not None and path.name.startswith("leads.json.archive-9-")
+    # 300 bytes <= 2 x 200: folded; 5,000 > 2 x 500: named again, not copied
+    assert located.files == ["leads.json.archive-1-00000001", path.name]
+    assert located.places == (
+        ("leads.json.archive-1-00000001", 0),
+        (path.name, 0),
+        (path.name, len(small) + 1),
+    )
+    segments = list(read_archive_files(names.snapshot, located))
+    assert [list(s["leads"]) for s in segments] == [["1"], ["2"], ["3"]]
+    assert located.lookups_at is not None and located.lookups_at[0] == path.name
+    # a compaction that moves nothing names the same files again and writes none
+    places = []
+    for name, offset in located.places:
+        fd = os.open(tmp_path / name, os.O_RDONLY)
+        fds.append(fd)
+        places.append((tmp_path / name, fd, offset, 0, 0))
+    try:
+        again, none = write_archive(names, 10, located, places, located.places, [])
+    finally:
+        for fd in fds[2:]:
+            os.close(fd)
+    assert none is None and again.places == located.places
+    assert again.lookups_at == located.lookups_at
+    assert {p.name for p in archive_files(names.snapshot)} == set(files) | {path.name}
