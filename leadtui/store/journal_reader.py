@@ -177,6 +177,7 @@ class JournalReader(Storage):
                             tree, op
                         ):
                             merge_unread(snap, tree, unread)
+                            unread.close()
                             unread = None
                     apply_op(tree, op, ())
 
@@ -185,6 +186,8 @@ class JournalReader(Storage):
                     merge_holding(snap, tree, unread, needles, self._archiver, ())
                 seq = apply_records(self.names.journal, seq, records, replay)
         except BaseException:
+            if unread is not None:
+                unread.close()  # (its archive files too)
             handle.close()
             raise
         if unread is None:

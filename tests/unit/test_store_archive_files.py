@@ -368,3 +368,23 @@ def test_the_newest_small_archive_files_are_folded_into_the_new_one(tmp_path: Pa
     assert none is None and again.places == located.places
     assert again.lookups_at == located.lookups_at
     assert {p.name for p in archive_files(names.snapshot)} == set(files) | {path.name}
+
+
+def _open_fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc")
+def test_opening_and_closing_leaves_no_archive_file_open(db_path: Path, clock: Clock) -> None:
+    archived(db_path, clock)
+    with open_store(db_path, cadence=CADENCE, clock=clock) as store:
+        store._storage.clear("touches")  # journal: a change that may touch the archive
+    before = _open_fds()
+    for _ in range(5):  # replay reads the whole archive while opening
+        with open_store(db_path, cadence=CADENCE, clock=clock) as store:
+            assert store._storage.archive_loaded
+    for _ in range(5):
+        with open_store(db_path, cadence=CADENCE, clock=clock) as store:
+            store.compact()
+            assert not store._storage.archive_loaded
+    assert _open_fds() == before
