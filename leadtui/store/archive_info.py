@@ -45,6 +45,9 @@ class ArchiveInfo:
     # format 4: (archive file name, offset, length, CRC-32) of the lookups' line, which
     # lies in an archive file too; None while they are only in memory (a changed archive)
     lookups_at: tuple[str, int, int, int] | None = None
+    # the earliest last activity among the closed leads left in the working set when
+    # the snapshot was written ("" for none; None: not said), see segments.Activity
+    quiet: str | None = field(default=None, compare=False)
 
     def located(self, places: Iterable[tuple[str, int]]) -> ArchiveInfo:
         """This archive with its segments at `places` (archive files, format 4)."""
@@ -144,6 +147,8 @@ class ArchiveInfo:
         if counts is None:
             counts = {name: self.count(name) for name in self.lookups}
         header: dict[str, Any] = {"max_ids": self.max_ids, "counts": counts}
+        if self.quiet is not None:
+            header["quiet"] = self.quiet
         if self.places is None:
             header["segments"] = [list(segment) for segment in self.segments]
             return header
@@ -202,7 +207,9 @@ class ArchiveInfo:
             value = {**value, "segments": segments}
         info = cls.from_json(path, {**value, "lookups": {}})
         lazy = LazyLookups(path, lookups, parse)
-        return cls(info.segments, info.max_ids, lazy, counts, places, lookups_at)
+        quiet = value.get("quiet")
+        quiet = quiet if isinstance(quiet, str) and len(quiet) <= 64 else None
+        return cls(info.segments, info.max_ids, lazy, counts, places, lookups_at, quiet)
 
     @classmethod
     def from_json(cls, path: Path, value: Any) -> ArchiveInfo:

@@ -39,6 +39,7 @@ from leadtui.store.ops import Listener, apply_op, apply_records, max_ids
 from leadtui.store.parts import LazyTree
 from leadtui.store.protocol import StoreError
 from leadtui.store.segments import (
+    Activity,
     Archiver,
     Unread,
     merge_holding,
@@ -77,6 +78,7 @@ class JournalReader(Storage):
         self._archive_checked = False
         self._head_bytes = 0  # length of the snapshot's first line (the working set)
         self._archive_files: tuple[str, ...] = ()  # the archive files that snapshot names
+        self._activity = Activity(archiver, None)  # since that snapshot (segments.py)
         self.names = FileNames(Path(path))
         self.path = self.names.snapshot
         env = os.environ.get(COMPACT_ENV, "")
@@ -166,9 +168,11 @@ class JournalReader(Storage):
                 if info is not None:
                     unread = Unread.open(snap, info, handle, head_end)
                 journal_sig, records, offset = self._read_journal(0)
+                activity = Activity(self._archiver, info.quiet if info is not None else None)
 
                 def replay(op: list[Any]) -> None:
                     nonlocal unread
+                    activity.note(op)
                     if unread is not None and unread.may_hold(tree, op):
                         if op[0] == "p" and self._archiver is not None:
                             needles = self._archiver.needles(op[1], op[3])
@@ -197,6 +201,7 @@ class JournalReader(Storage):
         self._tree, self.seq = tree, seq
         self._head_bytes = head_end
         self._archive_files = tuple(info.files) if info is not None else ()
+        self._activity = activity
         self._max_ids = self._top_ids(tree)
         self._seen = Seen(snap_sig, journal_sig, offset)
         self._archive_checked = False
@@ -397,6 +402,7 @@ class JournalReader(Storage):
 
     def _apply(self, op: list[Any]) -> None:
         """Apply one change to the live tree, telling the listeners; track the top ids."""
+        self._activity.note(op)
         apply_op(self._tree, op, self._listeners)
         if op[0] == "p":
             if int(op[2]) > self._max_ids.get(op[1], 0):

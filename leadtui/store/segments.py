@@ -152,6 +152,61 @@ class Unread:
         return int(op[2]) <= top and op[2] not in tree.get(op[1], ())
 
 
+class Activity:
+    """What the changes since the snapshot say about when a compaction can next find
+    leads to move into the archive, so that one that cannot skips the archiver's pass
+    over every closed lead and its touches (which would parse the touches table).
+
+    `quiet` (the snapshot's, from its archive header: `select`'s value then) is the
+    earliest last activity among the closed leads left in the working set. A change to a
+    lead or a touch lowers the bound to that lead's latest time seen in the changes (its
+    real last activity can only be later: it is the latest of all of them). A deleted
+    touch, a cleared or replaced table, a time that is not one, or a snapshot that does
+    not say: unknown, and the archiver runs."""
+
+    __slots__ = ("quiet", "unknown", "_latest", "_archiver")
+
+    def __init__(self, archiver: Archiver | None, quiet: str | None) -> None:
+        self._archiver = archiver
+        self.quiet = quiet or ""  # "" : no closed lead in the working set
+        self.unknown = quiet is None or getattr(archiver, "activity", None) is None
+        self._latest: dict[str, str] = {}
+
+    def note(self, op: list[Any]) -> None:
+        """A change applied to the tree (or replayed from the journal)."""
+        if self.unknown:
+            return
+        kind = op[0]
+        if kind not in ("p", "d"):
+            self.unknown = True
+            return
+        if kind == "d":  # (a deleted touch may make its lead's last activity earlier)
+            self.unknown = self._archiver.activity(op[1], {}) is not None  # type: ignore[union-attr]
+            return
+        found = self._archiver.activity(op[1], op[3])  # type: ignore[union-attr]
+        if found is None:
+            return
+        lead_id, stamp = found
+        if stamp is None:
+            self.unknown = True
+        elif stamp > self._latest.get(lead_id, ""):
+            self._latest[lead_id] = stamp
+
+    def bound(self) -> str | None:
+        """The earliest last activity any closed lead of the working set may have now
+        ("" for none; None: unknown)."""
+        if self.unknown:
+            return None
+        stamps = [stamp for stamp in (self.quiet, *self._latest.values()) if stamp]
+        return min(stamps) if stamps else ""
+
+    def due(self) -> bool:
+        """Could the archiver find anything to move now?"""
+        bound = self.bound()
+        cutoff = getattr(self._archiver, "cutoff", None)
+        return bound is None or cutoff is None or (bound != "" and bound < cutoff())
+
+
 def kept_segments(
     unread: Unread | None,
 ) -> tuple[ArchiveInfo | None, list[Place], tuple[tuple[str, int], ...] | None]:

@@ -26,6 +26,7 @@ import json
 import os
 import threading
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 from leadtui.paths import fsync_dir
@@ -46,8 +47,8 @@ from leadtui.store.journal_reader import JournalReader, Seen
 from leadtui.store.ops import inverse
 from leadtui.store.parts import LazyTree
 from leadtui.store.protocol import StoreError
+from leadtui.store.segments import Activity, Unread, kept_segments
 from leadtui.store.segments import Archiver as Archiver
-from leadtui.store.segments import Unread, kept_segments
 from leadtui.store.snapshot_write import (
     Unchanged,
     compact_parts,
@@ -195,8 +196,14 @@ class JournalStorage(JournalReader):
         if self._vouch is not None and isinstance(tree, LazyTree):
             tree.vouched = self._vouch(tree)
         moved: Tree = {}
-        if self._archiver is not None and archive:
+        quiet = self._activity.bound()  # (carried when the archiver has nothing to do)
+        if (
+            self._archiver is not None
+            and archive
+            and (unread is None or unread.loaded or self._activity.due())
+        ):
             picked = self._archiver.select(tree)
+            quiet = getattr(self._archiver, "quiet", None)
             moved = {
                 name: {k: tree[name][k] for k in keys} for name, keys in picked.items() if keys
             }
@@ -223,6 +230,8 @@ class JournalStorage(JournalReader):
                 del segment
         if info is not None and not info.segments:
             info = None
+        if info is not None:
+            info = replace(info, quiet=quiet)
         named_before = self._archive_files
         if extra is not None:
             # (the bulk import: format 2, the segments copied into the snapshot itself)
@@ -241,6 +250,7 @@ class JournalStorage(JournalReader):
                 kept.rebased(parts)
         del fresh
         self._archive_files = tuple(info.files) if info is not None else ()
+        self._activity = Activity(self._archiver, info.quiet if info is not None else None)
         # the new snapshot and `.bak` (the one read before) name what must stay
         remove_unnamed_archives(self.names, {*self._archive_files, *named_before})
         self._seen = Seen(stat_sig(self.names.snapshot), None, 0)
