@@ -9,6 +9,10 @@ email), a report or an export wants every lead, or another process changes one. 
 archived leads' ids, phone numbers and email keys, and the touches' ids, so lookups and
 new ids never need the archive itself.
 
+`select` also says when it can next find anything (`quiet`, kept in the snapshot's archive
+header), so that a compaction before then skips its pass over every closed lead's touches
+(segments.Activity).
+
 At 50,000 leads with most of them closed, this is what makes opening cost the leads a rep
 can still act on rather than the whole history (issue 7).
 """

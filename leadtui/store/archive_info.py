@@ -5,7 +5,9 @@ without reading the segments (see files.py for the format).
 Formats 2 and 3 keep the segments in the snapshot itself, after its first line (or parts).
 Format 4 keeps them in archive files beside it (`<database>.archive-<seq>-<hex>`, written
 once and never changed): the header lists the files (`"files"`) and, for each segment,
-its length, CRC-32, file number and offset (`ArchiveInfo.places`).
+its length, CRC-32, file number and offset (`ArchiveInfo.places`), where the lookups'
+line lies (`lookups_at`: written with the segments, when they change), and `quiet` (when
+a compaction can next find leads to move: see segments.Activity).
 """
 
 from __future__ import annotations
