@@ -135,6 +135,10 @@ def _compact(store: Any, db: Path, per_log: float) -> Figure:
     # the store's rule: journal > max(floor, first line / ratio)
     limit = max(floor, head // ratio)
     note = f"snapshot {size / 1e6:.1f} MB, working set {head / 1e6:.1f} MB of it"
+    # format 4: the archive lies in files of its own beside the snapshot
+    archived = sum(p.stat().st_size for p in db.parent.glob(db.name + ".archive-*"))
+    if archived:
+        note += f", archive files {archived / 1e6:.1f} MB beside it"
     if per_log:
         note += f"; one per ~{limit / per_log:,.0f} logs ({per_log:.0f} B of journal per log)"
     return figure("compact", ms, note)

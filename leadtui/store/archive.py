@@ -9,6 +9,10 @@ email), a report or an export wants every lead, or another process changes one. 
 archived leads' ids, phone numbers and email keys, and the touches' ids, so lookups and
 new ids never need the archive itself.
 
+`select` also says when it can next find anything (`quiet`, kept in the snapshot's archive
+header), so that a compaction before then skips its pass over every closed lead's touches
+(segments.Activity).
+
 At 50,000 leads with most of them closed, this is what makes opening cost the leads a rep
 can still act on rather than the whole history (issue 7).
 """
@@ -69,35 +73,88 @@ class LeadArchiver:
         self._clock = clock or (lambda: datetime.now(UTC))
         self.idle = idle
         self.segment_leads = segment_leads or SEGMENT_LEADS
+        self.quiet = ""  # set by `select`
+
+    def cutoff(self) -> str:
+        """A lead whose last activity is before this (stored form) is idle enough."""
+        return iso(self._clock() - self.idle)
 
     def select(self, tree: Tree) -> dict[str, list[str]]:
-        cutoff = iso(self._clock() - self.idle)
+        """Closed leads idle since before `cutoff()`, with their touches. Also sets
+        `quiet`: the earliest last activity (stored form) among the closed leads it leaves
+        in the working set ("" for none): until the cutoff passes it, and nothing changes
+        a lead, a compaction finds nothing new to move (see segments.Activity)."""
+        cutoff = self.cutoff()
         leads, touches = tree.get(LEADS, {}), tree.get(TOUCHES, {})
         closed: dict[str, str] = {}  # lead id -> document key
+        latest: dict[str, str] = {}  # a candidate's last activity so far
+        quiet = ""
         for key, doc in leads.items():
             if doc.get("status", "new") in _ACTIVE:
                 continue
-            stamps = [_stamp(doc.get("received_at"))]
-            inquiries = doc.get("inquiries")
-            if isinstance(inquiries, list):
-                stamps.extend(map(_stamp, inquiries))
-            if all(stamp is not None and stamp < cutoff for stamp in stamps):
+            last = self._lead_stamp(doc)
+            if last is None:
+                continue  # (a time that is not one: never archived)
+            if last < cutoff:
                 closed[doc.get("id")] = key  # type: ignore[index]
+                latest[doc.get("id")] = last  # type: ignore[index]
+            elif not quiet or last < quiet:
+                quiet = last
         if not closed:
+            self.quiet = quiet
             return {}
-        recent: set[str] = set()  # closed leads with a touch since the cutoff
-        for doc in touches.values():
+        # one pass over the touches: those of the candidates (in table order), and which
+        # candidates have a recent one
+        theirs: list[tuple[str, str]] = []  # (touch key, lead id)
+        never: set[str] = set()  # candidates with a touch whose time is not one
+        for key, doc in touches.items():
             lead_id = doc.get("lead_id")
             if lead_id in closed:
+                theirs.append((key, lead_id))
                 stamp = _stamp(doc.get("at"))
-                if stamp is None or stamp >= cutoff:
-                    recent.add(lead_id)
-        for lead_id in recent:
-            del closed[lead_id]
+                if stamp is None:
+                    never.add(lead_id)
+                elif stamp > latest[lead_id]:
+                    latest[lead_id] = stamp
+        for lead_id, last in latest.items():
+            if lead_id in never or last >= cutoff:
+                del closed[lead_id]
+                if lead_id not in never and (not quiet or last < quiet):
+                    quiet = last
+        self.quiet = quiet
+        if not closed:
+            return {}
         return {
             LEADS: list(closed.values()),
-            TOUCHES: [key for key, doc in touches.items() if doc.get("lead_id") in closed],
+            TOUCHES: [key for key, lead_id in theirs if lead_id in closed],
         }
+
+    @staticmethod
+    def _lead_stamp(doc: dict[str, Any]) -> str | None:
+        """The last of a lead document's own times (arrival, inquiries); None when one is
+        not a time."""
+        last = _stamp(doc.get("received_at"))
+        inquiries = doc.get("inquiries")
+        if isinstance(inquiries, list):
+            for value in inquiries:
+                stamp = _stamp(value)
+                if stamp is None or last is None:
+                    return None
+                last = max(last, stamp)
+        return last
+
+    def activity(self, table: str, doc: dict[str, Any]) -> tuple[str, str | None] | None:
+        """(lead id, time) of the activity a put of `doc` into `table` records: a lead's
+        last own time, a touch's time (None: not a time); None for other tables."""
+        if table == LEADS:
+            lead_id = doc.get("id")
+            return (lead_id, self._lead_stamp(doc)) if isinstance(lead_id, str) else ("", None)
+        if table == TOUCHES:
+            lead_id = doc.get("lead_id")
+            if not isinstance(lead_id, str):
+                return "", None
+            return lead_id, _stamp(doc.get("at"))
+        return None
 
     def split(self, moved: Tree) -> list[Tree]:
         """Segments of at most `SEGMENT_LEADS` leads, each lead with its touches."""

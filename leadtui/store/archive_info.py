@@ -1,14 +1,22 @@
 """The archive's summary in a snapshot's first line (`ArchiveInfo`): where each segment
 lies, the highest ids inside them, and the sorted lookups that answer "is this archived?"
 without reading the segments (see files.py for the format).
+
+Formats 2 and 3 keep the segments in the snapshot itself, after its first line (or parts).
+Format 4 keeps them in archive files beside it (`<database>.archive-<seq>-<hex>`, written
+once and never changed): the header lists the files (`"files"`) and, for each segment,
+its length, CRC-32, file number and offset (`ArchiveInfo.places`), where the lookups'
+line lies (`lookups_at`: written with the segments, when they change), and `quiet` (when
+a compaction can next find leads to move: see segments.Activity).
 """
 
 from __future__ import annotations
 
+import re
 import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +41,30 @@ class ArchiveInfo:
     max_ids: dict[str, int]
     lookups: dict[str, str]  # (a `LazyLookups` when read from a format 3 snapshot)
     counts: dict[str, int] | None = field(default=None, compare=False)
+    # (archive file name, offset) of each segment, in the order of `segments`; None: the
+    # segments follow the snapshot's first line (formats 2 and 3)
+    places: tuple[tuple[str, int], ...] | None = None
+    # format 4: (archive file name, offset, length, CRC-32) of the lookups' line, which
+    # lies in an archive file too; None while they are only in memory (a changed archive)
+    lookups_at: tuple[str, int, int, int] | None = None
+    # the earliest last activity among the closed leads left in the working set when
+    # the snapshot was written ("" for none; None: not said), see segments.Activity
+    quiet: str | None = field(default=None, compare=False)
+
+    def located(self, places: Iterable[tuple[str, int]]) -> ArchiveInfo:
+        """This archive with its segments at `places` (archive files, format 4)."""
+        where = tuple(places)
+        if len(where) != len(self.segments):
+            raise ValueError("one place per segment")
+        return replace(self, places=where)
+
+    @property
+    def files(self) -> list[str]:
+        """The archive files the segments lie in (in order of first use; [] for 2 and 3)."""
+        names = [name for name, _ in self.places or ()]
+        if self.lookups_at is not None:
+            names.append(self.lookups_at[0])
+        return list(dict.fromkeys(names))
 
     @classmethod
     def of(cls, segment: bytes, docs: Tree, lookups: dict[str, list[str]]) -> ArchiveInfo:
@@ -52,7 +84,10 @@ class ArchiveInfo:
         for name, values in other.lookups.items():
             mine = lookups.get(name, "\n")
             lookups[name] = _joined([*mine[1:-1].split("\n"), *values[1:-1].split("\n")])
-        return ArchiveInfo(self.segments + other.segments, max_ids, lookups)
+        places = None
+        if self.places is not None and other.places is not None:
+            places = self.places + other.places
+        return ArchiveInfo(self.segments + other.segments, max_ids, lookups, places=places)
 
     def keeping(self, numbers: Iterable[int], lookups: dict[str, list[str]]) -> ArchiveInfo:
         """This archive with only the segments `numbers` (from 0, in file order), its
@@ -72,7 +107,10 @@ class ArchiveInfo:
             kept[name] = _joined(remaining)
         wanted = set(numbers)
         segments = tuple(seg for n, seg in enumerate(self.segments) if n in wanted)
-        return ArchiveInfo(segments, dict(self.max_ids), kept)
+        places = None
+        if self.places is not None:
+            places = tuple(place for n, place in enumerate(self.places) if n in wanted)
+        return ArchiveInfo(segments, dict(self.max_ids), kept, places=places)
 
     def holds(self, name: str, value: str) -> bool:
         """True if `value` is among the archived values called `name`: a binary search
@@ -110,11 +148,23 @@ class ArchiveInfo:
         counts = self.counts if self.counts is not None and not self.lookups_loaded else None
         if counts is None:
             counts = {name: self.count(name) for name in self.lookups}
-        return {
-            "segments": [list(segment) for segment in self.segments],
-            "max_ids": self.max_ids,
-            "counts": counts,
-        }
+        header: dict[str, Any] = {"max_ids": self.max_ids, "counts": counts}
+        if self.quiet is not None:
+            header["quiet"] = self.quiet
+        if self.places is None:
+            header["segments"] = [list(segment) for segment in self.segments]
+            return header
+        files = self.files
+        number = {name: n for n, name in enumerate(files)}
+        header["files"] = files
+        if self.lookups_at is not None:
+            name, offset, length, crc = self.lookups_at
+            header["lookups"] = [number[name], offset, length, crc]
+        header["segments"] = [
+            [length, crc, number[name], offset]
+            for (length, crc), (name, offset) in zip(self.segments, self.places, strict=True)
+        ]
+        return header
 
     def lookups_bytes(self, encode: Callable[[Any], bytes]) -> bytes:
         """The line of the lookups part: the bytes read while they are not parsed (a
@@ -128,7 +178,10 @@ class ArchiveInfo:
 
     @property
     def size(self) -> int:
-        """Bytes of the segments in the file (each with its newline)."""
+        """Bytes of the segments in the snapshot itself (each with its newline): 0 when
+        they lie in archive files."""
+        if self.places is not None:
+            return 0
         return sum(length + 1 for length, _ in self.segments)
 
     def to_json(self) -> dict[str, Any]:
@@ -147,9 +200,18 @@ class ArchiveInfo:
         counts = value.get("counts") if isinstance(value, dict) else None
         if not isinstance(counts, dict) or not all(type(n) is int for n in counts.values()):
             raise damaged(path, "unexpected content: the archive header is malformed")
+        files = value.get("files")
+        places: tuple[tuple[str, int], ...] | None = None
+        lookups_at = None
+        if files is not None:
+            segments, places = _located(path, files, value.get("segments"))
+            lookups_at = lookups_place(path, value)
+            value = {**value, "segments": segments}
         info = cls.from_json(path, {**value, "lookups": {}})
         lazy = LazyLookups(path, lookups, parse)
-        return cls(info.segments, info.max_ids, lazy, counts)
+        quiet = value.get("quiet")
+        quiet = quiet if isinstance(quiet, str) and len(quiet) <= 64 else None
+        return cls(info.segments, info.max_ids, lazy, counts, places, lookups_at, quiet)
 
     @classmethod
     def from_json(cls, path: Path, value: Any) -> ArchiveInfo:
@@ -238,6 +300,55 @@ class LazyLookups(dict):  # type: ignore[type-arg]
     def __len__(self) -> int:
         self._load()
         return dict.__len__(self)
+
+
+#: What an archive file may be called (a plain name beside the snapshot, never a path).
+ARCHIVE_NAME = re.compile(r"[^./\\\x00][^/\\\x00]{0,200}\.archive-[0-9]{1,20}-[0-9a-f]{8}")
+
+
+def archive_file_name(database: str, seq: int, token: str) -> str:
+    """The name of a new archive file of the database file `database` (a name)."""
+    return f"{database}.archive-{seq}-{token}"
+
+
+def lookups_place(path: Path, value: Any) -> tuple[str, int, int, int]:
+    """Where a format 4 archive header (`value`) says its lookups' line lies."""
+    files, at = value.get("files"), value.get("lookups")
+    if not (
+        isinstance(files, list)
+        and isinstance(at, list)
+        and len(at) == 4
+        and all(type(n) is int and n >= 0 for n in at)
+        and at[0] < len(files)
+        and isinstance(files[at[0]], str)
+        and ARCHIVE_NAME.fullmatch(files[at[0]])
+    ):
+        raise damaged(path, "unexpected content: the archive header is malformed")
+    return files[at[0]], at[1], at[2], at[3]
+
+
+def _located(
+    path: Path, files: Any, segments: Any
+) -> tuple[list[list[int]], tuple[tuple[str, int], ...]]:
+    """(length, CRC-32) and (file, offset) of each segment of a format 4 archive header."""
+    problem = damaged(path, "unexpected content: the archive header is malformed")
+    if not (isinstance(files, list) and isinstance(segments, list)) or not all(
+        isinstance(name, str) and ARCHIVE_NAME.fullmatch(name) for name in files
+    ):
+        raise problem
+    pairs: list[list[int]] = []
+    places: list[tuple[str, int]] = []
+    for item in segments:
+        if not (
+            isinstance(item, list)
+            and len(item) == 4
+            and all(type(n) is int and n >= 0 for n in item)
+            and item[2] < len(files)
+        ):
+            raise problem
+        pairs.append(item[:2])
+        places.append((files[item[2]], item[3]))
+    return pairs, tuple(places)
 
 
 def _joined(values: list[str]) -> str:

@@ -24,11 +24,13 @@ from leadtui.paths import fsync_dir
 from leadtui.store.archive import LEAD_IDS
 from leadtui.store.file_checks import (
     ODD,
+    archive_lines,
     chmod_private,
     odd_lines,
     own_files,
     permission_lines,
     remove_odd,
+    remove_unnamed,
 )
 from leadtui.store.files import (
     ArchiveInfo,
@@ -164,6 +166,7 @@ def _check(names: FileNames, now: datetime) -> list[str]:
         else:
             lines.append(f"fix: --repair restores {plan[3]}")
     lines.extend(permission_lines(names))
+    lines.extend(archive_lines(names))
     for left_over in names.temps():
         lines.append(f"note: left-over temporary file {left_over.name} (removed by --repair)")
     return lines
@@ -245,7 +248,7 @@ def _count(n: int, one: str, many: str | None = None) -> str:
 
 def _needs_tidy(report: list[str]) -> bool:
     return any(line.startswith("fix:") for line in report) or any(
-        "temporary file" in line for line in report
+        "temporary file" in line or "left-over archive file" in line for line in report
     )
 
 
@@ -328,7 +331,8 @@ def _repair(names: FileNames, report: list[str]) -> list[str]:
             return [*done, f"cannot repair: {plan}"]
         tree, seq, _, where = plan
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-        for path in (names.snapshot, names.journal, names.backup, names.journal_backup):
+        kept_files = (names.snapshot, names.journal, names.backup, names.journal_backup)
+        for path in (*kept_files, *names.archives()):
             if path.exists():  # copies first: an interrupted repair can simply be rerun
                 kept = path.with_name(f"{path.name}.damaged-{stamp}")
                 keep_copy(path, kept, names)
@@ -343,10 +347,15 @@ def _repair(names: FileNames, report: list[str]) -> list[str]:
         names.journal_backup.unlink(missing_ok=True)
         fsync_dir(names.snapshot.parent)
         done.append(f"repaired: restored {names.snapshot.name} from {where}")
+        done += remove_unnamed(names)  # (the restored state holds everything; copies kept)
     elif any("interrupted write" in line for line in report):
         tree, seq, _, _, _ = _load_current(names)
         compact_files(names, tree, seq)
         done.append("repaired: folded the journal into a fresh snapshot")
+    if not any(line.startswith("problem:") for line in report) and any(
+        "left-over archive file" in line for line in report
+    ):
+        done += remove_unnamed(names)
     for path in own_files(names):
         if chmod_private(path):
             done.append(f"repaired: {path.name} mode 0600")

@@ -1,7 +1,12 @@
 """`doctor`'s checks of the database's files themselves, all made with lstat: a link, FIFO,
 socket, device or folder where a file of ours should be (never followed or read; removed by
 `--repair`), and loose modes (files set to 0600 through a descriptor opened without following
-links; a folder is only noted: leadtui never changes a folder it did not create)."""
+links; a folder is only noted: leadtui never changes a folder it did not create).
+
+The archive files (`<database>.archive-<seq>-<hex>`, format 4) are files of ours too: each
+one found by name is checked like the others; `archive_lines` lists those the snapshot and
+`.bak` name, and notes the ones nothing names (left by an interrupted compaction; removed
+by `--repair` and by the next compaction)."""
 
 from __future__ import annotations
 
@@ -11,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from leadtui.paths import fsync_dir
-from leadtui.store.files import FileNames, odd_file
+from leadtui.store.files import FileNames, named_archives, odd_file
 
 ODD = "problem: not ours:"
 
@@ -41,7 +46,49 @@ def permission_lines(names: FileNames) -> list[str]:
 
 
 def own_files(names: FileNames) -> tuple[Path, ...]:
-    return (names.snapshot, names.journal, names.backup, names.journal_backup, names.lock)
+    return (
+        names.snapshot,
+        names.journal,
+        names.backup,
+        names.journal_backup,
+        names.lock,
+        *names.archives(),
+    )
+
+
+def named(names: FileNames) -> set[str]:
+    """The archive files the snapshot and `.bak` name."""
+    return {*named_archives(names.snapshot), *named_archives(names.backup)}
+
+
+def archive_lines(names: FileNames) -> list[str]:
+    """The archive files: those in use (with their sizes), and left-overs nothing names."""
+    lines = []
+    in_use = named(names)
+    for path in names.archives():
+        if odd_file(path) is not None:
+            continue  # (reported by `odd_lines`)
+        if path.name in in_use:
+            size = path.stat().st_size
+            lines.append(f"ok: archive file {path.name} ({size} bytes)")
+        else:
+            lines.append(
+                f"note: left-over archive file {path.name} (named by neither "
+                f"{names.snapshot.name} nor {names.backup.name}; removed by --repair)"
+            )
+    return lines
+
+
+def remove_unnamed(names: FileNames) -> list[str]:
+    """Remove the archive files nothing names (see `archive_lines`)."""
+    in_use = named(names)
+    done = []
+    for path in names.archives():
+        if path.name in in_use or odd_file(path) is not None:
+            continue
+        path.unlink(missing_ok=True)
+        done.append(f"repaired: removed the left-over archive file {path.name}")
+    return done
 
 
 def odd_lines(names: FileNames) -> list[str]:

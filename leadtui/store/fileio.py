@@ -8,6 +8,7 @@ from __future__ import annotations
 import errno
 import gc
 import os
+import re
 import secrets
 import stat
 from collections.abc import Iterable, Iterator
@@ -55,6 +56,21 @@ class FileNames:
     def temps(self) -> Iterator[Path]:
         """Left-over temporary files (from a crash during a write)."""
         return self.snapshot.parent.glob(self.snapshot.name + ".tmp-*")
+
+    def new_archive(self, seq: int) -> Path:
+        """A fresh name for an archive file written with a snapshot of record `seq`."""
+        return self._sibling(f".archive-{seq}-{secrets.token_hex(4)}")
+
+    def archives(self) -> list[Path]:
+        """The archive files of this database in its folder, by name (links and other odd
+        entries included: nothing is followed or opened), sorted."""
+        pattern = re.compile(re.escape(self.snapshot.name) + r"\.archive-[0-9]{1,20}-[0-9a-f]{8}")
+        try:
+            with os.scandir(self.snapshot.parent) as entries:
+                found = [entry.name for entry in entries if pattern.fullmatch(entry.name)]
+        except FileNotFoundError:
+            return []
+        return [self.snapshot.with_name(name) for name in sorted(found)]
 
     def _sibling(self, suffix: str) -> Path:
         return self.snapshot.with_name(self.snapshot.name + suffix)

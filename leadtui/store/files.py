@@ -8,7 +8,18 @@ touches) follow the first line as "segments", one JSON line each (`{table: {id: 
 which the header lists with their length and CRC-32 (`"archive"`, see `ArchiveInfo`). A
 reader parses the first line only and reads the segments when it needs them, so opening
 costs the working set, not the whole history. A snapshot without an archive is written as
-format 1, which is one line (older versions read it).
+format 1, which is one line (older versions read it). Format 3 splits the working set into
+parts (parts.py); format 4 is format 3 with the segments in archive files beside the
+snapshot instead of after its parts:
+
+    leads.json                            header, parts (the working set)
+    leads.json.archive-<seq>-<hex>        archive segment lines, written once, never changed
+
+The header names each segment's file, offset, length and CRC-32 (archive_info.py), so a
+compaction writes and fsyncs only the working set, plus a new archive file when documents
+move into the archive. A file stays while the snapshot or `.bak` names it; files nothing
+names (an interrupted compaction's) are removed by the next compaction or `doctor --repair`.
+Formats 2 and 3 are read as before and rewritten as format 4 at their next compaction.
 
 `leads.json.journal` holds the changes made since the snapshot, one line per transaction:
 `<crc32 hex> <json>` where the JSON is `{"seq": N, "ops": [...]}`. A line whose checksum
@@ -17,14 +28,14 @@ append); anywhere else it is damage.
 
 Nothing in this module changes an existing file: it reads, validates, and writes new files
 (mode 0600 whatever the umask) that callers then rename into place. The errors live in
-damage.py, the archive summary in archive_info.py, the file helpers in fileio.py (their
+damage.py, the archive summary in archive_info.py, the segments and archive files in
+archive_files.py, the file helpers in fileio.py (their
 names are still importable from here).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
 import zlib
 from collections.abc import Callable, Iterable, Iterator
@@ -32,6 +43,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
+from leadtui.store.archive_files import archive_file as archive_file
+from leadtui.store.archive_files import archive_needs as archive_needs
+from leadtui.store.archive_files import check_segment as check_segment
+from leadtui.store.archive_files import check_tree as check_tree
+from leadtui.store.archive_files import open_archive_file as open_archive_file
+from leadtui.store.archive_files import read_archive_files as read_archive_files
+from leadtui.store.archive_files import read_lookups
+from leadtui.store.archive_info import ARCHIVE_NAME, lookups_place
 from leadtui.store.archive_info import ArchiveInfo as ArchiveInfo
 from leadtui.store.damage import DOCTOR_HINT as DOCTOR_HINT
 from leadtui.store.damage import StoreDamaged as StoreDamaged
@@ -58,8 +77,11 @@ from leadtui.store.parts import (
     loads,
     parse_parts,
 )
+from leadtui.store.protocol import StoreError
 
-FORMAT = 3  # 1: one line; 2: the first line, then archive segments; 3: parts (parts.py)
+# 1: one line; 2: the first line, then archive segments; 3: parts (parts.py); 4: parts,
+# the segments in archive files
+FORMAT = 4
 HEADER = "_leadtui"
 
 Tree = dict[str, dict[str, dict[str, Any]]]
@@ -205,7 +227,7 @@ def parse_head(path: Path, data: bytes | str) -> tuple[Tree, int, ArchiveInfo | 
     archive (if any); StoreDamaged or StoreTooNew when it is not one this version can
     use (a format 3 header is read by `parse_first_line`)."""
     value, seq, header = _parse_header(path, data)
-    if header["format"] == 3:
+    if header["format"] >= 3:
         raise damaged(path, "unexpected content: the first line is a header without its parts")
     check_tree(path, value)
     archive = ArchiveInfo.from_json(path, header["archive"]) if "archive" in header else None
@@ -238,18 +260,13 @@ def _parse_header(path: Path, data: bytes | str) -> tuple[dict[str, Any], int, d
 
 
 def check_size(path: Path, head_end: int, archive: ArchiveInfo | None, size: int) -> None:
-    """StoreDamaged unless the file is as long as its first line and segments say."""
+    """StoreDamaged unless the file is as long as its first line and segments say (the
+    segments in it: format 2 and 3)."""
     expected = head_end + (archive.size if archive else 0)
     if size < expected:
         raise damaged(path, f"the file is truncated (it ends at byte {size} of {expected})")
     if size > expected:
         raise damaged(path, f"unexpected content after byte {expected} (the file has {size})")
-
-
-def read_segments(path: Path, fd: int, offset: int, archive: ArchiveInfo) -> Iterator[Tree]:
-    """The archive's segments, read from the open snapshot `fd` (segments start at
-    `offset`), each checked against its length and CRC-32 before it is parsed."""
-    return _segments(path, lambda at, size: os.pread(fd, size, at), offset, archive)
 
 
 def _segments(
@@ -263,16 +280,6 @@ def _segments(
         del data
         offset += length + 1
         yield tree
-
-
-def check_segment(path: Path, number: int, data: bytes, length: int, crc: int) -> Tree:
-    """Segment `number` (from 1) parsed from its bytes (`data`: the line and its newline),
-    once its length, newline and CRC-32 are checked."""
-    if len(data) != length + 1:
-        raise damaged(path, f"archive segment {number} is truncated")
-    if data[-1:] != b"\n" or zlib.crc32(memoryview(data)[:-1]) != crc:
-        raise damaged(path, f"archive segment {number} is corrupt (checksum mismatch)")
-    return _parse_segment(path, number, memoryview(data)[:-1])
 
 
 def merge_archive(tree: Tree, segment: Tree) -> None:
@@ -294,10 +301,29 @@ def parse_snapshot(path: Path, data: bytes) -> tuple[Tree, int, ArchiveInfo | No
     check_size(path, head_end, archive, len(data))
     if isinstance(tree, LazyTree):
         tree.load_all()  # (every table checked now, as the whole state is asked for)
-    if archive is not None:
+    if archive is not None and archive.places is not None:
+        for segment in read_archive_files(path, archive):
+            merge_archive(tree, segment)
+    elif archive is not None:
         for segment in _segments(path, lambda at, size: data[at : at + size], head_end, archive):
             merge_archive(tree, segment)
     return tree, seq, archive
+
+
+def named_archives(path: Path) -> list[str]:
+    """The archive files the snapshot file at `path` names (format 4); [] when it names
+    none, or cannot be read (its damage is reported by whoever reads it whole)."""
+    try:
+        with open_binary(path) as handle:
+            line = handle.readline()
+        _, _, header = _parse_header(path, line)
+    except (OSError, StoreError):
+        return []
+    archive = header.get("archive")
+    files = archive.get("files") if isinstance(archive, dict) else None
+    if not isinstance(files, list):
+        return []
+    return [name for name in files if isinstance(name, str) and ARCHIVE_NAME.fullmatch(name)]
 
 
 def parse_first_line(
@@ -323,7 +349,7 @@ def parse_first_line(
         if archive is not None:
             raise damaged(path, "unexpected content: the first line is not a snapshot") from None
         return tree, seq, None, len(full)
-    if header["format"] != 3:
+    if header["format"] < 3:
         check_tree(path, value)
         archive = ArchiveInfo.from_json(path, header["archive"]) if "archive" in header else None
         return value, seq, archive, end + 1
@@ -350,34 +376,22 @@ def _format3(
     if isinstance(tops, dict):
         tree.tops = {k: v for k, v in tops.items() if type(v) is int and not tree.loaded(k)}
     archive = None
-    if "archive" in header:
-        lookups = next((pair for pair in read if pair[0].name == LOOKUPS), None)
+    lookups = next((pair for pair in read if pair[0].name == LOOKUPS), None)
+    if "archive" in header and header["format"] == 4:
+        # (format 4: the lookups lie in an archive file; read and checked now, parsed
+        # when first used)
+        if lookups is not None or not isinstance(header["archive"], dict):
+            raise damaged(path, "unexpected content: the archive header is malformed")
+        line = read_lookups(path, *lookups_place(path, header["archive"]))
+        archive = ArchiveInfo.from_header(path, header["archive"], line, loads)
+    elif "archive" in header:
         if lookups is None:
             raise damaged(path, "unexpected content: the archive's lookups are missing")
         part, got = lookups
         line = bytes(check_bytes(path, part, got))
         archive = ArchiveInfo.from_header(path, header["archive"], line, loads)
-    elif any(pair[0].name == LOOKUPS for pair in read):
+        if (archive.places is not None) != (header["format"] == 4):
+            raise damaged(path, "unexpected content: the archive header is malformed")
+    elif lookups is not None:
         raise damaged(path, "unexpected content: archive lookups without an archive")
     return cast(Tree, tree), seq, archive, head_end
-
-
-def _parse_segment(path: Path, number: int, data: bytes | memoryview) -> Tree:
-    try:
-        tree = loads(data)
-    except ValueError:
-        raise damaged(path, f"archive segment {number} is not valid JSON") from None
-    check_tree(path, tree)
-    return cast(Tree, tree)
-
-
-def check_tree(path: Path, tree: Any) -> None:
-    """StoreDamaged unless `tree` is table name -> {numeric id string -> document dict}."""
-    if not isinstance(tree, dict):
-        raise damaged(path, "unexpected content: the tables are not an object")
-    for name, table in tree.items():
-        if not isinstance(table, dict):
-            raise damaged(path, f"unexpected content: table {name!r} is not an object")
-        for key, doc in table.items():
-            if not key.isdigit() or not isinstance(doc, dict):
-                raise damaged(path, f"unexpected content: table {name!r} entry {key!r}")

@@ -39,12 +39,12 @@ from leadtui.store.ops import Listener, apply_op, apply_records, max_ids
 from leadtui.store.parts import LazyTree
 from leadtui.store.protocol import StoreError
 from leadtui.store.segments import (
+    Activity,
     Archiver,
     Unread,
     merge_holding,
     merge_unread,
     needles_for,
-    read_each,
 )
 
 COMPACT_ENV = "LEADTUI_STORE_COMPACT_BYTES"
@@ -77,6 +77,8 @@ class JournalReader(Storage):
         self._unread: Unread | None = None
         self._archive_checked = False
         self._head_bytes = 0  # length of the snapshot's first line (the working set)
+        self._archive_files: tuple[str, ...] = ()  # the archive files that snapshot names
+        self._activity = Activity(archiver, None)  # since that snapshot (segments.py)
         self.names = FileNames(Path(path))
         self.path = self.names.snapshot
         env = os.environ.get(COMPACT_ENV, "")
@@ -164,11 +166,13 @@ class JournalReader(Storage):
                 check_size(snap, head_end, info, snap_sig[2])
                 tree = LazyTree.wrap(snap, tree, check_tree)
                 if info is not None:
-                    unread = Unread(info, handle, head_end)
+                    unread = Unread.open(snap, info, handle, head_end)
                 journal_sig, records, offset = self._read_journal(0)
+                activity = Activity(self._archiver, info.quiet if info is not None else None)
 
                 def replay(op: list[Any]) -> None:
                     nonlocal unread
+                    activity.note(op)
                     if unread is not None and unread.may_hold(tree, op):
                         if op[0] == "p" and self._archiver is not None:
                             needles = self._archiver.needles(op[1], op[3])
@@ -177,6 +181,7 @@ class JournalReader(Storage):
                             tree, op
                         ):
                             merge_unread(snap, tree, unread)
+                            unread.close()
                             unread = None
                     apply_op(tree, op, ())
 
@@ -185,6 +190,8 @@ class JournalReader(Storage):
                     merge_holding(snap, tree, unread, needles, self._archiver, ())
                 seq = apply_records(self.names.journal, seq, records, replay)
         except BaseException:
+            if unread is not None:
+                unread.close()  # (its archive files too)
             handle.close()
             raise
         if unread is None:
@@ -193,6 +200,8 @@ class JournalReader(Storage):
         self._unread = unread
         self._tree, self.seq = tree, seq
         self._head_bytes = head_end
+        self._archive_files = tuple(info.files) if info is not None else ()
+        self._activity = activity
         self._max_ids = self._top_ids(tree)
         self._seen = Seen(snap_sig, journal_sig, offset)
         self._archive_checked = False
@@ -209,7 +218,7 @@ class JournalReader(Storage):
 
     def _close_unread(self) -> None:
         if self._unread is not None:
-            self._unread.handle.close()
+            self._unread.close()
             self._unread = None
 
     def loaded(self, table: str) -> bool:
@@ -298,9 +307,7 @@ class JournalReader(Storage):
         unread = self._unread
         if unread is None:
             return iter(())
-        places = [p for n, p in enumerate(unread.places()) if n not in unread.loaded]
-        numbers = [n + 1 for n in range(len(unread.info.segments)) if n not in unread.loaded]
-        return read_each(self.names.snapshot, os.dup(unread.handle.fileno()), places, numbers)
+        return unread.read_unloaded()
 
     def _read_journal(self, offset: int) -> tuple[Sig | None, list[Record], int]:
         path = self.names.journal
@@ -395,6 +402,7 @@ class JournalReader(Storage):
 
     def _apply(self, op: list[Any]) -> None:
         """Apply one change to the live tree, telling the listeners; track the top ids."""
+        self._activity.note(op)
         apply_op(self._tree, op, self._listeners)
         if op[0] == "p":
             if int(op[2]) > self._max_ids.get(op[1], 0):

@@ -479,7 +479,9 @@ def encode_parts(
     if lookups is not None:
         lines.append(lookups)
         listed.append([LOOKUPS, len(lookups), zlib.crc32(lookups)])
-    header: dict[str, Any] = {"format": 3, "seq": seq, "parts": listed, "tops": tops}
+    # format 4: the archive's segments lie in archive files (its header lists "files")
+    fmt = 4 if archive is not None and "files" in archive else 3
+    header: dict[str, Any] = {"format": fmt, "seq": seq, "parts": listed, "tops": tops}
     if vouched:
         header["vouched"] = sorted(vouched)
     if archive is not None:

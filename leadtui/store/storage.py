@@ -13,7 +13,11 @@ whether anyone else wrote; catching up reads only the journal bytes that are new
 
 Opening, reading and catching up are `JournalReader`'s (journal_reader.py); the archive's
 segments are segments.py's. This module is the writing: transactions, the journal record,
-compaction.
+compaction. A compaction writes the working set as the new snapshot; the archive lies in
+archive files beside it (format 4, see files.py): a compaction that moves nothing into the
+archive names the same files again, one that does writes one new file first
+(snapshot_write.write_archive), and the files neither the new snapshot nor `.bak` names
+are removed after the rename.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import json
 import os
 import threading
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 from leadtui.paths import fsync_dir
@@ -30,7 +35,6 @@ from leadtui.store.files import (
     ArchiveInfo,
     Tree,
     check_tree,
-    copy_chunks,
     create_private,
     dumps,
     encode_record,
@@ -43,9 +47,15 @@ from leadtui.store.journal_reader import JournalReader, Seen
 from leadtui.store.ops import inverse
 from leadtui.store.parts import LazyTree
 from leadtui.store.protocol import StoreError
+from leadtui.store.segments import Activity, Unread, kept_segments
 from leadtui.store.segments import Archiver as Archiver
-from leadtui.store.segments import Unread
-from leadtui.store.snapshot_write import Unchanged, compact_files, compact_parts
+from leadtui.store.snapshot_write import (
+    Unchanged,
+    compact_parts,
+    compact_streamed,
+    remove_unnamed_archives,
+    write_archive,
+)
 
 MIN_COMPACT_BYTES = 1 << 20  # compact when the journal passes this or 1/8 of the first line
 COMPACT_RATIO = 8
@@ -186,8 +196,14 @@ class JournalStorage(JournalReader):
         if self._vouch is not None and isinstance(tree, LazyTree):
             tree.vouched = self._vouch(tree)
         moved: Tree = {}
-        if self._archiver is not None and archive:
+        quiet = self._activity.bound()  # (carried when the archiver has nothing to do)
+        if (
+            self._archiver is not None
+            and archive
+            and (unread is None or unread.loaded or self._activity.due())
+        ):
             picked = self._archiver.select(tree)
+            quiet = getattr(self._archiver, "quiet", None)
             moved = {
                 name: {k: tree[name][k] for k in keys} for name, keys in picked.items() if keys
             }
@@ -202,50 +218,59 @@ class JournalStorage(JournalReader):
             else:
                 kept = {name: table for name, table in tree.items() if name not in moved}
                 kept.update(changes)
-        info: ArchiveInfo | None = None
-        chunks: list[Iterable[bytes]] = []
-        if unread is not None:
-            # segments read into the tree (load_holding) are not copied: their documents
-            # are in the tree, and the archiver picks those still idle again
-            info = unread.info
-            if unread.loaded:
-                keep = [n for n in range(len(info.segments)) if n not in unread.loaded]
-                info = info.keeping(keep, unread.loaded_lookups)
-            fd = unread.handle.fileno()
-            for number, (offset, length, _) in enumerate(unread.places()):
-                if number not in unread.loaded:
-                    chunks.append(copy_chunks(fd, offset, length + 1))
+        info, kept_places, old_places = kept_segments(unread)
+        fresh: list[bytes] = []
         if moved:
             assert self._archiver is not None
             for part in self._archiver.split(moved):
                 segment = dumps(part)
-                fresh = ArchiveInfo.of(segment, part, self._archiver.lookups(part))
-                info = fresh if info is None else info.plus(fresh)
-                chunks.append((segment, b"\n"))
+                new = ArchiveInfo.of(segment, part, self._archiver.lookups(part))
+                info = new if info is None else info.plus(new)
+                fresh.append(segment)
                 del segment
-        segments = (chunk for part in chunks for chunk in part)
+        if info is not None and not info.segments:
+            info = None
+        if info is not None:
+            info = replace(info, quiet=quiet)
+        named_before = self._archive_files
         if extra is not None:
-            head_end = compact_files(self.names, kept, self.seq, info, segments, extra)
+            # (the bulk import: format 2, the segments copied into the snapshot itself)
+            head_end = compact_streamed(self.names, kept, self.seq, info, kept_places, fresh, extra)
         else:
+            if info is not None:
+                # (should the snapshot fail below, a new file is left for the clean-up of
+                # the next compaction: after its rename, the snapshot may name it)
+                info, _ = write_archive(self.names, self.seq, info, kept_places, old_places, fresh)
             with Unchanged(self.names.snapshot, self._seen.snapshot, kept) as unchanged:
+                # (the running top ids: no pass over every key of every table)
                 head_end, parts = compact_parts(
-                    self.names, kept, self.seq, info, segments, unchanged
+                    self.names, kept, self.seq, info, (), unchanged, dict(self._max_ids)
                 )
             if isinstance(kept, LazyTree):
                 kept.rebased(parts)
+        del fresh
+        self._archive_files = tuple(info.files) if info is not None else ()
+        self._activity = Activity(self._archiver, info.quiet if info is not None else None)
+        # the new snapshot and `.bak` (the one read before) name what must stay
+        remove_unnamed_archives(self.names, {*self._archive_files, *named_before})
         self._seen = Seen(stat_sig(self.names.snapshot), None, 0)
         self._head_bytes = head_end
-        if info is None or not info.segments:
+        if info is None:
             self._close_unread()
             return
-        # The segments are read from the file just written (ours: the lock is held);
+        # The segments are read from the files just written (ours: the lock is held);
         # what moved into them now lives only there.
         handle = open_binary(self.names.snapshot)  # noqa: SIM115
+        try:
+            opened = Unread.open(self.names.snapshot, info, handle, head_end)
+        except BaseException:
+            handle.close()
+            raise
         self._close_unread()
-        self._unread = Unread(info, handle, head_end)
+        self._unread = opened
         if moved:
+            # (`_max_ids` stays: the moved documents' ids are the archive's now)
             self._tree = kept
-            self._max_ids = self._top_ids(kept)
             self.version += 1
             for listener in self._listeners:
                 listener.reset(kept)
