@@ -89,6 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
+        _dashes_kept(parser, args)
     except SystemExit as done:  # --help, --version, usage errors (2)
         return done.code if isinstance(done.code, int) else (0 if done.code is None else 2)
     clock: Clock = FixedClock(args.now) if args.now else SystemClock()
@@ -170,3 +171,22 @@ def run_workstation(ctx: Context) -> int:
             print(f"(demo data in {ctx.demo_dir})", file=sys.stderr)
         return 0
     return ctx.run_tui()
+
+
+def _dashes_kept(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Python's argparse drops a value that is exactly "--" (`--when=--`), leaving [] where
+    one text belongs: give the option its value back (through its type, so a bad one is
+    a usage error, exit 2, as any other)."""
+    actions = list(parser._actions)
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            chosen = action.choices.get(getattr(args, action.dest, None) or "")
+            if chosen is not None:
+                actions.extend(chosen._actions)
+    for action in actions:
+        value = getattr(args, action.dest, None)
+        if action.nargs is None and isinstance(value, list) and not value and action.option_strings:
+            try:
+                setattr(args, action.dest, action.type("--") if callable(action.type) else "--")
+            except (TypeError, ValueError, argparse.ArgumentTypeError) as err:
+                parser.error(f"argument {'/'.join(action.option_strings)}: {err}")
