@@ -185,7 +185,8 @@ def _dashes_kept(parser: argparse.ArgumentParser, args: argparse.Namespace) -> N
                 actions.extend(chosen._actions)
     for action in actions:
         value = getattr(args, action.dest, None)
-        if action.nargs is None and isinstance(value, list) and not value and action.option_strings:
+        single = isinstance(action, argparse._StoreAction) and action.nargs is None
+        if single and isinstance(value, list) and not value and action.option_strings:
             try:
                 setattr(args, action.dest, action.type("--") if callable(action.type) else "--")
             except (TypeError, ValueError, argparse.ArgumentTypeError) as err:
