@@ -35,7 +35,7 @@ settings and lead parts only (`vouched=True`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from hashlib import blake2b as _blake2b
@@ -136,24 +136,34 @@ def lead_part(base: str, doc: Doc) -> list[Any]:
 
 def vouch(tree: Tree) -> tuple[str, ...]:
     """The derived tables a snapshot of `tree` may vouch for (see the module docstring):
-    those it vouched for already, and `next` once every document of it whose lead is in
-    `tree` matches that lead's touches (checked here when not vouched yet)."""
+    those it vouched for already, and `next` once its documents match their leads'
+    touches: every document when the table is not vouched yet, else those of the leads
+    changed since in a record that did not write their `next` document."""
     vouched: tuple[str, ...] = getattr(tree, "vouched", ())
     unvouched: set[str] = getattr(tree, "unvouched", set())
     if NEXT in vouched and not unvouched:
         return vouched
-    if NEXT not in tree or not agrees(tree):
+    only = set(unvouched) if NEXT in vouched else None
+    if NEXT not in tree or not agrees(tree, only):
         return tuple(name for name in vouched if name != NEXT)
     unvouched.clear()
     return vouched if NEXT in vouched else (*vouched, NEXT)
 
 
-def agrees(tree: Tree) -> bool:
-    """Does every `next` document's touch part match its lead's touches in `tree`?"""
+def agrees(tree: Tree, only: set[str] | None = None) -> bool:
+    """Does every `next` document (of the leads in `only`, when given) match its lead's
+    touches in `tree`?"""
     leads = {doc.get("id") for doc in (tree.get(LEADS) or {}).values()}
+    nexts = [
+        doc
+        for doc in (tree.get(NEXT) or {}).values()
+        if isinstance(doc, dict) and (only is None or doc.get("lead_id") in only)
+    ]
+    if not nexts:
+        return True  # (a closed lead has none: nothing to check)
     seen: dict[str, list[Any]] = {}  # lead id -> [count, key sum, (time, key) of the last, id]
     try:
-        for key, doc in (tree.get(TOUCHES) or {}).items():
+        for key, doc in _touches_of(tree, only):
             mark = (time_key(doc["at"]), int(key))
             found = seen.get(doc["lead_id"])
             if found is None:
@@ -163,7 +173,7 @@ def agrees(tree: Tree) -> bool:
             found[1] += int(key)
             if mark > found[2]:
                 found[2], found[3] = mark, doc["id"]
-        for doc in (tree.get(NEXT) or {}).values():
+        for doc in nexts:
             lead_id = doc.get("lead_id")
             if not isinstance(lead_id, str) or lead_id not in leads:
                 continue  # (a lead set aside or archived: never read for the queue)
@@ -174,6 +184,25 @@ def agrees(tree: Tree) -> bool:
     except (KeyError, TypeError, ValueError, AttributeError):
         return False
     return True
+
+
+def _touches_of(tree: Tree, only: set[str] | None) -> Iterator[tuple[str, Doc]]:
+    """The touch documents (by key) of the leads in `only` (every touch when None): found
+    in the unparsed table's line for a few leads, else read off the table."""
+    docs_where = getattr(tree, "docs_where", None)
+    if only is not None and docs_where is not None and len(only) <= 8:
+        found: dict[str, Doc] = {}
+        for lead_id in only:
+            docs = docs_where(TOUCHES, "lead_id", lead_id)
+            if docs is None:
+                break
+            found.update(docs)
+        else:
+            yield from found.items()
+            return
+    for key, doc in (tree.get(TOUCHES) or {}).items():
+        if only is None or doc.get("lead_id") in only:
+            yield key, doc
 
 
 def decode(
