@@ -79,7 +79,7 @@ class FileNames:
 # --- writing --------------------------------------------------------------------------
 
 
-def write_all(fd: int, data: bytes) -> None:
+def write_all(fd: int, data: bytes | memoryview) -> None:
     """os.write until every byte is written."""
     view = memoryview(data)
     while view:
@@ -98,7 +98,7 @@ def create_private(path: Path, flags: int = os.O_WRONLY) -> int:
     return fd
 
 
-def write_new_file(path: Path, data: bytes | Iterable[bytes]) -> None:
+def write_new_file(path: Path, data: bytes | Iterable[bytes | memoryview]) -> None:
     """Write `data` (bytes, or chunks of them) to a new file (0600) and fsync it; removes
     it again on failure."""
     fd = create_private(path)

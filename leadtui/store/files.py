@@ -372,6 +372,9 @@ def _format3(
     vouched = header.get("vouched")
     if isinstance(vouched, list):
         tree.vouched = tuple(name for name in vouched if isinstance(name, str))
+    spliced = header.get("spliced")
+    if isinstance(spliced, dict):
+        tree.spliced = {k: v for k, v in spliced.items() if type(v) is int and not tree.loaded(k)}
     tops = header.get("tops")
     if isinstance(tops, dict):
         tree.tops = {k: v for k, v in tops.items() if type(v) is int and not tree.loaded(k)}

@@ -234,7 +234,7 @@ class LazyTree(dict):  # type: ignore[type-arg]
         self.spliced.pop(name, None)
         dict.__setitem__(self, name, value)
 
-    def unparsed(self, name: str) -> bytes | None:
+    def unparsed(self, name: str) -> bytes | memoryview | None:
         """The line of table `name` (no newline) while it is not parsed yet: as read, with
         the changes made since appended (a later duplicate key wins when it is parsed, in
         msgspec and the standard library alike); None when they cannot be appended (a
@@ -243,7 +243,7 @@ class LazyTree(dict):  # type: ignore[type-arg]
         found = self._raw.get(name)
         if found is None:
             return None
-        line = found[1][:-1]
+        line = memoryview(found[1])[:-1]  # (no copy: 30 MB at 200,000 leads)
         ops = self.pending.get(name)
         if not ops:
             return line
@@ -256,7 +256,7 @@ class LazyTree(dict):  # type: ignore[type-arg]
         spliced = self.spliced.get(name, 0) + len(extra)
         if spliced * 2 > len(line):
             return None
-        made = line[:-1] + (b"," if len(line) > 2 else b"") + extra + b"}"
+        made = b"".join((line[:-1], b"," if len(line) > 2 else b"", extra, b"}"))
         self._splice[name] = (made, len(ops))
         self.spliced[name] = spliced
         return made
@@ -459,17 +459,18 @@ class LazyTree(dict):  # type: ignore[type-arg]
 
 
 def encode_parts(
-    tables: Iterable[tuple[str, bytes, int]],
+    tables: Iterable[tuple[str, bytes | memoryview, int]],
     seq: int,
     archive: dict[str, Any] | None,
     lookups: bytes | None,
     vouched: Iterable[str] = (),
-) -> tuple[list[bytes], list[Part]]:
+    spliced: dict[str, int] | None = None,
+) -> tuple[list[bytes | memoryview], list[Part]]:
     """The header line and the part lines of a format 3 snapshot (the archive's segment
     lines follow them), and the parts as they lie in the new file. `tables`: (name, its
     encoded line, its highest document key). `archive`: the archive header without its
     lookups; `lookups`: their line."""
-    lines: list[bytes] = []
+    lines: list[bytes | memoryview] = []
     listed: list[list[Any]] = []
     tops: dict[str, int] = {}
     for name, body, top in tables:
@@ -484,10 +485,12 @@ def encode_parts(
     header: dict[str, Any] = {"format": fmt, "seq": seq, "parts": listed, "tops": tops}
     if vouched:
         header["vouched"] = sorted(vouched)
+    if spliced:
+        header["spliced"] = {name: n for name, n in spliced.items() if name in tops}
     if archive is not None:
         header["archive"] = archive
     head = json.dumps({"_leadtui": header}, ensure_ascii=True, separators=(",", ":")).encode()
-    out = [head, b"\n"]
+    out: list[bytes | memoryview] = [head, b"\n"]
     parts: list[Part] = []
     offset = len(head) + 1
     for line, (name, length, crc) in zip(lines, listed, strict=True):

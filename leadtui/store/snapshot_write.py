@@ -54,7 +54,7 @@ def compact_files(
     (where the segments start). `extra` (table, members): documents streamed into that
     table of the first line."""
     newline = b"\n" if archive is not None and archive.segments else b""
-    head_chunks: Iterable[bytes]
+    head_chunks: Iterable[bytes | memoryview]
     if extra is None:
         head_chunks = [encode_snapshot(tree, seq, archive) + newline]
     else:
@@ -95,7 +95,7 @@ def compact_parts(
     seq: int,
     archive: ArchiveInfo | None,
     segments: Iterable[bytes],
-    unchanged: Callable[[str], bytes | None],
+    unchanged: Callable[[str], bytes | memoryview | None],
     tops: dict[str, int] | None = None,
 ) -> tuple[int, list[Part]]:
     """`compact_files` in format 3 (see parts.py): each table its own line, those that
@@ -105,7 +105,7 @@ def compact_parts(
     an upper bound of each table's highest document key (the header's "tops", from which
     new ids start), when the caller keeps one (else computed from the tables)."""
     names_in = list(tree)
-    tables: list[tuple[str, bytes, int]] = []
+    tables: list[tuple[str, bytes | memoryview, int]] = []
     if tops is None:
         top_ids = getattr(tree, "top_ids", None)
         tops = top_ids() if top_ids is not None else {}
@@ -120,7 +120,8 @@ def compact_parts(
     has_archive = archive is not None and bool(archive.segments)
     if not has_archive and total < SMALL_SNAPSHOT:
         line = b'{"' + HEADER.encode() + b'":' + dumps({"format": 1, "seq": seq})
-        chunks = [line] + [b"," + dumps(name) + b":" + body for name, body, _ in tables] + [b"}"]
+        chunks = [line] + [b"," + dumps(name) + b":" + bytes(body) for name, body, _ in tables]
+        chunks.append(b"}")
         return write_snapshot(names, chunks, segments), []
     lookups = None
     header = None
@@ -130,12 +131,13 @@ def compact_parts(
         if archive.places is None:  # (format 4: the lookups lie in an archive file)
             lookups = archive.lookups_bytes(dumps_table)
     vouched = getattr(tree, "vouched", ())  # (a LazyTree's, see parts.py)
-    chunks, parts = encode_parts(tables, seq, header, lookups, vouched)
-    return write_snapshot(names, chunks, segments), parts
+    spliced = getattr(tree, "spliced", None)  # (superseded bytes in unparsed tables' lines)
+    head, parts = encode_parts(tables, seq, header, lookups, vouched, spliced)
+    return write_snapshot(names, head, segments), parts
 
 
 def write_snapshot(
-    names: FileNames, head_chunks: Iterable[bytes], segments: Iterable[bytes] = ()
+    names: FileNames, head_chunks: Iterable[bytes | memoryview], segments: Iterable[bytes] = ()
 ) -> int:
     """Write the new snapshot (`head_chunks`, then `segments`) to a temporary file, fsync,
     keep the old one as `.bak`, rename, move the journal to `.journal.bak`. Returns the
@@ -145,7 +147,7 @@ def write_snapshot(
     temp = names.temp()
     head_length = [0]
 
-    def counted() -> Iterator[bytes]:
+    def counted() -> Iterator[bytes | memoryview]:
         for chunk in head_chunks:
             head_length[0] += len(chunk)
             yield chunk
@@ -257,7 +259,9 @@ def remove_unnamed_archives(names: FileNames, named: Iterable[str]) -> list[Path
     return removed
 
 
-def _chain_all(first: Iterable[bytes], rest: Iterable[bytes] | bytes) -> Iterator[bytes]:
+def _chain_all(
+    first: Iterable[bytes | memoryview], rest: Iterable[bytes] | bytes
+) -> Iterator[bytes | memoryview]:
     yield from first
     if isinstance(rest, bytes):
         if rest:
@@ -276,20 +280,20 @@ class Unchanged:
         self._path, self._seen, self._tree = path, seen, tree
         self._fd: int | None = None
 
-    def __enter__(self) -> Callable[[str], bytes | None]:
+    def __enter__(self) -> Callable[[str], bytes | memoryview | None]:
         return self.line
 
     def __exit__(self, *exc: object) -> None:
         if self._fd is not None:
             os.close(self._fd)
 
-    def line(self, name: str) -> bytes | None:
+    def line(self, name: str) -> bytes | memoryview | None:
         tree = self._tree
         if not isinstance(tree, LazyTree):
             return None
         raw = tree.unparsed(name)
         if raw is not None:
-            return bytes(raw)
+            return raw
         part = tree.clean.get(name)
         if part is None or self._seen is None:
             return None
