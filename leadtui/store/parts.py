@@ -136,8 +136,8 @@ class LazyTree(dict):  # type: ignore[type-arg]
     `clean` keeps the parts no change has touched since the snapshot was read (parsed or
     not): a compaction copies their lines from that snapshot instead of encoding them."""
 
-    __slots__ = ("clean", "tops", "vouched", "unvouched", "pending", "spliced", "_raw", "_path",
-                 "_check", "_splice")  # fmt: skip
+    __slots__ = ("clean", "tops", "vouched", "unvouched", "pending", "absent", "spliced", "_raw",
+                 "_path", "_check", "_splice")  # fmt: skip
 
     def __init__(
         self,
@@ -163,6 +163,9 @@ class LazyTree(dict):  # type: ignore[type-arg]
         self.unvouched: set[str] = set()
         # changes to unparsed tables, applied when the table is parsed (`defer`)
         self.pending: dict[str, list[list[Any]]] = {}
+        # documents read back from the archive into unparsed tables (`merge_absent`):
+        # each joins its table when parsed unless the table holds its key already
+        self.absent: dict[str, dict[str, Any]] = {}
         # bytes of superseded documents each unparsed table's line carries (`unparsed`)
         self.spliced: dict[str, int] = {}
         self._splice: dict[str, tuple[bytes, int]] = {}  # a line `unparsed` made, for `rebased`
@@ -186,6 +189,7 @@ class LazyTree(dict):  # type: ignore[type-arg]
         new.tops = {name: top for name, top in self.tops.items() if name in new._raw}
         new.vouched, new.unvouched = self.vouched, self.unvouched
         new.pending = {name: ops for name, ops in self.pending.items() if name in new._raw}
+        new.absent = {name: docs for name, docs in self.absent.items() if name in new._raw}
         new.spliced = {name: n for name, n in self.spliced.items() if name in new._raw}
         for name in self.keys():
             if name in changes:
@@ -211,6 +215,7 @@ class LazyTree(dict):  # type: ignore[type-arg]
                 made = self._splice.pop(part.name, None)
                 if made is not None and made[1] == len(self.pending.get(part.name, ())):
                     data = made[0] + b"\n"  # (the line written: the pending changes are in it)
+                    self.absent.pop(part.name, None)
                     ops = self.pending.pop(part.name, [])
                     top = max((int(op[2]) for op in ops), default=0)
                     self.tops[part.name] = max(self.tops.get(part.name, 0), top)
@@ -224,6 +229,8 @@ class LazyTree(dict):  # type: ignore[type-arg]
         part, data = self._raw[name]
         value = check_part(self._path, part, data)
         self._check(self._path, {name: value})
+        for key, doc in self.absent.pop(name, {}).items():
+            value.setdefault(key, doc)
         for op in self.pending.pop(name, ()):
             if op[0] == "p":
                 value[op[2]] = op[3]
@@ -245,19 +252,25 @@ class LazyTree(dict):  # type: ignore[type-arg]
             return None
         line = memoryview(found[1])[:-1]  # (no copy: 30 MB at 200,000 leads)
         ops = self.pending.get(name)
-        if not ops:
+        absent = self.absent.get(name)
+        if not ops and not absent:
             return line
         net: dict[str, Any] = {}
-        for op in ops:
+        for op in ops or ():
             if op[0] != "p":
                 return None
             net[op[2]] = op[3]
-        extra = dumps_table(net)[1:-1]
-        spliced = self.spliced.get(name, 0) + len(extra)
+        # documents read back from the archive go first (the line's own win over them),
+        # the kept puts last (they win over the line's)
+        before = dumps_table(absent)[1:-1] if absent else b""
+        extra = dumps_table(net)[1:-1] if net else b""
+        spliced = self.spliced.get(name, 0) + len(extra)  # (documents read back: not superseded)
         if spliced * 2 > len(line):
             return None
-        made = b"".join((line[:-1], b"," if len(line) > 2 else b"", extra, b"}"))
-        self._splice[name] = (made, len(ops))
+        inner = line[1:-1]
+        made = b",".join(piece for piece in (before, inner, extra) if len(piece))
+        made = b"{" + made + b"}"
+        self._splice[name] = (made, len(ops or ()))
         self.spliced[name] = spliced
         return made
 
@@ -284,6 +297,17 @@ class LazyTree(dict):  # type: ignore[type-arg]
         ops.append(op)
         self.touched(op[1])
         return old
+
+    def merge_absent(self, name: str, docs: dict[str, Any]) -> bool:
+        """Documents read back from the archive, for the unparsed table `name` of
+        `DEFER_NEW_PUT`: kept until the table is parsed, where each joins it unless the
+        table holds its key (as a merge of the segment would). False (nothing kept) when
+        the table is parsed or of another kind: merge them into the table then."""
+        if name not in self._raw or name not in DEFER_NEW_PUT:
+            return False
+        self.absent.setdefault(name, {}).update(docs)
+        self.touched(name)
+        return True
 
     def kept(self, name: str) -> int:
         """How many changes to the unparsed table `name` are kept (`defer`)."""
@@ -316,6 +340,9 @@ class LazyTree(dict):  # type: ignore[type-arg]
         docs = self._where_in_line(found[1], field, value)
         if docs is None:
             return None
+        for key, doc in self.absent.get(name, {}).items():
+            if doc.get(field) == value:
+                docs.setdefault(key, doc)
         for op in self.pending.get(name, ()):
             if op[3].get(field) == value:
                 docs[op[2]] = op[3]

@@ -285,9 +285,13 @@ def merge_holding(
             for name, values in archiver.lookups(segment).items():
                 unread.loaded_lookups.setdefault(name, []).extend(values)
         for name, docs in segment.items():
-            table = tree.setdefault(name, {})
-            added = {key: doc for key, doc in docs.items() if key not in table}
-            table.update(added)
+            merge_absent = getattr(tree, "merge_absent", None)  # a LazyTree (parts.py)
+            if merge_absent is not None and merge_absent(name, docs):
+                added = docs  # (an unparsed table: its key check waits for its parse)
+            else:
+                table = tree.setdefault(name, {})
+                added = {key: doc for key, doc in docs.items() if key not in table}
+                table.update(added)
             for listener in listeners:
                 learn_many = getattr(listener, "learn_many", None)
                 if learn_many is not None:  # (the index: in one pass, 2,000 leads at a time)

@@ -123,3 +123,51 @@ def test_an_undo_of_a_kept_touch_and_repeated_compactions(tmp_path: Path) -> Non
     tree, _, _ = parse_snapshot(path, path.read_bytes())
     with open_store(path, cadence=CADENCE, clock=lambda: LATER) as store:
         assert dict(tree[FIGURES]) == dict(store._storage._tree[FIGURES])
+
+
+def test_a_repeat_inquiry_on_an_archived_lead_leaves_the_touches_unparsed(tmp_path: Path) -> None:
+    from leadtui.domain.model import LeadDraft
+
+    path = tmp_path / "leads.json"
+    ids = setup(path)
+    with open_store(path, cadence=CADENCE, clock=lambda: LATER) as store:
+        archived = ids[26]
+        assert store._storage.archive_holds("lead_ids", archived)
+        phone = "+1415555" + f"{100 + 26:04d}"
+        history = None
+        [result] = store.add_leads(
+            [LeadDraft(name="Back Again", phone=phone, email="", source="web",
+                       timezone="America/Chicago", received_at=LATER)], LATER,
+        )  # fmt: skip
+        assert result.lead.id == archived  # the archived lead, reopened
+        assert unparsed(store, TOUCHES, FIGURES)
+        history = [t.outcome for t in store.touches(archived)]
+        assert history == [Outcome.WON]
+        check(store, WINDOWS[0], LATER)
+        store.compact()  # the documents read back are written with the working set
+    expected = state(path)
+    with open_store(path, cadence=CADENCE, clock=lambda: LATER) as store:
+        assert [t.outcome for t in store.touches(archived)] == history
+    assert state(path) == expected
+
+
+def test_documents_read_back_never_replace_the_tables_own() -> None:
+    import zlib
+
+    from leadtui.store.files import check_tree
+    from leadtui.store.parts import LazyTree, Part, dumps_table
+
+    line = dumps_table({"5": {"id": "a", "lead_id": "x", "at": "t"}})
+    tree = LazyTree(Path("leads.json"), [(Part(TOUCHES, 0, len(line), zlib.crc32(line)),
+                                          line + b"\n")], check_tree)  # fmt: skip
+    tree.tops = {TOUCHES: 5}
+    assert tree.merge_absent(TOUCHES, {"5": {"id": "old", "lead_id": "x", "at": "t"},
+                                       "3": {"id": "c", "lead_id": "x", "at": "t"}})  # fmt: skip
+    found = tree.docs_where(TOUCHES, "lead_id", "x")
+    assert found is not None and {k: d["id"] for k, d in found.items()} == {"5": "a", "3": "c"}
+    spliced = tree.unparsed(TOUCHES)
+    assert spliced is not None
+    from leadtui.store.parts import loads
+
+    assert {k: d["id"] for k, d in loads(bytes(spliced)).items()} == {"5": "a", "3": "c"}
+    assert {k: d["id"] for k, d in tree[TOUCHES].items()} == {"5": "a", "3": "c"}
