@@ -72,7 +72,10 @@ from leadtui.store.fileio import write_all as write_all
 from leadtui.store.fileio import write_new_file as write_new_file
 from leadtui.store.parts import (
     LOOKUPS,
+    READ_WHEN_USED,
     LazyTree,
+    Part,
+    PartSource,
     check_bytes,
     loads,
     parse_parts,
@@ -364,11 +367,18 @@ def _format3(
     parts = parse_parts(path, header, start)
     head_end = parts[-1].offset + parts[-1].length + 1 if parts else start
     # every part's bytes are read and CRC-checked now (the file may be replaced later,
-    # and damage is found at open, as before); each is parsed when first used
-    read = [(part, read_at(part.offset, part.length + 1)) for part in parts]
+    # and damage is found at open, as before), but those a kept snapshot (`PartSource`)
+    # gives when used (READ_WHEN_USED: checked then); each is parsed when first used
+    source = read_at if isinstance(read_at, PartSource) else None
+    read: list[tuple[Part, bytes | None]] = [
+        (part, None if source and part.name in READ_WHEN_USED else
+         read_at(part.offset, part.length + 1))
+        for part in parts
+    ]  # fmt: skip
     for part, data in read:
-        check_bytes(path, part, data)
-    tree = LazyTree(path, [pair for pair in read if pair[0].name != LOOKUPS], check_tree)
+        if data is not None:
+            check_bytes(path, part, data)
+    tree = LazyTree(path, [pair for pair in read if pair[0].name != LOOKUPS], check_tree, source)
     vouched = header.get("vouched")
     if isinstance(vouched, list):
         tree.vouched = tuple(name for name in vouched if isinstance(name, str))
@@ -391,6 +401,7 @@ def _format3(
         if lookups is None:
             raise damaged(path, "unexpected content: the archive's lookups are missing")
         part, got = lookups
+        assert got is not None  # (the lookups are always read at open)
         line = bytes(check_bytes(path, part, got))
         archive = ArchiveInfo.from_header(path, header["archive"], line, loads)
         if (archive.places is not None) != (header["format"] == 4):

@@ -36,7 +36,7 @@ from leadtui.store.files import (
 )
 from leadtui.store.lockfile import LockFile
 from leadtui.store.ops import Listener, apply_op, apply_records, max_ids
-from leadtui.store.parts import LazyTree
+from leadtui.store.parts import LazyTree, PartSource
 from leadtui.store.protocol import StoreError
 from leadtui.store.segments import (
     Activity,
@@ -161,7 +161,7 @@ class JournalReader(Storage):
                     snap,
                     line,
                     lambda: line + handle.read(),
-                    lambda at, size: os.pread(fd, size, at),
+                    PartSource(os.dup(fd)),  # (parts read when used: parts.py)
                 )
                 check_size(snap, head_end, info, snap_sig[2])
                 tree = LazyTree.wrap(snap, tree, check_tree)

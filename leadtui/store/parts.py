@@ -30,6 +30,8 @@ never depends on which decoder ran.
 from __future__ import annotations
 
 import json
+import os
+import weakref
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -46,6 +48,33 @@ LOOKUPS = "_lookups"  # the part holding the archive's lookups (never a table na
 #: document's (touches: the index learns them when it is built)
 DEFER_ANY_PUT = ("figures",)
 DEFER_NEW_PUT = ("touches",)
+#: parts not even read at open: their line is read from the snapshot (and CRC-checked)
+#: when the table is first parsed or written out (`PartSource`); every other part is read
+#: and checked at open (each lead's report figures: 25 MB at 200,000 leads, only the report
+#: reads them)
+READ_WHEN_USED = ("figures",)
+
+
+class PartSource:
+    """A snapshot file kept open (its own descriptor: the file may be replaced by another
+    process's compaction, the bytes read stay this snapshot's) to read parts from when
+    they are used; closed once nothing refers to it."""
+
+    __slots__ = ("fd", "__weakref__")
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        weakref.finalize(self, _close_quietly, fd)
+
+    def __call__(self, at: int, size: int) -> bytes:
+        return os.pread(self.fd, size, at)
+
+
+def _close_quietly(fd: int) -> None:
+    try:
+        os.close(fd)
+    except OSError:  # pragma: no cover - already closed
+        pass
 #: the tables whose changes `LazyTree.note_op` follows: touches, and the derived table of
 #: next actions (both hold the lead's id in "lead_id"; see store/next_cache.py)
 _VOUCHING = ("touches", "next")
@@ -137,16 +166,19 @@ class LazyTree(dict):  # type: ignore[type-arg]
     not): a compaction copies their lines from that snapshot instead of encoding them."""
 
     __slots__ = ("clean", "tops", "vouched", "unvouched", "pending", "absent", "spliced", "_raw",
-                 "_path", "_check", "_splice")  # fmt: skip
+                 "_path", "_check", "_splice", "source")  # fmt: skip
 
     def __init__(
         self,
         path: Path,
-        parts: list[tuple[Part, bytes]],
+        parts: list[tuple[Part, bytes | None]],
         check: Callable[[Path, Any], None],
+        source: PartSource | None = None,
     ) -> None:
         super().__init__()
-        self._raw: dict[str, tuple[Part, bytes]] = {}  # unparsed: the part, its line + "\n"
+        # unparsed: the part, its line + "\n" (None: read from `source` when used)
+        self._raw: dict[str, tuple[Part, bytes | None]] = {}
+        self.source = source
         self.clean: dict[str, Part] = {}
         for part, data in parts:
             if part.name in self._raw:
@@ -183,7 +215,7 @@ class LazyTree(dict):  # type: ignore[type-arg]
     def derive(self, changes: dict[str, Any]) -> LazyTree:
         """A new tree: this one with the tables in `changes` replaced (the unparsed ones
         stay unparsed; this tree is left as it is)."""
-        new = LazyTree(self._path, [], self._check)
+        new = LazyTree(self._path, [], self._check, self.source)
         new._raw = {name: pair for name, pair in self._raw.items() if name not in changes}
         new.clean = {name: part for name, part in self.clean.items() if name not in changes}
         new.tops = {name: top for name, top in self.tops.items() if name in new._raw}
@@ -207,8 +239,9 @@ class LazyTree(dict):  # type: ignore[type-arg]
             tops[name] = max([self.tops[name], *(int(op[2]) for op in self.pending.get(name, ()))])
         return tops
 
-    def rebased(self, parts: list[Part]) -> None:
-        """This tree is now what the snapshot made of `parts` holds: every table clean."""
+    def rebased(self, parts: list[Part], source: PartSource | None = None) -> None:
+        """This tree is now what the snapshot made of `parts` holds: every table clean.
+        `source`: that snapshot, to read the parts not kept in memory from."""
         for part in parts:
             if part.name in self._raw:
                 data = self._raw[part.name][1]
@@ -219,14 +252,36 @@ class LazyTree(dict):  # type: ignore[type-arg]
                     ops = self.pending.pop(part.name, [])
                     top = max((int(op[2]) for op in ops), default=0)
                     self.tops[part.name] = max(self.tops.get(part.name, 0), top)
+                if source is not None and part.name in READ_WHEN_USED:
+                    data = None  # (read from the new snapshot when used)
+                elif data is None:
+                    data = self._line_of(part.name)  # (no source for the new snapshot)
                 self._raw[part.name] = (part, data)
+        if source is not None:
+            self.source = source
         self._splice.clear()
         self.clean = {part.name: part for part in parts if part.name != LOOKUPS}
 
     # --- parsing on demand --------------------------------------------------------------
 
-    def _load(self, name: str) -> None:
+    def _line_of(self, name: str) -> bytes:
+        """The line of the unparsed table `name` and its newline: kept in memory, or read
+        from the snapshot now (length, newline and CRC-32 checked)."""
         part, data = self._raw[name]
+        if data is not None:
+            return data
+        if self.source is None:
+            raise damaged(self._path, f"part {part.name!r} of the snapshot cannot be read")
+        try:
+            got = self.source(part.offset, part.length + 1)
+        except OSError as exc:
+            raise damaged(self._path, f"part {part.name!r} cannot be read: {exc}") from None
+        check_bytes(self._path, part, got)
+        return got
+
+    def _load(self, name: str) -> None:
+        part = self._raw[name][0]
+        data = self._line_of(name)
         value = check_part(self._path, part, data)
         self._check(self._path, {name: value})
         for key, doc in self.absent.pop(name, {}).items():
@@ -250,7 +305,7 @@ class LazyTree(dict):  # type: ignore[type-arg]
         found = self._raw.get(name)
         if found is None:
             return None
-        line = memoryview(found[1])[:-1]  # (no copy: 30 MB at 200,000 leads)
+        line = memoryview(self._line_of(name))[:-1]  # (no copy: 30 MB at 200,000 leads)
         ops = self.pending.get(name)
         absent = self.absent.get(name)
         if not ops and not absent:
@@ -337,7 +392,7 @@ class LazyTree(dict):  # type: ignore[type-arg]
         found = self._raw.get(name)
         if found is None:
             return None
-        docs = self._where_in_line(found[1], field, value)
+        docs = self._where_in_line(self._line_of(name), field, value)
         if docs is None:
             return None
         for key, doc in self.absent.get(name, {}).items():

@@ -45,7 +45,7 @@ from leadtui.store.files import (
 from leadtui.store.journal_reader import COMPACT_ENV as COMPACT_ENV
 from leadtui.store.journal_reader import JournalReader, Seen
 from leadtui.store.ops import inverse
-from leadtui.store.parts import LazyTree
+from leadtui.store.parts import LazyTree, PartSource
 from leadtui.store.protocol import StoreError
 from leadtui.store.segments import Activity, Unread, kept_segments
 from leadtui.store.segments import Archiver as Archiver
@@ -247,7 +247,7 @@ class JournalStorage(JournalReader):
                     self.names, kept, self.seq, info, (), unchanged, dict(self._max_ids)
                 )
             if isinstance(kept, LazyTree):
-                kept.rebased(parts)
+                kept.rebased(parts, self._new_source())
         del fresh
         self._archive_files = tuple(info.files) if info is not None else ()
         self._activity = Activity(self._archiver, info.quiet if info is not None else None)
@@ -274,6 +274,14 @@ class JournalStorage(JournalReader):
             self.version += 1
             for listener in self._listeners:
                 listener.reset(kept)
+
+    def _new_source(self) -> PartSource | None:
+        """The snapshot just written, kept open to read its parts from when they are used
+        (None when it cannot be opened: the tree then keeps those parts in memory)."""
+        try:
+            return PartSource(open_regular(self.names.snapshot))
+        except (OSError, StoreError):
+            return None
 
     def archive_due(self) -> bool:
         """Does the working set hold enough for the archive to be worth a compaction?

@@ -115,7 +115,8 @@ def test_an_undo_of_a_kept_touch_and_repeated_compactions(tmp_path: Path) -> Non
             expected = [t.id for t in store.touches(ids[11])]
             store.compact()
             spliced = store._storage._tree.spliced  # type: ignore[attr-defined]
-            line = len(store._storage._tree._raw.get(FIGURES, (None, b""))[1])  # type: ignore[attr-defined]
+            tree = store._storage._tree
+            line = len(tree._line_of(FIGURES)) if not tree.loaded(FIGURES) else 0  # type: ignore[attr-defined]
             assert spliced.get(FIGURES, 0) * 2 <= max(line, 1)  # superseded bytes stay bounded
         with open_store(path, cadence=CADENCE, clock=lambda: LATER) as store:
             assert [t.id for t in store.touches(ids[11])] == expected
@@ -171,3 +172,25 @@ def test_documents_read_back_never_replace_the_tables_own() -> None:
 
     assert {k: d["id"] for k, d in loads(bytes(spliced)).items()} == {"5": "a", "3": "c"}
     assert {k: d["id"] for k, d in tree[TOUCHES].items()} == {"5": "a", "3": "c"}
+
+
+def test_the_figures_part_is_read_and_checked_when_used(tmp_path: Path) -> None:
+    """The report figures' line is not even read at open; damage in it is found when it is
+    used (a report, a compaction copying it), never written into a new snapshot."""
+    from leadtui.store.files import StoreDamaged
+
+    path = tmp_path / "leads.json"
+    setup(path)
+    data = bytearray(path.read_bytes())
+    first = data.index(b"\n")
+    at = data.index(b'"f":', first)  # inside the figures part (same length, valid JSON)
+    data[at + 6] = ord("9") if data[at + 6] != ord("9") else ord("8")
+    path.write_bytes(bytes(data))
+    with open_store(path, cadence=CADENCE, clock=lambda: LATER) as store:
+        assert store._storage._tree._raw[FIGURES][1] is None  # type: ignore[attr-defined]
+        store.get_lead(store.leads()[0].id)  # opening and reading leads: fine
+        with pytest.raises(StoreDamaged, match="figures"):
+            list(store.report_figures())
+        with pytest.raises(StoreDamaged, match="figures"):
+            store.compact()
+    assert bytes(data) == path.read_bytes()  # nothing written
