@@ -37,7 +37,7 @@ from leadtui.domain.figures import (
     HOUR_CODES,
     NO_SOURCE,
     OUTCOME_CODES,
-    LeadFact,
+    FactLike,
     lead_fact,
     source_label,
 )
@@ -192,13 +192,18 @@ class Tally:
         self.unreached_attempts: list[int] = []
         self.outcomes: Counter[str] = Counter()  # outcome letter -> touches
         self.hours: Counter[str] = Counter()  # hour character -> calls
-        self._pending: list[LeadFact] = []
+        self._pending: list[FactLike] = []
 
-    def add(self, fact: LeadFact) -> None:
+    def add(self, fact: FactLike) -> None:
         pending = self._pending
         pending.append(fact)
         if len(pending) >= _BATCH:
             self._count()
+
+    def add_many(self, facts: Sequence[FactLike]) -> None:
+        """Count these facts now (`LeadFact`s, or any `FactLike`)."""
+        self._count()
+        self._add_facts(facts)
 
     def add_group(
         self,
@@ -247,7 +252,11 @@ class Tally:
         return total
 
     def _count(self) -> None:
-        facts, self._pending = self._pending, []
+        if self._pending:
+            facts, self._pending = self._pending, []
+            self._add_facts(facts)
+
+    def _add_facts(self, facts: Sequence[FactLike]) -> None:
         self.leads += len(facts)
         self.outcomes.update("".join([fact.outcomes for fact in facts]))
         self.hours.update("".join([fact.hours for fact in facts]))
@@ -260,11 +269,15 @@ class Tally:
         self.exhausted += ended[1]
         self.follow_ups_out += ended[2]
 
-    def figures(self) -> Figures:
+    def sort(self) -> None:
+        """Count what is pending and sort the lists in place (a tally merged from sorted
+        ones then sorts a few sorted runs, which costs little)."""
         self._count()
-        # sorted in place: a tally merged from these later sorts their sorted runs
         for values in (self.attempt_counts, self.unreached_attempts, self.speeds):
             values.sort()
+
+    def figures(self) -> Figures:
+        self.sort()
         attempt_counts, unreached, speeds = (
             self.attempt_counts, self.unreached_attempts, self.speeds
         )

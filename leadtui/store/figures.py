@@ -5,9 +5,10 @@ stores, in the same journal record, `domain.figures.lead_figures` of the lead in
 `figures`, under the same document key as the lead's document: `{"fp": FINGERPRINT, "f":
 FIGURES}`, both texts. The fingerprint is `FACT_VERSION:touches:sum of their document
 keys:the last touch's id:a digest of the lead fields the figures read` (as in next_cache.py: a
-deleted touch and a new one never leave all of these unchanged). `report_figures` uses a
-stored one only when it equals the fingerprint computed from what is in memory; otherwise
-it computes the lead's figures from its touches (never a stale answer).
+deleted touch and a new one never leave all of these unchanged). The report's read
+(`report_figures`, store/figures_read.py) uses a stored one only when it equals the
+fingerprint computed from what is in memory; otherwise it computes the lead's figures from
+its touches (never a stale answer).
 
 The table never enters the archive (the archiver moves leads and touches only), so an
 archived lead's figures are read without its touches: an archived lead and its touches
@@ -16,31 +17,28 @@ writes fresh figures). As a guard against a writer that knows nothing of this ta
 archived leads' stored figures are used only when they account for exactly the leads and
 touches the archive's summary lists; otherwise the archive is streamed (slow, right).
 
-Stored form (`f`: the JSON text of a list, about 150 bytes a lead, so that opening the
-working set parses one string per lead): `[source, received_at (µs since 1970),
-fact, reps, dials]` where `fact` is a `LeadFact` as a list, `reps` maps a rep key to
-`[spelling, fact or 0]` (0: the same as the lead's, when one rep logged every touch) and
-`dials` lists `[blitz id, dial start (µs)]`.
+Stored form (`f`: the JSON text of a list, about 150 bytes a lead, so that parsing the
+table parses one string per lead): `[source, received_at (µs since 1970), fact, reps,
+dials]` where `fact` is a `LeadFact` as a list, `reps` lists one entry per rep: `[spelling]`
+when the rep's fact is the lead's (one rep logged every touch), else `[spelling, *fact]`,
+and `dials` (left out when empty) lists `[blitz id, dial start (µs)]`.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from hashlib import blake2b
 from typing import TYPE_CHECKING, Any
 
 from leadtui.domain.figures import FACT_VERSION, LeadFact, LeadFigures, lead_figures, rep_key
 from leadtui.domain.model import Lead
-from leadtui.store.archive import LEAD_IDS, TOUCH_IDS
-from leadtui.store.files import damaged, paused_gc
 from leadtui.store.index import Doc, Index
 from leadtui.store.parts import loads
 
 if TYPE_CHECKING:
-    from leadtui.store.lead_reads import LeadReads
     from leadtui.store.storage import JournalStorage
 
 FIGURES = "figures"  # the table
@@ -126,7 +124,9 @@ def _figures(values: Any) -> LeadFigures:
     return _new(LeadFigures, (source, _EPOCH + timedelta(0, 0, stamp), fact, by_rep, dials))
 
 
-_BAD = (KeyError, TypeError, ValueError, OverflowError, RecursionError, AttributeError)
+_BAD = (
+    KeyError, TypeError, ValueError, IndexError, OverflowError, RecursionError, AttributeError,
+)  # fmt: skip
 
 
 def decode(stored: Any) -> LeadFigures | None:
@@ -175,73 +175,3 @@ def keep(storage: JournalStorage, index: Index, lead: Lead, key: str, doc: Doc) 
     # (while the table is not parsed, the put waits for it without parsing it: parts.py)
     if not storage.loaded(FIGURES) or storage.table(FIGURES).get(key) != fresh:
         storage.put(FIGURES, int(key), fresh)
-
-
-_CHUNK = 4096  # stored texts decoded at once (the figures are counted as they come)
-
-
-def report_figures(reads: LeadReads) -> Iterator[LeadFigures]:
-    """Every lead's figures: stored ones where their fingerprint matches, the others
-    computed from the touches (see the module docstring). The stored texts are taken
-    under the store's lock and decoded a chunk at a time as the report counts them, so
-    memory holds the texts, not every lead's decoded figures."""
-    from leadtui.store.lead_reads import _segment_leads
-
-    index, storage = reads._index, reads._storage
-
-    def answer() -> tuple[list[LeadFigures], list[tuple[str, str]], list[str], Any, set[str]]:
-        table = storage.table(FIGURES)
-        order, docs = index.touch_order, index.touch_docs
-        computed: list[LeadFigures] = []
-        stored_texts: list[tuple[str, str]] = []  # (lead id, text) of the working set
-        working: set[str] = set()
-        with paused_gc():
-            for lead_id, (key, doc) in index.leads.items():
-                working.add(key)
-                keys = order.get(lead_id, ())
-                stored = table.get(key)
-                if stored is not None:
-                    text = stored.get("f")
-                    last = docs[keys[-1]]["id"] if keys else ""
-                    if type(text) is str and stored.get("fp") == fingerprint(doc, keys, last):
-                        stored_texts.append((lead_id, text))
-                        continue
-                lead = index.lead(lead_id)
-                assert lead is not None
-                computed.append(lead_figures(lead, index.touches(lead_id)))
-            archived = storage.archive_count(LEAD_IDS)
-            if not archived:
-                return computed, stored_texts, [], None, set()
-            rest = [stored for key, stored in table.items() if key not in working]
-            texts = [stored.get("f") for stored in rest]
-            touches = touch_total([stored.get("fp") for stored in rest])
-            if (
-                len(rest) == archived
-                and touches == storage.archive_count(TOUCH_IDS)
-                and all(type(text) is str for text in texts)
-            ):
-                return computed, stored_texts, texts, None, set()  # type: ignore[return-value]
-        return computed, stored_texts, [], storage.archive_segments(), set(index.leads)
-
-    computed, stored_texts, archived_texts, segments, known = reads._read(answer)
-    yield from computed
-    del computed
-    for start in range(0, len(stored_texts), _CHUNK):
-        chunk = stored_texts[start : start + _CHUNK]
-        for got, (lead_id, _) in zip(decode_many([t for _, t in chunk]), chunk, strict=True):
-            yield got if got is not None else _computed(reads, lead_id)
-    del stored_texts
-    for start in range(0, len(archived_texts), _CHUNK):
-        for got in decode_many(archived_texts[start : start + _CHUNK]):
-            if got is None:  # an archived lead's stored figures that do not parse
-                raise damaged(reads.path, "unreadable report figures of an archived lead")
-            yield got
-    if segments is not None:
-        for segment in segments:
-            for lead, touches in _segment_leads(reads.path, segment, known):
-                yield lead_figures(lead, touches)
-
-
-def _computed(reads: LeadReads, lead_id: str) -> LeadFigures:
-    """One lead's figures from its touches (its stored text did not parse)."""
-    return reads._read(lambda: lead_figures(reads._lead(lead_id), reads._index.touches(lead_id)))

@@ -1,0 +1,242 @@
+"""The report's read of the stored figures on the embedded store (store/figures.py says
+what is stored and when a stored one is trusted).
+
+The `figures` table's line is decoded straight from the snapshot's bytes when nothing has
+parsed it yet (`LazyTree.checked_line`): each document to a small struct whose `f` stays a
+slice of those bytes (`msgspec.Raw`), never a dict of two strings. Each lead's text is then
+decoded a few thousand at a time straight into `StoredLead` structs (typed: a text that
+is not the stored form fails the decode, and that chunk is read lead by lead as
+`figures.decode` reads it), and handed to the report's sums as a `StoredBatch`, never as
+one `LeadFigures` (and its datetimes and dicts) a lead. Memory holds the snapshot's bytes,
+one small struct per lead and one chunk of decoded leads.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+import msgspec
+from msgspec import UNSET, Raw, UnsetType
+
+from leadtui.domain.figures import LeadFigures, lead_figures
+from leadtui.domain.report_sums import StoredBatch
+from leadtui.store.archive import LEAD_IDS, TOUCH_IDS
+from leadtui.store.figures import FIGURES, decode, fingerprint, touch_total
+from leadtui.store.files import damaged, paused_gc
+from leadtui.store.parts import LazyTree, loads
+
+if TYPE_CHECKING:
+    from leadtui.store.lead_reads import LeadReads
+
+__all__ = ["StoredFact", "StoredLead", "StoredRep", "decode_chunk", "report_figures"]
+
+
+class StoredFact(msgspec.Struct, array_like=True, forbid_unknown_fields=True, gc=False):
+    """A `LeadFact` as stored: `[outcomes, first_call, hours, attempts, flags]`."""
+
+    outcomes: str
+    first_call: float | None
+    hours: str
+    attempts: int
+    flags: int
+
+
+class StoredRep(msgspec.Struct, array_like=True, forbid_unknown_fields=True, gc=False):
+    """A rep's entry: `[spelling]` (the rep's fact is the lead's: every field UNSET) or
+    `[spelling, *fact]`."""
+
+    spelling: str
+    outcomes: str | UnsetType = UNSET
+    first_call: float | None | UnsetType = UNSET
+    hours: str | UnsetType = UNSET
+    attempts: int | UnsetType = UNSET
+    flags: int | UnsetType = UNSET
+
+
+class StoredLead(msgspec.Struct, array_like=True, forbid_unknown_fields=True, gc=False):
+    """One lead's stored text: `[source, received_at (µs), fact, reps, dials?]`."""
+
+    source: str
+    stamp: int
+    fact: StoredFact
+    reps: list[StoredRep]
+    dials: tuple[tuple[str, int], ...] = ()
+
+
+class _Doc(msgspec.Struct, gc=False):
+    """A `figures` document as read for the report: `f` still JSON (a string literal)."""
+
+    fp: Any = None
+    f: Raw = Raw(b"null")
+
+
+_table = msgspec.json.Decoder(dict[str, _Doc]).decode
+_strings = msgspec.json.Decoder(list[str]).decode
+_leads = msgspec.json.Decoder(list[StoredLead]).decode
+_CHUNK = 4096  # leads decoded at once (the report counts them as they come)
+_STRING_LINE = re.compile(rb'^"', re.MULTILINE)
+
+
+def decode_chunk(texts: list[str]) -> list[StoredLead] | None:
+    """Stored texts decoded in one call; None if any of them is not the stored form."""
+    try:
+        rows = _leads("[" + ",".join(texts) + "]")
+    except (msgspec.DecodeError, UnicodeError, ValueError, RecursionError):
+        return None
+    if len(rows) != len(texts):
+        return None
+    for row in rows:
+        for rep in row.reps:  # `[spelling, outcomes]` and the like: neither form
+            if rep.outcomes is not UNSET and rep.flags is UNSET:
+                return None
+    return rows
+
+
+def _texts(items: list[Any]) -> list[Any]:
+    """The stored texts: `Raw` string literals decoded (one call), strings as they are;
+    an item that is neither gives None."""
+    if not items or type(items[0]) is str:
+        return [item if type(item) is str else None for item in items]
+    try:
+        texts = _strings(b"[" + b",".join(items) + b"]")
+        if len(texts) == len(items):
+            return texts
+    except (msgspec.DecodeError, UnicodeError, ValueError):
+        pass
+    found = []
+    for item in items:  # (one by one: the standard library for what msgspec refuses)
+        try:
+            text = loads(memoryview(item))
+        except (ValueError, UnicodeError, RecursionError):
+            text = None
+        found.append(text if type(text) is str else None)
+    return found
+
+
+def _chunks(items: list[Any]) -> Iterator[tuple[int, list[StoredLead] | list[LeadFigures | None]]]:
+    """(start, decoded) for each chunk of stored texts (`Raw` or str): a list of
+    `StoredLead` when the whole chunk decodes at once, else `decode` of each text."""
+    for start in range(0, len(items), _CHUNK):
+        texts = _texts(items[start : start + _CHUNK])
+        rows = None if None in texts else decode_chunk(texts)
+        if rows is not None:
+            yield start, rows
+        else:
+            yield start, [None if text is None else decode({"f": text}) for text in texts]
+
+
+def _all_strings(items: list[Any]) -> bool:
+    """Whether every stored text is a JSON string (one pattern count a chunk)."""
+    if items and type(items[0]) is str:
+        return all(type(item) is str for item in items)
+    for start in range(0, len(items), _CHUNK):
+        chunk = items[start : start + _CHUNK]
+        if not all(type(item) is Raw for item in chunk):
+            return False
+        joined = b"\n".join(chunk)  # (a JSON string never holds a raw line break)
+        if joined.count(b"\n") != len(chunk) - 1:
+            return False
+        if len(_STRING_LINE.findall(joined)) != len(chunk):
+            return False
+    return True
+
+
+def _stored_table(storage: Any) -> dict[str, Any]:
+    """The `figures` table: decoded here from its line while nothing has parsed it
+    (documents as `_Doc`), else the parsed table (documents as dicts)."""
+    tree = storage.read()
+    line = tree.checked_line(FIGURES) if isinstance(tree, LazyTree) else None
+    if line is not None:
+        try:
+            table = _table(line)
+        except (msgspec.DecodeError, UnicodeError, ValueError, RecursionError):
+            table = None  # (parsed as usual below: a damaged table says so)
+        if table is not None and all(map(str.isdigit, table)):
+            return table
+    return storage.table(FIGURES)
+
+
+def _parts(stored: Any) -> tuple[Any, Any]:
+    """(fingerprint, text) of a stored document, whichever way it was decoded."""
+    if type(stored) is _Doc:
+        return stored.fp, stored.f
+    if not isinstance(stored, dict):
+        return None, None
+    text = stored.get("f")
+    return stored.get("fp"), text if type(text) is str else None
+
+
+Found = tuple[list[LeadFigures], list[tuple[str, Any]], list[Any], Any, set[str]]
+
+
+def report_figures(reads: LeadReads) -> Iterator[LeadFigures | StoredBatch]:
+    """Every lead's figures: stored ones where their fingerprint matches (as
+    `StoredBatch`es), the others computed from the touches (see store/figures.py). The
+    stored texts are found under the store's lock and decoded a chunk at a time as the
+    report counts them."""
+    from leadtui.store.lead_reads import _segment_leads
+
+    index, storage = reads._index, reads._storage
+
+    def answer() -> Found:
+        order, docs = index.touch_order, index.touch_docs
+        computed: list[LeadFigures] = []
+        working: list[tuple[str, Any]] = []  # (lead id, stored text) of the working set
+        keys_seen: set[str] = set()
+        with paused_gc():
+            table = _stored_table(storage)
+            for lead_id, (key, doc) in index.leads.items():
+                keys_seen.add(key)
+                stored = table.get(key)
+                if stored is not None:
+                    fp, text = _parts(stored)
+                    keys = order.get(lead_id, ())
+                    last = docs[keys[-1]]["id"] if keys else ""
+                    if text is not None and fp == fingerprint(doc, keys, last):
+                        working.append((lead_id, text))
+                        continue
+                lead = index.lead(lead_id)
+                assert lead is not None
+                computed.append(lead_figures(lead, index.touches(lead_id)))
+            archived = storage.archive_count(LEAD_IDS)
+            if not archived:
+                return computed, working, [], None, set()
+            rest = [_parts(stored) for key, stored in table.items() if key not in keys_seen]
+            texts = [text for _, text in rest]
+            if (
+                len(rest) == archived
+                and touch_total([fp for fp, _ in rest]) == storage.archive_count(TOUCH_IDS)
+                and _all_strings(texts)
+            ):
+                return computed, working, texts, None, set()
+        return computed, working, [], storage.archive_segments(), set(index.leads)
+
+    computed, working, archived_texts, segments, known = reads._read(answer)
+    yield from computed
+    del computed
+    for start, rows in _chunks([text for _, text in working]):
+        if rows and type(rows[0]) is StoredLead:
+            yield StoredBatch(rows, UNSET)
+            continue
+        for n, got in enumerate(rows):
+            yield got if got is not None else _computed(reads, working[start + n][0])
+    del working
+    for _, rows in _chunks(archived_texts):
+        if rows and type(rows[0]) is StoredLead:
+            yield StoredBatch(rows, UNSET)
+            continue
+        for got in rows:
+            if got is None:  # an archived lead's stored figures that do not parse
+                raise damaged(reads.path, "unreadable report figures of an archived lead")
+            yield got
+    if segments is not None:
+        for segment in segments:
+            for lead, touches in _segment_leads(reads.path, segment, known):
+                yield lead_figures(lead, touches)
+
+
+def _computed(reads: LeadReads, lead_id: str) -> LeadFigures:
+    """One lead's figures from its touches (its stored text did not parse)."""
+    return reads._read(lambda: lead_figures(reads._lead(lead_id), reads._index.touches(lead_id)))
