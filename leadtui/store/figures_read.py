@@ -13,7 +13,6 @@ one small struct per lead and one chunk of decoded leads.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -76,7 +75,6 @@ _table = msgspec.json.Decoder(dict[str, _Doc]).decode
 _strings = msgspec.json.Decoder(list[str]).decode
 _leads = msgspec.json.Decoder(list[StoredLead]).decode
 _CHUNK = 4096  # leads decoded at once (the report counts them as they come)
-_STRING_LINE = re.compile(rb'^"', re.MULTILINE)
 
 
 def decode_chunk(texts: list[str]) -> list[StoredLead] | None:
@@ -97,7 +95,7 @@ def decode_chunk(texts: list[str]) -> list[StoredLead] | None:
 def _texts(items: list[Any]) -> list[Any]:
     """The stored texts: `Raw` string literals decoded (one call), strings as they are;
     an item that is neither gives None."""
-    if not items or type(items[0]) is str:
+    if not items or type(items[0]) is not Raw:  # (a parsed table's texts: str or None)
         return [item if type(item) is str else None for item in items]
     try:
         texts = _strings(b"[" + b",".join(items) + b"]")
@@ -115,32 +113,16 @@ def _texts(items: list[Any]) -> list[Any]:
     return found
 
 
-def _chunks(items: list[Any]) -> Iterator[tuple[int, list[StoredLead] | list[LeadFigures | None]]]:
-    """(start, decoded) for each chunk of stored texts (`Raw` or str): a list of
-    `StoredLead` when the whole chunk decodes at once, else `decode` of each text."""
+def _chunks(items: list[Any]) -> Iterator[tuple[int, StoredBatch | list[LeadFigures | None]]]:
+    """(start, decoded) for each chunk of stored texts (`Raw` or str): a `StoredBatch`
+    when the whole chunk decodes at once, else `decode` of each text."""
     for start in range(0, len(items), _CHUNK):
         texts = _texts(items[start : start + _CHUNK])
         rows = None if None in texts else decode_chunk(texts)
         if rows is not None:
-            yield start, rows
+            yield start, StoredBatch(rows, UNSET)
         else:
             yield start, [None if text is None else decode({"f": text}) for text in texts]
-
-
-def _all_strings(items: list[Any]) -> bool:
-    """Whether every stored text is a JSON string (one pattern count a chunk)."""
-    if items and type(items[0]) is str:
-        return all(type(item) is str for item in items)
-    for start in range(0, len(items), _CHUNK):
-        chunk = items[start : start + _CHUNK]
-        if not all(type(item) is Raw for item in chunk):
-            return False
-        joined = b"\n".join(chunk)  # (a JSON string never holds a raw line break)
-        if joined.count(b"\n") != len(chunk) - 1:
-            return False
-        if len(_STRING_LINE.findall(joined)) != len(chunk):
-            return False
-    return True
 
 
 def _stored_table(storage: Any) -> dict[str, Any]:
@@ -155,11 +137,13 @@ def _stored_table(storage: Any) -> dict[str, Any]:
             table = None  # (parsed as usual below: a damaged table says so)
         if table is not None and all(map(str.isdigit, table)):
             return table
-    return storage.table(FIGURES)
+    parsed: dict[str, Any] = storage.table(FIGURES)
+    return parsed
 
 
 def _parts(stored: Any) -> tuple[Any, Any]:
-    """(fingerprint, text) of a stored document, whichever way it was decoded."""
+    """(fingerprint, text) of a stored document, whichever way it was decoded (the text:
+    a `Raw` string literal, a str, or None when it cannot be one)."""
     if type(stored) is _Doc:
         return stored.fp, stored.f
     if not isinstance(stored, dict):
@@ -203,13 +187,15 @@ def report_figures(reads: LeadReads) -> Iterator[LeadFigures | StoredBatch]:
             archived = storage.archive_count(LEAD_IDS)
             if not archived:
                 return computed, working, [], None, set()
-            rest = [_parts(stored) for key, stored in table.items() if key not in keys_seen]
-            texts = [text for _, text in rest]
-            if (
-                len(rest) == archived
-                and touch_total([fp for fp, _ in rest]) == storage.archive_count(TOUCH_IDS)
-                and _all_strings(texts)
-            ):
+            rest = [stored for key, stored in table.items() if key not in keys_seen]
+            if rest and type(rest[0]) is _Doc:
+                fps, texts = [doc.fp for doc in rest], [doc.f for doc in rest]
+            else:
+                fps, texts = [], []
+                for fp, text in map(_parts, rest):
+                    fps.append(fp)
+                    texts.append(text)
+            if len(rest) == archived and touch_total(fps) == storage.archive_count(TOUCH_IDS):
                 return computed, working, texts, None, set()
         return computed, working, [], storage.archive_segments(), set(index.leads)
 
@@ -217,15 +203,15 @@ def report_figures(reads: LeadReads) -> Iterator[LeadFigures | StoredBatch]:
     yield from computed
     del computed
     for start, rows in _chunks([text for _, text in working]):
-        if rows and type(rows[0]) is StoredLead:
-            yield StoredBatch(rows, UNSET)
+        if isinstance(rows, StoredBatch):
+            yield rows
             continue
         for n, got in enumerate(rows):
             yield got if got is not None else _computed(reads, working[start + n][0])
     del working
     for _, rows in _chunks(archived_texts):
-        if rows and type(rows[0]) is StoredLead:
-            yield StoredBatch(rows, UNSET)
+        if isinstance(rows, StoredBatch):
+            yield rows
             continue
         for got in rows:
             if got is None:  # an archived lead's stored figures that do not parse
