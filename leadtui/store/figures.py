@@ -8,7 +8,10 @@ keys:the last touch's id:a digest of the lead fields the figures read` (as in ne
 deleted touch and a new one never leave all of these unchanged). The report's read
 (`report_figures`, store/figures_read.py) uses a stored one only when it equals the
 fingerprint computed from what is in memory; otherwise it computes the lead's figures from
-its touches (never a stale answer).
+its touches (never a stale answer). Comparing the touch part means reading every working-set
+lead's touches, so the snapshot vouches for the table as it does for the next actions
+(`vouch`, parts.py): a reader then compares the version and the lead part only
+(`matches_lead`), and the touch part of the leads not vouched for.
 
 The table never enters the archive (the archiver moves leads and touches only), so an
 archived lead's figures are read without its touches: an archived lead and its touches
@@ -37,7 +40,8 @@ from typing import TYPE_CHECKING, Any
 
 from leadtui.domain.figures import FACT_VERSION, LeadFact, LeadFigures, lead_figures, rep_key
 from leadtui.domain.model import Lead
-from leadtui.store.index import Doc, Index
+from leadtui.store.files import Tree
+from leadtui.store.index import LEADS, TOUCHES, Doc, Index, time_key
 from leadtui.store.parts import loads
 
 if TYPE_CHECKING:
@@ -50,12 +54,83 @@ _MICRO = timedelta(microseconds=1)
 LEAD_PART = ("status", "timezone", "received_at", "reopened_at", "source")
 
 
+def lead_digest(doc: Doc) -> str:
+    """The last part of a fingerprint: a digest of the lead fields the figures read."""
+    return blake2b(repr(tuple(map(doc.get, LEAD_PART))).encode(), digest_size=8).hexdigest()
+
+
 def fingerprint(doc: Doc, touch_keys: Sequence[str], last_touch_id: str) -> str:
     """What the figures of the lead `doc` with these touches depend on, as one short
     text: `version:touches:key sum:last touch id:digest of the lead fields`."""
-    part = repr(tuple(map(doc.get, LEAD_PART))).encode()
-    digest = blake2b(part, digest_size=8).hexdigest()
-    return f"{FACT_VERSION}:{len(touch_keys)}:{sum(map(int, touch_keys))}:{last_touch_id}:{digest}"
+    keys = f"{len(touch_keys)}:{sum(map(int, touch_keys))}"
+    return f"{FACT_VERSION}:{keys}:{last_touch_id}:{lead_digest(doc)}"
+
+
+_VERSION = f"{FACT_VERSION}:"
+
+
+def matches_lead(fp: Any, doc: Doc) -> bool:
+    """Whether a stored fingerprint is of this version and of the lead document `doc` as
+    it is, its touch part taken on trust (a vouched table's: see `vouch`)."""
+    return (
+        type(fp) is str
+        and fp.startswith(_VERSION)
+        and fp.count(":") == 4
+        and fp.endswith(":" + lead_digest(doc))
+    )
+
+
+def vouch(tree: Tree) -> bool:
+    """Whether a snapshot of `tree` may vouch for the `figures` table (parts.py: the touch
+    part of every working-set lead's stored fingerprint agrees with its touches, so a
+    reader may take it on trust). Call it before `next_cache.vouch`, which clears the
+    leads not vouched for (`unvouched`).
+
+    Vouched already: then only the leads whose touches changed since in a record that
+    did not write their next action (`LazyTree.note_op`) are checked. That suffices
+    because every writer of ours that writes a lead's next action writes (or finds
+    current) its figures in the same record (repository.py `_renext`, `add_leads`)."""
+    if FIGURES not in tree:
+        return False
+    unvouched: set[str] = getattr(tree, "unvouched", set())
+    if FIGURES in getattr(tree, "vouched", ()):
+        return not unvouched or agrees(tree, unvouched)
+    return agrees(tree, None)
+
+
+def agrees(tree: Tree, only: set[str] | None) -> bool:
+    """Does the touch part of the stored fingerprint of every working-set lead (of those
+    in `only`, if given) match the lead's touches in `tree`?"""
+    try:
+        keys = {doc["id"]: key for key, doc in (tree.get(LEADS) or {}).items()}
+        if only is not None:
+            keys = {lead_id: keys[lead_id] for lead_id in only if lead_id in keys}
+        seen: dict[str, list[Any]] = {}  # lead id -> [count, key sum, (time, key), id]
+        for key, doc in (tree.get(TOUCHES) or {}).items():
+            lead_id = doc["lead_id"]
+            if lead_id not in keys:
+                continue
+            mark = (time_key(doc["at"]), int(key))
+            found = seen.get(lead_id)
+            if found is None:
+                seen[lead_id] = [1, int(key), mark, doc["id"]]
+                continue
+            found[0] += 1
+            found[1] += int(key)
+            if mark > found[2]:
+                found[2], found[3] = mark, doc["id"]
+        table = tree.get(FIGURES) or {}
+        for lead_id, key in keys.items():
+            stored = table.get(key)
+            if stored is None:
+                continue  # (none stored: the reader computes them)
+            count, total, _, last = seen.get(lead_id) or (0, 0, None, "")
+            fp = stored.get("fp")
+            if type(fp) is not str or fp.split(":")[1:4] != [str(count), str(total), last]:
+                return False
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return False
+    return True
 
 
 _COUNT = re.compile(rf"\n{FACT_VERSION}:(\d+):")  # (a literal start: searched fast)
