@@ -198,3 +198,91 @@ def test_unreadable_stored_figures(tmp_path: Path, parsed: bool) -> None:
             store._storage.table(FIGURES)
         with pytest.raises(StoreDamaged, match="report figures of an archived lead"):
             build_report(store, now=now, threshold=THRESHOLD)
+
+
+# --- the snapshot vouches for the table ---------------------------------------------------
+
+
+def test_a_vouched_table_is_read_without_indexing_the_touches(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from test_report_figures import Streamed, archived_pool
+    from test_store_archive import CADENCE
+
+    from leadtui.store.repository import open_store
+
+    path, clock = archived_pool(tmp_path)  # (it ends with a compaction)
+    now = clock.at
+    with open_store(path, cadence=CADENCE, clock=clock) as store:
+        slow = build_report(Streamed(store), now=now, threshold=THRESHOLD)
+    with open_store(path, cadence=CADENCE, clock=clock) as store:
+        assert store._storage.vouched(FIGURES) == set()
+
+        def refuse() -> None:
+            raise AssertionError("every touch was indexed")
+
+        monkeypatch.setattr(store._index, "_build_order", refuse)
+        assert build_report(store, now=now, threshold=THRESHOLD) == slow
+
+
+def test_a_touch_written_without_its_figures_is_never_taken_on_trust(tmp_path: Path) -> None:
+    """A writer that knows nothing of the derived tables adds a touch: that lead is no
+    longer vouched for (its figures are checked against its touches, found stale and
+    computed), and the next snapshot vouches for the table no more."""
+    from test_report_figures import Streamed, archived_pool
+    from test_store_archive import CADENCE
+
+    from leadtui.domain.model import Touch
+    from leadtui.store.index import TOUCHES, touch_doc
+    from leadtui.store.repository import open_store
+
+    path, clock = archived_pool(tmp_path)
+    now = clock.at
+    with open_store(path, cadence=CADENCE, clock=clock) as store:
+        lead_id = next(iter(store._index.leads))
+        before = build_report(store, now=now, threshold=THRESHOLD)
+        raw = Touch(id="rawfig01", lead_id=lead_id, outcome=Outcome.WON, at=now, rep="Raw")
+        storage = store._storage
+        with store.batch():
+            storage.put(TOUCHES, storage.next_id(TOUCHES), touch_doc(raw))
+        assert storage.vouched(FIGURES) == {lead_id}
+    for compacted in (False, True):
+        with open_store(path, cadence=CADENCE, clock=clock) as store:
+            unvouched = store._storage.vouched(FIGURES)
+            assert unvouched == ({lead_id} if not compacted else None)
+            fast = build_report(store, now=now, threshold=THRESHOLD)
+            assert fast == build_report(Streamed(store), now=now, threshold=THRESHOLD)
+            assert fast["overall"]["outcomes"]["won"] == before["overall"]["outcomes"]["won"] + 1
+            assert "Raw" in fast["by_rep"]
+            store.compact()  # (the stale figures do not agree: not vouched for)
+
+
+def test_a_vouched_table_is_checked_again_for_the_leads_not_vouched_for(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from test_report_figures import archived_pool
+    from test_store_archive import CADENCE
+
+    import leadtui.store.figures as stored_figures
+    from leadtui.store.repository import open_store
+
+    path, clock = archived_pool(tmp_path)
+    checked: list[set[str] | None] = []
+    agrees = stored_figures.agrees
+
+    def spy(tree: Any, only: set[str] | None) -> bool:
+        checked.append(None if only is None else set(only))
+        return agrees(tree, only)
+
+    monkeypatch.setattr(stored_figures, "agrees", spy)
+    with open_store(path, cadence=CADENCE, clock=clock) as store:
+        store.compact()  # nothing changed since it was vouched for: nothing checked
+        assert checked == []
+        closed = next(
+            lead.id for lead in store.leads()
+            if lead.id in store._index.leads and not lead.status.active
+        )  # fmt: skip
+        store.log_touch(closed, Outcome.EMAIL, clock.at, rep="Mei")  # (a closed lead: no
+        store.compact()  # next action is written, so the lead is not vouched for)
+        assert checked == [{closed}]
+        assert FIGURES in store._storage.read().vouched
