@@ -190,16 +190,18 @@ def _add_batch(
 ) -> None:
     """`sum_figures`' step for a `StoredBatch`: one loop, one dict lookup a lead."""
     same = batch.same
+    if scope.any:
+        for row in batch.rows:
+            if row.dials:
+                _note_dials(dials, row.dials)
+            _add_scoped(row, same, cells, scope, sources)
+        return
     pending = cells.pending
     find = pending.get
     for row in batch.rows:
         reps = row.reps
         if row.dials:
-            for blitz_id, at in row.dials:
-                dials.setdefault(blitz_id, []).append(_EPOCH + at * _MICRO)
-        if scope.any:
-            _add_scoped(row, same, cells, scope, sources)
-            continue
+            _note_dials(dials, row.dials)
         if len(reps) == 1:
             only = reps[0]
             if only.outcomes is not same:
@@ -217,6 +219,12 @@ def _add_batch(
         if facts is None:
             facts = pending[cell] = []
         facts.append(row.fact)
+
+
+def _note_dials(dials: dict[str, list[datetime]], stored: Iterable[tuple[str, int]]) -> None:
+    """A stored lead's blitz dials ((blitz id, µs since 1970 UTC)) noted by blitz."""
+    for blitz_id, at in stored:
+        dials.setdefault(blitz_id, []).append(_EPOCH + at * _MICRO)
 
 
 def _add_scoped(row: Any, same: object, cells: _Cells, scope: _Scope, sources: set[str]) -> None:

@@ -139,9 +139,12 @@ _COUNT = re.compile(rf"\n{FACT_VERSION}:(\d+):")  # (a literal start: searched f
 def touch_total(fps: list[Any]) -> int | None:
     """The touches the stored fingerprints `fps` count together; None if one is not a
     fingerprint of this version (one pattern search over them all, not one per lead)."""
-    if not all(type(fp) is str and "\n" not in fp for fp in fps):
+    if fps and set(map(type, fps)) != {str}:
         return None
-    counts = _COUNT.findall("\n" + "\n".join(fps))
+    joined = "\n" + "\n".join(fps)
+    if joined.count("\n") != len(fps):  # (a line break inside one of them)
+        return None
+    counts = _COUNT.findall(joined)
     return sum(map(int, counts)) if len(counts) == len(fps) else None
 
 
