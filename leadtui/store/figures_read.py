@@ -2,8 +2,9 @@
 what is stored and when a stored one is trusted).
 
 The `figures` table's line is decoded straight from the snapshot's bytes when nothing has
-parsed it yet (`LazyTree.checked_line`): each document to a small struct whose `f` stays a
-slice of those bytes (`msgspec.Raw`), never a dict of two strings. Each lead's text is then
+parsed it yet (`LazyTree.checked_line`, plus the puts kept for it since: `LazyTree.pending`):
+each document to a small struct whose `f` stays a slice of those bytes (`msgspec.Raw`),
+never a dict of two strings. Each lead's text is then
 decoded a few thousand at a time straight into `StoredLead` structs (typed: a text that
 is not the stored form fails the decode, and that chunk is read lead by lead as
 `figures.decode` reads it), and handed to the report's sums as a `StoredBatch`, never as
@@ -94,22 +95,23 @@ def decode_chunk(texts: list[str]) -> list[StoredLead] | None:
 
 
 def _texts(items: list[Any]) -> list[Any]:
-    """The stored texts: `Raw` string literals decoded (one call), strings as they are;
-    an item that is neither gives None."""
-    if not items or type(items[0]) is not Raw:  # (a parsed table's texts: str or None)
-        return [item if type(item) is str else None for item in items]
-    try:
-        texts = _strings(b"[" + b",".join(items) + b"]")
-        if len(texts) == len(items):
-            return texts
-    except (msgspec.DecodeError, UnicodeError, ValueError):
-        pass
+    """The stored texts: `Raw` string literals decoded (one call when they all are),
+    strings as they are; an item that is neither gives None."""
+    if items and set(map(type, items)) == {Raw}:
+        try:
+            texts = _strings(b"[" + b",".join(items) + b"]")
+            if len(texts) == len(items):
+                return texts
+        except (msgspec.DecodeError, UnicodeError, ValueError):
+            pass
     found = []
     for item in items:  # (one by one: the standard library for what msgspec refuses)
-        try:
-            text = loads(memoryview(item))
-        except (ValueError, UnicodeError, RecursionError):
-            text = None
+        text = item
+        if type(item) is Raw:
+            try:
+                text = loads(memoryview(item))
+            except (ValueError, UnicodeError, RecursionError):
+                text = None
         found.append(text if type(text) is str else None)
     return found
 
@@ -137,6 +139,11 @@ def _stored_table(storage: Any) -> dict[str, Any]:
         except (msgspec.DecodeError, UnicodeError, ValueError, RecursionError):
             table = None  # (parsed as usual below: a damaged table says so)
         if table is not None and all(map(str.isdigit, table)):
+            for op in tree.pending.get(FIGURES, ()):  # (puts kept since: parts.py)
+                if op[0] == "p":
+                    table[op[2]] = op[3]
+                else:
+                    table.pop(op[2], None)
             return table
     parsed: dict[str, Any] = storage.table(FIGURES)
     return parsed
@@ -202,9 +209,9 @@ def report_figures(reads: LeadReads) -> Iterator[LeadFigures | StoredBatch]:
             if not archived:
                 return computed, working, [], None, set()
             rest = [stored for key, stored in table.items() if key not in keys_seen]
-            if rest and type(rest[0]) is _Doc:
+            try:
                 fps, texts = [doc.fp for doc in rest], [doc.f for doc in rest]
-            else:
+            except AttributeError:  # (documents parsed as dicts, all or some)
                 fps, texts = [], []
                 for fp, text in map(_parts, rest):
                     fps.append(fp)

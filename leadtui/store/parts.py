@@ -368,8 +368,9 @@ class LazyTree(dict):  # type: ignore[type-arg]
         return docs
 
     def checked_line(self, name: str) -> memoryview | None:
-        """The line of table `name` (no newline), its length and CRC-32 checked, while
-        the table is not parsed yet (a reader may decode it its own way); else None."""
+        """The line of table `name` as read (no newline), its length and CRC-32 checked,
+        while the table is not parsed yet (a reader may decode it its own way, then apply
+        the puts kept for it, `pending`); else None."""
         found = self._raw.get(name)
         return None if found is None else check_bytes(self._path, *found)
 

@@ -286,3 +286,29 @@ def test_a_vouched_table_is_checked_again_for_the_leads_not_vouched_for(
         store.compact()  # next action is written, so the lead is not vouched for)
         assert checked == [{closed}]
         assert FIGURES in store._storage.read().vouched
+
+
+def test_puts_kept_for_the_unparsed_table_are_read(tmp_path: Path) -> None:
+    """Writes keep their figures puts until the table is parsed (parts.py): the report
+    reads the line as stored plus those puts, in the writing process and after a reopen,
+    and never parses the table for it."""
+    from test_report_figures import Streamed, archived_pool
+    from test_store_archive import CADENCE
+
+    from leadtui.store.repository import open_store
+
+    path, clock = archived_pool(tmp_path)
+    now = clock.at
+    for reopened in (False, True):
+        with open_store(path, cadence=CADENCE, clock=clock) as store:
+            tree = store._storage.read()
+            if not reopened:  # (a lead's status unchanged: only its figures tell)
+                for lead_id in list(store._index.leads)[:4]:
+                    status = store.get_lead(lead_id).status
+                    store.log_touch(lead_id, Outcome.VM_MESSAGE, now, rep="oskar")
+                    assert store.get_lead(lead_id).status is status
+            assert not tree.loaded(FIGURES) and tree.pending.get(FIGURES)
+            fast = build_report(store, now=now, threshold=THRESHOLD)
+            assert not tree.loaded(FIGURES)
+            assert fast == build_report(Streamed(store), now=now, threshold=THRESHOLD)
+            assert fast["by_rep"]["oskar"]["contact"]["dials"] == 4
