@@ -41,7 +41,8 @@ from typing import TYPE_CHECKING, Any
 from leadtui.domain.figures import FACT_VERSION, LeadFact, LeadFigures, lead_figures, rep_key
 from leadtui.domain.model import Lead
 from leadtui.store.files import Tree
-from leadtui.store.index import LEADS, TOUCHES, Doc, Index, time_key
+from leadtui.store.index import LEADS, Doc, Index, time_key
+from leadtui.store.next_cache import _touches_of
 from leadtui.store.parts import loads
 
 if TYPE_CHECKING:
@@ -106,7 +107,8 @@ def agrees(tree: Tree, only: set[str] | None) -> bool:
         if only is not None:
             keys = {lead_id: keys[lead_id] for lead_id in only if lead_id in keys}
         seen: dict[str, list[Any]] = {}  # lead id -> [count, key sum, (time, key), id]
-        for key, doc in (tree.get(TOUCHES) or {}).items():
+        # (a few leads' touches are found in the unparsed table's line, as for `next`)
+        for key, doc in _touches_of(tree, None if only is None else set(keys)):
             lead_id = doc["lead_id"]
             if lead_id not in keys:
                 continue
