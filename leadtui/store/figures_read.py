@@ -139,7 +139,10 @@ def _stored_table(storage: Any) -> dict[str, Any]:
         except (msgspec.DecodeError, UnicodeError, ValueError, RecursionError):
             table = None  # (parsed as usual below: a damaged table says so)
         if table is not None and all(map(str.isdigit, table)):
-            for op in tree.pending.get(FIGURES, ()):  # (puts kept since: parts.py)
+            # as `LazyTree._load` would: documents read back, then the puts kept since
+            for key, doc in tree.absent.get(FIGURES, {}).items():
+                table.setdefault(key, doc)
+            for op in tree.pending.get(FIGURES, ()):
                 if op[0] == "p":
                     table[op[2]] = op[3]
                 else:
