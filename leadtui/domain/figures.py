@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from functools import cache
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 from zoneinfo import ZoneInfo
 
 from leadtui.domain.model import Lead, LeadStatus, Outcome, Touch
@@ -26,6 +26,7 @@ from leadtui.domain.model import Lead, LeadStatus, Outcome, Touch
 __all__ = [
     "FACT_VERSION",
     "HOUR_CODES",
+    "FactLike",
     "OUTCOME_CODES",
     "NO_REP",
     "NO_SOURCE",
@@ -81,6 +82,26 @@ class LeadFact(NamedTuple):
         """0 not exhausted, 1 exhausted never reached, 2 reached and then every follow-up
         went unanswered (judged on the touches since the inquiry that reopened it, if any)."""
         return self.flags >> 1
+
+
+class FactLike(Protocol):
+    """What the report reads of a `LeadFact`: a store may hand over any object with the
+    same fields (its own decoded form), and `metrics.Tally` counts it the same way."""
+
+    @property
+    def outcomes(self) -> str: ...
+
+    @property
+    def first_call(self) -> float | None: ...
+
+    @property
+    def hours(self) -> str: ...
+
+    @property
+    def attempts(self) -> int: ...
+
+    @property
+    def flags(self) -> int: ...
 
 
 class LeadFigures(NamedTuple):

@@ -37,7 +37,7 @@ from leadtui.domain.figures import (
     HOUR_CODES,
     NO_SOURCE,
     OUTCOME_CODES,
-    LeadFact,
+    FactLike,
     lead_fact,
     source_label,
 )
@@ -76,6 +76,7 @@ SPEED_BUCKETS: tuple[tuple[str, float], ...] = (
     (">1d", math.inf),
 )
 NEVER = "never"
+_LETTERS = tuple(OUTCOME_CODES.values())
 _BATCH = 4096  # facts a Tally counts at once
 
 
@@ -182,23 +183,29 @@ class Figures:
 
 class Tally:
     """The totals behind one group's `Figures`: facts are added one by one and counted a
-    few thousand at a time (list and text operations, not per-lead Python work)."""
+    few thousand at a time (list and text operations, not per-lead Python work). Only the
+    seconds to the first call are kept one per lead; attempts and how each lead ended are
+    counted by (attempts, flags) shape, so merging tallies costs the number of shapes."""
 
     def __init__(self, threshold: timedelta) -> None:
         self.limit = threshold.total_seconds()
-        self.leads = self.reached = self.exhausted = self.follow_ups_out = 0
+        self.leads = 0
         self.speeds: list[float] = []
-        self.attempt_counts: list[int] = []
-        self.unreached_attempts: list[int] = []
+        self.shapes: Counter[tuple[int, int]] = Counter()  # (attempts, flags) -> leads
         self.outcomes: Counter[str] = Counter()  # outcome letter -> touches
         self.hours: Counter[str] = Counter()  # hour character -> calls
-        self._pending: list[LeadFact] = []
+        self._pending: list[FactLike] = []
 
-    def add(self, fact: LeadFact) -> None:
+    def add(self, fact: FactLike) -> None:
         pending = self._pending
         pending.append(fact)
         if len(pending) >= _BATCH:
             self._count()
+
+    def add_many(self, facts: Sequence[FactLike]) -> None:
+        """Count these facts now (`LeadFact`s, or any `FactLike`)."""
+        self._count()
+        self._add_facts(facts)
 
     def add_group(
         self,
@@ -217,17 +224,7 @@ class Tally:
         self.outcomes.update(outcomes)
         self.hours.update(hours)
         self.speeds += speeds
-        same = [attempts] * count
-        self.attempt_counts += same
-        if flags & 1:
-            self.reached += count
-        else:
-            self.unreached_attempts += same
-        ended = flags >> 1
-        if ended == 1:
-            self.exhausted += count
-        elif ended == 2:
-            self.follow_ups_out += count
+        self.shapes[(attempts, flags)] += count
 
     @classmethod
     def merged(cls, threshold: timedelta, tallies: Iterable[Tally]) -> Tally:
@@ -236,41 +233,51 @@ class Tally:
         for tally in tallies:
             tally._count()
             total.leads += tally.leads
-            total.reached += tally.reached
-            total.exhausted += tally.exhausted
-            total.follow_ups_out += tally.follow_ups_out
             total.speeds += tally.speeds
-            total.attempt_counts += tally.attempt_counts
-            total.unreached_attempts += tally.unreached_attempts
+            total.shapes.update(tally.shapes)
             total.outcomes.update(tally.outcomes)
             total.hours.update(tally.hours)
         return total
 
     def _count(self) -> None:
-        facts, self._pending = self._pending, []
+        if self._pending:
+            facts, self._pending = self._pending, []
+            self._add_facts(facts)
+
+    def _add_facts(self, facts: Sequence[FactLike]) -> None:
         self.leads += len(facts)
-        self.outcomes.update("".join([fact.outcomes for fact in facts]))
+        outcomes = "".join([fact.outcomes for fact in facts])
+        counts = {code: outcomes.count(code) for code in _LETTERS}  # (12 scans: faster)
+        self.outcomes.update(counts if sum(counts.values()) == len(outcomes) else outcomes)
         self.hours.update("".join([fact.hours for fact in facts]))
         self.speeds += [fact.first_call for fact in facts if fact.first_call is not None]
-        self.attempt_counts += [fact.attempts for fact in facts]
-        unreached = [fact.attempts for fact in facts if not fact.flags & 1]
-        self.unreached_attempts += unreached
-        self.reached += len(facts) - len(unreached)
-        ended = Counter([fact.flags >> 1 for fact in facts])
-        self.exhausted += ended[1]
-        self.follow_ups_out += ended[2]
+        self.shapes.update([(fact.attempts, fact.flags) for fact in facts])
+
+    def sort(self) -> None:
+        """Count what is pending and sort the speeds in place (a tally merged from sorted
+        ones then sorts a few sorted runs, which costs little)."""
+        self._count()
+        self.speeds.sort()
 
     def figures(self) -> Figures:
-        self._count()
-        # sorted in place: a tally merged from these later sorts their sorted runs
-        for values in (self.attempt_counts, self.unreached_attempts, self.speeds):
-            values.sort()
-        attempt_counts, unreached, speeds = (
-            self.attempt_counts, self.unreached_attempts, self.speeds
-        )
+        self.sort()
+        speeds = self.speeds
+        attempts: Counter[int] = Counter()  # attempts -> leads
+        unreached: Counter[int] = Counter()  # the same, of the leads never reached
+        reached = exhausted = follow_ups_out = 0
+        for (count, flags), leads in self.shapes.items():
+            attempts[count] += leads
+            if flags & 1:
+                reached += leads
+            else:
+                unreached[count] += leads
+            ended = flags >> 1
+            if ended == 1:
+                exhausted += leads
+            elif ended == 2:
+                follow_ups_out += leads
         never = self.leads - len(speeds)
-        histogram = Counter(attempt_counts)
-        top = max(attempt_counts, default=-1)
+        top = max(attempts, default=-1)
         buckets, below = [], 0
         for label, upper in SPEED_BUCKETS:  # speed <= upper: in the first bucket it fits
             upto = bisect_right(speeds, upper)
@@ -285,6 +292,7 @@ class Tally:
                 hour_contacts[slot >> 1] += calls
         letters = {code: outcome.value for outcome, code in OUTCOME_CODES.items()}
         outcomes = {letters[code]: n for code, n in self.outcomes.items()}
+        counted = sum(attempts.values())
         return Figures(
             leads=self.leads,
             speed=SpeedToLead(
@@ -300,23 +308,44 @@ class Tally:
                 dials=sum(hour_dials),
                 contacts=sum(hour_contacts),
                 leads=self.leads,
-                leads_reached=self.reached,
+                leads_reached=reached,
             ),
             persistency=Persistency(
-                attempts=tuple((n, histogram[n]) for n in range(top + 1)),
-                mean_attempts=(sum(attempt_counts) / len(attempt_counts))
-                if attempt_counts
+                attempts=tuple((n, attempts[n]) for n in range(top + 1)),
+                mean_attempts=(sum(n * leads for n, leads in attempts.items()) / counted)
+                if counted
                 else None,
-                median_attempts=median(attempt_counts, ordered=True),
-                unreached=len(unreached),
-                unreached_persistent=sum(n >= PERSISTENT_ATTEMPTS for n in unreached),
-                unreached_median_attempts=median(unreached, ordered=True),
-                exhausted=self.exhausted,
-                follow_ups_exhausted=self.follow_ups_out,
+                median_attempts=counted_median(attempts),
+                unreached=sum(unreached.values()),
+                unreached_persistent=sum(
+                    leads for n, leads in unreached.items() if n >= PERSISTENT_ATTEMPTS
+                ),
+                unreached_median_attempts=counted_median(unreached),
+                exhausted=exhausted,
+                follow_ups_exhausted=follow_ups_out,
             ),
             outcomes={outcome.value: outcomes.get(outcome.value, 0) for outcome in Outcome},
             by_hour=tuple(HourRate(h, hour_dials[h], hour_contacts[h]) for h in range(24)),
         )
+
+
+def counted_median(counts: Mapping[int, int]) -> float | None:
+    """`median` of the values `counts` holds (value -> how many times); None when empty."""
+    total = sum(counts.values())
+    if not total:
+        return None
+    wanted = (total - 1) // 2, total // 2  # the middle positions (one twice when odd)
+    found: list[int] = []
+    seen = 0
+    for value in sorted(counts):
+        seen += counts[value]
+        while len(found) < 2 and wanted[len(found)] < seen:
+            found.append(value)
+        if len(found) == 2:
+            break
+    if total % 2:
+        return float(found[1])
+    return (found[0] + found[1]) / 2
 
 
 def compute(

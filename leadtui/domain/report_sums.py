@@ -1,21 +1,35 @@
 """The report's sums: each lead's stored figures (`domain.figures`) added up in one pass,
 overall, per source and per rep (see `sum_figures`). A store may also hand over many
-leads at once as a `FactGroup` (leads that share everything but their arrival and first
-call, grouped by the database server)."""
+leads at once: as a `FactGroup` (leads that share everything but their arrival and first
+call, grouped by the database server) or as a `StoredBatch` (leads as the store decoded
+them, added up in one loop without a `LeadFigures` each).
+
+Each lead's fact is counted once, in a cell of (source, rep name as spelt): the common
+lead, whose touches were all logged by one rep, counts for its source and its rep at once;
+a lead worked by several reps (or none) counts for its source in the cell (source, None)
+and each rep's own fact in the cell (None, rep). A source's totals, a rep's and the
+overall ones are then merged from the cells' (sorted) lists.
+"""
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import NamedTuple
+from datetime import UTC, datetime, timedelta
+from typing import Any, NamedTuple
 
-from leadtui.domain.figures import NO_REP, LeadFigures, lead_figures, rep_key
+from leadtui.domain.figures import NO_REP, FactLike, LeadFigures, lead_figures, rep_key
 from leadtui.domain.metrics import Figures, Tally
 from leadtui.domain.model import Lead, Touch
 
-__all__ = ["FactGroup", "Sums", "figures_of", "sum_figures"]
+__all__ = ["FactGroup", "StoredBatch", "Sums", "figures_of", "sum_figures"]
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICRO = timedelta(microseconds=1)
+_FLUSH = 4096  # leads read one by one between two countings of the cells' facts
+
+Cell = tuple[str | None, str | None]  # (source label, the rep's name as spelt)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,8 +62,59 @@ class FactGroup(NamedTuple):
     flags: int
 
 
+class StoredBatch(NamedTuple):
+    """Many leads' figures as a store decoded them; adding it is the same as adding each
+    lead's `LeadFigures`. Each of `rows` has the fields `source` (the label, as
+    `LeadFigures.source`), `stamp` (`received_at` in microseconds since 1970 UTC), `fact`
+    (a `FactLike`), `reps` (one entry per rep: `spelling`, the name as spelt, and the
+    fields of the rep's own fact, or `outcomes` is `same` when the rep's fact is the
+    lead's) and `dials` ((blitz id, dial start in microseconds since 1970 UTC) pairs)."""
+
+    rows: Sequence[Any]
+    same: object
+
+
+class _Cells:
+    """The cells' facts (pending until `flush`) and their tallies."""
+
+    def __init__(self, threshold: timedelta) -> None:
+        self.threshold = threshold
+        self.pending: dict[Cell, list[FactLike]] = {}
+        self.tallies: dict[Cell, Tally] = {}
+
+    def tally(self, cell: Cell) -> Tally:
+        tally = self.tallies.get(cell)
+        if tally is None:
+            tally = self.tallies[cell] = Tally(self.threshold)
+        return tally
+
+    def flush(self) -> None:
+        for cell, facts in self.pending.items():
+            self.tally(cell).add_many(facts)
+        self.pending.clear()
+
+    def split(self, label: str, fact: FactLike, reps: Iterable[tuple[str, FactLike]]) -> None:
+        """A lead whose reps' facts are not all its own: the fact for the source, each
+        rep's for the rep."""
+        pending = self.pending
+        pending.setdefault((label, None), []).append(fact)
+        for spelling, rep_fact in reps:
+            pending.setdefault((None, spelling), []).append(rep_fact)
+
+
+class _Scope:
+    """`sum_figures`' scope, checked lead by lead when there is one."""
+
+    def __init__(self, since: datetime | None, source: str | None, rep: str | None) -> None:
+        self.since = since
+        self.since_stamp = None if since is None else (since - _EPOCH) // _MICRO
+        self.source = source.strip().casefold() if source else None
+        self.rep = rep_key(rep) if rep is not None else None
+        self.any = since is not None or self.source is not None or self.rep is not None
+
+
 def sum_figures(
-    rows: Iterable[LeadFigures | FactGroup],
+    rows: Iterable[LeadFigures | FactGroup | StoredBatch],
     threshold: timedelta,
     *,
     since: datetime | None = None,
@@ -60,96 +125,179 @@ def sum_figures(
     `source` (any case) count overall, for their source and for each rep who touched them;
     with `rep`, only that rep's touches count (and only the leads the rep touched), exactly
     as if the lead had no other touches. Equal to `compute_pairs` over the same leads."""
-    wanted_source = source.strip().casefold() if source else None
-    wanted_rep = rep_key(rep) if rep is not None else None
-    groups: dict[str, Tally] = {}
-    reps: dict[str, Tally] = {}
-    names: dict[str, str] = {}  # rep key -> the name shown (the first in sort order)
+    scope = _Scope(since, source, rep)
+    cells = _Cells(threshold)
     sources: set[str] = set()
     dials: dict[str, list[datetime]] = {}
-    scoped = since is not None or wanted_source is not None or wanted_rep is not None
+    loose = 0  # LeadFigures read since the last flush
     for row in rows:
-        if isinstance(row, FactGroup):
-            _add_group(row, groups, reps, names, threshold, wanted_source, wanted_rep)
+        if isinstance(row, StoredBatch):
+            _add_batch(row, cells, scope, sources, dials)
+            cells.flush()
+        elif isinstance(row, FactGroup):
+            _add_group(row, cells, scope)
             sources.add(row.source)
+        else:
+            _add_figures(row, cells, scope, sources, dials)
+            loose += 1
+            if loose >= _FLUSH:
+                cells.flush()
+                loose = 0
+    cells.flush()
+    return _totals(cells, threshold, sources if scope.any else None, dials)
+
+
+def _add_figures(
+    row: LeadFigures,
+    cells: _Cells,
+    scope: _Scope,
+    sources: set[str],
+    dials: dict[str, list[datetime]],
+) -> None:
+    """`sum_figures`' step for one lead's `LeadFigures`."""
+    label, received_at, fact, by_rep, blitz_dials = row
+    for blitz_id, dialed_at in blitz_dials:
+        dials.setdefault(blitz_id, []).append(dialed_at)
+    if scope.any:
+        sources.add(label)
+        if scope.since is not None and received_at < scope.since:
+            return
+        if scope.source is not None and label.casefold() != scope.source:
+            return
+        if scope.rep is not None:
+            mine = by_rep.get(scope.rep)
+            if mine is None:
+                return
+            cells.pending.setdefault((label, mine[0]), []).append(mine[1])
+            return
+    if len(by_rep) == 1:
+        spelling, rep_fact = next(iter(by_rep.values()))
+        if rep_fact is fact:
+            cells.pending.setdefault((label, spelling), []).append(fact)
+            return
+    elif not by_rep:
+        cells.pending.setdefault((label, None), []).append(fact)
+        return
+    cells.split(label, fact, by_rep.values())
+
+
+def _add_batch(
+    batch: StoredBatch,
+    cells: _Cells,
+    scope: _Scope,
+    sources: set[str],
+    dials: dict[str, list[datetime]],
+) -> None:
+    """`sum_figures`' step for a `StoredBatch`: one loop, one dict lookup a lead."""
+    same = batch.same
+    if scope.any:
+        for row in batch.rows:
+            if row.dials:
+                _note_dials(dials, row.dials)
+            _add_scoped(row, same, cells, scope, sources)
+        return
+    pending = cells.pending
+    find = pending.get
+    for row in batch.rows:
+        reps = row.reps
+        if row.dials:
+            _note_dials(dials, row.dials)
+        if len(reps) == 1:
+            only = reps[0]
+            if only.outcomes is not same:
+                cells.split(row.source, row.fact, [(only.spelling, only)])
+                continue
+            cell: Cell = (row.source, only.spelling)
+        elif not reps:
+            cell = (row.source, None)
+        else:
+            fact = row.fact
+            entries = [(r.spelling, fact if r.outcomes is same else r) for r in reps]
+            cells.split(row.source, fact, entries)
             continue
-        label, received_at, fact, by_rep, blitz_dials = row
-        if blitz_dials:
-            for blitz_id, dialed_at in blitz_dials:
-                dials.setdefault(blitz_id, []).append(dialed_at)
-        if scoped:
-            sources.add(label)
-            if since is not None and received_at < since:
-                continue
-            if wanted_source is not None and label.casefold() != wanted_source:
-                continue
-            if wanted_rep is not None:
-                mine = by_rep.get(wanted_rep)
-                if mine is None:
-                    continue
-                fact = mine[1]
-                by_rep = {wanted_rep: mine}
-        tally = groups.get(label)
-        if tally is None:
-            tally = groups[label] = Tally(threshold)
-        tally.add(fact)
-        for key, (spelling, rep_fact) in by_rep.items():
-            _rep_tally(reps, names, key, spelling, threshold).add(rep_fact)
-    if not scoped:  # every lead was in scope: a group each
-        sources.update(groups)
-    by_rep_figures = {names[key]: reps[key].figures() for key in reps}
+        facts = find(cell)
+        if facts is None:
+            facts = pending[cell] = []
+        facts.append(row.fact)
+
+
+def _note_dials(dials: dict[str, list[datetime]], stored: Iterable[tuple[str, int]]) -> None:
+    """A stored lead's blitz dials ((blitz id, µs since 1970 UTC)) noted by blitz."""
+    for blitz_id, at in stored:
+        dials.setdefault(blitz_id, []).append(_EPOCH + at * _MICRO)
+
+
+def _add_scoped(row: Any, same: object, cells: _Cells, scope: _Scope, sources: set[str]) -> None:
+    """One stored lead of a `StoredBatch` when the report has a scope."""
+    label = row.source
+    sources.add(label)
+    if scope.since_stamp is not None and row.stamp < scope.since_stamp:
+        return
+    if scope.source is not None and label.casefold() != scope.source:
+        return
+    fact = row.fact
+    entries = [(r.spelling, fact if r.outcomes is same else r) for r in row.reps]
+    if scope.rep is not None:
+        for spelling, rep_fact in entries:
+            if rep_key(spelling) == scope.rep:
+                cells.pending.setdefault((label, spelling), []).append(rep_fact)
+                return
+        return
+    if len(entries) == 1 and entries[0][1] is fact:
+        cells.pending.setdefault((label, entries[0][0]), []).append(fact)
+    elif not entries:
+        cells.pending.setdefault((label, None), []).append(fact)
+    else:
+        cells.split(label, fact, entries)
+
+
+def _add_group(group: FactGroup, cells: _Cells, scope: _Scope) -> None:
+    """`sum_figures`' step for a `FactGroup` (its rep's facts are the leads' facts)."""
+    label, spelling = group.source, group.rep
+    if not group.in_scope:
+        return
+    if scope.source is not None and label.casefold() != scope.source:
+        return
+    if scope.rep is not None and (spelling is None or rep_key(spelling) != scope.rep):
+        return
+    outcomes, hours = Counter(group.outcomes), Counter(group.hours)  # (counted once)
+    counts = (group.leads, outcomes, hours, group.speeds, group.attempts, group.flags)
+    cells.tally((label, spelling)).add_group(*counts)
+
+
+def _totals(
+    cells: _Cells,
+    threshold: timedelta,
+    sources: set[str] | None,
+    dials: dict[str, list[datetime]],
+) -> Sums:
+    """The sums from the cells: each source's and each rep's tally merged from theirs,
+    the overall one from the sources' (`sources`: None when every lead was in scope)."""
+    by_label: dict[str, list[Tally]] = {}
+    by_key: dict[str, list[Tally]] = {}
+    spellings: dict[str, set[str]] = {}
+    for (label, spelling), tally in cells.tallies.items():
+        tally.sort()  # (the merged lists are then sorted runs)
+        if label is not None:
+            by_label.setdefault(label, []).append(tally)
+        if spelling is not None:
+            key = rep_key(spelling)
+            by_key.setdefault(key, []).append(tally)
+            spellings.setdefault(key, set()).add(spelling)
+    names = {key: min(spellings[key]) or NO_REP for key in by_key}
+    by_rep_figures = {
+        names[key]: Tally.merged(threshold, tallies).figures() for key, tallies in by_key.items()
+    }
+    groups = {name: Tally.merged(threshold, by_label[name]) for name in by_label}
     by_source = {name: groups[name].figures() for name in sorted(groups, key=str.casefold)}
     overall = Tally.merged(threshold, groups.values())  # (the sources cover every lead)
     return Sums(
         overall.figures(),
         by_source,
         {name: by_rep_figures[name] for name in sorted(by_rep_figures, key=str.casefold)},
-        sources,
+        set(groups) if sources is None else sources,
         dials,
     )
-
-
-def _add_group(
-    group: FactGroup,
-    groups: dict[str, Tally],
-    reps: dict[str, Tally],
-    names: dict[str, str],
-    threshold: timedelta,
-    wanted_source: str | None,
-    wanted_rep: str | None,
-) -> None:
-    """`sum_figures`' step for a `FactGroup` (its rep's facts are the leads' facts)."""
-    label, spelling = group.source, group.rep
-    if not group.in_scope:
-        return
-    if wanted_source is not None and label.casefold() != wanted_source:
-        return
-    key = None if spelling is None else rep_key(spelling)
-    if wanted_rep is not None and key != wanted_rep:
-        return
-    outcomes, hours = Counter(group.outcomes), Counter(group.hours)  # (counted once)
-    counts = (group.leads, outcomes, hours, group.speeds, group.attempts, group.flags)
-    tally = groups.get(label)
-    if tally is None:
-        tally = groups[label] = Tally(threshold)
-    tally.add_group(*counts)
-    if key is None or spelling is None:
-        return
-    _rep_tally(reps, names, key, spelling, threshold).add_group(*counts)
-
-
-def _rep_tally(
-    reps: dict[str, Tally], names: dict[str, str], key: str, spelling: str, threshold: timedelta
-) -> Tally:
-    """The rep's tally (made on first use); `names` keeps the name shown for the rep: the
-    first of its spellings in sort order."""
-    tally = reps.get(key)
-    if tally is None:
-        tally = reps[key] = Tally(threshold)
-        names[key] = spelling or NO_REP
-    elif spelling and spelling < names[key]:
-        names[key] = spelling
-    return tally
 
 
 def figures_of(pairs: Iterable[tuple[Lead, Sequence[Touch]]]) -> Iterable[LeadFigures]:

@@ -5,42 +5,47 @@ stores, in the same journal record, `domain.figures.lead_figures` of the lead in
 `figures`, under the same document key as the lead's document: `{"fp": FINGERPRINT, "f":
 FIGURES}`, both texts. The fingerprint is `FACT_VERSION:touches:sum of their document
 keys:the last touch's id:a digest of the lead fields the figures read` (as in next_cache.py: a
-deleted touch and a new one never leave all of these unchanged). `report_figures` uses a
-stored one only when it equals the fingerprint computed from what is in memory; otherwise
-it computes the lead's figures from its touches (never a stale answer).
+deleted touch and a new one never leave all of these unchanged). The report's read
+(`report_figures`, store/figures_read.py) uses a stored one only when it equals the
+fingerprint computed from what is in memory; otherwise it computes the lead's figures from
+its touches (never a stale answer). Comparing the touch part means reading every working-set
+lead's touches, so the snapshot vouches for the table as it does for the next actions
+(`vouch`, parts.py): a reader then compares the version and the lead part only
+(`matches_lead`), and the touch part of the leads not vouched for.
 
 The table never enters the archive (the archiver moves leads and touches only), so an
 archived lead's figures are read without its touches: an archived lead and its touches
 cannot change while they sit in the archive (any write reads them back first, and then
 writes fresh figures). As a guard against a writer that knows nothing of this table, the
 archived leads' stored figures are used only when they account for exactly the leads and
-touches the archive's summary lists; otherwise the archive is streamed (slow, right).
+touches the archive's summary lists; otherwise the archive is streamed (slow, right). An
+archived lead's stored figures that do not read (not a text of the stored form) are
+damage, reported as such: they cannot be computed again without the archive.
 
-Stored form (`f`: the JSON text of a list, about 150 bytes a lead, so that opening the
-working set parses one string per lead): `[source, received_at (µs since 1970),
-fact, reps, dials]` where `fact` is a `LeadFact` as a list, `reps` maps a rep key to
-`[spelling, fact or 0]` (0: the same as the lead's, when one rep logged every touch) and
-`dials` lists `[blitz id, dial start (µs)]`.
+Stored form (`f`: the JSON text of a list, about 150 bytes a lead, so that parsing the
+table parses one string per lead): `[source, received_at (µs since 1970), fact, reps,
+dials]` where `fact` is a `LeadFact` as a list, `reps` lists one entry per rep: `[spelling]`
+when the rep's fact is the lead's (one rep logged every touch), else `[spelling, *fact]`,
+and `dials` (left out when empty) lists `[blitz id, dial start (µs)]`.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from hashlib import blake2b
 from typing import TYPE_CHECKING, Any
 
 from leadtui.domain.figures import FACT_VERSION, LeadFact, LeadFigures, lead_figures, rep_key
 from leadtui.domain.model import Lead
-from leadtui.store.archive import LEAD_IDS, TOUCH_IDS
-from leadtui.store.files import damaged, paused_gc
-from leadtui.store.index import Doc, Index
+from leadtui.store.files import Tree
+from leadtui.store.index import LEADS, Doc, Index, time_key
+from leadtui.store.next_cache import _touches_of
 from leadtui.store.parts import loads
 
 if TYPE_CHECKING:
-    from leadtui.store.lead_reads import LeadReads
     from leadtui.store.storage import JournalStorage
 
 FIGURES = "figures"  # the table
@@ -50,23 +55,98 @@ _MICRO = timedelta(microseconds=1)
 LEAD_PART = ("status", "timezone", "received_at", "reopened_at", "source")
 
 
+def lead_digest(doc: Doc) -> str:
+    """The last part of a fingerprint: a digest of the lead fields the figures read."""
+    return blake2b(repr(tuple(map(doc.get, LEAD_PART))).encode(), digest_size=8).hexdigest()
+
+
 def fingerprint(doc: Doc, touch_keys: Sequence[str], last_touch_id: str) -> str:
     """What the figures of the lead `doc` with these touches depend on, as one short
     text: `version:touches:key sum:last touch id:digest of the lead fields`."""
-    part = repr(tuple(doc.get(name) for name in LEAD_PART)).encode()
-    digest = blake2b(part, digest_size=8).hexdigest()
-    return f"{FACT_VERSION}:{len(touch_keys)}:{sum(map(int, touch_keys))}:{last_touch_id}:{digest}"
+    keys = f"{len(touch_keys)}:{sum(map(int, touch_keys))}"
+    return f"{FACT_VERSION}:{keys}:{last_touch_id}:{lead_digest(doc)}"
 
 
-_COUNT = re.compile(rf"^{FACT_VERSION}:(\d+):", re.MULTILINE)
+_VERSION = f"{FACT_VERSION}:"
+
+
+def matches_lead(fp: Any, doc: Doc) -> bool:
+    """Whether a stored fingerprint is of this version and of the lead document `doc` as
+    it is, its touch part taken on trust (a vouched table's: see `vouch`)."""
+    return (
+        type(fp) is str
+        and fp.startswith(_VERSION)
+        and fp.count(":") == 4
+        and fp.endswith(":" + lead_digest(doc))
+    )
+
+
+def vouch(tree: Tree) -> bool:
+    """Whether a snapshot of `tree` may vouch for the `figures` table (parts.py: the touch
+    part of every working-set lead's stored fingerprint agrees with its touches, so a
+    reader may take it on trust). Call it before `next_cache.vouch`, which clears the
+    leads not vouched for (`unvouched`).
+
+    Vouched already: then only the leads whose touches changed since in a record that
+    did not write their next action (`LazyTree.note_op`) are checked. That suffices
+    because every writer of ours that writes a lead's next action writes (or finds
+    current) its figures in the same record (repository.py `_renext`, `add_leads`)."""
+    if FIGURES not in tree:
+        return False
+    unvouched: set[str] = getattr(tree, "unvouched", set())
+    if FIGURES in getattr(tree, "vouched", ()):
+        return not unvouched or agrees(tree, unvouched)
+    return agrees(tree, None)
+
+
+def agrees(tree: Tree, only: set[str] | None) -> bool:
+    """Does the touch part of the stored fingerprint of every working-set lead (of those
+    in `only`, if given) match the lead's touches in `tree`?"""
+    try:
+        keys = {doc["id"]: key for key, doc in (tree.get(LEADS) or {}).items()}
+        if only is not None:
+            keys = {lead_id: keys[lead_id] for lead_id in only if lead_id in keys}
+        seen: dict[str, list[Any]] = {}  # lead id -> [count, key sum, (time, key), id]
+        # (a few leads' touches are found in the unparsed table's line, as for `next`)
+        for key, doc in _touches_of(tree, None if only is None else set(keys)):
+            lead_id = doc["lead_id"]
+            if lead_id not in keys:
+                continue
+            mark = (time_key(doc["at"]), int(key))
+            found = seen.get(lead_id)
+            if found is None:
+                seen[lead_id] = [1, int(key), mark, doc["id"]]
+                continue
+            found[0] += 1
+            found[1] += int(key)
+            if mark > found[2]:
+                found[2], found[3] = mark, doc["id"]
+        table = tree.get(FIGURES) or {}
+        for lead_id, key in keys.items():
+            stored = table.get(key)
+            if stored is None:
+                continue  # (none stored: the reader computes them)
+            count, total, _, last = seen.get(lead_id) or (0, 0, None, "")
+            fp = stored.get("fp")
+            if type(fp) is not str or fp.split(":")[1:4] != [str(count), str(total), last]:
+                return False
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return False
+    return True
+
+
+_COUNT = re.compile(rf"\n{FACT_VERSION}:(\d+):")  # (a literal start: searched fast)
 
 
 def touch_total(fps: list[Any]) -> int | None:
     """The touches the stored fingerprints `fps` count together; None if one is not a
     fingerprint of this version (one pattern search over them all, not one per lead)."""
-    if not all(type(fp) is str and "\n" not in fp for fp in fps):
+    if fps and set(map(type, fps)) != {str}:
         return None
-    counts = _COUNT.findall("\n".join(fps))
+    joined = "\n" + "\n".join(fps)
+    if joined.count("\n") != len(fps):  # (a line break inside one of them)
+        return None
+    counts = _COUNT.findall(joined)
     return sum(map(int, counts)) if len(counts) == len(fps) else None
 
 
@@ -126,7 +206,9 @@ def _figures(values: Any) -> LeadFigures:
     return _new(LeadFigures, (source, _EPOCH + timedelta(0, 0, stamp), fact, by_rep, dials))
 
 
-_BAD = (KeyError, TypeError, ValueError, OverflowError, RecursionError, AttributeError)
+_BAD = (
+    KeyError, TypeError, ValueError, IndexError, OverflowError, RecursionError, AttributeError,
+)  # fmt: skip
 
 
 def decode(stored: Any) -> LeadFigures | None:
@@ -175,73 +257,3 @@ def keep(storage: JournalStorage, index: Index, lead: Lead, key: str, doc: Doc) 
     # (while the table is not parsed, the put waits for it without parsing it: parts.py)
     if not storage.loaded(FIGURES) or storage.table(FIGURES).get(key) != fresh:
         storage.put(FIGURES, int(key), fresh)
-
-
-_CHUNK = 4096  # stored texts decoded at once (the figures are counted as they come)
-
-
-def report_figures(reads: LeadReads) -> Iterator[LeadFigures]:
-    """Every lead's figures: stored ones where their fingerprint matches, the others
-    computed from the touches (see the module docstring). The stored texts are taken
-    under the store's lock and decoded a chunk at a time as the report counts them, so
-    memory holds the texts, not every lead's decoded figures."""
-    from leadtui.store.lead_reads import _segment_leads
-
-    index, storage = reads._index, reads._storage
-
-    def answer() -> tuple[list[LeadFigures], list[tuple[str, str]], list[str], Any, set[str]]:
-        table = storage.table(FIGURES)
-        order, docs = index.touch_order, index.touch_docs
-        computed: list[LeadFigures] = []
-        stored_texts: list[tuple[str, str]] = []  # (lead id, text) of the working set
-        working: set[str] = set()
-        with paused_gc():
-            for lead_id, (key, doc) in index.leads.items():
-                working.add(key)
-                keys = order.get(lead_id, ())
-                stored = table.get(key)
-                if stored is not None:
-                    text = stored.get("f")
-                    last = docs[keys[-1]]["id"] if keys else ""
-                    if type(text) is str and stored.get("fp") == fingerprint(doc, keys, last):
-                        stored_texts.append((lead_id, text))
-                        continue
-                lead = index.lead(lead_id)
-                assert lead is not None
-                computed.append(lead_figures(lead, index.touches(lead_id)))
-            archived = storage.archive_count(LEAD_IDS)
-            if not archived:
-                return computed, stored_texts, [], None, set()
-            rest = [stored for key, stored in table.items() if key not in working]
-            texts = [stored.get("f") for stored in rest]
-            touches = touch_total([stored.get("fp") for stored in rest])
-            if (
-                len(rest) == archived
-                and touches == storage.archive_count(TOUCH_IDS)
-                and all(type(text) is str for text in texts)
-            ):
-                return computed, stored_texts, texts, None, set()  # type: ignore[return-value]
-        return computed, stored_texts, [], storage.archive_segments(), set(index.leads)
-
-    computed, stored_texts, archived_texts, segments, known = reads._read(answer)
-    yield from computed
-    del computed
-    for start in range(0, len(stored_texts), _CHUNK):
-        chunk = stored_texts[start : start + _CHUNK]
-        for got, (lead_id, _) in zip(decode_many([t for _, t in chunk]), chunk, strict=True):
-            yield got if got is not None else _computed(reads, lead_id)
-    del stored_texts
-    for start in range(0, len(archived_texts), _CHUNK):
-        for got in decode_many(archived_texts[start : start + _CHUNK]):
-            if got is None:  # an archived lead's stored figures that do not parse
-                raise damaged(reads.path, "unreadable report figures of an archived lead")
-            yield got
-    if segments is not None:
-        for segment in segments:
-            for lead, touches in _segment_leads(reads.path, segment, known):
-                yield lead_figures(lead, touches)
-
-
-def _computed(reads: LeadReads, lead_id: str) -> LeadFigures:
-    """One lead's figures from its touches (its stored text did not parse)."""
-    return reads._read(lambda: lead_figures(reads._lead(lead_id), reads._index.touches(lead_id)))

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from leadtui.domain.cadence import Cadence, assess
 from leadtui.domain.figures import LeadFigures
@@ -45,6 +45,9 @@ from leadtui.store.protocol import LeadNotFound
 from leadtui.store.schema import SCHEMA
 from leadtui.store.storage import JournalStorage
 from leadtui.store.tables import LeadDB
+
+if TYPE_CHECKING:
+    from leadtui.domain.report_sums import StoredBatch
 
 T = TypeVar("T")
 _ACTIVE = frozenset(status.value for status in ACTIVE_STATUSES)
@@ -268,9 +271,9 @@ class LeadReads:
     def version(self) -> int:
         return self._storage.version
 
-    def report_figures(self) -> Iterator[LeadFigures]:
-        """Every lead's report figures, each once (see store/figures.py)."""
-        from leadtui.store.figures import report_figures
+    def report_figures(self) -> Iterator[LeadFigures | StoredBatch]:
+        """Every lead's report figures, each once (see store/figures_read.py)."""
+        from leadtui.store.figures_read import report_figures
 
         return report_figures(self)
 

@@ -422,6 +422,13 @@ class LazyTree(dict):  # type: ignore[type-arg]
             at = data.find(needle, end)
         return docs
 
+    def checked_line(self, name: str) -> memoryview | None:
+        """The line of table `name` as read (no newline), its length and CRC-32 checked,
+        while the table is not parsed yet (a reader may decode it its own way, then apply
+        the puts kept for it, `pending`); else None."""
+        found = self._raw.get(name)
+        return None if found is None else check_bytes(self._path, *found)
+
     def load_all(self) -> None:
         for name in list(self._raw):
             self._load(name)

@@ -12,13 +12,16 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from leadtui.domain.figures import LeadFigures
 from leadtui.domain.model import Lead, LeadDraft, Outcome, Touch
 from leadtui.domain.queue import Queued
 from leadtui.domain.queue_page import QueuePage
 from leadtui.domain.window import CallingWindow
+
+if TYPE_CHECKING:
+    from leadtui.domain.report_sums import StoredBatch
 
 
 class StoreError(Exception):
@@ -159,11 +162,12 @@ class LeadStore(Protocol):
         """A number that grows with every change seen by this process (for cheap UI refresh)."""
         ...
 
-    def report_figures(self) -> Iterator[LeadFigures]:
+    def report_figures(self) -> Iterator[LeadFigures | StoredBatch]:
         """Every lead's report figures (`domain.figures.lead_figures` of the lead and its
         touches), each lead once, in no set order: kept with each lead by the writes and
         recomputed from the touches where a stored one is missing or stale, so the report
-        sums them without reading touches (issue 17 / 14)."""
+        sums them without reading touches (issue 17 / 14). A store may hand many leads
+        over at once as a `StoredBatch` (its own decoded form, summed the same way)."""
         ...
 
     def queue_page(

@@ -42,6 +42,7 @@ from leadtui.store.archive import (
     LeadArchiver,
     value_needle,
 )
+from leadtui.store.files import Tree
 from leadtui.store.index import (
     DNC,
     LEADS,
@@ -81,13 +82,22 @@ def open_store(
     lead's next action for (see store/next_cache.py); reads may ask for any window."""
     storage = JournalStorage(
         path, initial=initial_tree, compact_bytes=compact_bytes, archiver=LeadArchiver(clock),
-        vouch=next_cache.vouch,
+        vouch=_vouch,
     )
     try:
         return TinyLeadStore(storage, cadence, window)
     except BaseException:
         storage.close()
         raise
+
+
+def _vouch(tree: Tree) -> tuple[str, ...]:
+    """The derived tables a new snapshot of `tree` vouches for: the next actions
+    (next_cache.py) and the report figures (figures.py, asked first: next_cache.vouch
+    clears the leads not vouched for)."""
+    report = figures.vouch(tree)
+    tables = tuple(name for name in next_cache.vouch(tree) if name != figures.FIGURES)
+    return (*tables, figures.FIGURES) if report else tables
 
 
 class TinyLeadStore(QueueReads, SessionRecords):

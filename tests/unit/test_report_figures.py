@@ -241,7 +241,7 @@ def test_archived_figures_are_read_without_the_archive(
 def test_the_report_sums_stored_figures_without_computing_any(
     backend: Backend, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import leadtui.store.figures as tiny_figures
+    import leadtui.store.figures_read as tiny_figures
     import leadtui.store.postgres.figures as pg_figures
 
     rng = random.Random(31)
