@@ -427,7 +427,12 @@ class LazyTree(dict):  # type: ignore[type-arg]
         while the table is not parsed yet (a reader may decode it its own way, then apply
         the puts kept for it, `pending`); else None."""
         found = self._raw.get(name)
-        return None if found is None else check_bytes(self._path, *found)
+        if found is None:
+            return None
+        data = found[1]
+        if data is None:  # (read from the snapshot now: `_line_of` checks it)
+            return memoryview(self._line_of(name))[:-1]
+        return check_bytes(self._path, found[0], data)
 
     def load_all(self) -> None:
         for name in list(self._raw):
