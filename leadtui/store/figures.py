@@ -121,9 +121,17 @@ def agrees(tree: Tree, only: set[str] | None) -> bool:
             found[1] += int(key)
             if mark > found[2]:
                 found[2], found[3] = mark, doc["id"]
-        table = tree.get(FIGURES) or {}
+        by_key = getattr(tree, "doc_by_key", None)  # a LazyTree: a few leads' figures are
+        few = only is not None and by_key is not None and len(keys) <= 64  # found unparsed
+        table = {} if few else tree.get(FIGURES) or {}
         for lead_id, key in keys.items():
-            stored = table.get(key)
+            if few:
+                known, stored = by_key(FIGURES, key)  # type: ignore[misc]
+                if not known:
+                    table = tree.get(FIGURES) or {}
+                    few, stored = False, table.get(key)
+            else:
+                stored = table.get(key)
             if stored is None:
                 continue  # (none stored: the reader computes them)
             count, total, _, last = seen.get(lead_id) or (0, 0, None, "")

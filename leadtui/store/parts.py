@@ -405,6 +405,28 @@ class LazyTree(dict):  # type: ignore[type-arg]
                 docs.pop(op[2], None)
         return docs
 
+    def doc_by_key(self, name: str, key: str) -> tuple[bool, Any]:
+        """(True, the document under `key` or None) of the unparsed table `name`, found
+        in its line (the last occurrence: a spliced line's later duplicate wins) and the
+        changes kept since, without parsing the table; (False, None) when the table is
+        parsed or the line is not as expected (then read the table)."""
+        if name not in self._raw or not key.isdigit():
+            return False, None
+        for op in reversed(self.pending.get(name, ())):
+            if op[2] == key:
+                return True, (op[3] if op[0] == "p" else None)
+        data = self._line_of(name)
+        needle = b'"%s":{' % key.encode()
+        at = len(data)
+        while True:
+            at = data.rfind(needle, 0, at)
+            if at < 0:
+                absent = self.absent.get(name, {})
+                return True, absent.get(key)
+            if data[at - 1 : at] in (b"{", b","):
+                doc, end = _object_at(data, at + len(needle) - 1)
+                return (False, None) if doc is None else (True, doc)
+
     def _where_in_line(self, data: bytes, field: str, value: str) -> dict[str, Any] | None:
         needle = b'"%s":%s' % (field.encode(), json.dumps(value).encode())
         docs: dict[str, Any] = {}

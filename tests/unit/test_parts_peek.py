@@ -74,3 +74,32 @@ def test_docs_where_finds_without_parsing_and_declines_once_parsed() -> None:
 def test_a_document_holding_an_object_is_declined() -> None:
     tree = lazy({"1": {"id": "t", "lead_id": "zz", "extra": {"nested": 1}}})
     assert tree.docs_where("touches", "lead_id", "zz") is None
+
+
+figure = st.fixed_dictionaries({"fp": texts, "f": texts})
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(st.integers(1, 30).map(str), figure, max_size=10),
+       st.lists(st.tuples(st.integers(1, 40).map(str), figure), max_size=5),
+       st.integers(1, 40).map(str))  # fmt: skip
+def test_doc_by_key_equals_parse_then_get(
+    table: dict[str, Any], puts: list[tuple[str, dict[str, Any]]], key: str
+) -> None:
+    line = dumps_table(table)
+    tree = LazyTree(Path("leads.json"), [(Part("figures", 0, len(line), zlib.crc32(line)),
+                                          line + b"\n")], check_tree)  # fmt: skip
+    for put_key, doc in puts:
+        tree.defer(["p", "figures", put_key, doc])
+    spliced = tree.unparsed("figures")  # (a compaction's line: later duplicates win)
+    known, doc = tree.doc_by_key("figures", key)
+    expected = {**table, **dict(puts)}
+    if known:
+        assert doc == expected.get(key)
+    if spliced is not None:
+        again = LazyTree(Path("leads.json"), [(Part("figures", 0, len(spliced),
+                         zlib.crc32(spliced)), bytes(spliced) + b"\n")], check_tree)  # fmt: skip
+        known, doc = again.doc_by_key("figures", key)
+        assert not known or doc == expected.get(key)
+        assert again["figures"] == expected
+    assert tree["figures"] == expected
