@@ -94,9 +94,9 @@ class Index:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.leads: dict[str, tuple[str, Doc]] = {}  # lead id -> (doc key, doc)
-        self.by_phone: dict[str, str] = {}
-        self.by_email: dict[str, str] = {}
-        self.by_key: dict[str, str] = {}  # inquiry key -> lead id (see LeadDraft.inquiry_key)
+        # phone, email, inquiry key (LeadDraft.inquiry_key) -> lead id: built when first
+        # asked for (`by_phone` ...: a write or a lookup; the queue needs none of them)
+        self._by: tuple[dict[str, str], dict[str, str], dict[str, str]] | None = None
         self._tree: Tree = {}
         # lead id -> its touches' document keys, sorted by (time, document id): built on
         # first need (`touch_order`); until then one lead's touches are found in the
@@ -320,7 +320,7 @@ class Index:
 
     def _learn(self, table: str, key: str, doc: Doc) -> None:
         if table == LEADS:
-            lead_id, phone, email = doc["id"], doc["phone"], doc.get("email", "")
+            lead_id = doc["id"]
             for field in _REQUIRED_LEAD_FIELDS:
                 if type(doc[field]) is not str:
                     raise TypeError(field)
@@ -329,15 +329,8 @@ class Index:
                 if type(value) is str:
                     doc[field] = sys.intern(value)
             self.leads[lead_id] = (key, doc)
-            self.by_phone.setdefault(phone, lead_id)
-            if email:
-                self.by_email.setdefault(email_key(email), lead_id)
-            for other in doc.get("other_phones") or ():
-                self.by_phone.setdefault(other, lead_id)
-            for other in doc.get("other_emails") or ():
-                self.by_email.setdefault(email_key(other), lead_id)
-            for inquiry_key in doc.get("keys") or ():
-                self.by_key.setdefault(str(inquiry_key), lead_id)
+            if self._by is not None:
+                self._look_up(lead_id, doc, *self._by)
         elif table == TOUCHES:
             time_key(doc["at"])  # (checks it)
             order = self.touch_order.setdefault(str(doc["lead_id"]), [])
@@ -351,12 +344,54 @@ class Index:
         elif table == BLITZES:
             self.blitzes[str(doc["id"])] = key
 
+    @staticmethod
+    def _look_up(
+        lead_id: str, doc: Doc, phones: dict[str, str], emails: dict[str, str],
+        keys: dict[str, str],
+    ) -> None:  # fmt: skip
+        """Note a lead's numbers, emails and inquiry keys (the first lead keeps each)."""
+        phones.setdefault(doc["phone"], lead_id)
+        email = doc.get("email", "")
+        if email:
+            emails.setdefault(email_key(email), lead_id)
+        for other in doc.get("other_phones") or ():
+            phones.setdefault(other, lead_id)
+        for other in doc.get("other_emails") or ():
+            emails.setdefault(email_key(other), lead_id)
+        for inquiry_key in doc.get("keys") or ():
+            keys.setdefault(str(inquiry_key), lead_id)
+
+    def _lookups(self) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+        if self._by is None:
+            by: tuple[dict[str, str], dict[str, str], dict[str, str]] = ({}, {}, {})
+            try:
+                for lead_id, (_, doc) in self.leads.items():
+                    self._look_up(lead_id, doc, *by)
+            except (KeyError, TypeError, ValueError, AttributeError):
+                raise damaged(self.path, "unexpected content in table 'leads'") from None
+            self._by = by
+        return self._by
+
+    @property
+    def by_phone(self) -> dict[str, str]:
+        return self._lookups()[0]
+
+    @property
+    def by_email(self) -> dict[str, str]:
+        return self._lookups()[1]
+
+    @property
+    def by_key(self) -> dict[str, str]:
+        return self._lookups()[2]
+
     def _forget(self, table: str, key: str, doc: Doc, keep_place: bool = False) -> None:
         if table == LEADS:
             lead_id = doc["id"]
             if not keep_place:  # an update keeps the lead's place in insertion order
                 self.leads.pop(lead_id, None)
             self._lead_cache.pop(lead_id, None)
+            if self._by is None:
+                return
             for phone in (doc["phone"], *(doc.get("other_phones") or ())):
                 if self.by_phone.get(phone) == lead_id:
                     del self.by_phone[phone]

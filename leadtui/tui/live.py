@@ -104,8 +104,10 @@ class LiveQueue(Guarded):
     def start(self) -> None:
         """Start the tick and the first refresh (called once the screen is up; a queue
         primed before the app started needs none)."""
-        if not self.queue_ready or self._primed_short:
-            self.request_refresh()  # the whole page follows the first frame
+        if not self.queue_ready:
+            self.request_refresh()
+        elif self._primed_short:  # the whole page follows the first frame, once it is drawn
+            self.app.call_after_refresh(self.request_refresh)
         self.app.set_interval(TICK_SECONDS, self.tick)
 
     # --- snapshots ---
