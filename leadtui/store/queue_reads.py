@@ -31,31 +31,37 @@ def _start(doc: Doc) -> Any:
 
 class ArrivalLog:
     """A storage listener: the ids of leads that arrived (became active with a new round
-    start), in the order this process learned of them."""
+    start), in the order this process learned of them.
+
+    It keeps no copy of the leads: a change says what the lead was (`old`), and a reset
+    (another process's compaction read, the archive read back) compares the new leads
+    table with the one last seen, which the storage kept up to date until then."""
 
     def __init__(self) -> None:
-        self.seen: dict[str, Any] = {}  # lead id -> round start it was last seen active with
         self.log: list[str] = []
-        self._primed = False
+        self._base: dict[str, Doc] | None = None  # the leads table as last seen (live)
 
     def reset(self, tree: dict[str, Any]) -> None:
-        for doc in tree.get(LEADS, {}).values():
-            self._see(doc, note=self._primed)
-        self._primed = True
+        table = tree.get(LEADS, {})
+        base = self._base
+        if base is not None and base is not table:
+            known = {doc.get("id"): _start(doc) for doc in base.values()}
+            for doc in table.values():
+                lead_id = doc.get("id")
+                if _active(doc) and (lead_id not in known or known[lead_id] != _start(doc)):
+                    self.log.append(lead_id)
+        self._base = table
 
     def changed(self, table: str, key: str, old: Doc | None, new: Doc | None) -> None:
-        if table == LEADS and new is not None:
-            self._see(new, note=True)
+        if table == LEADS and new is not None and _active(new):
+            if old is None or _start(old) != _start(new):
+                lead_id = new.get("id")
+                if isinstance(lead_id, str):
+                    self.log.append(lead_id)
 
-    def _see(self, doc: Doc, *, note: bool) -> None:
-        if doc.get("status", "new") not in _ACTIVE:
-            return
-        lead_id, start = doc.get("id"), _start(doc)
-        if not isinstance(lead_id, str) or self.seen.get(lead_id) == start:
-            return
-        self.seen[lead_id] = start
-        if note:
-            self.log.append(lead_id)
+
+def _active(doc: Doc) -> bool:
+    return doc.get("status", "new") in _ACTIVE
 
 
 class QueueReads:
