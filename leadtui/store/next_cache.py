@@ -64,6 +64,9 @@ LEAD_PART = ("status", "timezone", "received_at", "inquiries", "zone_candidates"
 Assessment = tuple[LeadStatus, "ActionFields | None", int]
 
 _STATUSES = {status.value: status for status in LeadStatus}
+# the stored times (microseconds since 1970 UTC) a datetime can hold
+_FIRST_US = (datetime.min.replace(tzinfo=UTC) - _EPOCH) // _MICRO
+_LAST_US = (datetime.max.replace(tzinfo=UTC) - _EPOCH) // _MICRO
 _CHANNELS = {channel.value: channel for channel in Channel}
 _MESSAGES = {message.value: message for message in Message}
 
@@ -228,7 +231,7 @@ def checked(
         return None
     found = stored.get("fp")
     if vouched:
-        if not isinstance(found, list) or found[:1] + found[4:] != fp:
+        if not isinstance(found, list) or found[4:] != fp[1:] or not found or found[0] != fp[0]:
             return None
     elif found != fp:
         return None
@@ -248,10 +251,11 @@ def checked(
             return None
         if channel not in _CHANNELS or message not in _MESSAGES:
             return None
-        _time(due_at)
-        if late_at is not None:
-            _time(late_at)
-    except (KeyError, TypeError, ValueError, IndexError, OverflowError):
+        if type(due_at) is not int or not _FIRST_US <= due_at <= _LAST_US:
+            return None
+        if late_at is not None and not (type(late_at) is int and _FIRST_US <= late_at <= _LAST_US):
+            return None
+    except (KeyError, TypeError, ValueError, IndexError):
         return None
     return status, calls, values
 
