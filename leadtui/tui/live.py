@@ -72,6 +72,8 @@ class LiveQueue(Guarded):
         self._new_count = 0  # how many arrived and were not told yet (names: `_new_leads`)
         self.needle = ""  # the workstation's filter text: snapshots also read its page
         self._primed_short = False  # the primed snapshot holds only FIRST_PAGE rows
+        self._short_next = False  # the next refresh reads only FIRST_PAGE rows
+        self._awaiting_full = False  # a short first refresh was read: the page follows
         self._new_lead_timer: object | None = None
 
     def _in_thread(
@@ -104,7 +106,8 @@ class LiveQueue(Guarded):
     def start(self) -> None:
         """Start the tick and the first refresh (called once the screen is up; a queue
         primed before the app started needs none)."""
-        if not self.queue_ready:
+        if not self.queue_ready:  # nothing primed: the first rows first, here too
+            self._short_next = True
             self.request_refresh()
         elif self._primed_short:  # the whole page follows the first frame, once it is drawn
             self.app.call_after_refresh(self.request_refresh)
@@ -132,7 +135,13 @@ class LiveQueue(Guarded):
 
     def _snapshot(self, now: datetime, needle: str) -> Snapshot:
         gateway = self.app.gateway
-        return gateway.snapshot(now, needle) if needle else gateway.snapshot(now)
+        if needle:
+            return gateway.snapshot(now, needle)
+        if self._short_next:  # (the first refresh of an unprimed queue: see `start`)
+            self._short_next = False
+            self._awaiting_full = True
+            return gateway.snapshot(now, rows=FIRST_PAGE)
+        return gateway.snapshot(now)
 
     def _refresh_worker(self, now: datetime, needle: str) -> None:  # in a thread (rank the queue)
         try:
@@ -148,6 +157,10 @@ class LiveQueue(Guarded):
         snapshot = message.snapshot
         self.snapshot = snapshot
         self.queue_ready = True
+        if self._awaiting_full:  # the whole page once this first one is drawn
+            self._awaiting_full = False
+            if len(snapshot.entries) >= FIRST_PAGE:
+                self.app.call_after_refresh(self.request_refresh)
         if self._read_error:
             self._read_error = ""
             self.app.notify("The lead store can be read again.", timeout=4)
