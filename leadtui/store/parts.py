@@ -252,12 +252,14 @@ class LazyTree(dict):  # type: ignore[type-arg]
                     ops = self.pending.pop(part.name, [])
                     top = max((int(op[2]) for op in ops), default=0)
                     self.tops[part.name] = max(self.tops.get(part.name, 0), top)
-                if source is not None and part.name in READ_WHEN_USED:
+                if source is not None and part.name in READ_WHEN_USED and parts:
                     data = None  # (read from the new snapshot when used)
                 elif data is None:
                     data = self._line_of(part.name)  # (no source for the new snapshot)
                 self._raw[part.name] = (part, data)
-        if source is not None:
+        if source is not None and parts:
+            # (no parts: a format 1 snapshot was written, whose tables are not parts; the
+            # unparsed ones are still read from the snapshot they came from)
             self.source = source
         self._splice.clear()
         self.clean = {part.name: part for part in parts if part.name != LOOKUPS}

@@ -253,9 +253,9 @@ async def test_the_queue_says_it_is_loading_until_the_first_rank(
     release = threading.Event()
     real = StoreGateway.snapshot
 
-    def slow(self, now, needle=""):
+    def slow(self, now, needle="", rows=None):
         release.wait(10)
-        return real(self, now, needle)
+        return real(self, now, needle, rows)
 
     monkeypatch.setattr(StoreGateway, "snapshot", slow)
     app = app_factory()
@@ -276,7 +276,7 @@ async def test_a_store_that_cannot_be_read_at_start_says_so_in_the_lead_pane(
     from leadtui.service.gateway import StoreGateway
     from leadtui.store.protocol import StoreError
 
-    def broken(self, now):
+    def broken(self, now, needle="", rows=None):
         raise StoreError("/data/leads.json: [bold]cannot read it[/bold]")
 
     monkeypatch.setattr(StoreGateway, "snapshot", broken)

@@ -194,3 +194,29 @@ def test_the_figures_part_is_read_and_checked_when_used(tmp_path: Path) -> None:
         with pytest.raises(StoreDamaged, match="figures"):
             store.compact()
     assert bytes(data) == path.read_bytes()  # nothing written
+
+
+def test_a_compaction_into_the_one_line_format_keeps_the_parts_read_when_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A small store without an archive is written as format 1 (no parts): the tables
+    not parsed yet are still read from the snapshot they came from."""
+    path = tmp_path / "leads.json"
+    ids = fill(path)  # format 3 (always3), no archive
+    with open_store(path, cadence=CADENCE, clock=lambda: START) as store:
+        assert store._storage._tree._raw[FIGURES][1] is None  # type: ignore[attr-defined]
+        # (as when the archive was read back whole: no scan for leads to archive, which
+        # parses every table)
+        store._storage._archive_checked = True
+        store.log_touch(ids[4], Outcome.NO_ANSWER, START + timedelta(minutes=50))
+        monkeypatch.setattr(snapshot_write, "SMALL_SNAPSHOT", 1 << 20)
+        store.compact()
+        assert b'"format":1' in path.read_bytes()[:100]
+        figures = list(store.report_figures())
+        assert figures
+        store.log_touch(ids[5], Outcome.NO_ANSWER, START + timedelta(minutes=51))
+        store.compact()
+    expected = state(path)
+    with open_store(path, cadence=CADENCE, clock=lambda: START) as store:
+        assert [t.outcome for t in store.touches(ids[4])] == [Outcome.NO_ANSWER] * 2
+    assert state(path) == expected
