@@ -104,6 +104,7 @@ class Index:
         self._order: dict[str, list[str]] | None = None
         self._peeked: dict[str, dict[str, Doc]] = {}  # lead id -> its touch docs by key
         self._scans = 0  # lines scanned for one lead's touches (or a touch id) so far
+        self._writes = 0  # touch writes begun (`writing_touches`)
         self._touch_ids: dict[str, str] | None = None
         self.dnc: dict[str, str] = {}  # phone -> doc key
         self.claims: dict[str, Doc] = {}
@@ -248,6 +249,14 @@ class Index:
         if self._touch_ids is None:
             self._touch_ids = {doc["id"]: key for key, doc in self.touch_docs.items()}
         return self._touch_ids
+
+    def writing_touches(self) -> None:
+        """A write of touches begins: the first one in this process finds what it needs in
+        the unparsed touches line (a `leadtui log` writes once); from the second on, every
+        touch is indexed (a workstation logs on: each write then costs what it changes)."""
+        self._writes += 1
+        if self._writes > 1 and self._order is None:
+            self._build_order()
 
     def has_touch_id(self, touch_id: str) -> bool:
         """Is `touch_id` a touch's id (in memory)? Found in the unparsed table's line

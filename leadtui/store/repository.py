@@ -184,6 +184,7 @@ class TinyLeadStore(QueueReads, SessionRecords):
         outcome = Outcome(outcome)
         note = _clean_note(note)
         with self._storage.transaction():
+            self._index.writing_touches()
             lead = self._lead(lead_id)
             check_touch(lead, outcome, when)
             touch = Touch(

@@ -35,8 +35,25 @@ def setup(path: Path) -> list[str]:
 
 
 @pytest.fixture(autouse=True)
-def always3(monkeypatch: pytest.MonkeyPatch) -> None:
+def always3(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> None:
     monkeypatch.setattr(snapshot_write, "SMALL_SNAPSHOT", 0)
+    if "policy" not in request.node.name:  # (the kept-writes mechanism, not the policy)
+        from leadtui.store.index import Index
+
+        monkeypatch.setattr(Index, "writing_touches", lambda self: None)
+
+
+def test_the_index_policy_first_log_peeks_the_second_indexes_every_touch(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "leads.json"
+    ids = setup(path)
+    with open_store(path, cadence=CADENCE, clock=lambda: LATER) as store:
+        store.log_touch(ids[3], Outcome.NO_ANSWER, START + timedelta(minutes=30))
+        assert unparsed(store, TOUCHES, FIGURES)  # `leadtui log`: one write, no parse
+        store.log_touch(ids[4], Outcome.NO_ANSWER, START + timedelta(minutes=31))
+        assert not unparsed(store, TOUCHES) and unparsed(store, FIGURES)
+        check(store, WINDOWS[0], LATER)
 
 
 def unparsed(store: TinyLeadStore, *names: str) -> bool:
