@@ -160,6 +160,7 @@ class Index:
             except (KeyError, TypeError, ValueError, AttributeError):
                 raise damaged(self.path, "unexpected content in table 'touches'") from None
         self._peeked.clear()
+        gc.freeze()  # (long-lived, no cycles: as at `reset`, never rescanned by the GC)
 
     def _peek(self, lead_id: str) -> dict[str, Doc] | None:
         """One lead's touch documents by key while the index of every touch is not built
