@@ -17,18 +17,12 @@ from typing import Any
 
 from leadtui.domain.model import LeadStatus, NextAction, zones_of
 from leadtui.domain.queue import Queued
-from leadtui.store.documents import Doc, parse_time
+from leadtui.store.documents import Doc
+from leadtui.store.documents import _time as _time  # (the stored UTC form, fast)
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICRO = timedelta(microseconds=1)
 _STATUSES = {status.value: status for status in LeadStatus}
-_fromisoformat = datetime.fromisoformat
-
-
-def _time(value: str) -> datetime:
-    parsed = _fromisoformat(value)
-    return parsed if parsed.tzinfo is UTC else parse_time(value)
-
 
 class Row:
     """One queued lead for a page (see the module docstring)."""

@@ -41,8 +41,8 @@ from typing import TYPE_CHECKING, Any
 from leadtui.domain.figures import FACT_VERSION, LeadFact, LeadFigures, lead_figures, rep_key
 from leadtui.domain.model import Lead
 from leadtui.store.files import Tree
-from leadtui.store.index import LEADS, Doc, Index, time_key
-from leadtui.store.next_cache import _touches_of
+from leadtui.store.index import LEADS, Doc, Index
+from leadtui.store.next_cache import touch_parts
 from leadtui.store.parts import loads
 
 if TYPE_CHECKING:
@@ -106,21 +106,8 @@ def agrees(tree: Tree, only: set[str] | None) -> bool:
         keys = {doc["id"]: key for key, doc in (tree.get(LEADS) or {}).items()}
         if only is not None:
             keys = {lead_id: keys[lead_id] for lead_id in only if lead_id in keys}
-        seen: dict[str, list[Any]] = {}  # lead id -> [count, key sum, (time, key), id]
         # (a few leads' touches are found in the unparsed table's line, as for `next`)
-        for key, doc in _touches_of(tree, None if only is None else set(keys)):
-            lead_id = doc["lead_id"]
-            if lead_id not in keys:
-                continue
-            mark = (time_key(doc["at"]), int(key))
-            found = seen.get(lead_id)
-            if found is None:
-                seen[lead_id] = [1, int(key), mark, doc["id"]]
-                continue
-            found[0] += 1
-            found[1] += int(key)
-            if mark > found[2]:
-                found[2], found[3] = mark, doc["id"]
+        seen = touch_parts(tree, None if only is None else set(keys))
         by_key = getattr(tree, "doc_by_key", None)  # a LazyTree: a few leads' figures are
         few = only is not None and by_key is not None and len(keys) <= 64  # found unparsed
         table = {} if few else tree.get(FIGURES) or {}

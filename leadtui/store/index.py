@@ -456,15 +456,7 @@ class Index:
     def touches(self, lead_id: str) -> list[Touch]:
         if self._order is not None:
             return [self.touch(key) for key in self._order.get(lead_id, ())]
-        cache, keys = self._touch_cache, self._keys_of(lead_id)
-        found: list[Touch] = []
-        for key in keys:
-            touch = cache.get(key)
-            if touch is None:
-                doc = self._touch_doc(lead_id, key)
-                touch = cache[key] = self._convert(touch_from_doc, doc, TOUCHES)
-            found.append(touch)
-        return found
+        return [self.touch_of(lead_id, key) for key in self._keys_of(lead_id)]
 
     def touches_of(self, lead_ids: Iterable[str]) -> dict[str, list[Touch]]:
         """`touches()` of many leads in one loop (the workstation's first queue converts

@@ -164,18 +164,8 @@ def agrees(tree: Tree, only: set[str] | None = None) -> bool:
     ]
     if not nexts:
         return True  # (a closed lead has none: nothing to check)
-    seen: dict[str, list[Any]] = {}  # lead id -> [count, key sum, (time, key) of the last, id]
     try:
-        for key, doc in _touches_of(tree, only):
-            mark = (time_key(doc["at"]), int(key))
-            found = seen.get(doc["lead_id"])
-            if found is None:
-                seen[doc["lead_id"]] = [1, int(key), mark, doc["id"]]
-                continue
-            found[0] += 1
-            found[1] += int(key)
-            if mark > found[2]:
-                found[2], found[3] = mark, doc["id"]
+        seen = touch_parts(tree, only)
         for doc in nexts:
             lead_id = doc.get("lead_id")
             if not isinstance(lead_id, str) or lead_id not in leads:
@@ -187,6 +177,24 @@ def agrees(tree: Tree, only: set[str] | None = None) -> bool:
     except (KeyError, TypeError, ValueError, AttributeError):
         return False
     return True
+
+
+def touch_parts(tree: Tree, only: set[str] | None) -> dict[str, list[Any]]:
+    """Lead id -> [touch count, key sum, (time, key) of the last touch, its id]: the touch
+    part of a fingerprint, for the leads in `only` (every lead when None). KeyError,
+    TypeError or ValueError when a touch document is not one."""
+    seen: dict[str, list[Any]] = {}
+    for key, doc in _touches_of(tree, only):
+        mark = (time_key(doc["at"]), int(key))
+        found = seen.get(doc["lead_id"])
+        if found is None:
+            seen[doc["lead_id"]] = [1, int(key), mark, doc["id"]]
+            continue
+        found[0] += 1
+        found[1] += int(key)
+        if mark > found[2]:
+            found[2], found[3] = mark, doc["id"]
+    return seen
 
 
 def _touches_of(tree: Tree, only: set[str] | None) -> Iterator[tuple[str, Doc]]:
